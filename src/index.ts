@@ -1,0 +1,36 @@
+export {createPlanton} from './planton/createPlanton.ts';
+export {createSystemClock} from './planton/createSystemClock.ts';
+export {
+  DuplicateTaskNameError,
+  InvalidConfigurationError,
+  InvalidDelayError,
+  InvalidLimitError,
+  InvalidTaskConfigurationNameError,
+  PlantonError,
+  PlantonTerminatedError,
+  ScheduleTimeoutError,
+  TaskListenerError,
+  UnexpectedStateError,
+  UnexpectedTaskInstructionsError,
+  UnknownTaskError,
+  UserFunctionError,
+} from './planton/errors.ts';
+export type {UserFunctionName} from './planton/errors.ts';
+export type {
+  ActiveTaskInstructionsContext,
+  CalculateDelay,
+  CalculateLimit,
+  Clock,
+  Emitter,
+  ErrorEvent,
+  GetActiveTaskInstructions,
+  Listener,
+  Planton,
+  PlantonConfiguration,
+  PlantonEvents,
+  ScheduleConfiguration,
+  TaskConfiguration,
+  TaskEvent,
+  TaskInstruction,
+  TaskStats,
+} from './planton/types.ts';

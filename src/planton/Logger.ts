@@ -1,0 +1,5 @@
+import {Roarr} from 'roarr';
+
+export const Logger = Roarr.child({
+  package: 'planton',
+});

@@ -1,0 +1,154 @@
+/**
+ * Every error Planton throws or emits is a `PlantonError` with a stable `code`.
+ * The class hierarchy of planton@3 is kept: every coded error below also is an
+ * `UnexpectedStateError`, so `instanceof` checks written for planton@3 still hold.
+ */
+
+type ErrorOptions = {
+  readonly cause?: unknown;
+};
+
+export class PlantonError extends Error {
+  public readonly code: string;
+
+  public constructor (message: string, code: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause});
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class UnexpectedStateError extends PlantonError {
+  public constructor (message: string, code = 'UNEXPECTED_STATE_ERROR', options: ErrorOptions = {}) {
+    super(message, code, options);
+  }
+}
+
+/** Engine-level configuration (not a task's) is invalid. Thrown by `createPlanton`. */
+export class InvalidConfigurationError extends UnexpectedStateError {
+  public readonly option: string;
+
+  public constructor (option: string, message: string) {
+    super(message, 'INVALID_CONFIGURATION');
+    this.option = option;
+  }
+}
+
+/** A task's configuration is invalid. Thrown by `createPlanton` and `addTask`. */
+export class InvalidTaskConfigurationNameError extends UnexpectedStateError {
+  public readonly taskName: string;
+
+  public readonly option: string;
+
+  public constructor (taskName: string, message: string, option = 'name') {
+    super(message, 'INVALID_TASK_CONFIGURATION');
+    this.taskName = taskName;
+    this.option = option;
+  }
+}
+
+export class DuplicateTaskNameError extends UnexpectedStateError {
+  public readonly duplicateTaskName: string;
+
+  public constructor (duplicateTaskName: string) {
+    super(`Task name \`${duplicateTaskName}\` is duplicate.`, 'DUPLICATE_TASK_NAME');
+    this.duplicateTaskName = duplicateTaskName;
+  }
+}
+
+export class UnknownTaskError extends UnexpectedStateError {
+  public readonly taskName: string;
+
+  public constructor (taskName: string) {
+    super(`No task is named \`${taskName}\`.`, 'UNKNOWN_TASK');
+    this.taskName = taskName;
+  }
+}
+
+export class PlantonTerminatedError extends UnexpectedStateError {
+  public constructor (message: string) {
+    super(message, 'PLANTON_TERMINATED');
+  }
+}
+
+/** `schedule` (or `getActiveTaskInstructions`) returned something that is not a valid list of instructions. */
+export class UnexpectedTaskInstructionsError extends UnexpectedStateError {
+  public readonly taskName: string;
+
+  public readonly unexpectedTaskInstructions: unknown;
+
+  public constructor (taskName: string, unexpectedTaskInstructions: unknown, reason = 'Unexpected task instructions.') {
+    super(reason, 'UNEXPECTED_TASK_INSTRUCTIONS');
+    this.taskName = taskName;
+    this.unexpectedTaskInstructions = unexpectedTaskInstructions;
+  }
+}
+
+export class InvalidLimitError extends UnexpectedStateError {
+  public readonly taskName: string;
+
+  public readonly limit: unknown;
+
+  public constructor (taskName: string, limit: unknown) {
+    super(`Expected \`calculateLimit\` of task \`${taskName}\` to return an integer >= 0, got \`${String(limit)}\`.`, 'INVALID_LIMIT');
+    this.taskName = taskName;
+    this.limit = limit;
+  }
+}
+
+export class InvalidDelayError extends UnexpectedStateError {
+  public readonly taskName: string;
+
+  public readonly delay: unknown;
+
+  public constructor (taskName: string, delay: unknown, fallbackDelay: number) {
+    super(`Expected \`calculateDelay\` of task \`${taskName}\` to return a finite number >= 0, got \`${String(delay)}\`; waiting ${fallbackDelay} ms instead.`, 'INVALID_DELAY');
+    this.taskName = taskName;
+    this.delay = delay;
+  }
+}
+
+export type UserFunctionName = 'calculateDelay' | 'calculateLimit' | 'getActiveTaskInstructions' | 'schedule';
+
+/** A user function threw or rejected. The original error is `cause`. */
+export class UserFunctionError extends UnexpectedStateError {
+  public readonly taskName: string;
+
+  public readonly functionName: UserFunctionName;
+
+  public constructor (taskName: string, functionName: UserFunctionName, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`\`${functionName}\` of task \`${taskName}\` failed: ${reason}`, 'USER_FUNCTION_ERROR', {cause});
+    this.taskName = taskName;
+    this.functionName = functionName;
+  }
+}
+
+/** A call to `schedule` or `getActiveTaskInstructions` did not settle within `scheduleTimeout` (or was abandoned at termination). */
+export class ScheduleTimeoutError extends UnexpectedStateError {
+  public readonly taskName: string;
+
+  public readonly functionName: UserFunctionName;
+
+  public readonly timeout: number;
+
+  public constructor (taskName: string, functionName: UserFunctionName, timeout: number) {
+    super(`\`${functionName}\` of task \`${taskName}\` did not settle within ${timeout} ms; the call was abandoned.`, 'SCHEDULE_TIMEOUT');
+    this.taskName = taskName;
+    this.functionName = functionName;
+    this.timeout = timeout;
+  }
+}
+
+/** A `task` event listener threw. The instruction was still delivered to the other listeners. */
+export class TaskListenerError extends UnexpectedStateError {
+  public readonly taskName: string;
+
+  public readonly instruction: unknown;
+
+  public constructor (taskName: string, instruction: unknown, cause: unknown) {
+    super(`A \`task\` listener threw for task \`${taskName}\`.`, 'TASK_LISTENER_ERROR', {cause});
+    this.taskName = taskName;
+    this.instruction = instruction;
+  }
+}

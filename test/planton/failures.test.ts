@@ -1,0 +1,245 @@
+import {spawnSync} from 'node:child_process';
+import test from 'ava';
+import {createPlanton, type TaskConfiguration, UserFunctionError} from '../../src/index.ts';
+import {createManualClock} from '../helpers/createManualClock.ts';
+import {recordEvents} from '../helpers/recordEvents.ts';
+
+const invalidResults: Array<[string, unknown, string]> = [
+  ['undefined', undefined, 'Expected an array of instructions, got `undefined`.'],
+  ['null', null, 'Expected an array of instructions, got `null`.'],
+  ['an object', {0: 'a', length: 1}, 'Expected an array of instructions, got `object`.'],
+  ['a string', 'abc', 'Expected an array of instructions, got `string`.'],
+  ['more instructions than the limit', ['a', 'b', 'c'], 'Expected at most 2 instructions (the limit), got 3.'],
+  ['an object instruction', ['a', {id: 1}], 'Expected every instruction to be a string or a finite number, got `object` at index 1.'],
+  ['a null instruction', [null], 'Expected every instruction to be a string or a finite number, got `null` at index 0.'],
+  ['a NaN instruction', [Number.NaN], 'Expected every instruction to be a string or a finite number, got `NaN` at index 0.'],
+  ['an Infinity instruction', ['a', Number.POSITIVE_INFINITY], 'Expected every instruction to be a string or a finite number, got `Infinity` at index 1.'],
+  ['a boolean instruction', [true], 'Expected every instruction to be a string or a finite number, got `boolean` at index 0.'],
+  ['a bigint instruction', [1n], 'Expected every instruction to be a string or a finite number, got `bigint` at index 0.'],
+];
+
+for (const [title, result, message] of invalidResults) {
+  test(`schedule returning ${title} is an UNEXPECTED_TASK_INSTRUCTIONS error, emits nothing, and the loop goes on`, async (t) => {
+    const clock = createManualClock();
+    const results: unknown[] = [result, ['ok']];
+    const planton = createPlanton({
+      clock,
+      getActiveTaskInstructions: () => [],
+      tasks: [{
+        calculateDelay: () => 10,
+        concurrency: 2,
+        name: 'a',
+        schedule: (() => (results.length > 0 ? results.shift() : [])) as TaskConfiguration['schedule'],
+      }],
+    });
+    const {errors, tasks} = recordEvents(planton);
+
+    await clock.advance(10);
+    t.deepEqual(tasks, []);
+    t.is(errors.length, 1);
+    t.like(errors[0], {error: {code: 'UNEXPECTED_TASK_INSTRUCTIONS', message, taskName: 'a'}, taskName: 'a'});
+    // The error carries what schedule returned, so claimed instructions are never silently lost.
+    t.is((errors[0]?.error as unknown as {unexpectedTaskInstructions: unknown}).unexpectedTaskInstructions, result);
+
+    await clock.advance(10);
+    t.deepEqual(tasks, [{instruction: 'ok', taskName: 'a'}]);
+
+    await planton.terminate();
+  });
+}
+
+test('getActiveTaskInstructions returning garbage is an UNEXPECTED_TASK_INSTRUCTIONS error', async (t) => {
+  const clock = createManualClock();
+  const planton = createPlanton({
+    clock,
+    getActiveTaskInstructions: (() => [{}]) as never,
+    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => ['x']}],
+  });
+  const {errors, tasks} = recordEvents(planton);
+
+  await clock.advance(10);
+  t.deepEqual(tasks, []);
+  t.like(errors[0]?.error, {code: 'UNEXPECTED_TASK_INSTRUCTIONS', message: 'getActiveTaskInstructions: Expected every instruction to be a string or a finite number, got `object` at index 0.'});
+
+  await planton.terminate();
+});
+
+const failingFunctions = ['schedule', 'getActiveTaskInstructions', 'calculateDelay', 'calculateLimit'] as const;
+
+for (const functionName of failingFunctions) {
+  for (const how of ['throws', 'rejects'] as const) {
+    test(`${functionName} that ${how} becomes a USER_FUNCTION_ERROR event and the loop goes on`, async (t) => {
+      const clock = createManualClock();
+      const cause = new Error(`${functionName} broke`);
+      let failuresLeft = 1;
+      const maybeFail = <T>(value: T): Promise<T> | T => {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+
+          if (how === 'throws') {
+            throw cause;
+          }
+
+          return Promise.reject(cause);
+        }
+
+        return value;
+      };
+      let scheduleCalls = 0;
+      const planton = createPlanton({
+        clock,
+        getActiveTaskInstructions: () => (functionName === 'getActiveTaskInstructions' ? maybeFail([]) : []),
+        tasks: [{
+          calculateDelay: () => (functionName === 'calculateDelay' ? maybeFail(10) : 10),
+          calculateLimit: () => (functionName === 'calculateLimit' ? maybeFail(1) : 1),
+          name: 'a',
+          schedule: () => {
+            scheduleCalls++;
+
+            return functionName === 'schedule' ? maybeFail(['x']) : ['x'];
+          },
+        }],
+      });
+      const {errors, tasks} = recordEvents(planton);
+
+      // A failing calculateDelay falls back to 1000 ms, so give the loop enough time for two rounds.
+      await clock.advance(1_010);
+
+      t.is(errors.length, 1);
+      t.true(errors[0]?.error instanceof UserFunctionError);
+      t.like(errors[0], {error: {code: 'USER_FUNCTION_ERROR', functionName, message: `\`${functionName}\` of task \`a\` failed: ${functionName} broke`, taskName: 'a'}, taskName: 'a'});
+      t.is(errors[0]?.error.cause, cause);
+      t.true(tasks.length >= 1, 'the loop went on and dispatched');
+      t.true(scheduleCalls >= 1);
+
+      await planton.terminate();
+    });
+  }
+}
+
+const invalidLimits: unknown[] = [-1, 1.5, Number.NaN, '1', null];
+
+for (const limit of invalidLimits) {
+  test(`calculateLimit returning ${String(limit)} is an INVALID_LIMIT error and schedule is not called`, async (t) => {
+    const clock = createManualClock();
+    let calls = 0;
+    const planton = createPlanton({
+      clock,
+      getActiveTaskInstructions: () => [],
+      tasks: [{calculateDelay: () => 10, calculateLimit: () => limit as number, name: 'a', schedule: () => {
+        calls++;
+
+        return [];
+      }}],
+    });
+    const {errors} = recordEvents(planton);
+
+    await clock.advance(20);
+    t.is(calls, 0);
+    t.is(errors.length, 2);
+    t.like(errors[0]?.error, {code: 'INVALID_LIMIT', taskName: 'a'});
+    t.is((errors[0]?.error as unknown as {limit: unknown}).limit, limit);
+
+    await planton.terminate();
+  });
+}
+
+for (const delay of [-1, Number.NaN, Number.POSITIVE_INFINITY, '10']) {
+  test(`calculateDelay returning ${String(delay)} is an INVALID_DELAY error and the loop waits 1000 ms instead`, async (t) => {
+    const clock = createManualClock();
+    let calls = 0;
+    const planton = createPlanton({
+      clock,
+      getActiveTaskInstructions: () => [],
+      tasks: [{calculateDelay: () => delay as number, name: 'a', schedule: () => {
+        calls++;
+
+        return [];
+      }}],
+    });
+    const {errors} = recordEvents(planton);
+
+    await clock.advance(999);
+    t.is(calls, 0);
+    t.like(errors[0]?.error, {code: 'INVALID_DELAY', taskName: 'a'});
+    await clock.advance(1);
+    t.is(calls, 1);
+
+    await planton.terminate();
+  });
+}
+
+test('a throwing task listener is reported as TASK_LISTENER_ERROR; other listeners still get the instruction', async (t) => {
+  const clock = createManualClock();
+  const planton = createPlanton({
+    clock,
+    getActiveTaskInstructions: () => [],
+    tasks: [{calculateDelay: () => 10, concurrency: 2, name: 'a', schedule: () => ['x', 'y']}],
+  });
+
+  planton.events.on('task', () => {
+    throw new Error('listener broke');
+  });
+
+  const {errors, tasks} = recordEvents(planton);
+
+  await clock.advance(10);
+  t.deepEqual(tasks.map(({instruction}) => instruction), ['x', 'y']);
+  t.is(errors.length, 2);
+  t.like(errors[0]?.error, {code: 'TASK_LISTENER_ERROR', instruction: 'x', taskName: 'a'});
+
+  await planton.terminate();
+});
+
+test('an error with no error listener does not throw or stop the loop', async (t) => {
+  const clock = createManualClock();
+  let calls = 0;
+  const planton = createPlanton({
+    clock,
+    getActiveTaskInstructions: () => [],
+    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => {
+      calls++;
+      throw new Error('no one listens');
+    }}],
+  });
+
+  await clock.advance(30);
+  t.is(calls, 3);
+  t.is(planton.getStats().a?.errors, 3);
+
+  await planton.terminate();
+});
+
+test('logs each error through roarr with the error serialised', (t) => {
+  const script = `
+    import {createPlanton} from './src/index.ts';
+    const planton = createPlanton({
+      getActiveTaskInstructions: () => [],
+      tasks: [{calculateDelay: () => 0, name: 'logged', schedule: () => { throw new Error('visible in the log'); }}],
+    });
+    // Planton's timers are unref()ed: hold the process open until the first error.
+    const keepAlive = setInterval(() => {}, 1000);
+    planton.events.once('error', () => { clearInterval(keepAlive); void planton.terminate(); });
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '--eval', script], {
+    cwd: new URL('../..', import.meta.url),
+    encoding: 'utf8',
+    env: {...process.env, ROARR_LOG: 'true'},
+    timeout: 30_000,
+  });
+
+  t.is(child.status, 0, child.stderr);
+
+  const lines = child.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as {context: Record<string, unknown>; message: string});
+  const line = lines.find(({context}) => context.taskName === 'logged' && context.logLevel === 50);
+
+  t.like(line, {
+    context: {
+      error: {code: 'USER_FUNCTION_ERROR', cause: {message: 'visible in the log'}, name: 'UserFunctionError'},
+      logLevel: 50,
+      namespace: 'createPlanton',
+      package: 'planton',
+    },
+    message: 'schedule threw',
+  });
+});

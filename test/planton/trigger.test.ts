@@ -1,0 +1,99 @@
+import test from 'ava';
+import {createPlanton} from '../../src/index.ts';
+import {createDeferred, createManualClock, flush, until} from '../helpers/createManualClock.ts';
+
+test('trigger wakes a sleeping loop at once, skipping the rest of its delay', async (t) => {
+  const clock = createManualClock();
+  let calls = 0;
+  const planton = createPlanton({
+    clock,
+    getActiveTaskInstructions: () => [],
+    tasks: [{calculateDelay: () => 60_000, name: 'a', schedule: () => {
+      calls++;
+
+      return [];
+    }}],
+  });
+
+  await until(() => clock.pendingTimers() === 1);
+  planton.trigger('a');
+  await until(() => calls === 1);
+  t.is(clock.now(), 0, 'no time passed');
+
+  // Back to its delay after the extra round.
+  await until(() => clock.pendingTimers() === 1);
+  await clock.advance(59_999);
+  t.is(calls, 1);
+  await clock.advance(1);
+  t.is(calls, 2);
+
+  await planton.terminate();
+});
+
+test('several triggers during one round coalesce into one extra round', async (t) => {
+  const clock = createManualClock();
+  const rounds: Array<ReturnType<typeof createDeferred<string[]>>> = [];
+  const planton = createPlanton({
+    clock,
+    getActiveTaskInstructions: () => [],
+    tasks: [{calculateDelay: () => 60_000, name: 'a', schedule: async () => {
+      const round = createDeferred<string[]>();
+
+      rounds.push(round);
+
+      return await round.promise;
+    }}],
+  });
+
+  await until(() => clock.pendingTimers() === 1);
+  planton.trigger('a');
+  await until(() => rounds.length === 1);
+
+  planton.trigger('a');
+  planton.trigger('a');
+  planton.trigger('a');
+  rounds[0]?.resolve([]);
+
+  await until(() => rounds.length === 2);
+  rounds[1]?.resolve([]);
+  await until(() => clock.pendingTimers() === 1);
+  await flush(20);
+
+  t.is(rounds.length, 2);
+  t.is(planton.getStats().a?.rounds, 2);
+
+  await planton.terminate();
+});
+
+test('triggering one task does not wake another', async (t) => {
+  const clock = createManualClock();
+  const calls: string[] = [];
+  const planton = createPlanton({
+    clock,
+    getActiveTaskInstructions: () => [],
+    tasks: ['a', 'b'].map((name) => ({calculateDelay: () => 60_000, name, schedule: ({taskName}: {taskName: string}) => {
+      calls.push(taskName);
+
+      return [];
+    }})),
+  });
+
+  // Both loops wait on the engine's one shared timer.
+  await until(() => clock.pendingTimers() === 1);
+  await flush();
+  t.deepEqual(calls, []);
+  planton.trigger('b');
+  await until(() => calls.length === 1);
+  await flush(20);
+  t.deepEqual(calls, ['b']);
+
+  await planton.terminate();
+});
+
+test('triggering an unknown task throws UNKNOWN_TASK', (t) => {
+  const planton = createPlanton({getActiveTaskInstructions: () => [], tasks: []});
+
+  t.throws(() => {
+    planton.trigger('nope');
+  }, {code: 'UNKNOWN_TASK', message: 'No task is named `nope`.'});
+});
