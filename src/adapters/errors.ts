@@ -1,0 +1,85 @@
+/**
+ * Errors of the adapter layer (stores, listeners). Each extends `PlantonError` with a stable `code`,
+ * its context fields and, where there is one, `cause`.
+ */
+import {PlantonError} from '../planton/errors.ts';
+
+/** A store's configuration is invalid. Thrown by the store factories. */
+export class InvalidStoreConfigurationError extends PlantonError {
+  public readonly option: string;
+
+  public constructor (option: string, message: string) {
+    super(message, 'INVALID_STORE_CONFIGURATION');
+    this.option = option;
+  }
+}
+
+/** Applying the schema failed; the migration transaction was rolled back. */
+export class MigrationError extends PlantonError {
+  public readonly schema: string;
+
+  public readonly version: number;
+
+  public constructor (schema: string, version: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+
+    super(`Migration ${version} of schema \`${schema}\` failed: ${reason}`, 'MIGRATION_FAILED', {cause});
+    this.schema = schema;
+    this.version = version;
+  }
+}
+
+/** The claim query returned something other than at most `limit` strings or finite numbers; nothing was claimed. */
+export class UnexpectedClaimResultError extends PlantonError {
+  public readonly taskName: string;
+
+  public readonly limit: number;
+
+  public readonly result: unknown;
+
+  public constructor (taskName: string, limit: number, result: unknown, reason: string) {
+    super(`The claim query of task \`${taskName}\` ${reason}; the transaction was rolled back.`, 'UNEXPECTED_CLAIM_RESULT');
+    this.taskName = taskName;
+    this.limit = limit;
+    this.result = result;
+  }
+}
+
+/** No RUNNING execution matches the reference (it never existed, or it already ended). */
+export class ExecutionNotRunningError extends PlantonError {
+  public readonly executionId: number | null;
+
+  public readonly taskName: string | null;
+
+  public readonly instruction: unknown;
+
+  public constructor (reference: {readonly executionId?: number; readonly instruction?: unknown; readonly taskName?: string}) {
+    const description = reference.executionId === undefined ?
+      `of task \`${String(reference.taskName)}\` for instruction ${JSON.stringify(reference.instruction)}` :
+      String(reference.executionId);
+
+    super(`Execution ${description} is not running (unknown, completed, failed or terminated by the reaper).`, 'EXECUTION_NOT_RUNNING');
+    this.executionId = reference.executionId ?? null;
+    this.taskName = reference.taskName ?? null;
+    this.instruction = reference.instruction;
+  }
+}
+
+/** A background loop of a store (reaper, heartbeat, listener, wake-up callback) failed; it keeps running. */
+export class StoreBackgroundError extends PlantonError {
+  public readonly operation: 'HEARTBEAT' | 'LISTEN' | 'REAP' | 'WAKE';
+
+  public constructor (operation: 'HEARTBEAT' | 'LISTEN' | 'REAP' | 'WAKE', cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+
+    super(`Store ${operation.toLowerCase()} failed: ${reason}`, 'STORE_BACKGROUND_ERROR', {cause});
+    this.operation = operation;
+  }
+}
+
+/** The store (or listener) was terminated and cannot be used any more. */
+export class StoreTerminatedError extends PlantonError {
+  public constructor (message: string) {
+    super(message, 'STORE_TERMINATED');
+  }
+}

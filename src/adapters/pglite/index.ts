@@ -1,0 +1,6 @@
+export {createPgliteDriverFactory} from './createPgliteDriverFactory.ts';
+export type {PgliteDriverFactoryConfiguration} from './createPgliteDriverFactory.ts';
+export {createPgliteNotificationListener} from './createPgliteNotificationListener.ts';
+export type {PgliteNotificationListenerConfiguration} from './createPgliteNotificationListener.ts';
+export {createPglitePool} from './createPglitePool.ts';
+export type {PglitePoolConfiguration} from './createPglitePool.ts';

@@ -1,0 +1,586 @@
+import {hostname as getHostname} from 'node:os';
+import {serializeError} from 'serialize-error';
+import {type CommonQueryMethods, type FragmentSqlToken, type SerializableValue, sql} from 'slonik';
+import {z} from 'zod';
+import {describeValue} from '../../planton/describeValue.ts';
+import {createEmitter} from '../../planton/createEmitter.ts';
+import {createSystemClock} from '../../planton/createSystemClock.ts';
+import type {PlantonError} from '../../planton/errors.ts';
+import {Logger} from '../../planton/Logger.ts';
+import type {TaskInstruction} from '../../planton/types.ts';
+import {createIntervalLoop, type IntervalLoop} from '../createIntervalLoop.ts';
+import {
+  ExecutionNotRunningError,
+  InvalidStoreConfigurationError,
+  StoreBackgroundError,
+  StoreTerminatedError,
+  UnexpectedClaimResultError,
+} from '../errors.ts';
+import type {
+  ClaimedExecution,
+  ExecutionReference,
+  StoreEvents,
+  SubscribeConfiguration,
+  TaskDefinition,
+  WakeReason,
+} from '../types.ts';
+import {applyMigrations} from './applyMigrations.ts';
+import {getTaskChannel} from './getTaskChannel.ts';
+import {
+  claimAndInsertExecutions,
+  completeExecutions,
+  createNotifyTrigger,
+  createTables,
+  endExecution,
+  insertExecutions,
+  notifyChannels,
+  selectActiveTaskInstructions,
+  selectActiveTaskInstructionsById,
+  selectMaximumConcurrentExecutionCount,
+  selectRunningExecutionId,
+  terminateStaleExecutions,
+  touchExecutions,
+  upsertTask,
+} from './queries.ts';
+import type {PostgresClaim, PostgresStore, PostgresStoreConfiguration} from './types.ts';
+
+const log = Logger.child({
+  namespace: 'createPostgresStore',
+});
+
+const DEFAULT_HEARTBEAT_INTERVAL = 10_000;
+const DEFAULT_REAPER_INTERVAL = 10_000;
+const DEFAULT_MAXIMUM_EXECUTION_DURATION = 300_000;
+const REAPER_BATCH_SIZE = 1_000;
+const TERMINATED_REASON = 'last_seen_at older than maximum_execution_duration';
+/** First key of the advisory lock serializing trigger installation ('trig'); the second is hashtext(channel). */
+const TRIGGER_LOCK_KEY = 0x74_72_69_67;
+
+const validateConfiguration = (configuration: PostgresStoreConfiguration) => {
+  if (typeof configuration !== 'object' || configuration === null) {
+    throw new InvalidStoreConfigurationError('configuration', `Expected a configuration object, got \`${String(configuration)}\`.`);
+  }
+
+  const {
+    heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL,
+    hostname = getHostname(),
+    pool,
+    reaperInterval = DEFAULT_REAPER_INTERVAL,
+    schema = 'planton',
+  } = configuration;
+
+  if (typeof pool?.transaction !== 'function') {
+    throw new InvalidStoreConfigurationError('pool', `Expected \`pool\` to be a slonik DatabasePool, got \`${typeof pool}\`.`);
+  }
+
+  if (typeof schema !== 'string' || schema === '' || Buffer.byteLength(schema) > 63) {
+    throw new InvalidStoreConfigurationError('schema', `Expected \`schema\` to be a non-empty string of at most 63 bytes, got \`${describeValue(schema)}\`.`);
+  }
+
+  if (!Number.isFinite(heartbeatInterval) || heartbeatInterval <= 0) {
+    throw new InvalidStoreConfigurationError('heartbeatInterval', `Expected \`heartbeatInterval\` to be a finite number > 0, got \`${describeValue(heartbeatInterval)}\`.`);
+  }
+
+  if (!Number.isFinite(reaperInterval) || reaperInterval < 0) {
+    throw new InvalidStoreConfigurationError('reaperInterval', `Expected \`reaperInterval\` to be a finite number >= 0, got \`${describeValue(reaperInterval)}\`.`);
+  }
+
+  if (typeof hostname !== 'string' || hostname === '') {
+    throw new InvalidStoreConfigurationError('hostname', `Expected \`hostname\` to be a non-empty string, got \`${describeValue(hostname)}\`.`);
+  }
+
+  return {heartbeatInterval, hostname, pool, reaperInterval, schema};
+};
+
+const validateTaskDefinition = (definition: TaskDefinition) => {
+  const {
+    maximumConcurrentExecutionCount = 0,
+    maximumExecutionDuration = DEFAULT_MAXIMUM_EXECUTION_DURATION,
+    name,
+  } = definition;
+
+  if (typeof name !== 'string' || name === '') {
+    throw new InvalidStoreConfigurationError('name', `Expected \`name\` to be a non-empty string, got \`${describeValue(name)}\`.`);
+  }
+
+  if (!Number.isFinite(maximumExecutionDuration) || maximumExecutionDuration <= 0) {
+    throw new InvalidStoreConfigurationError('maximumExecutionDuration', `Expected \`maximumExecutionDuration\` to be a finite number > 0, got \`${describeValue(maximumExecutionDuration)}\`.`);
+  }
+
+  if (!Number.isInteger(maximumConcurrentExecutionCount) || maximumConcurrentExecutionCount < 0) {
+    throw new InvalidStoreConfigurationError('maximumConcurrentExecutionCount', `Expected \`maximumConcurrentExecutionCount\` to be an integer >= 0, got \`${describeValue(maximumConcurrentExecutionCount)}\`.`);
+  }
+
+  return {maximumConcurrentExecutionCount, maximumExecutionDuration, taskName: name};
+};
+
+/** Accepts what a claim query returns: strings, finite numbers, and bigints that fit a number (int8 ids). */
+const toInstruction = (value: unknown): TaskInstruction | undefined => {
+  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
+    return value;
+  }
+
+  if (typeof value === 'bigint' && Number.isSafeInteger(Number(value))) {
+    return Number(value);
+  }
+
+  return undefined;
+};
+
+/** First-column types whose values claimAndInsertExecutions turns into instructions exactly as pg's parsers would. */
+const COMBINED_CLAIM_TYPES: readonly string[] = ['bigint', 'character varying', 'integer', 'smallint', 'text'];
+
+/** SQLSTATE of "WITH clause containing a data-modifying statement must be at the top level". */
+const NESTED_DATA_MODIFYING_WITH = '0A000';
+
+/** SQLSTATE raised by assert_combined_claim (migration 2): the combined claim rolled itself back. */
+const COMBINED_CLAIM_REJECTED = 'PT001';
+
+/**
+ * Errors of the combined claim that the separate claim handles or reports better: a claim query
+ * that cannot be nested or wrapped, a result the combined statement rejected (too many rows, a
+ * column type it does not convert exactly), and instructions the execution table rejects (null,
+ * boolean, object), which the separate claim reports as UNEXPECTED_CLAIM_RESULT.
+ */
+const FALL_BACK_SQL_STATES = new Set([COMBINED_CLAIM_REJECTED, NESTED_DATA_MODIFYING_WITH, '23502', '23514', '42601']);
+
+/** The SQLSTATE of a database error, looked for along the `cause` chain (slonik wraps pg's errors). */
+const getSqlState = (error: unknown): string | null => {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const {code} = current as Error & {code?: unknown};
+
+    if (typeof code === 'string' && /^[\dA-Z]{5}$/u.test(code)) {
+      return code;
+    }
+  }
+
+  return null;
+};
+
+const toKey = (taskName: string, instruction: TaskInstruction): string => {
+  return JSON.stringify([taskName, instruction]);
+};
+
+/**
+ * The PostgreSQL store (also PGlite, through createPglitePool): applies schema.sql into its own
+ * schema, claims and records executions in one transaction, completes/fails/heartbeats them, reaps
+ * crashed ones and wakes task loops through LISTEN/NOTIFY. Given a slonik pool it does not own.
+ */
+export const createPostgresStore = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: PostgresStoreConfiguration): Promise<PostgresStore<Instruction>> => {
+  const {heartbeatInterval, hostname, pool, reaperInterval, schema} = validateConfiguration(configuration);
+  const clock = configuration.clock ?? createSystemClock();
+  const {listener} = configuration;
+
+  await applyMigrations({pool, schema});
+
+  const tables = createTables(schema);
+  const taskIds = new Map<string, number>();
+  /** Executions this store claimed and has not seen end: key(taskName, instruction) ⇄ execution id. */
+  const inFlightByKey = new Map<string, number>();
+  const inFlightById = new Map<number, string>();
+  /** Claim functions whose query cannot be nested in claimAndInsertExecutions (a WITH holding an UPDATE, …). */
+  const separateClaims = new WeakSet<PostgresClaim<Instruction>>();
+  const subscriptions = new Set<{readonly onWake: SubscribeConfiguration['onWake']; readonly taskName: string; unlisten: (() => Promise<void>) | null}>();
+  let terminated = false;
+
+  const events = createEmitter<StoreEvents<Instruction>>((eventName, _payload, error) => {
+    log.error({error: serializeError(error), eventName: String(eventName)}, 'a store event listener threw');
+  });
+
+  const reportError = (error: PlantonError, message: string) => {
+    log.error({error: serializeError(error)}, message);
+    events.emit('error', {error});
+  };
+
+  const track = (taskName: string, instruction: TaskInstruction, executionId: number) => {
+    const key = toKey(taskName, instruction);
+
+    inFlightByKey.set(key, executionId);
+    inFlightById.set(executionId, key);
+  };
+
+  const forget = (executionId: number) => {
+    const key = inFlightById.get(executionId);
+
+    if (key !== undefined) {
+      inFlightById.delete(executionId);
+      inFlightByKey.delete(key);
+    }
+  };
+
+  const getTaskChannelOf = (taskName: string) => {
+    return getTaskChannel(schema, taskName);
+  };
+
+  const getTaskId = async (taskName: string): Promise<number> => {
+    const cached = taskIds.get(taskName);
+
+    if (cached !== undefined) {
+      return cached;
+    }
+
+    const taskId = await upsertTask(pool, tables, validateTaskDefinition({name: taskName}));
+
+    taskIds.set(taskName, taskId);
+
+    return taskId;
+  };
+
+  const resolveExecutionId = async (reference: ExecutionReference<Instruction>, connection: CommonQueryMethods): Promise<number> => {
+    if ('executionId' in reference) {
+      return reference.executionId;
+    }
+
+    const executionId = inFlightByKey.get(toKey(reference.taskName, reference.instruction)) ??
+      await selectRunningExecutionId(connection, tables, reference);
+
+    if (executionId === null) {
+      throw new ExecutionNotRunningError(reference);
+    }
+
+    return executionId;
+  };
+
+  const end = async (
+    reference: ExecutionReference<Instruction>,
+    state: 'COMPLETED' | 'FAILED',
+    error: SerializableValue | null,
+    connection: CommonQueryMethods,
+  ) => {
+    const executionId = await resolveExecutionId(reference, connection);
+
+    try {
+      if (!await endExecution(connection, tables, {error, executionId, now: clock.now(), state})) {
+        throw new ExecutionNotRunningError({...reference, executionId});
+      }
+    } finally {
+      forget(executionId);
+    }
+  };
+
+  const wake = (subscription: {readonly onWake: SubscribeConfiguration['onWake']}, reason: WakeReason) => {
+    try {
+      subscription.onWake(reason);
+    } catch (error) {
+      reportError(new StoreBackgroundError('WAKE', error), 'a wake-up callback threw');
+    }
+  };
+
+  const claimExecutions: PostgresStore<Instruction>['claimExecutions'] = async ({activeTaskInstructions = [], claim, limit, signal, taskName}) => {
+    if (terminated) {
+      throw new StoreTerminatedError('Cannot claim: the store is terminated.');
+    }
+
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 0, got \`${describeValue(limit)}\`.`);
+    }
+
+    if (limit === 0 || signal?.aborted) {
+      return [];
+    }
+
+    const taskId = await getTaskId(taskName);
+    // OFFSET 0 keeps the planner from flattening EXISTS into an anti-join over every active
+    // execution: with stale statistics (always on PGlite, which has no autovacuum; on a server until
+    // the first ANALYZE) that join costs active × active comparisons per claim (~800 ms at 1,000
+    // active). As a fenced subquery each row is one probe of the active-execution index (~15 ms).
+    const isActiveInstruction = (expression: FragmentSqlToken) => {
+      return sql.fragment`EXISTS (
+        SELECT 1 FROM ${tables.execution} active_execution
+        WHERE active_execution.maintenance_task_id = ${taskId}
+          AND active_execution.ended_at IS NULL
+          AND active_execution.instruction = to_jsonb(${expression})
+        OFFSET 0
+      )`;
+    };
+
+    const claimQuery = claim({activeTaskInstructions, isActiveInstruction, limit, taskName});
+    const now = clock.now();
+
+    /** Claim, then insert: two statements, every value checked in JS. Works for any claim query. */
+    const claimSeparately = async () => {
+      return await pool.transaction(async (connection) => {
+        const result = await connection.query(claimQuery);
+        const column = result.fields[0]?.name;
+        const values = column === undefined ? [] : result.rows.map((row) => (row as Record<string, unknown>)[column]);
+
+        if (values.length > limit) {
+          throw new UnexpectedClaimResultError(taskName, limit, values, `returned ${values.length} rows, more than the limit of ${limit}`);
+        }
+
+        const instructions: TaskInstruction[] = [];
+        const seen = new Set<string>();
+
+        for (const value of values) {
+          const instruction = toInstruction(value);
+
+          if (instruction === undefined) {
+            throw new UnexpectedClaimResultError(taskName, limit, values, `returned ${describeValue(value)}, which is not a string or a finite number`);
+          }
+
+          const key = toKey(taskName, instruction);
+
+          if (!seen.has(key)) {
+            seen.add(key);
+            instructions.push(instruction);
+          }
+        }
+
+        if (instructions.length === 0) {
+          return [];
+        }
+
+        return await insertExecutions(connection, tables, {hostname, instructions, now, taskId});
+      });
+    };
+
+    /**
+     * Claim and insert in one self-committing statement (claimAndInsertExecutions): one round trip
+     * where a transaction takes three (BEGIN, statement, COMMIT), and the instructions do not travel
+     * through this process. The statement checks its own result and raises (rolling itself back)
+     * when it is anything it is not sure of: more rows than the limit, a column type other than
+     * integers and text, a claim query it cannot nest. Then the claim goes the separate way, which
+     * decides exactly as it always did.
+     */
+    const claimCombined = async () => {
+      const rows = await claimAndInsertExecutions(pool, tables, {claim: claimQuery, hostname, limit, now, taskId, types: COMBINED_CLAIM_TYPES});
+
+      return rows.flatMap(({id, instruction}) => id === null ? [] : [{id, instruction: instruction as TaskInstruction}]);
+    };
+
+    let executions: ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>;
+
+    if (separateClaims.has(claim)) {
+      executions = await claimSeparately();
+    } else {
+      try {
+        executions = await claimCombined();
+      } catch (error) {
+        const sqlState = getSqlState(error);
+
+        if (sqlState === null || !FALL_BACK_SQL_STATES.has(sqlState)) {
+          throw error;
+        }
+
+        if (sqlState === NESTED_DATA_MODIFYING_WITH) {
+          separateClaims.add(claim);
+        }
+
+        executions = await claimSeparately();
+      }
+    }
+
+    return executions.map(({id, instruction}) => {
+      track(taskName, instruction, id);
+
+      return {executionId: id, instruction: instruction as Instruction, taskName};
+    });
+  };
+
+  const reap: PostgresStore<Instruction>['reap'] = async () => {
+    const reaped: Array<ClaimedExecution<Instruction>> = [];
+
+    for (;;) {
+      const rows = await terminateStaleExecutions(pool, tables, {batchSize: REAPER_BATCH_SIZE, now: clock.now(), reason: TERMINATED_REASON});
+
+      for (const row of rows) {
+        forget(row.id);
+        reaped.push({executionId: row.id, instruction: row.instruction as Instruction, taskName: row.taskName});
+      }
+
+      if (rows.length < REAPER_BATCH_SIZE) {
+        break;
+      }
+    }
+
+    if (reaped.length > 0) {
+      const taskNames = [...new Set(reaped.map((execution) => execution.taskName))];
+
+      log.warn({count: reaped.length, taskNames}, 'terminated executions whose heartbeat is older than their limit');
+      await notifyChannels(pool, taskNames.map(getTaskChannelOf));
+
+      for (const subscription of subscriptions) {
+        if (taskNames.includes(subscription.taskName)) {
+          wake(subscription, 'REAPED');
+        }
+      }
+
+      events.emit('reaped', {executions: reaped});
+    }
+
+    return reaped;
+  };
+
+  const beat = async () => {
+    const executionIds = [...inFlightById.keys()];
+
+    if (executionIds.length === 0) {
+      return;
+    }
+
+    try {
+      const running = new Set(await touchExecutions(pool, tables, {executionIds, now: clock.now()}));
+
+      for (const executionId of executionIds) {
+        if (!running.has(executionId)) {
+          forget(executionId);
+        }
+      }
+    } catch (error) {
+      reportError(new StoreBackgroundError('HEARTBEAT', error), 'heartbeat failed');
+    }
+  };
+
+  const loops: IntervalLoop[] = [createIntervalLoop({clock, interval: heartbeatInterval, run: beat})];
+
+  if (reaperInterval > 0) {
+    loops.push(createIntervalLoop({
+      clock,
+      interval: reaperInterval,
+      run: async () => {
+        try {
+          await reap();
+        } catch (error) {
+          reportError(new StoreBackgroundError('REAP', error), 'reaper failed');
+        }
+      },
+    }));
+  }
+
+  return {
+    claimExecutions,
+    completeExecution: async (reference: ExecutionReference<Instruction>, options: {readonly connection?: CommonQueryMethods} = {}) => {
+      await end(reference, 'COMPLETED', null, options.connection ?? pool);
+    },
+    completeExecutions: async (references, options = {}) => {
+      const connection = options.connection ?? pool;
+      const notRunning = new Set<ExecutionReference<Instruction>>();
+      const byId = new Map<number, ExecutionReference<Instruction>>();
+
+      for (const reference of references) {
+        // In-flight references resolve from memory; others cost one query each (the uncommon case).
+        const executionId = 'executionId' in reference ?
+          reference.executionId :
+          inFlightByKey.get(toKey(reference.taskName, reference.instruction)) ?? await selectRunningExecutionId(connection, tables, reference);
+
+        if (executionId === null || byId.has(executionId)) {
+          notRunning.add(reference);
+        } else {
+          byId.set(executionId, reference);
+        }
+      }
+
+      if (byId.size > 0) {
+        const executionIds = [...byId.keys()];
+
+        try {
+          const completed = new Set(await completeExecutions(connection, tables, {executionIds, now: clock.now()}));
+
+          for (const [executionId, reference] of byId) {
+            if (!completed.has(executionId)) {
+              notRunning.add(reference);
+            }
+          }
+        } finally {
+          for (const executionId of executionIds) {
+            forget(executionId);
+          }
+        }
+      }
+
+      return references.filter((reference) => notRunning.has(reference));
+    },
+    createSchedule: (claim: PostgresClaim<Instruction>) => {
+      return async ({activeTaskInstructions, limit, signal, taskName}) => {
+        const executions = await claimExecutions({activeTaskInstructions, claim, limit, signal, taskName});
+
+        return executions.map((execution) => execution.instruction);
+      };
+    },
+    events,
+    failExecution: async (reference, error) => {
+      await end(reference, 'FAILED', serializeError(error) as SerializableValue, pool);
+    },
+    getActiveTaskInstructions: async (taskName) => {
+      // On the wake-up path: once the task's id is known (registered or claimed), no join by name.
+      const taskId = taskIds.get(taskName);
+      const instructions = taskId === undefined ?
+        await selectActiveTaskInstructions(pool, tables, taskName) :
+        await selectActiveTaskInstructionsById(pool, tables, taskId);
+
+      return instructions as readonly Instruction[];
+    },
+    getTaskChannel: getTaskChannelOf,
+    getTaskConcurrency: async ({concurrency, taskName}) => {
+      const count = await selectMaximumConcurrentExecutionCount(pool, tables, taskName);
+
+      return count !== null && count > 0 ? count : concurrency;
+    },
+    heartbeat: async (reference) => {
+      const executionId = await resolveExecutionId(reference, pool);
+      const running = await touchExecutions(pool, tables, {executionIds: [executionId], now: clock.now()});
+
+      if (running.length === 0) {
+        forget(executionId);
+
+        throw new ExecutionNotRunningError({...reference, executionId});
+      }
+    },
+    installNotifyTrigger: async ({columns = [], table, taskName}) => {
+      const channel = getTaskChannelOf(taskName);
+
+      await pool.transaction(async (connection) => {
+        await connection.query(sql.type(z.object({}))`SELECT pg_advisory_xact_lock(${TRIGGER_LOCK_KEY}, hashtext(${channel}))`);
+        await createNotifyTrigger(connection, tables, {channel, columns, table: typeof table === 'string' ? [table] : table});
+      });
+    },
+    notifyTask: async (taskName) => {
+      await notifyChannels(pool, [getTaskChannelOf(taskName)]);
+    },
+    reap,
+    registerTask: async (definition) => {
+      const taskId = await upsertTask(pool, tables, validateTaskDefinition(definition));
+
+      taskIds.set(definition.name, taskId);
+    },
+    schema,
+    subscribe: async ({onWake, taskName}) => {
+      if (terminated) {
+        throw new StoreTerminatedError('Cannot subscribe: the store is terminated.');
+      }
+
+      const subscription: {readonly onWake: SubscribeConfiguration['onWake']; readonly taskName: string; unlisten: (() => Promise<void>) | null} = {onWake, taskName, unlisten: null};
+
+      subscriptions.add(subscription);
+
+      if (listener) {
+        subscription.unlisten = await listener.listen(getTaskChannelOf(taskName), (reason) => {
+          wake(subscription, reason);
+        });
+      }
+
+      return async () => {
+        if (subscriptions.delete(subscription)) {
+          await subscription.unlisten?.();
+        }
+      };
+    },
+    terminate: async () => {
+      if (terminated) {
+        return;
+      }
+
+      terminated = true;
+      await Promise.all(loops.map(async (loop) => {
+        await loop.stop();
+      }));
+
+      const remaining = [...subscriptions];
+
+      subscriptions.clear();
+      await Promise.all(remaining.map(async (subscription) => {
+        await subscription.unlisten?.();
+      }));
+    },
+  };
+};

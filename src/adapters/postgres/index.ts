@@ -1,0 +1,33 @@
+export {applyMigrations} from './applyMigrations.ts';
+export {createPgNotificationListener} from './createPgNotificationListener.ts';
+export type {
+  PgNotificationListener,
+  PgNotificationListenerConfiguration,
+  PgNotificationListenerEvents,
+} from './createPgNotificationListener.ts';
+export {createPostgresStore} from './createPostgresStore.ts';
+export {getTaskChannel} from './getTaskChannel.ts';
+export type {
+  InstallNotifyTriggerConfiguration,
+  NotificationListener,
+  PostgresClaim,
+  PostgresClaimContext,
+  PostgresStore,
+  PostgresStoreConfiguration,
+} from './types.ts';
+export {
+  ExecutionNotRunningError,
+  InvalidStoreConfigurationError,
+  MigrationError,
+  StoreBackgroundError,
+  StoreTerminatedError,
+  UnexpectedClaimResultError,
+} from '../errors.ts';
+export type {
+  ClaimedExecution,
+  ExecutionReference,
+  ExecutionState,
+  Store,
+  TaskDefinition,
+  WakeReason,
+} from '../types.ts';

@@ -1,0 +1,270 @@
+/**
+ * The store's queries, one per function. Every value (task names, instructions, errors, times) is a
+ * parameter; identifiers go through sql.identifier. `now` is the injected clock's milliseconds.
+ */
+import {type CommonQueryMethods, type IdentifierSqlToken, type QuerySqlToken, type SerializableValue, sql} from 'slonik';
+import {z} from 'zod';
+import type {TaskInstruction} from '../../planton/types.ts';
+import type {ExecutionState} from '../types.ts';
+
+export type Tables = {
+  readonly assertCombinedClaim: IdentifierSqlToken;
+  readonly execution: IdentifierSqlToken;
+  readonly notifyFunction: IdentifierSqlToken;
+  readonly task: IdentifierSqlToken;
+};
+
+export const createTables = (schema: string): Tables => {
+  return {
+    assertCombinedClaim: sql.identifier([schema, 'assert_combined_claim']),
+    execution: sql.identifier([schema, 'maintenance_task_execution']),
+    notifyFunction: sql.identifier([schema, 'notify_maintenance_task']),
+    task: sql.identifier([schema, 'maintenance_task']),
+  };
+};
+
+const instruction = z.union([z.string(), z.number()]);
+const id = z.coerce.number();
+const empty = z.object({});
+
+const timestamp = (now: number) => {
+  return sql.fragment`to_timestamp(${now / 1_000})`;
+};
+
+export const selectActiveTaskInstructions = async (connection: CommonQueryMethods, tables: Tables, taskName: string): Promise<readonly TaskInstruction[]> => {
+  return await connection.anyFirst(sql.type(z.object({instruction}))`
+    SELECT e.instruction
+    FROM ${tables.execution} e
+    JOIN ${tables.task} t ON t.id = e.maintenance_task_id
+    WHERE t.nid = ${taskName} AND e.ended_at IS NULL
+    ORDER BY e.id
+  `);
+};
+
+/** The same, by the task's id (one index scan, no join): what the store asks once it knows the id. */
+export const selectActiveTaskInstructionsById = async (connection: CommonQueryMethods, tables: Tables, taskId: number): Promise<readonly TaskInstruction[]> => {
+  return await connection.anyFirst(sql.type(z.object({instruction}))`
+    SELECT instruction
+    FROM ${tables.execution}
+    WHERE maintenance_task_id = ${taskId} AND ended_at IS NULL
+    ORDER BY id
+  `);
+};
+
+/** The task's id; inserts the row with the given limits when the task is new. */
+export const upsertTask = async (
+  connection: CommonQueryMethods,
+  tables: Tables,
+  {maximumConcurrentExecutionCount, maximumExecutionDuration, taskName}: {readonly maximumConcurrentExecutionCount: number; readonly maximumExecutionDuration: number; readonly taskName: string},
+): Promise<number> => {
+  // A concurrent insert of the same nid commits between our INSERT … DO NOTHING and our statement's
+  // snapshot; a second attempt then sees it.
+  for (let attempt = 0; ; attempt++) {
+    const taskId = await connection.maybeOneFirst(sql.type(z.object({id}))`
+      WITH inserted AS (
+        INSERT INTO ${tables.task} (nid, maximum_execution_duration, maximum_concurrent_execution_count)
+        VALUES (${taskName}, make_interval(secs => ${maximumExecutionDuration / 1_000}), ${maximumConcurrentExecutionCount})
+        ON CONFLICT (nid) DO NOTHING
+        RETURNING id
+      )
+      SELECT id FROM inserted
+      UNION ALL
+      SELECT id FROM ${tables.task} WHERE nid = ${taskName}
+      LIMIT 1
+    `);
+
+    if (taskId !== null || attempt > 0) {
+      if (taskId === null) {
+        throw new Error(`Task \`${taskName}\` was neither inserted nor found.`);
+      }
+
+      return taskId;
+    }
+  }
+};
+
+export const selectMaximumConcurrentExecutionCount = async (connection: CommonQueryMethods, tables: Tables, taskName: string): Promise<number | null> => {
+  return await connection.maybeOneFirst(sql.type(z.object({count: z.number()}))`
+    SELECT maximum_concurrent_execution_count AS count FROM ${tables.task} WHERE nid = ${taskName}
+  `);
+};
+
+/**
+ * Records a RUNNING execution per instruction. An instruction that already has one (claimed by
+ * another process meanwhile) hits the active-execution unique index and is left out of the result.
+ */
+export const insertExecutions = async (
+  connection: CommonQueryMethods,
+  tables: Tables,
+  {hostname, instructions, now, taskId}: {readonly hostname: string; readonly instructions: readonly TaskInstruction[]; readonly now: number; readonly taskId: number},
+): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>> => {
+  return await connection.any(sql.type(z.object({id, instruction}))`
+    INSERT INTO ${tables.execution} (maintenance_task_id, instruction, hostname, started_at, last_seen_at)
+    SELECT ${taskId}, claimed.instruction, ${hostname}, ${timestamp(now)}, ${timestamp(now)}
+    FROM jsonb_array_elements(${sql.jsonb(instructions as SerializableValue)}) WITH ORDINALITY AS claimed (instruction, position)
+    ORDER BY claimed.position
+    ON CONFLICT (maintenance_task_id, instruction) WHERE ended_at IS NULL DO NOTHING
+    RETURNING id, instruction
+  `);
+};
+
+/** Largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER). */
+const MAXIMUM_SAFE_INTEGER = '9007199254740991';
+
+/**
+ * Runs the claim and records its instructions in ONE self-committing statement (one round trip, no
+ * BEGIN/COMMIT, and the instructions never travel to the client and back): the claim's first column
+ * becomes `instruction` through the CTE's column alias, and each claimed row gets a RUNNING
+ * execution, in the claim's order, unless one is already running (the active-execution index).
+ * A single statement is atomic: the claim and its records commit together or not at all. Before it
+ * can commit, `assert_combined_claim` (migration 2) raises SQLSTATE PT001, rolling everything back,
+ * when the claim returned more than `limit` rows, a first column whose SQL type is not one of
+ * `types`, or a number beyond Number.MAX_SAFE_INTEGER. The first row always exists (the check's,
+ * id NULL); the others are the inserted executions. Claim queries that are themselves a WITH
+ * holding an INSERT/UPDATE/DELETE cannot be nested (SQLSTATE 0A000): use `insertExecutions` after
+ * the claim, in a transaction, for those.
+ */
+export const claimAndInsertExecutions = async (
+  connection: CommonQueryMethods,
+  tables: Tables,
+  {claim, hostname, limit, now, taskId, types}: {readonly claim: QuerySqlToken; readonly hostname: string; readonly limit: number; readonly now: number; readonly taskId: number; readonly types: readonly string[]},
+): Promise<ReadonlyArray<{readonly id: number | null; readonly instruction: unknown; readonly passed: boolean}>> => {
+  return await connection.any(sql.type(z.object({id: id.nullable(), instruction: z.unknown(), passed: z.boolean()}))`
+    WITH claimed (instruction) AS (
+      ${claim}
+    ),
+    numbered AS (
+      SELECT to_jsonb(claimed.instruction) AS instruction, pg_typeof(claimed.instruction)::text AS type, row_number() OVER () AS position
+      FROM claimed
+    ),
+    inserted AS (
+      INSERT INTO ${tables.execution} (maintenance_task_id, instruction, hostname, started_at, last_seen_at)
+      SELECT ${taskId}, numbered.instruction, ${hostname}, ${timestamp(now)}, ${timestamp(now)}
+      FROM numbered
+      ORDER BY numbered.position
+      ON CONFLICT (maintenance_task_id, instruction) WHERE ended_at IS NULL DO NOTHING
+      RETURNING id, instruction
+    ),
+    -- MATERIALIZED, and the preserved side of the join: the check runs exactly once, whether or not
+    -- anything was inserted (as a join condition the planner would evaluate it per inserted row only).
+    checked AS MATERIALIZED (
+      SELECT ${tables.assertCombinedClaim}(
+        count(*) <= ${limit}::int4 AND coalesce(bool_and(
+          numbered.type = ANY(${sql.array(types, 'text')}) AND
+          (jsonb_typeof(numbered.instruction) IS DISTINCT FROM 'number' OR abs(numbered.instruction::numeric) <= ${MAXIMUM_SAFE_INTEGER}::numeric)
+        ), true),
+        format('the claim returned %s rows of type %s (limit %s)', count(*), coalesce(min(numbered.type), '-'), ${limit}::int4)
+      ) AS passed
+      FROM numbered
+    )
+    SELECT checked.passed, inserted.id, inserted.instruction
+    FROM checked
+    LEFT JOIN inserted ON true
+    ORDER BY inserted.id NULLS FIRST
+  `);
+};
+
+/** Ends a RUNNING execution; false when it is not running (unknown or already ended). */
+export const endExecution = async (
+  connection: CommonQueryMethods,
+  tables: Tables,
+  {error, executionId, now, state}: {readonly error: SerializableValue | null; readonly executionId: number; readonly now: number; readonly state: Exclude<ExecutionState, 'RUNNING' | 'TERMINATED'>},
+): Promise<boolean> => {
+  const result = await connection.query(sql.type(z.object({id}))`
+    UPDATE ${tables.execution}
+    SET state = ${state}, ended_at = ${timestamp(now)}, error = ${error === null ? sql.fragment`NULL` : sql.jsonb(error)}
+    WHERE id = ${executionId} AND ended_at IS NULL
+    RETURNING id
+  `);
+
+  return result.rowCount > 0;
+};
+
+/** Completes the RUNNING executions among `executionIds` in one statement; returns the ids it completed. */
+export const completeExecutions = async (
+  connection: CommonQueryMethods,
+  tables: Tables,
+  {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number},
+): Promise<readonly number[]> => {
+  return await connection.anyFirst(sql.type(z.object({id}))`
+    UPDATE ${tables.execution}
+    SET state = 'COMPLETED', ended_at = ${timestamp(now)}
+    WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
+    RETURNING id
+  `);
+};
+
+export const selectRunningExecutionId = async (
+  connection: CommonQueryMethods,
+  tables: Tables,
+  {instruction: value, taskName}: {readonly instruction: TaskInstruction; readonly taskName: string},
+): Promise<number | null> => {
+  return await connection.maybeOneFirst(sql.type(z.object({id}))`
+    SELECT e.id
+    FROM ${tables.execution} e
+    JOIN ${tables.task} t ON t.id = e.maintenance_task_id
+    WHERE t.nid = ${taskName} AND e.instruction = ${sql.jsonb(value)} AND e.ended_at IS NULL
+  `);
+};
+
+/** Refreshes last_seen_at; returns the ids that are still RUNNING. */
+export const touchExecutions = async (connection: CommonQueryMethods, tables: Tables, {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number}): Promise<readonly number[]> => {
+  return await connection.anyFirst(sql.type(z.object({id}))`
+    UPDATE ${tables.execution}
+    SET last_seen_at = ${timestamp(now)}
+    WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
+    RETURNING id
+  `);
+};
+
+/**
+ * Terminates RUNNING executions whose heartbeat is older than their task's maximum_execution_duration.
+ * Rows another reaper holds are skipped (SKIP LOCKED), so reapers in several processes never clash.
+ */
+export const terminateStaleExecutions = async (
+  connection: CommonQueryMethods,
+  tables: Tables,
+  {batchSize, now, reason}: {readonly batchSize: number; readonly now: number; readonly reason: string},
+): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction; readonly taskName: string}>> => {
+  return await connection.any(sql.type(z.object({id, instruction, taskName: z.string()}))`
+    UPDATE ${tables.execution} e
+    SET state = 'TERMINATED', ended_at = ${timestamp(now)}, terminated_at = ${timestamp(now)}, terminated_reason = ${reason}
+    FROM (
+      SELECT stale.id, t.nid
+      FROM ${tables.execution} stale
+      JOIN ${tables.task} t ON t.id = stale.maintenance_task_id
+      WHERE stale.ended_at IS NULL AND stale.last_seen_at < ${timestamp(now)} - t.maximum_execution_duration
+      ORDER BY stale.id
+      LIMIT ${batchSize}
+      FOR UPDATE OF stale SKIP LOCKED
+    ) AS reaped
+    WHERE e.id = reaped.id AND e.ended_at IS NULL
+    RETURNING e.id, e.instruction, reaped.nid AS "taskName"
+  `);
+};
+
+export const notifyChannels = async (connection: CommonQueryMethods, channels: readonly string[]): Promise<void> => {
+  await connection.query(sql.type(empty)`
+    SELECT pg_notify(channel, '') FROM unnest(${sql.array(channels, 'text')}) AS channel
+  `);
+};
+
+/**
+ * A row trigger named after the channel: notify_maintenance_task() notifies TG_NAME, so the task's
+ * name never appears in the trigger's SQL. CREATE OR REPLACE makes it idempotent (PostgreSQL 14+).
+ */
+export const createNotifyTrigger = async (
+  connection: CommonQueryMethods,
+  tables: Tables,
+  {channel, columns, table}: {readonly channel: string; readonly columns: readonly string[]; readonly table: readonly string[]},
+): Promise<void> => {
+  const update = columns.length === 0 ?
+    sql.fragment`UPDATE` :
+    sql.fragment`UPDATE OF ${sql.join(columns.map((column) => sql.identifier([column])), sql.fragment`, `)}`;
+
+  await connection.query(sql.type(empty)`
+    CREATE OR REPLACE TRIGGER ${sql.identifier([channel])}
+    AFTER INSERT OR ${update} ON ${sql.identifier(table)}
+    FOR EACH ROW EXECUTE FUNCTION ${tables.notifyFunction}()
+  `);
+};

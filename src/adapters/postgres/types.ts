@@ -1,0 +1,98 @@
+import type {CommonQueryMethods, DatabasePool, FragmentSqlToken, QuerySqlToken} from 'slonik';
+import type {Clock, TaskInstruction} from '../../planton/types.ts';
+import type {ExecutionReference, Store} from '../types.ts';
+
+export type PostgresClaimContext<Instruction extends TaskInstruction = TaskInstruction> = {
+  /** The active instructions the engine saw at the start of the round (empty when called directly). */
+  readonly activeTaskInstructions: readonly Instruction[];
+  /**
+   * A condition that holds while `expression` (a column of the user's table holding the
+   * instruction, e.g. ``sql.fragment`u.id` ``) has a RUNNING execution of this task. Put
+   * `AND NOT ${isActiveInstruction(sql.fragment`u.id`)}` in the claim query so that work the reaper
+   * terminated becomes claimable again while running work is skipped.
+   */
+  readonly isActiveInstruction: (expression: FragmentSqlToken) => FragmentSqlToken;
+  readonly limit: number;
+  readonly taskName: string;
+};
+
+/**
+ * Returns the claim query: a statement whose first column is the instruction (a string or a finite
+ * number), at most `limit` rows, e.g. `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED
+ * LIMIT ${limit}) RETURNING id`. It runs in the same transaction as the execution inserts.
+ */
+export type PostgresClaim<Instruction extends TaskInstruction = TaskInstruction> = (context: PostgresClaimContext<Instruction>) => QuerySqlToken;
+
+/**
+ * Where wake-up notifications come from. `listen` resolves once the channel is listened on; the
+ * callback also runs after a reconnection, since notifications sent meanwhile are lost.
+ */
+export type NotificationListener = {
+  readonly listen: (channel: string, onNotification: (reason: 'NOTIFICATION' | 'RECONNECTED') => void) => Promise<() => Promise<void>>;
+  readonly terminate: () => Promise<void>;
+};
+
+export type PostgresStoreConfiguration = {
+  /**
+   * Where time comes from: timestamps written to the database, heartbeat and reaper intervals.
+   * @default the system clock
+   */
+  readonly clock?: Clock;
+  /**
+   * How often executions claimed by this store get their `last_seen_at` refreshed (milliseconds).
+   * Keep it well below every task's `maximum_execution_duration`.
+   * @default 10_000
+   */
+  readonly heartbeatInterval?: number;
+  /**
+   * Written to each execution's `hostname`.
+   * @default os.hostname()
+   */
+  readonly hostname?: string;
+  /**
+   * Where wake-up notifications come from: `createPgNotificationListener` on a server,
+   * `createPgliteNotificationListener` on PGlite. Without one, tasks rely on polling.
+   * @default undefined
+   */
+  readonly listener?: NotificationListener;
+  readonly pool: DatabasePool;
+  /**
+   * How often the reaper runs (milliseconds); `0` disables the loop (call `reap()` yourself).
+   * @default 10_000
+   */
+  readonly reaperInterval?: number;
+  /**
+   * The PostgreSQL schema holding Planton's tables; created (with the tables) if missing.
+   * @default 'planton'
+   */
+  readonly schema?: string;
+};
+
+export type InstallNotifyTriggerConfiguration = {
+  /** Only updates of these columns notify; inserts always do. @default every column */
+  readonly columns?: readonly string[];
+  /** The user's table: a name resolved by the search_path, or `[schema, table]`. */
+  readonly table: string | readonly [string, string];
+  readonly taskName: string;
+};
+
+export type PostgresStore<Instruction extends TaskInstruction = TaskInstruction> = Store<Instruction, PostgresClaim<Instruction>> & {
+  /** Completes inside the caller's transaction when `connection` is given (so the work and its record commit together). */
+  readonly completeExecution: (reference: ExecutionReference<Instruction>, options?: {readonly connection?: CommonQueryMethods}) => Promise<void>;
+  /**
+   * Completes many executions in one statement, so one commit serves the whole batch (a processor
+   * that completes thousands of executions a second should collect them and call this). Resolves
+   * with the references that were not running (unknown, already ended, reaped, or given twice):
+   * they are skipped, the others are completed. Inside the caller's transaction when `connection`
+   * is given.
+   */
+  readonly completeExecutions: (references: ReadonlyArray<ExecutionReference<Instruction>>, options?: {readonly connection?: CommonQueryMethods}) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+  /** The channel a task's notifications use (also the name of its notify triggers). */
+  readonly getTaskChannel: (taskName: string) => string;
+  /**
+   * Installs (idempotently) a row trigger on `table` that wakes `taskName` on INSERT and UPDATE.
+   * The trigger is named after the task's channel and calls the schema's `notify_maintenance_task()`.
+   */
+  readonly installNotifyTrigger: (configuration: InstallNotifyTriggerConfiguration) => Promise<void>;
+  readonly schema: string;
+};

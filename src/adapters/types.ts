@@ -1,0 +1,99 @@
+/**
+ * The contract every store implements (PostgreSQL and PGlite today; memory, MySQL and SQLite later).
+ * A store keeps execution records, answers which instructions are active, claims new work and
+ * records it in one step, finds crashed work (the reaper) and wakes task loops.
+ */
+import type {PlantonError} from '../planton/errors.ts';
+import type {
+  Emitter,
+  GetActiveTaskInstructions,
+  TaskConfiguration,
+  TaskInstruction,
+} from '../planton/types.ts';
+
+/**
+ * `RUNNING` until the processor completes or fails it, or the reaper terminates it (its heartbeat
+ * got older than the task's `maximumExecutionDuration`). Only `RUNNING` executions are active.
+ */
+export type ExecutionState = 'COMPLETED' | 'FAILED' | 'RUNNING' | 'TERMINATED';
+
+export type ClaimedExecution<Instruction extends TaskInstruction = TaskInstruction> = {
+  readonly executionId: number;
+  readonly instruction: Instruction;
+  readonly taskName: string;
+};
+
+/**
+ * Which execution a call is about: its id, or the task event's `{taskName, instruction}` (resolved
+ * to the execution this process claimed, else to the instruction's RUNNING execution).
+ */
+export type ExecutionReference<Instruction extends TaskInstruction = TaskInstruction> =
+  | {readonly executionId: number}
+  | {readonly instruction: Instruction; readonly taskName: string};
+
+export type TaskDefinition = {
+  /**
+   * Written only when the task is new; an existing row (tuned by an operator) is left alone.
+   * @default 0 (use the concurrency given in code)
+   */
+  readonly maximumConcurrentExecutionCount?: number;
+  /**
+   * Milliseconds an execution may go without a heartbeat before the reaper terminates it.
+   * Written only when the task is new.
+   * @default 300_000
+   */
+  readonly maximumExecutionDuration?: number;
+  readonly name: string;
+};
+
+export type ClaimExecutionsConfiguration<Instruction extends TaskInstruction, Claim> = {
+  readonly activeTaskInstructions?: readonly Instruction[];
+  readonly claim: Claim;
+  readonly limit: number;
+  readonly signal?: AbortSignal;
+  readonly taskName: string;
+};
+
+/** Why a task was woken: a notification, the listener reconnected (notifications may be lost), or the reaper freed work. */
+export type WakeReason = 'NOTIFICATION' | 'REAPED' | 'RECONNECTED';
+
+export type SubscribeConfiguration = {
+  readonly onWake: (reason: WakeReason) => void;
+  readonly taskName: string;
+};
+
+export type StoreEvents<Instruction extends TaskInstruction = TaskInstruction> = {
+  readonly error: {readonly error: PlantonError};
+  readonly reaped: {readonly executions: ReadonlyArray<ClaimedExecution<Instruction>>};
+};
+
+export type Store<Instruction extends TaskInstruction, Claim> = {
+  /**
+   * Runs `claim` and records a RUNNING execution for each instruction it returned, atomically:
+   * either both happen or neither does. Instructions that already have a RUNNING execution
+   * (claimed meanwhile by another process) are dropped, never dispatched twice.
+   */
+  readonly claimExecutions: (configuration: ClaimExecutionsConfiguration<Instruction, Claim>) => Promise<ReadonlyArray<ClaimedExecution<Instruction>>>;
+  readonly completeExecution: (reference: ExecutionReference<Instruction>) => Promise<void>;
+  /** `claimExecutions` shaped as a task's `schedule`: plugs straight into `createPlanton`'s task. */
+  readonly createSchedule: (claim: Claim) => TaskConfiguration<Instruction>['schedule'];
+  readonly events: Emitter<StoreEvents<Instruction>>;
+  /** Records the error (serialized) and ends the execution as FAILED. */
+  readonly failExecution: (reference: ExecutionReference<Instruction>, error: unknown) => Promise<void>;
+  /** Instructions of the task's RUNNING executions; plugs straight into `createPlanton`. */
+  readonly getActiveTaskInstructions: GetActiveTaskInstructions<Instruction>;
+  /** The task's stored maximum concurrent execution count when > 0, else `concurrency`. */
+  readonly getTaskConcurrency: (configuration: {readonly concurrency: number; readonly taskName: string}) => Promise<number>;
+  /** Marks the execution as alive now. Executions claimed by this store are heartbeaten automatically. */
+  readonly heartbeat: (reference: ExecutionReference<Instruction>) => Promise<void>;
+  /** Wakes every subscriber of the task, in every process. */
+  readonly notifyTask: (taskName: string) => Promise<void>;
+  /** One reaper pass: terminates executions whose heartbeat is older than their task's limit. */
+  readonly reap: () => Promise<ReadonlyArray<ClaimedExecution<Instruction>>>;
+  /** Creates the task's row if it does not exist (claiming does too, with the defaults). */
+  readonly registerTask: (definition: TaskDefinition) => Promise<void>;
+  /** Calls `onWake` when the task has new work; returns the unsubscribe function. */
+  readonly subscribe: (configuration: SubscribeConfiguration) => Promise<() => Promise<void>>;
+  /** Stops the reaper, the heartbeat and the subscriptions. Does not end the pool it was given. */
+  readonly terminate: () => Promise<void>;
+};

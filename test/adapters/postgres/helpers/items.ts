@@ -1,0 +1,47 @@
+import {type DatabasePool, sql} from 'slonik';
+import {z} from 'zod';
+import type {PostgresClaim, PostgresStore} from '../../../../src/adapters/postgres/types.ts';
+import type {TaskEvent} from '../../../../src/index.ts';
+
+const empty = z.object({});
+
+/** Claims unprocessed items that have no RUNNING execution, locking them (FOR UPDATE SKIP LOCKED). */
+export const createItemClaim = (schema: string): PostgresClaim<number> => {
+  return ({isActiveInstruction, limit}) => sql.type(z.object({id: z.number()}))`
+    SELECT i.id
+    FROM ${sql.identifier([schema, 'item'])} i
+    WHERE i.processed_count = 0 AND NOT ${isActiveInstruction(sql.fragment`i.id`)}
+    ORDER BY i.id
+    LIMIT ${limit}
+    FOR UPDATE SKIP LOCKED
+  `;
+};
+
+/** The processor: does the work (counts it) and completes the execution in one transaction. */
+export const processItem = async (pool: DatabasePool, store: PostgresStore<number>, schema: string, event: TaskEvent<number>) => {
+  await pool.transaction(async (connection) => {
+    await connection.query(sql.type(empty)`
+      UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count + 1 WHERE id = ${event.instruction}
+    `);
+    await store.completeExecution(event, {connection});
+  });
+};
+
+export const countItems = async (pool: DatabasePool, schema: string) => {
+  return await pool.one(sql.type(z.object({done: z.number(), duplicated: z.number(), total: z.number()}))`
+    SELECT
+      count(*) FILTER (WHERE processed_count = 1)::int4 AS done,
+      count(*) FILTER (WHERE processed_count > 1)::int4 AS duplicated,
+      count(*)::int4 AS total
+    FROM ${sql.identifier([schema, 'item'])}
+  `);
+};
+
+export const countExecutions = async (pool: DatabasePool, schema: string) => {
+  return await pool.any(sql.type(z.object({count: z.number(), state: z.string()}))`
+    SELECT state, count(*)::int4 AS count
+    FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+    GROUP BY state
+    ORDER BY state
+  `);
+};

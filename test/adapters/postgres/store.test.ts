@@ -1,0 +1,447 @@
+import test from 'ava';
+import {sql} from 'slonik';
+import {z} from 'zod';
+import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
+import type {PostgresStore, PostgresStoreConfiguration} from '../../../src/adapters/postgres/types.ts';
+import type {WakeReason} from '../../../src/adapters/types.ts';
+import {createPlanton} from '../../../src/index.ts';
+import {createDeferred, createManualClock} from '../../helpers/createManualClock.ts';
+import {recordEvents} from '../../helpers/recordEvents.ts';
+import {
+  type Backend,
+  createBackends,
+  createItems,
+  createSchemaName,
+  dropSchema,
+  eventually,
+  SERVER_URL,
+} from './helpers/backends.ts';
+import {defineServerTests} from './helpers/defineServerTests.ts';
+import {countExecutions, countItems, createItemClaim, processItem} from './helpers/items.ts';
+
+if (SERVER_URL) {
+  defineServerTests(test, SERVER_URL);
+} else {
+  console.log('skipped: set PLANTON_TEST_DATABASE_URL');
+}
+
+const {backends, endAll} = createBackends();
+
+test.after.always(async () => {
+  await endAll();
+});
+
+const empty = z.object({});
+
+type Context = {
+  readonly backend: Backend;
+  readonly createStore: (configuration?: Partial<PostgresStoreConfiguration>) => Promise<PostgresStore<number>>;
+  readonly schema: string;
+};
+
+/** Per test: a fresh schema, stores that are terminated and a schema that is dropped afterwards. */
+const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>): Promise<Context> => {
+  const backend = await get();
+  const schema = createSchemaName();
+  const stores: Array<PostgresStore<number>> = [];
+
+  t.teardown(async () => {
+    await Promise.all(stores.map(async (store) => {
+      await store.terminate();
+    }));
+    await dropSchema(backend.pool, schema);
+  });
+
+  return {
+    backend,
+    createStore: async (configuration = {}) => {
+      const store = await createPostgresStore<number>({pool: backend.pool, reaperInterval: 0, schema, ...configuration});
+
+      stores.push(store);
+
+      return store;
+    },
+    schema,
+  };
+};
+
+test('rejects an invalid configuration with a coded error', async (t) => {
+  await t.throwsAsync(createPostgresStore({pool: undefined as never}), {code: 'INVALID_STORE_CONFIGURATION', message: 'Expected `pool` to be a slonik DatabasePool, got `undefined`.'});
+  await t.throwsAsync(createPostgresStore({pool: {transaction: () => undefined} as never, schema: ''}), {code: 'INVALID_STORE_CONFIGURATION', message: 'Expected `schema` to be a non-empty string of at most 63 bytes, got `""`.'});
+  await t.throwsAsync(createPostgresStore({heartbeatInterval: 0, pool: {transaction: () => undefined} as never}), {code: 'INVALID_STORE_CONFIGURATION'});
+});
+
+for (const {get, name} of backends) {
+  test(`${name}: several stores starting at once apply the schema exactly once`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+
+    await Promise.all([createStore(), createStore(), createStore()]);
+    await createStore();
+
+    const versions = await backend.pool.anyFirst(sql.type(z.object({version: z.number()}))`
+      SELECT version FROM ${sql.identifier([schema, 'planton_migration'])}
+    `);
+    const tables = await backend.pool.anyFirst(sql.type(z.object({table_name: z.string()}))`
+      SELECT table_name::text FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name
+    `);
+
+    t.deepEqual(versions, [1, 2]);
+    t.deepEqual(tables, ['maintenance_task', 'maintenance_task_execution', 'planton_migration']);
+  });
+
+  test(`${name}: claim and record are one transaction: a claim that fails leaves nothing claimed or recorded`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const store = await createStore();
+
+    await createItems(backend.pool, schema, 5);
+
+    // The claim marks rows (processed_count = -1) and returns 5 of them, more than the limit of 2.
+    const error = await t.throwsAsync(store.claimExecutions({
+      claim: () => sql.type(z.object({id: z.number()}))`
+        UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = -1 RETURNING id
+      `,
+      limit: 2,
+      taskName: 'mark',
+    }));
+
+    t.like(error, {code: 'UNEXPECTED_CLAIM_RESULT'});
+    t.like(await countItems(backend.pool, schema), {done: 0, total: 5});
+    t.is(await backend.pool.oneFirst(sql.type(z.object({count: z.number()}))`
+      SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'item'])} WHERE processed_count = -1
+    `), 0);
+    t.deepEqual(await countExecutions(backend.pool, schema), []);
+  });
+
+  test(`${name}: an instruction that is already running is never claimed a second time`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const first = await createStore();
+    const second = await createStore();
+
+    await createItems(backend.pool, schema, 3);
+
+    // A claim that ignores active executions: only the unique active-execution index stands in the way.
+    const claimAll = () => sql.type(z.object({id: z.number()}))`SELECT id FROM ${sql.identifier([schema, 'item'])} ORDER BY id`;
+
+    const claimed = await first.claimExecutions({claim: claimAll, limit: 10, taskName: 'items'});
+    const again = await second.claimExecutions({claim: claimAll, limit: 10, taskName: 'items'});
+
+    t.deepEqual(claimed.map((execution) => execution.instruction), [1, 2, 3]);
+    t.deepEqual(again, []);
+    t.deepEqual(await first.getActiveTaskInstructions('items', {signal: new AbortController().signal}), [1, 2, 3]);
+  });
+
+  test(`${name}: completes and fails executions; an execution that is not running cannot end twice`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const store = await createStore();
+
+    await createItems(backend.pool, schema, 2);
+
+    const [a, b] = await store.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
+
+    if (!a || !b) {
+      t.fail('expected two executions');
+
+      return;
+    }
+
+    await store.completeExecution({instruction: a.instruction, taskName: 'items'});
+    await store.failExecution({executionId: b.executionId}, new TypeError('disk "full"; retry'));
+
+    const rows = await backend.pool.any(sql.type(z.object({ended: z.boolean(), error: z.unknown(), instruction: z.number(), state: z.string()}))`
+      SELECT instruction, state, error, ended_at IS NOT NULL AS ended
+      FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+      ORDER BY id
+    `);
+
+    t.like(rows[0], {ended: true, error: null, instruction: 1, state: 'COMPLETED'});
+    t.like(rows[1], {ended: true, error: {message: 'disk "full"; retry', name: 'TypeError'}, instruction: 2, state: 'FAILED'});
+    t.deepEqual(await store.getActiveTaskInstructions('items', {signal: new AbortController().signal}), []);
+
+    await t.throwsAsync(store.completeExecution({executionId: a.executionId}), {code: 'EXECUTION_NOT_RUNNING'});
+    await t.throwsAsync(store.completeExecution({instruction: 2, taskName: 'items'}), {code: 'EXECUTION_NOT_RUNNING'});
+    await t.throwsAsync(store.heartbeat({executionId: b.executionId}), {code: 'EXECUTION_NOT_RUNNING'});
+  });
+
+  test(`${name}: concurrency comes from maximum_concurrent_execution_count when it is above 0`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const store = await createStore();
+
+    await store.registerTask({name: 'limited'});
+    t.is(await store.getTaskConcurrency({concurrency: 7, taskName: 'limited'}), 7);
+
+    await backend.pool.query(sql.type(empty)`
+      UPDATE ${sql.identifier([schema, 'maintenance_task'])} SET maximum_concurrent_execution_count = 3 WHERE nid = 'limited'
+    `);
+    t.is(await store.getTaskConcurrency({concurrency: 7, taskName: 'limited'}), 3);
+    // Registering again leaves the operator's setting alone.
+    await store.registerTask({maximumConcurrentExecutionCount: 0, name: 'limited'});
+    t.is(await store.getTaskConcurrency({concurrency: 7, taskName: 'limited'}), 3);
+  });
+
+  test(`${name}: the reaper terminates executions whose heartbeat is older than the limit, and they are claimed again`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const clock = createManualClock(Date.parse('2030-01-01T00:00:00Z'));
+    // Automatic heartbeats are out of the way (an hour apart): this test heartbeats by hand.
+    const crashed = await createStore({clock, heartbeatInterval: 3_600_000});
+    const alive = await createStore({clock, heartbeatInterval: 3_600_000});
+    const reaper = await createStore({clock, heartbeatInterval: 3_600_000});
+
+    await createItems(backend.pool, schema, 4);
+    await reaper.registerTask({maximumExecutionDuration: 60_000, name: 'items'});
+
+    const claimedByCrashed = await crashed.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
+    const claimedByAlive = await alive.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
+
+    // The crashed store stops heartbeating; the alive one heartbeats at +50 s.
+    await crashed.terminate();
+    await clock.advance(50_000);
+
+    for (const execution of claimedByAlive) {
+      await alive.heartbeat(execution);
+    }
+
+    t.deepEqual(await reaper.reap(), [], 'nothing is older than 60 s yet');
+
+    await clock.advance(11_000);
+
+    const reaped = await reaper.reap();
+
+    t.deepEqual(reaped.map((execution) => execution.instruction).sort(), claimedByCrashed.map((execution) => execution.instruction).sort());
+    t.deepEqual(await reaper.reap(), [], 'a second pass finds nothing');
+
+    const terminated = await backend.pool.any(sql.type(z.object({reason: z.string().nullable(), state: z.string(), terminated: z.boolean()}))`
+      SELECT state, terminated_reason AS reason, terminated_at IS NOT NULL AND ended_at IS NOT NULL AS terminated
+      FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+      WHERE id = ANY(${sql.array(reaped.map((execution) => execution.executionId), 'int8')})
+    `);
+
+    t.true(terminated.every((row) => row.state === 'TERMINATED' && row.terminated && row.reason !== null));
+
+    const reclaimed = await reaper.claimExecutions({claim: createItemClaim(schema), limit: 10, taskName: 'items'});
+
+    t.deepEqual(reclaimed.map((execution) => execution.instruction).sort(), claimedByCrashed.map((execution) => execution.instruction).sort());
+  });
+
+  test(`${name}: the reaper runs on its own interval and heartbeats keep claimed executions alive`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const clock = createManualClock(Date.parse('2030-01-01T00:00:00Z'));
+    const worker = await createStore({clock, heartbeatInterval: 10_000});
+    const reaper = await createStore({clock, reaperInterval: 30_000});
+    const reapedEvent = createDeferred<readonly unknown[]>();
+
+    reaper.events.once('reaped', ({executions}) => {
+      reapedEvent.resolve(executions.map((execution) => execution.instruction));
+    });
+
+    await createItems(backend.pool, schema, 2);
+    await worker.registerTask({maximumExecutionDuration: 25_000, name: 'items'});
+    await worker.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
+
+    const lastSeen = async () => {
+      return await backend.pool.oneFirst(sql.type(z.object({seconds: z.number()}))`
+        SELECT extract(epoch FROM max(last_seen_at))::float8 AS seconds FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+      `);
+    };
+
+    const startedAt = await lastSeen();
+
+    // Every loop re-arms its timer once its run is over: 3 timers = worker heartbeat, reaper
+    // heartbeat and reaper pass are all idle again, so time may move on.
+    const idle = async (timers: number) => {
+      await eventually(async () => clock.pendingTimers() === timers);
+    };
+
+    // Heartbeats at +10 s and +20 s.
+    await clock.advance(10_000);
+    await eventually(async () => await lastSeen() === startedAt + 10);
+    await idle(3);
+    await clock.advance(10_000);
+    await eventually(async () => await lastSeen() === startedAt + 20);
+    await idle(3);
+
+    // The worker "crashes"; the reaper's pass at +30 s sees a heartbeat 10 s old: alive.
+    await worker.terminate();
+    await clock.advance(10_000);
+    await idle(2);
+    t.deepEqual(await worker.getActiveTaskInstructions('items', {signal: new AbortController().signal}), [1]);
+
+    // At +60 s the last heartbeat is 40 s old, over the 25 s limit.
+    await clock.advance(30_000);
+    t.deepEqual(await reapedEvent.promise, [1]);
+    t.deepEqual(await countExecutions(backend.pool, schema), [{count: 1, state: 'TERMINATED'}]);
+  });
+
+  test(`${name}: a NOTIFY from the table trigger wakes the loop long before the polling delay`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const listener = backend.createListener();
+
+    t.teardown(async () => {
+      await listener.terminate();
+    });
+
+    const store = await createStore({listener});
+
+    await createItems(backend.pool, schema, 0);
+    await store.installNotifyTrigger({table: [schema, 'item'], taskName: 'items'});
+    await store.installNotifyTrigger({table: [schema, 'item'], taskName: 'items'});
+
+    const planton = createPlanton<number>({
+      getActiveTaskInstructions: store.getActiveTaskInstructions,
+      tasks: [{
+        // An hour: without the wake-up nothing would be dispatched within the test's timeout.
+        calculateDelay: () => 3_600_000,
+        concurrency: 10,
+        name: 'items',
+        schedule: store.createSchedule(createItemClaim(schema)),
+      }],
+    });
+
+    t.teardown(async () => {
+      await planton.terminate();
+    });
+
+    const reasons: WakeReason[] = [];
+
+    await store.subscribe({
+      onWake: (reason) => {
+        reasons.push(reason);
+        planton.trigger('items');
+      },
+      taskName: 'items',
+    });
+
+    const dispatched = createDeferred<number>();
+
+    planton.events.once('task', ({instruction}) => {
+      dispatched.resolve(instruction);
+    });
+
+    const insertedAt = Date.now();
+
+    await backend.pool.query(sql.type(empty)`INSERT INTO ${sql.identifier([schema, 'item'])} (id) VALUES (42)`);
+
+    t.is(await dispatched.promise, 42);
+    // Far below the one-hour polling delay, with room for a loaded machine.
+    t.true(Date.now() - insertedAt < 600_000);
+    t.true(reasons.includes('NOTIFICATION'));
+    t.is(planton.getStats().items?.rounds, 1);
+  });
+
+  test(`${name}: hostile task names and instructions round-trip unchanged`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const listener = backend.createListener();
+
+    t.teardown(async () => {
+      await listener.terminate();
+    });
+
+    const store = await createStore({listener});
+    const taskName = `Robert'); DROP TABLE maintenance_task;-- "ünïcødé" 🚀 \\ $1 $$`;
+    const instructions = [`'; SELECT pg_sleep(10); --`, `"double" 'single'`, 'ünïcødé 🚀 日本語', '$$ dollar $$ $1', 'back\\slash \\x00', ' '];
+
+    await backend.pool.query(sql.type(empty)`CREATE TABLE ${sql.identifier([schema, 'hostile'])} (value text PRIMARY KEY, done boolean NOT NULL DEFAULT false)`);
+
+    for (const value of instructions) {
+      await backend.pool.query(sql.type(empty)`INSERT INTO ${sql.identifier([schema, 'hostile'])} (value) VALUES (${value})`);
+    }
+
+    const woken = createDeferred<WakeReason>();
+
+    await store.subscribe({onWake: woken.resolve, taskName});
+    await store.notifyTask(taskName);
+    t.is(await woken.promise, 'NOTIFICATION');
+
+    const planton = createPlanton<string>({
+      getActiveTaskInstructions: store.getActiveTaskInstructions as never,
+      tasks: [{
+        calculateDelay: () => 0,
+        concurrency: 100,
+        name: taskName,
+        schedule: (store as unknown as PostgresStore<string>).createSchedule(({isActiveInstruction, limit}) => sql.type(z.object({value: z.string()}))`
+          SELECT h.value FROM ${sql.identifier([schema, 'hostile'])} h
+          WHERE NOT h.done AND NOT ${isActiveInstruction(sql.fragment`h.value`)}
+          ORDER BY h.value
+          LIMIT ${limit}
+        `),
+      }],
+    });
+    const events = recordEvents(planton);
+
+    t.teardown(async () => {
+      await planton.terminate();
+    });
+
+    await eventually(async () => events.tasks.length >= instructions.length);
+    await planton.terminate();
+
+    t.deepEqual(events.tasks.map((event) => event.instruction).sort(), [...instructions].sort());
+    t.true(events.tasks.every((event) => event.taskName === taskName));
+    t.deepEqual([...await store.getActiveTaskInstructions(taskName, {signal: new AbortController().signal})].sort(), [...instructions].sort() as never);
+    t.deepEqual(events.errors, []);
+
+    for (const event of events.tasks) {
+      await (store as unknown as PostgresStore<string>).failExecution(event, new Error(event.instruction));
+    }
+
+    const stored = await backend.pool.any(sql.type(z.object({instruction: z.string(), message: z.string(), nid: z.string()}))`
+      SELECT e.instruction #>> '{}' AS instruction, e.error ->> 'message' AS message, t.nid
+      FROM ${sql.identifier([schema, 'maintenance_task_execution'])} e
+      JOIN ${sql.identifier([schema, 'maintenance_task'])} t ON t.id = e.maintenance_task_id
+    `);
+
+    t.is(stored.length, instructions.length);
+    t.true(stored.every((row) => row.nid === taskName && row.message === row.instruction));
+    t.deepEqual(stored.map((row) => row.instruction).sort(), [...instructions].sort());
+  });
+
+  test(`${name}: two engines on one database dispatch every instruction exactly once`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const total = 2_000;
+
+    await createItems(backend.pool, schema, total);
+
+    const engines = await Promise.all([createStore(), createStore()].map(async (storePromise) => {
+      const store = await storePromise;
+      const planton = createPlanton<number>({
+        getActiveTaskInstructions: store.getActiveTaskInstructions,
+        tasks: [{
+          calculateDelay: () => 0,
+          concurrency: 100,
+          name: 'items',
+          schedule: store.createSchedule(createItemClaim(schema)),
+        }],
+      });
+      const errors: unknown[] = [];
+      let processed = 0;
+
+      planton.events.on('error', ({error}) => {
+        errors.push(error);
+      });
+      planton.events.on('task', (event) => {
+        void processItem(backend.pool, store, schema, event).then(() => {
+          processed++;
+        }, (error: unknown) => {
+          errors.push(error);
+        });
+      });
+
+      return {errors, planton, processed: () => processed};
+    }));
+
+    t.teardown(async () => {
+      await Promise.all(engines.map(async ({planton}) => {
+        await planton.terminate();
+      }));
+    });
+
+    await eventually(async () => engines.reduce((sum, engine) => sum + engine.processed(), 0) >= total, 50_000);
+    await Promise.all(engines.map(async ({planton}) => {
+      await planton.terminate();
+    }));
+
+    t.deepEqual(engines.flatMap((engine) => engine.errors), []);
+    t.is(engines.reduce((sum, engine) => sum + engine.processed(), 0), total);
+    t.deepEqual(await countItems(backend.pool, schema), {done: total, duplicated: 0, total});
+    t.deepEqual(await countExecutions(backend.pool, schema), [{count: total, state: 'COMPLETED'}]);
+  });
+}

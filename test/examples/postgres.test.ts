@@ -1,0 +1,127 @@
+import {spawn} from 'node:child_process';
+import {randomUUID} from 'node:crypto';
+import {fileURLToPath} from 'node:url';
+import test from 'ava';
+import {createPool, sql} from 'slonik';
+import {z} from 'zod';
+
+const MAIN = fileURLToPath(new URL('../../examples/postgres/main.ts', import.meta.url));
+const SERVER_URL = process.env.PLANTON_TEST_DATABASE_URL ?? null;
+
+type Run = {
+  readonly code: number | null;
+  readonly stderr: string;
+  readonly stdout: string;
+  readonly summary: Record<string, unknown> | null;
+};
+
+/** The example's environment: this one without DATABASE_URL (so PGlite), plus `environment`. */
+const createEnvironment = (environment: Record<string, string>) => {
+  const {DATABASE_URL: _ignored, ...inherited} = process.env;
+
+  return {...inherited, ...environment};
+};
+
+/** The `{"summary": …}` line the example prints last. */
+const parseSummary = (stdout: string): Record<string, unknown> | null => {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+
+  try {
+    return (JSON.parse(line) as {summary?: Record<string, unknown>}).summary ?? null;
+  } catch {
+    return null;
+  }
+};
+
+/** Runs the example (stdout is a pipe, so no progress bar); `onStdout` sees the output as it comes. */
+const runExample = async (args: readonly string[], environment: Record<string, string>, onStdout?: (output: string, child: ReturnType<typeof spawn>) => void): Promise<Run> => {
+  const child = spawn(process.execPath, [MAIN, ...args], {env: createEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe']});
+  let stdout = '';
+  let stderr = '';
+
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    onStdout?.(stdout, child);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+
+  return {code, stderr, stdout, summary: parseSummary(stdout)};
+};
+
+const expectedSummary = {
+  emailsSent: 15_000,
+  errors: 0,
+  purged: 7_500,
+  state: 'COMPLETED',
+  users: 50_000,
+  verified: true,
+};
+
+test.serial('npm start on PGlite purges, sends, verifies the database and exits 0', async (t) => {
+  t.timeout(180_000);
+
+  const run = await runExample([], {});
+
+  t.is(run.code, 0, run.stderr);
+  t.like(run.summary, {...expectedSummary, database: 'pglite'});
+  t.regex(run.stdout, /verification: ok/u);
+  t.is(run.stderr, '');
+});
+
+if (SERVER_URL) {
+  const serverUrl = SERVER_URL;
+
+  test.serial('npm start with DATABASE_URL purges, sends, verifies the database and exits 0', async (t) => {
+    t.timeout(180_000);
+
+    const schema = `planton_example_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+
+    t.teardown(async () => {
+      const pool = await createPool(serverUrl, {maxPoolSize: 1});
+
+      await pool.query(sql.type(z.object({}))`DROP SCHEMA IF EXISTS ${sql.identifier([schema])} CASCADE`);
+      await pool.end();
+    });
+
+    const run = await runExample(['--schema', schema], {DATABASE_URL: serverUrl});
+
+    t.is(run.code, 0, run.stderr);
+    t.like(run.summary, {...expectedSummary, database: 'postgres'});
+    t.regex(run.stdout, new RegExp(`into ${schema}\\.user_account on PostgreSQL at`, 'u'));
+  });
+} else {
+  console.log('skipped (server run of the example): set PLANTON_TEST_DATABASE_URL');
+}
+
+test.serial('--watch keeps running until SIGTERM, then shuts down cleanly and exits 0', async (t) => {
+  t.timeout(120_000);
+
+  let signalled = false;
+  const run = await runExample(['--watch', '--users', '2000'], {}, (output, child) => {
+    // Stop it while it dispatches: the shutdown must wait for the batches in flight.
+    if (!signalled && output.includes('(--watch: Ctrl-C to stop)')) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+
+  t.true(signalled);
+  t.is(run.code, 0, run.stderr);
+  t.like(run.summary, {database: 'pglite', errors: 0, state: 'INTERRUPTED', users: 2_000, verified: false});
+  t.regex(run.stderr, /SIGTERM: shutting down/u);
+});
+
+test('rejects a malformed flag with its usage and exit code 2', async (t) => {
+  const run = await runExample(['--users', '0'], {});
+
+  t.is(run.code, 2);
+  t.regex(run.stderr, /Expected `--users` to be an integer >= 1, got `0`\./u);
+  t.regex(run.stderr, /Usage: npm start/u);
+});
