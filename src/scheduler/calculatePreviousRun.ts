@@ -1,0 +1,46 @@
+import {Cron} from 'croner';
+import {createRepeatSequence} from './createRepeatSequence.ts';
+import {toInstant} from './toInstant.ts';
+import type {Schedule} from './types.ts';
+
+export type CalculatePreviousRunConfiguration = {
+  /** The slot returned is at or before this instant. */
+  readonly atOrBefore: Date;
+  /**
+   * The origin of an interval's slots; see `calculateNextRun`.
+   * @default new Date(0)
+   */
+  readonly anchor?: Date;
+  /** A schedule from `parseSchedule`. */
+  readonly schedule: Schedule;
+};
+
+/**
+ * The last slot of `schedule` at or before `atOrBefore`, or `null` when there is none (a one-shot
+ * whose date is still ahead). The mirror of `calculateNextRun`, with the same slots.
+ */
+export const calculatePreviousRun = (configuration: CalculatePreviousRunConfiguration): Date | null => {
+  const {schedule} = configuration;
+  const atOrBefore = toInstant(configuration.atOrBefore, 'atOrBefore');
+
+  if (schedule.kind === 'CRON') {
+    // croner's previousRuns is strictly before its reference (whole seconds); one millisecond
+    // later makes it "at or before".
+    const [previous] = new Cron(schedule.expression, {mode: '5-or-6-parts', timezone: schedule.timezone}).previousRuns(1, new Date(atOrBefore + 1));
+    return previous ?? null;
+  }
+
+  if (schedule.kind === 'INTERVAL') {
+    const anchor = configuration.anchor === undefined ? 0 : toInstant(configuration.anchor, 'anchor');
+    return new Date(anchor + Math.floor((atOrBefore - anchor) / schedule.every) * schedule.every);
+  }
+
+  if (schedule.repeat === null) {
+    return schedule.date.getTime() <= atOrBefore ? new Date(schedule.date) : null;
+  }
+
+  const sequence = createRepeatSequence({date: schedule.date, repeat: schedule.repeat, timezone: schedule.timezone});
+  const index = sequence.lastIndexAtOrBefore(atOrBefore);
+
+  return index < 0 ? null : new Date(sequence.slotAt(index));
+};

@@ -1,0 +1,189 @@
+import {createEmitter} from '../planton/createEmitter.ts';
+import type {Clock} from '../planton/types.ts';
+import {
+  InvalidSchedulerOptionError,
+  JobDoneError,
+  JobFailedError,
+  JobTimedOutError,
+} from './errors.ts';
+import type {Job, JobEvents, JobRecord, NodeCallback} from './types.ts';
+
+/** How an attempt ended, as the job saw it. */
+export type JobResult =
+  | {readonly error: Error; readonly state: 'TIMED_OUT'}
+  | {readonly error: unknown; readonly state: 'FAILED'}
+  | {readonly state: 'DONE'};
+
+export type JobConfiguration = {
+  readonly clock: Clock;
+  /** Persists the end of the attempt; `done()`/`fail()` settle with it. */
+  readonly finish: (result: JobResult) => Promise<void>;
+  /** Reports a listener or late-handler failure. */
+  readonly onError: (error: unknown) => void;
+  /** Persists a log line and/or progress. */
+  readonly record: (entry: {readonly message: string | null; readonly progress: number | null; readonly step: string | null}) => Promise<void>;
+  readonly job: JobRecord;
+  readonly timeout: number;
+};
+
+export type JobController = {
+  readonly job: Job;
+  /** Aborts the job's signal (scheduler termination) without ending it. */
+  readonly abort: () => void;
+  /** Settles when the attempt has ended and its end is persisted (or failed to be). */
+  readonly ended: Promise<void>;
+  /** Runs the processor and starts the timeout. */
+  readonly run: (processor: (job: Job) => unknown) => void;
+};
+
+const withCallback = (promise: Promise<void>, callback?: NodeCallback): Promise<void> => {
+  if (callback === undefined) {
+    return promise;
+  }
+
+  return promise.then(() => {
+    callback(null);
+  }, (error: unknown) => {
+    callback(error instanceof Error ? error : new Error(String(error)));
+  });
+};
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+
+/**
+ * One attempt of one job: the object a processor receives (`done`, `fail`, `log`, `progress`, the
+ * `timeout` event) and the state machine behind it: RUNNING, then exactly one of DONE, FAILED or
+ * TIMED_OUT. Whatever ends the attempt first wins; later calls get `job_done`, `job_failed` or
+ * `job_timed_out`.
+ */
+export const createJob = (configuration: JobConfiguration): JobController => {
+  const {clock, finish, job: record, onError, record: persistLog, timeout} = configuration;
+  const controller = new AbortController();
+  const timer = new AbortController();
+  const events = createEmitter<JobEvents>((_name, _payload, error) => {
+    onError(error);
+  });
+  let state: 'DONE' | 'FAILED' | 'RUNNING' | 'TIMED_OUT' = 'RUNNING';
+  let resolveEnded!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    resolveEnded = resolve;
+  });
+
+  const stateError = (operation: string): Error => {
+    if (state === 'DONE') {
+      return new JobDoneError(record.id, operation);
+    }
+
+    return state === 'FAILED' ? new JobFailedError(record.id, operation) : new JobTimedOutError(record.id, timeout);
+  };
+
+  const end = (result: JobResult): Promise<void> => {
+    state = result.state;
+    timer.abort();
+
+    const persisted = finish(result);
+
+    void persisted.finally(resolveEnded).catch(() => undefined);
+
+    return persisted;
+  };
+
+  const done = (callback?: NodeCallback): Promise<void> => {
+    return withCallback(state === 'RUNNING' ? end({state: 'DONE'}) : Promise.reject(stateError('done')), callback);
+  };
+
+  const fail = (error: unknown, callback?: NodeCallback): Promise<void> => {
+    return withCallback(state === 'RUNNING' ? end({error, state: 'FAILED'}) : Promise.reject(stateError('fail')), callback);
+  };
+
+  const log = (message: string, callback?: NodeCallback): Promise<void> => {
+    if (state !== 'RUNNING') {
+      throw stateError('log');
+    }
+
+    return withCallback(persistLog({message: String(message), progress: null, step: null}), callback);
+  };
+
+  const progress = (value: number | string, stepOrCallback?: NodeCallback | string, callback?: NodeCallback): Promise<void> => {
+    if (state !== 'RUNNING') {
+      throw stateError('progress');
+    }
+
+    const step = typeof value === 'string' ? value : typeof stepOrCallback === 'string' ? stepOrCallback : null;
+    const fraction = typeof value === 'number' ? value : null;
+
+    if (fraction !== null && !(fraction >= 0 && fraction <= 1)) {
+      throw new InvalidSchedulerOptionError(`Expected \`progress\` to be a number from 0 to 1 or a step name, got \`${String(value)}\`.`, 'INVALID_PROGRESS', 'progress', value);
+    }
+
+    return withCallback(persistLog({message: null, progress: fraction, step}), typeof stepOrCallback === 'function' ? stepOrCallback : callback);
+  };
+
+  const job: Job = {
+    attempt: record.attempt,
+    done,
+    fail,
+    id: record.id,
+    log,
+    off: events.off,
+    on: events.on,
+    once: events.once,
+    payload: record.payload,
+    progress,
+    scheduledFor: new Date(record.scheduledFor),
+    signal: controller.signal,
+    slotCount: record.slotCount,
+    taskName: record.taskName,
+  };
+
+  /** The end of an attempt that no caller awaits: its failures go to `onError`. */
+  const endQuietly = (result: JobResult) => {
+    end(result).catch(onError);
+  };
+
+  return {
+    abort: () => {
+      controller.abort(new Error('The scheduler is terminating.'));
+    },
+    ended,
+    job,
+    run: (processor) => {
+      void clock.sleep(timeout, timer.signal).then(() => {
+        if (state !== 'RUNNING' || timer.signal.aborted) {
+          return;
+        }
+
+        const error = new JobTimedOutError(record.id, timeout);
+
+        endQuietly({error, state: 'TIMED_OUT'});
+        controller.abort(error);
+        events.emit('timeout', error);
+      });
+
+      let result: unknown;
+
+      try {
+        result = processor(job);
+      } catch (error) {
+        // After the attempt ended (say, timed out), a throw changes nothing.
+        if (state === 'RUNNING') {
+          endQuietly({error, state: 'FAILED'});
+        }
+
+        return;
+      }
+
+      if (isPromiseLike(result)) {
+        result.then(() => {
+          if (state === 'RUNNING') {
+            endQuietly({state: 'DONE'});
+          }
+        }, (error: unknown) => {
+          if (state === 'RUNNING') {
+            endQuietly({error, state: 'FAILED'});
+          }
+        });
+      }
+    },
+  };
+};

@@ -1,0 +1,154 @@
+import {serializeError} from 'serialize-error';
+import type {Clock} from '../planton/types.ts';
+import {createJob, type JobController, type JobResult} from './createJob.ts';
+import {decideJobOutcome} from './decideJobOutcome.ts';
+import {JobTimedOutError, NoProcessorError} from './errors.ts';
+import type {JobOutcome, JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore} from './types.ts';
+
+export type JobRunnerConfiguration = {
+  readonly clock: Clock;
+  readonly emit: <Name extends keyof SchedulerEvents>(name: Name, payload: SchedulerEvents[Name]) => void;
+  /** The retry policy of a task (a default one when the task is gone). */
+  readonly getRetryPolicy: (taskName: string) => RetryPolicy;
+  /** How long past a job's timeout another instance waits before it takes the job for lost. */
+  readonly leaseGrace: number;
+  /** How long a due job waits for an instance with a processor before an instance without one counts a miss. */
+  readonly noProcessorGrace: number;
+  readonly noProcessorRetryDelays: readonly number[];
+  /** Called when an attempt of the task ended here: a concurrency slot is free. */
+  readonly onJobEnded: (taskName: string) => void;
+  readonly random: () => number;
+  readonly reportError: (error: unknown, taskName: string | null) => void;
+  readonly store: SchedulerStore;
+};
+
+export type JobRunner = {
+  /** Aborts the signals of the jobs running here. */
+  readonly abortAll: () => void;
+  /** Ids of the task's jobs running in this instance. */
+  readonly getRunningJobIds: (taskName: string) => readonly number[];
+  /**
+   * Due jobs of a task this instance has no processor for, unclaimed `noProcessorGrace` after their
+   * time: postponed by the next of `noProcessorRetryDelays`, then failed. Resolves when the grace of
+   * the next due job ends (`null` when none is waiting).
+   */
+  readonly postponeUnprocessed: (taskName: string, now: number) => Promise<number | null>;
+  /** RUNNING jobs whose instance died (lease past `leaseGrace`): failed with `job_timed_out`, retried as the task says. */
+  readonly recoverExpired: (taskName: string, now: number) => Promise<void>;
+  readonly run: (job: JobRecord, processor: Processor) => void;
+  /** Settles when every job running here has ended (or after `signal` aborts). */
+  readonly whenIdle: () => Promise<void>;
+};
+
+/** Runs claimed jobs in this instance and ends attempts in the store: done, retry or failed, and the events that say so. */
+export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunner => {
+  const {clock, emit, getRetryPolicy, leaseGrace, noProcessorGrace, noProcessorRetryDelays, onJobEnded, random, reportError, store} = configuration;
+  const running = new Map<number, {readonly controller: JobController; readonly taskName: string}>();
+
+  /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
+  const finishAttempt = async (job: JobRecord, outcome: JobOutcome, error: unknown, timedOut: boolean): Promise<JobRecord | null> => {
+    const finished = await store.finishJob({attempt: job.attempt, id: job.id, now: clock.now(), outcome});
+
+    if (finished === null) {
+      return null;
+    }
+
+    if (timedOut) {
+      emit('timeout', {error: error as Error, job: finished});
+    }
+
+    if (outcome.state === 'DONE') {
+      emit('succeeded', {job: finished});
+    } else if (outcome.state === 'WAITING') {
+      emit('retry', {error, job: finished, runAt: new Date(outcome.runAt)});
+    } else {
+      emit('failed', {error, job: finished});
+    }
+
+    return finished;
+  };
+
+  const outcomeOf = (job: JobRecord, result: JobResult): JobOutcome => {
+    if (result.state === 'DONE') {
+      return {state: 'DONE'};
+    }
+
+    return decideJobOutcome({attempt: job.attempt, error: result.error, now: clock.now(), random, retry: getRetryPolicy(job.taskName)});
+  };
+
+  return {
+    abortAll: () => {
+      for (const {controller} of running.values()) {
+        controller.abort();
+      }
+    },
+    getRunningJobIds: (taskName) => [...running].filter(([, entry]) => entry.taskName === taskName).map(([id]) => id),
+    postponeUnprocessed: async (taskName, now) => {
+      let graceEndsAt: number | null = null;
+
+      for (const job of await store.listDueJobs({limit: 100, now, taskName})) {
+        if (job.runAt + noProcessorGrace > now) {
+          graceEndsAt = Math.min(graceEndsAt ?? Number.POSITIVE_INFINITY, job.runAt + noProcessorGrace);
+          continue;
+        }
+
+        const delay = noProcessorRetryDelays[job.noProcessorCount];
+        const error = new NoProcessorError(taskName, job.noProcessorCount + 1);
+        const postponed = await store.postponeJob({
+          error: delay === undefined ? serializeError(error) as Record<string, unknown> : null,
+          id: job.id,
+          noProcessorCount: job.noProcessorCount,
+          now,
+          runAt: delay === undefined ? null : now + delay,
+        });
+
+        if (postponed !== null) {
+          emit(delay === undefined ? 'failed' : 'retry', {error, job: postponed, runAt: new Date(postponed.runAt)});
+        }
+      }
+
+      return graceEndsAt;
+    },
+    recoverExpired: async (taskName, now) => {
+      for (const job of await store.listExpiredJobs({before: now - leaseGrace, taskName})) {
+        if (!running.has(job.id)) {
+          const error = new JobTimedOutError(job.id, (job.leaseUntil ?? 0) - (job.startedAt ?? 0));
+
+          await finishAttempt(job, outcomeOf(job, {error, state: 'TIMED_OUT'}), error, true);
+        }
+      }
+    },
+    run: (job, processor) => {
+      const controller = createJob({
+        clock,
+        finish: async (result) => {
+          try {
+            await finishAttempt(job, outcomeOf(job, result), result.state === 'DONE' ? null : result.error, result.state === 'TIMED_OUT');
+          } catch (error) {
+            reportError(error, job.taskName);
+            throw error;
+          } finally {
+            running.delete(job.id);
+            onJobEnded(job.taskName);
+          }
+        },
+        job,
+        onError: (error) => {
+          reportError(error, job.taskName);
+        },
+        record: async ({message, progress, step}) => {
+          await store.recordLog({attempt: job.attempt, id: job.id, message, now: clock.now(), progress, step});
+        },
+        timeout: (job.leaseUntil ?? 0) - (job.startedAt ?? 0),
+      });
+
+      running.set(job.id, {controller, taskName: job.taskName});
+      controller.run(processor);
+    },
+    whenIdle: async () => {
+      await Promise.all([...running.values()].map(async ({controller}) => {
+        await controller.ended;
+      }));
+    },
+  };
+};

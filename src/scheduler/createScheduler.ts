@@ -1,0 +1,559 @@
+import {randomUUID} from 'node:crypto';
+import {hostname as getHostname} from 'node:os';
+import {serializeError} from 'serialize-error';
+import {createEmitter} from '../planton/createEmitter.ts';
+import {createPlanton} from '../planton/createPlanton.ts';
+import {createSystemClock} from '../planton/createSystemClock.ts';
+import {Logger} from '../planton/Logger.ts';
+import type {Clock} from '../planton/types.ts';
+import {createJobRunner} from './createJobRunner.ts';
+import {
+  DuplicateScheduledTaskError,
+  InvalidDateError,
+  InvalidJobStateError,
+  InvalidSchedulerConfigurationError,
+  SchedulerTerminatedError,
+  UnknownJobError,
+  UnknownScheduledTaskError,
+} from './errors.ts';
+import {parseRetryPolicy} from './parseRetryPolicy.ts';
+import {parseScheduledTask} from './parseScheduledTask.ts';
+import {planMaterialization} from './planMaterialization.ts';
+import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
+import type {
+  JobLogEntry,
+  JobRecord,
+  Processor,
+  RetryPolicy,
+  ScheduleTaskConfiguration,
+  SchedulerEvents,
+  SchedulerStore,
+  TaskInfo,
+  TaskRecord,
+} from './types.ts';
+import type {Emitter} from '../planton/types.ts';
+
+const log = Logger.child({
+  namespace: 'createScheduler',
+});
+
+export type SchedulerConfiguration = {
+  /**
+   * Where time comes from: slots, timeouts, retries and waits.
+   * @default the system clock
+   */
+  readonly clock?: Clock;
+  /**
+   * Names this instance in `job.worker` (followed by the process id and a random suffix).
+   * @default os.hostname()
+   */
+  readonly hostname?: string;
+  /**
+   * How long (milliseconds) past a job's timeout another instance waits before it takes a RUNNING job
+   * for lost (its instance died) and fails it with `job_timed_out`.
+   * @default 5000
+   */
+  readonly leaseGrace?: number;
+  /**
+   * Under misfire `'skip'`, how late (milliseconds) a slot may be and still run.
+   * @default 60000
+   */
+  readonly misfireThreshold?: number;
+  /**
+   * How long (milliseconds) a due job may wait for an instance that has its processor before an
+   * instance without one counts a miss and postpones it by the next of `noProcessorRetryDelays`.
+   * @default 1000
+   */
+  readonly noProcessorGrace?: number;
+  /**
+   * When a due job has no processor in any instance: the delays (milliseconds) of the retries before it
+   * fails with `NO_PROCESSOR`.
+   * @default [1000, 10000, 30000]
+   */
+  readonly noProcessorRetryDelays?: readonly number[];
+  /**
+   * Longest wait (milliseconds) between two rounds of a task, so changes made by other instances
+   * (a job rescheduled, a retry due) are seen; rounds otherwise wake exactly at the next slot or job.
+   * @default 5000
+   */
+  readonly pollInterval?: number;
+  /**
+   * Drives retry jitter; returns a number in [0, 1).
+   * @default Math.random
+   */
+  readonly random?: () => number;
+  /** Where tasks, jobs and logs live: `createMemorySchedulerStore()` or `await createPostgresSchedulerStore({pool})`. */
+  readonly store: SchedulerStore;
+  /**
+   * How often (milliseconds) the list of tasks is read again from the store, to pick up tasks other
+   * instances scheduled or unscheduled; `0` disables it.
+   * @default 5000
+   */
+  readonly syncInterval?: number;
+  /**
+   * How long `terminate()` waits for running jobs to end (milliseconds).
+   * @default 5000
+   */
+  readonly terminateTimeout?: number;
+};
+
+export type Scheduler = {
+  /** Registers the handler of a task's jobs in this instance. Throws `UNKNOWN_TASK` for a task the store does not hold, `DUPLICATE_TASK_NAME` for a second one. */
+  readonly addProcessor: (taskName: string, processor: Processor) => void;
+  /** SCHEDULED or WAITING → CANCELED. Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
+  readonly cancel: (jobId: number) => Promise<JobRecord>;
+  readonly events: Emitter<SchedulerEvents>;
+  readonly getJob: (jobId: number) => Promise<JobRecord | null>;
+  /** The job's log lines and progress, oldest first. */
+  readonly getJobLogs: (jobId: number) => Promise<readonly JobLogEntry[]>;
+  readonly getTask: (name: string) => Promise<TaskInfo | null>;
+  /** The task's jobs, by slot. */
+  readonly listJobs: (taskName: string) => Promise<readonly JobRecord[]>;
+  readonly listTasks: () => Promise<readonly TaskInfo[]>;
+  /** The same as `addProcessor`. */
+  readonly processor: (taskName: string, processor: Processor) => void;
+  readonly removeProcessor: (taskName: string) => void;
+  /** Moves a job that is not RUNNING or DONE to `date` (as SCHEDULED). Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
+  readonly reschedule: (jobId: number, date: Date | number | string) => Promise<JobRecord>;
+  /** Stores the task (validated eagerly: invalid input throws before anything is stored) and creates its next job. */
+  readonly schedule: (configuration: ScheduleTaskConfiguration) => Promise<TaskInfo>;
+  /** Stops every loop, waits up to `terminateTimeout` for running jobs; the store stays open. Safe to call twice. */
+  readonly terminate: () => Promise<void>;
+  /** Runs a round of the task now (materialise due slots, claim due jobs). */
+  readonly trigger: (taskName: string) => void;
+  /** Removes the task from the store; its jobs that never started go. `false` when there was no such task. */
+  readonly unschedule: (name: string) => Promise<boolean>;
+};
+
+type LocalTask = {
+  /** A round failed: wait before the next. */
+  failures: number;
+  nextWakeAt: number | null;
+  record: TaskRecord;
+};
+
+/** How soon to look again after another instance held the task's lock (it is creating the due jobs). */
+const LOCKED_RETRY_DELAY = 20;
+
+const isNonNegative = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+const validate = (configuration: SchedulerConfiguration) => {
+  const {
+    leaseGrace = 5_000,
+    misfireThreshold = 60_000,
+    noProcessorGrace = 1_000,
+    noProcessorRetryDelays = [1_000, 10_000, 30_000],
+    pollInterval = 5_000,
+    syncInterval = 5_000,
+    terminateTimeout = 5_000,
+  } = configuration;
+
+  if (typeof configuration.store !== 'object' || configuration.store === null) {
+    throw new InvalidSchedulerConfigurationError('store', 'a scheduler store', configuration.store);
+  }
+
+  for (const [option, value] of Object.entries({leaseGrace, misfireThreshold, noProcessorGrace, syncInterval, terminateTimeout})) {
+    if (!isNonNegative(value)) {
+      throw new InvalidSchedulerConfigurationError(option, 'a finite number >= 0 (milliseconds)', value);
+    }
+  }
+
+  if (!isNonNegative(pollInterval) || pollInterval < 1) {
+    throw new InvalidSchedulerConfigurationError('pollInterval', 'a finite number >= 1 (milliseconds)', pollInterval);
+  }
+
+  if (!Array.isArray(noProcessorRetryDelays) || !noProcessorRetryDelays.every(isNonNegative)) {
+    throw new InvalidSchedulerConfigurationError('noProcessorRetryDelays', 'an array of finite numbers >= 0 (milliseconds)', noProcessorRetryDelays);
+  }
+
+  return {leaseGrace, misfireThreshold, noProcessorGrace, noProcessorRetryDelays, pollInterval, syncInterval, terminateTimeout};
+};
+
+/**
+ * The cron/processor layer: tasks on a schedule, stored so that they survive restarts and every
+ * instance on the same store shares them, and processors that run their jobs. Built on createPlanton:
+ * one Planton task per scheduled task, whose `schedule` creates the jobs of due slots (exactly one per
+ * slot, whatever the number of instances) and claims due jobs, whose `calculateDelay` sleeps until the
+ * next slot or job, and whose `task` events run processors.
+ */
+export const createScheduler = async (configuration: SchedulerConfiguration): Promise<Scheduler> => {
+  const options = validate(configuration);
+  const {store} = configuration;
+  const clock = configuration.clock ?? createSystemClock();
+  const random = configuration.random ?? Math.random;
+  const worker = `${configuration.hostname ?? getHostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const tasks = new Map<string, LocalTask>();
+  const processors = new Map<string, Processor>();
+  /** Retry policies given to `schedule()` here: they may hold a backoff function, which the store cannot. */
+  const localRetryPolicies = new Map<string, RetryPolicy>();
+  /** Names `schedule()` was called with in this instance (a second call is a duplicate). */
+  const scheduledHere = new Set<string>();
+  const claimed = new Map<number, JobRecord>();
+  const syncController = new AbortController();
+  let terminating: Promise<void> | null = null;
+
+  const events = createEmitter<SchedulerEvents>((eventName, _payload, error) => {
+    log.error({error: serializeError(error), eventName: String(eventName)}, 'a scheduler event listener threw');
+  });
+
+  /** Logs and announces a background failure; the scheduler goes on. */
+  const reportError = (error: unknown, taskName: string | null) => {
+    const wrapped = error instanceof Error ? error : new Error(String(error));
+
+    log.error({error: serializeError(wrapped), taskName}, 'scheduler operation failed');
+    events.emit('error', {error: wrapped, taskName});
+  };
+
+  const getRetryPolicy = (taskName: string): RetryPolicy => {
+    const local = localRetryPolicies.get(taskName);
+    const task = tasks.get(taskName)?.record;
+
+    if (local !== undefined) {
+      return local;
+    }
+
+    return task === undefined ? parseRetryPolicy({schedule: {every: 1, kind: 'INTERVAL'}}) : fromStoredRetryPolicy(task.retry, task.schedule);
+  };
+
+  // eslint-disable-next-line prefer-const -- assigned once Planton exists; the runner calls it only later
+  let planton: ReturnType<typeof createPlanton<number>>;
+
+  const runner = createJobRunner({
+    clock,
+    emit: events.emit,
+    getRetryPolicy,
+    leaseGrace: options.leaseGrace,
+    noProcessorGrace: options.noProcessorGrace,
+    noProcessorRetryDelays: options.noProcessorRetryDelays,
+    onJobEnded: (taskName) => {
+      if (terminating === null && tasks.has(taskName)) {
+        planton.trigger(taskName);
+      }
+    },
+    random,
+    reportError,
+    store,
+  });
+
+  const materialize = async (taskName: string, now: number) => {
+    return await store.materializeJobs({
+      now,
+      plan: (task) => planMaterialization({misfireThreshold: options.misfireThreshold, now, task}),
+      taskName,
+    });
+  };
+
+  /** One round of a task, as Planton's `schedule`: due slots become jobs, then due jobs are claimed (or postponed when no processor is here). */
+  const round = async (taskName: string, limit: number): Promise<readonly number[]> => {
+    const local = tasks.get(taskName);
+
+    if (local === undefined) {
+      return [];
+    }
+
+    const now = clock.now();
+
+    try {
+      const materialized = await materialize(taskName, now);
+
+      if (materialized !== null) {
+        local.record = materialized.task;
+      }
+
+      await runner.recoverExpired(taskName, now);
+
+      const processor = processors.get(taskName);
+      let jobs: readonly JobRecord[] = [];
+      let graceEndsAt: number | null = null;
+
+      if (processor === undefined) {
+        graceEndsAt = await runner.postponeUnprocessed(taskName, now);
+      } else {
+        jobs = await store.claimJobs({limit, now, taskName, worker});
+      }
+
+      const nextWakeAt = Math.min(await store.getNextWakeAt({now, taskName}) ?? Number.POSITIVE_INFINITY, graceEndsAt ?? Number.POSITIVE_INFINITY);
+
+      local.nextWakeAt = materialized === null ? now + LOCKED_RETRY_DELAY : Number.isFinite(nextWakeAt) ? nextWakeAt : null;
+      local.failures = 0;
+
+      for (const job of jobs) {
+        claimed.set(job.id, job);
+      }
+
+      return jobs.map((job) => job.id);
+    } catch (error) {
+      local.failures++;
+      throw error;
+    }
+  };
+
+  const calculateDelay = (taskName: string): number => {
+    const local = tasks.get(taskName);
+    const now = clock.now();
+
+    if (local === undefined) {
+      return options.pollInterval;
+    }
+
+    if (local.failures > 0) {
+      return Math.min(options.pollInterval, 100 * 2 ** local.failures);
+    }
+
+    const wake = Math.min(local.nextWakeAt ?? Number.POSITIVE_INFINITY, now + options.pollInterval);
+
+    return Math.max(0, wake - now);
+  };
+
+  planton = createPlanton<number>({
+    clock,
+    getActiveTaskInstructions: (taskName) => runner.getRunningJobIds(taskName),
+    tasks: [],
+  });
+
+  planton.events.on('error', ({error, taskName}) => {
+    reportError(error.cause ?? error, taskName);
+  });
+
+  planton.events.on('task', ({instruction: jobId, taskName}) => {
+    const job = claimed.get(jobId);
+    const processor = processors.get(taskName);
+
+    claimed.delete(jobId);
+
+    if (job === undefined) {
+      return;
+    }
+
+    runner.run(job, processor ?? ((running) => {
+      void running.fail(new UnknownScheduledTaskError(taskName, ': its processor was removed while the job was claimed'));
+    }));
+  });
+
+  const addLocal = (record: TaskRecord) => {
+    const existing = tasks.get(record.name);
+
+    if (existing !== undefined) {
+      existing.record = record;
+
+      return;
+    }
+
+    // The first round runs at once: slots may have fallen due while no instance ran.
+    tasks.set(record.name, {failures: 0, nextWakeAt: clock.now(), record});
+    planton.addTask({
+      calculateDelay: () => calculateDelay(record.name),
+      concurrency: record.concurrency,
+      name: record.name,
+      schedule: async ({limit}) => await round(record.name, limit),
+    });
+  };
+
+  const removeLocal = async (name: string) => {
+    if (tasks.delete(name)) {
+      await planton.removeTask(name);
+    }
+  };
+
+  const sync = async () => {
+    const records = await store.listTasks();
+    const names = new Set(records.map((record) => record.name));
+
+    for (const record of records) {
+      addLocal(record);
+    }
+
+    for (const name of tasks.keys()) {
+      if (!names.has(name) && !scheduledHere.has(name)) {
+        await removeLocal(name);
+      }
+    }
+  };
+
+  await sync();
+
+  if (options.syncInterval > 0) {
+    void (async () => {
+      while (!syncController.signal.aborted) {
+        await clock.sleep(options.syncInterval, syncController.signal);
+
+        if (!syncController.signal.aborted) {
+          await sync().catch((error: unknown) => {
+            reportError(error, null);
+          });
+        }
+      }
+    })();
+  }
+
+  const toTaskInfo = async (record: TaskRecord): Promise<TaskInfo> => {
+    return {
+      ...await store.getTaskJobSummaries(record.name),
+      concurrency: record.concurrency,
+      misfire: record.misfire,
+      name: record.name,
+      nextRunAt: record.nextRunAt === null ? null : new Date(record.nextRunAt),
+      payload: record.payload,
+      schedule: record.schedule,
+      timeout: record.timeout,
+    };
+  };
+
+  const assertRunning = (operation: string) => {
+    if (terminating !== null) {
+      throw new SchedulerTerminatedError(operation);
+    }
+  };
+
+  const addProcessor = (taskName: string, processor: Processor) => {
+    assertRunning('add a processor');
+
+    if (typeof processor !== 'function') {
+      throw new InvalidSchedulerConfigurationError('processor', 'a function', processor);
+    }
+
+    if (!tasks.has(taskName)) {
+      throw new UnknownScheduledTaskError(taskName, '; schedule it before adding its processor');
+    }
+
+    if (processors.has(taskName)) {
+      throw new DuplicateScheduledTaskError(taskName, 'processor');
+    }
+
+    processors.set(taskName, processor);
+    planton.trigger(taskName);
+  };
+
+  /** Turns a failed fenced update into the error that says why. */
+  const explainJob = async (jobId: number, operation: string, allowed: string): Promise<never> => {
+    const job = await store.getJob(jobId);
+
+    throw job === null ? new UnknownJobError(jobId) : new InvalidJobStateError(jobId, operation, job.state, allowed);
+  };
+
+  const triggerIfKnown = (taskName: string) => {
+    if (terminating === null && tasks.has(taskName)) {
+      planton.trigger(taskName);
+    }
+  };
+
+  return {
+    addProcessor,
+    cancel: async (jobId) => {
+      const job = await store.cancelJob({id: jobId, now: clock.now()}) ?? await explainJob(jobId, 'cancel', 'SCHEDULED or WAITING');
+
+      triggerIfKnown(job.taskName);
+
+      return job;
+    },
+    events,
+    getJob: async (jobId) => await store.getJob(jobId),
+    getJobLogs: async (jobId) => await store.getJobLogs(jobId),
+    getTask: async (name) => {
+      const record = await store.getTask(name);
+
+      return record === null ? null : await toTaskInfo(record);
+    },
+    listJobs: async (taskName) => await store.listJobs({taskName}),
+    listTasks: async () => await Promise.all((await store.listTasks()).map(toTaskInfo)),
+    processor: addProcessor,
+    removeProcessor: (taskName) => {
+      processors.delete(taskName);
+    },
+    reschedule: async (jobId, date) => {
+      const runAt = date instanceof Date ? date.getTime() : typeof date === 'number' ? date : Date.parse(date);
+
+      if (!Number.isFinite(runAt)) {
+        throw new InvalidDateError(date, 'date');
+      }
+
+      const job = await store.rescheduleJob({id: jobId, now: clock.now(), runAt}) ?? await explainJob(jobId, 'reschedule', 'SCHEDULED, WAITING, ERROR or CANCELED');
+
+      triggerIfKnown(job.taskName);
+
+      return job;
+    },
+    schedule: (task) => {
+      assertRunning('schedule a task');
+
+      if (typeof task !== 'object' || task === null) {
+        throw new InvalidSchedulerConfigurationError('task', 'an object `{name, schedule, timeout, …}`', task);
+      }
+
+      const {concurrency = 1, name, payload = null} = task;
+
+      if (typeof name !== 'string' || name.trim() === '') {
+        throw new InvalidSchedulerConfigurationError('name', 'a non-empty string', name);
+      }
+
+      if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+        throw new InvalidSchedulerConfigurationError('concurrency', 'an integer >= 1', concurrency);
+      }
+
+      const parsed = parseScheduledTask(task);
+
+      if (scheduledHere.has(name)) {
+        throw new DuplicateScheduledTaskError(name);
+      }
+
+      scheduledHere.add(name);
+      localRetryPolicies.set(name, parsed.retry);
+
+      return (async () => {
+        try {
+          const now = clock.now();
+          const record = await store.saveTask({
+            now,
+            task: {concurrency, misfire: parsed.misfire, name, payload, retry: toStoredRetryPolicy(parsed.retry), schedule: parsed.schedule, timeout: parsed.timeout},
+          });
+
+          addLocal(record);
+
+          const materialized = await materialize(name, now);
+          const latest = materialized?.task ?? record;
+
+          addLocal(latest);
+          planton.trigger(name);
+
+          return await toTaskInfo(latest);
+        } catch (error) {
+          scheduledHere.delete(name);
+          localRetryPolicies.delete(name);
+          throw error;
+        }
+      })();
+    },
+    terminate: () => {
+      terminating ??= (async () => {
+        syncController.abort();
+        await planton.terminate();
+
+        const grace = new AbortController();
+
+        await Promise.race([runner.whenIdle(), clock.sleep(options.terminateTimeout, grace.signal)]);
+        grace.abort();
+        runner.abortAll();
+      })();
+
+      return terminating;
+    },
+    trigger: (taskName) => {
+      if (!tasks.has(taskName)) {
+        throw new UnknownScheduledTaskError(taskName);
+      }
+
+      planton.trigger(taskName);
+    },
+    unschedule: async (name) => {
+      assertRunning('unschedule a task');
+
+      const deleted = await store.deleteTask({name, now: clock.now()});
+
+      scheduledHere.delete(name);
+      localRetryPolicies.delete(name);
+      await removeLocal(name);
+
+      return deleted;
+    },
+  };
+};

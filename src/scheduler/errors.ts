@@ -1,0 +1,272 @@
+/**
+ * Errors of the scheduler layer. Each is a `PlantonError` with a stable `code`, the `option` it is
+ * about (a dotted path such as `schedule.repeat.months` or `retry.backoff.delay`) and the `value`
+ * that was rejected. Messages read like p-queue's: "Expected `timeout` to be …, got `-1`."
+ */
+import {describeValue} from '../planton/describeValue.ts';
+import {PlantonError} from '../planton/errors.ts';
+
+export {describeValue};
+
+type ErrorOptions = {
+  readonly cause?: unknown;
+};
+
+
+/** Base of the configuration errors below: which option, which value. */
+export class InvalidSchedulerOptionError extends PlantonError {
+  public readonly option: string;
+
+  public readonly value: unknown;
+
+  public constructor (message: string, code: string, option: string, value: unknown, options: ErrorOptions = {}) {
+    super(message, code, options);
+    this.option = option;
+    this.value = value;
+  }
+}
+
+/** `schedule` is neither a cron expression, a duration string, `{every}` nor `{date, repeat?}`. */
+export class InvalidScheduleError extends InvalidSchedulerOptionError {
+  public constructor (value: unknown, option = 'schedule') {
+    super(
+      `Expected \`${option}\` to be a cron expression, a duration such as \`15m\`, \`{every}\` or \`{date, repeat?}\`, got \`${describeValue(value)}\`.`,
+      'INVALID_SCHEDULE',
+      option,
+      value,
+    );
+  }
+}
+
+/** Names of the fields of a 6-field cron expression, in order (a 5-field one has no `second`). */
+export type CronField = 'dayOfMonth' | 'dayOfWeek' | 'hour' | 'minute' | 'month' | 'second';
+
+/** croner rejected the expression. `field` names the field at fault when one alone is; croner's error is `cause`. */
+export class InvalidCronExpressionError extends InvalidSchedulerOptionError {
+  public readonly expression: string;
+
+  public readonly field: CronField | null;
+
+  public constructor (expression: string, field: CronField | null, reason: string, cause?: unknown) {
+    super(
+      `Expected \`schedule\` to be a cron expression of 5 or 6 fields, got \`${expression}\`: ${reason}`,
+      'INVALID_CRON_EXPRESSION',
+      'schedule',
+      expression,
+      {cause},
+    );
+    this.expression = expression;
+    this.field = field;
+  }
+}
+
+export class InvalidTimezoneError extends InvalidSchedulerOptionError {
+  public constructor (value: unknown, cause?: unknown) {
+    super(
+      `Expected \`timezone\` to be an IANA time zone such as \`Europe/Berlin\` or an offset such as \`+02:00\`, got \`${describeValue(value)}\`.`,
+      'INVALID_TIMEZONE',
+      'timezone',
+      value,
+      {cause},
+    );
+  }
+}
+
+export class InvalidIntervalError extends InvalidSchedulerOptionError {
+  public constructor (value: unknown, option: string) {
+    super(
+      `Expected \`${option}\` to be an integer number of milliseconds >= 1 or a duration such as \`15m\`, \`1h30m\` or \`500ms\`, got \`${describeValue(value)}\`.`,
+      'INVALID_INTERVAL',
+      option,
+      value,
+    );
+  }
+}
+
+export class InvalidDateError extends InvalidSchedulerOptionError {
+  public constructor (value: unknown, option = 'schedule.date') {
+    super(
+      `Expected \`${option}\` to be a valid Date, a number of milliseconds since the epoch or an ISO 8601 string, got \`${describeValue(value)}\`.`,
+      'INVALID_DATE',
+      option,
+      value,
+    );
+  }
+}
+
+export class UnknownRepeatUnitError extends InvalidSchedulerOptionError {
+  public readonly unit: string;
+
+  public constructor (unit: string) {
+    super(
+      `Expected the units of \`schedule.repeat\` to be years, months, weeks, days, hours, minutes, seconds, milliseconds or their shorthands y, M, w, d, h, m, s, ms, got \`${unit}\`.`,
+      'UNKNOWN_REPEAT_UNIT',
+      `schedule.repeat.${unit}`,
+      unit,
+    );
+    this.unit = unit;
+  }
+}
+
+/** A repeat unit has a bad value, is given twice (`months` and `M`), or the period is empty. */
+export class InvalidRepeatError extends InvalidSchedulerOptionError {
+  public constructor (option: string, expected: string, value: unknown) {
+    super(`Expected \`${option}\` to be ${expected}, got \`${describeValue(value)}\`.`, 'INVALID_REPEAT', option, value);
+  }
+}
+
+export class InvalidTimeoutError extends InvalidSchedulerOptionError {
+  public constructor (value: unknown) {
+    super(`Expected \`timeout\` to be a finite number > 0 (milliseconds), got \`${describeValue(value)}\`.`, 'INVALID_TIMEOUT', 'timeout', value);
+  }
+}
+
+/** `misfire` is not `'once'`, `'all'` or `'skip'`, or a misfire option (`limit`, `misfireThreshold`) is out of range. */
+export class InvalidMisfirePolicyError extends InvalidSchedulerOptionError {
+  public constructor (option: string, expected: string, value: unknown) {
+    super(`Expected \`${option}\` to be ${expected}, got \`${describeValue(value)}\`.`, 'INVALID_MISFIRE_POLICY', option, value);
+  }
+}
+
+export class InvalidRetryPolicyError extends InvalidSchedulerOptionError {
+  public constructor (option: string, expected: string, value: unknown) {
+    super(`Expected \`${option}\` to be ${expected}, got \`${describeValue(value)}\`.`, 'INVALID_RETRY_POLICY', option, value);
+  }
+}
+
+/** A backoff function returned something that is not a delay. */
+export class InvalidRetryDelayError extends InvalidSchedulerOptionError {
+  public readonly attempt: number;
+
+  public constructor (attempt: number, value: unknown) {
+    super(
+      `Expected \`retry.backoff(${attempt})\` to return a finite number >= 0 (milliseconds), got \`${describeValue(value)}\`.`,
+      'INVALID_RETRY_DELAY',
+      'retry.backoff',
+      value,
+    );
+    this.attempt = attempt;
+  }
+}
+
+/**
+ * Job and runtime errors. The four codes the issue names are lower case (`job_timed_out`, `job_done`,
+ * `job_failed`, `server_unreachable`): they are part of the public contract as specified.
+ */
+
+/** A job ran past its task's `timeout`. */
+export class JobTimedOutError extends PlantonError {
+  public readonly jobId: number;
+
+  public readonly timeout: number;
+
+  public constructor (jobId: number, timeout: number) {
+    super(`Job ${jobId} did not finish within its timeout of ${timeout} ms.`, 'job_timed_out');
+    this.jobId = jobId;
+    this.timeout = timeout;
+  }
+}
+
+/** `done`, `fail`, `log` or `progress` on a job that is already done. */
+export class JobDoneError extends PlantonError {
+  public readonly jobId: number;
+
+  public constructor (jobId: number, operation: string) {
+    super(`Cannot \`${operation}\` job ${jobId}: it is already done.`, 'job_done');
+    this.jobId = jobId;
+  }
+}
+
+/** `done`, `fail`, `log` or `progress` on a job that already failed. */
+export class JobFailedError extends PlantonError {
+  public readonly jobId: number;
+
+  public constructor (jobId: number, operation: string) {
+    super(`Cannot \`${operation}\` job ${jobId}: it already failed.`, 'job_failed');
+    this.jobId = jobId;
+  }
+}
+
+/** The store could not be reached (connection refused, lost, timed out). The driver's error is `cause`. */
+export class ServerUnreachableError extends PlantonError {
+  public constructor (cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+
+    super(`The scheduler store cannot be reached: ${reason}`, 'server_unreachable', {cause});
+  }
+}
+
+/** No scheduler instance had a processor for a due job, after every retry of `noProcessorRetryDelays`. */
+export class NoProcessorError extends PlantonError {
+  public readonly taskName: string;
+
+  public constructor (taskName: string, tries: number) {
+    super(`No processor for task \`${taskName}\` was registered in any scheduler instance (the job was due ${tries} times); register one with \`addProcessor('${taskName}', handler)\`.`, 'NO_PROCESSOR');
+    this.taskName = taskName;
+  }
+}
+
+/** A processor handler threw, rejected, or failed the job with a value that is not an Error. */
+export class JobHandlerError extends PlantonError {
+  public readonly jobId: number;
+
+  public constructor (jobId: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : describeValue(cause);
+
+    super(`Job ${jobId} failed: ${reason}`, 'JOB_HANDLER_ERROR', {cause});
+    this.jobId = jobId;
+  }
+}
+
+export class UnknownScheduledTaskError extends PlantonError {
+  public readonly taskName: string;
+
+  public constructor (taskName: string, context = '') {
+    super(`No scheduled task is named \`${taskName}\`${context}.`, 'UNKNOWN_TASK');
+    this.taskName = taskName;
+  }
+}
+
+export class DuplicateScheduledTaskError extends PlantonError {
+  public readonly taskName: string;
+
+  public constructor (taskName: string, what = 'task') {
+    super(`A ${what} named \`${taskName}\` is already registered in this scheduler.`, 'DUPLICATE_TASK_NAME');
+    this.taskName = taskName;
+  }
+}
+
+export class UnknownJobError extends PlantonError {
+  public readonly jobId: number;
+
+  public constructor (jobId: number) {
+    super(`No job has the id ${jobId}.`, 'UNKNOWN_JOB');
+    this.jobId = jobId;
+  }
+}
+
+/** `cancel` or `reschedule` of a job whose state does not allow it. */
+export class InvalidJobStateError extends PlantonError {
+  public readonly jobId: number;
+
+  public readonly state: string;
+
+  public constructor (jobId: number, operation: string, state: string, allowed: string) {
+    super(`Cannot ${operation} job ${jobId}: it is ${state}; only ${allowed} jobs can be.`, 'INVALID_JOB_STATE');
+    this.jobId = jobId;
+    this.state = state;
+  }
+}
+
+export class SchedulerTerminatedError extends PlantonError {
+  public constructor (operation: string) {
+    super(`Cannot ${operation}: the scheduler is terminated.`, 'SCHEDULER_TERMINATED');
+  }
+}
+
+/** A scheduler or store option is invalid. */
+export class InvalidSchedulerConfigurationError extends InvalidSchedulerOptionError {
+  public constructor (option: string, expected: string, value: unknown) {
+    super(`Expected \`${option}\` to be ${expected}, got \`${describeValue(value)}\`.`, 'INVALID_SCHEDULER_CONFIGURATION', option, value);
+  }
+}

@@ -1,0 +1,285 @@
+import type {
+  JobLogEntry,
+  JobRecord,
+  SchedulerStore,
+  TaskJobSummaries,
+  TaskRecord,
+} from '../types.ts';
+
+type MutableJob = {-readonly [Key in keyof JobRecord]: JobRecord[Key]};
+
+const PENDING = new Set(['SCHEDULED', 'WAITING']);
+
+const byRunAt = (a: JobRecord, b: JobRecord) => a.runAt - b.runAt || a.id - b.id;
+
+/**
+ * A scheduler store in this process's memory: for tests and single-process use. Nothing survives
+ * the process, and instances do not share it unless they share this object. Each method runs to
+ * completion without awaiting, which is what makes it atomic.
+ */
+export const createMemorySchedulerStore = (): SchedulerStore => {
+  const tasks = new Map<string, TaskRecord>();
+  const jobs = new Map<number, MutableJob>();
+  const logs = new Map<number, JobLogEntry[]>();
+  let nextJobId = 1;
+
+  const snapshot = (job: MutableJob | undefined): JobRecord | null => job === undefined ? null : {...job};
+  const jobsOf = (taskName: string) => [...jobs.values()].filter((job) => job.taskName === taskName);
+  const cancel = (job: MutableJob, now: number) => {
+    job.state = 'CANCELED';
+    job.endedAt = now;
+  };
+  /** A task removed or rescheduled: its jobs that never started go (freeing their slots), the others pending are canceled. */
+  const discardPending = (taskName: string, now: number) => {
+    for (const job of jobsOf(taskName)) {
+      if (PENDING.has(job.state) && job.attempt === 0) {
+        jobs.delete(job.id);
+        logs.delete(job.id);
+      } else if (PENDING.has(job.state)) {
+        cancel(job, now);
+      }
+    }
+  };
+
+  return {
+    cancelJob: async ({id, now}) => {
+      const job = jobs.get(id);
+
+      if (job === undefined || !PENDING.has(job.state)) {
+        return null;
+      }
+
+      cancel(job, now);
+
+      return snapshot(job);
+    },
+    claimJobs: async ({limit, now, taskName, worker}) => {
+      const task = tasks.get(taskName);
+
+      if (task === undefined) {
+        return [];
+      }
+
+      const running = jobsOf(taskName).filter((job) => job.state === 'RUNNING').length;
+      const due = jobsOf(taskName).filter((job) => PENDING.has(job.state) && job.runAt <= now).sort(byRunAt);
+
+      return due.slice(0, Math.max(0, Math.min(limit, task.concurrency - running))).map((job) => {
+        job.state = 'RUNNING';
+        job.attempt++;
+        job.startedAt = now;
+        job.leaseUntil = now + task.timeout;
+        job.worker = worker;
+        job.progress = null;
+        job.step = null;
+
+        return {...job};
+      });
+    },
+    deleteTask: async ({name, now}) => {
+      discardPending(name, now);
+
+      return tasks.delete(name);
+    },
+    finishJob: async ({attempt, id, now, outcome}) => {
+      const job = jobs.get(id);
+
+      if (job === undefined || job.state !== 'RUNNING' || job.attempt !== attempt) {
+        return null;
+      }
+
+      job.state = outcome.state;
+      job.leaseUntil = null;
+
+      if (outcome.state === 'DONE') {
+        job.endedAt = now;
+      } else {
+        job.error = outcome.error;
+        job.endedAt = outcome.state === 'ERROR' ? now : null;
+
+        if (outcome.state === 'WAITING') {
+          job.runAt = outcome.runAt;
+        }
+      }
+
+      return snapshot(job);
+    },
+    getJob: async (id) => snapshot(jobs.get(id)),
+    getJobLogs: async (id) => [...logs.get(id) ?? []],
+    getNextWakeAt: async ({now, taskName}) => {
+      const candidates = jobsOf(taskName).flatMap((job) => {
+        if (PENDING.has(job.state)) {
+          return [job.runAt];
+        }
+
+        return job.state === 'RUNNING' && job.leaseUntil !== null ? [job.leaseUntil] : [];
+      });
+      const nextRunAt = tasks.get(taskName)?.nextRunAt;
+
+      if (nextRunAt !== undefined && nextRunAt !== null) {
+        candidates.push(nextRunAt);
+      }
+
+      const future = candidates.filter((candidate) => candidate > now);
+
+      return future.length === 0 ? null : Math.min(...future);
+    },
+    getTask: async (name) => tasks.get(name) ?? null,
+    getTaskJobSummaries: async (name): Promise<TaskJobSummaries> => {
+      const started = jobsOf(name).filter((job) => job.startedAt !== null).sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || b.id - a.id);
+      const summary = (job: MutableJob | undefined) => {
+        if (job === undefined) {
+          return null;
+        }
+
+        const status = job.state === 'RUNNING' ? 'running' : job.state === 'DONE' ? 'succeeded' : 'failed';
+
+        return {date: new Date(job.startedAt ?? job.runAt), id: job.id, status} as const;
+      };
+      const next = jobsOf(name).filter((job) => PENDING.has(job.state)).sort(byRunAt)[0];
+
+      return {
+        lastFailure: summary(started.find((job) => job.state === 'ERROR' || (job.state === 'WAITING' && job.error !== null))),
+        lastJob: summary(started.find((job) => job.state === 'RUNNING' || job.state === 'DONE' || job.state === 'ERROR' || job.state === 'WAITING')),
+        lastSuccess: summary(started.find((job) => job.state === 'DONE')),
+        nextJob: next === undefined ? null : {date: new Date(next.runAt), id: next.id},
+      };
+    },
+    listDueJobs: async ({limit, now, taskName}) => {
+      return jobsOf(taskName).filter((job) => PENDING.has(job.state) && job.runAt <= now).sort(byRunAt).slice(0, limit).map((job) => ({...job}));
+    },
+    listExpiredJobs: async ({before, taskName}) => {
+      return jobsOf(taskName).filter((job) => job.state === 'RUNNING' && job.leaseUntil !== null && job.leaseUntil <= before).map((job) => ({...job}));
+    },
+    listJobs: async ({taskName}) => jobsOf(taskName).sort((a, b) => a.scheduledFor - b.scheduledFor).map((job) => ({...job})),
+    listTasks: async () => [...tasks.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    materializeJobs: async ({now, plan, taskName}) => {
+      const task = tasks.get(taskName);
+
+      if (task === undefined) {
+        return null;
+      }
+
+      const decided = plan(task);
+      const taken = new Map(jobsOf(taskName).map((job) => [job.scheduledFor, job]));
+      let created = 0;
+
+      if (decided.skipped !== null) {
+        const {from, through} = decided.skipped;
+
+        for (const job of jobsOf(taskName)) {
+          if (job.state === 'SCHEDULED' && job.attempt === 0 && job.scheduledFor >= from && job.scheduledFor <= through) {
+            cancel(job, now);
+          }
+        }
+      }
+
+      for (const job of decided.jobs) {
+        const existing = taken.get(job.scheduledFor);
+
+        if (existing !== undefined && existing.state === 'SCHEDULED' && existing.attempt === 0) {
+          existing.slotCount = job.slotCount;
+        }
+
+        if (existing === undefined) {
+          const id = nextJobId++;
+
+          jobs.set(id, {
+            attempt: 0,
+            createdAt: now,
+            endedAt: null,
+            error: null,
+            id,
+            leaseUntil: null,
+            noProcessorCount: 0,
+            payload: task.payload,
+            progress: null,
+            runAt: job.runAt,
+            scheduledFor: job.scheduledFor,
+            slotCount: job.slotCount,
+            startedAt: null,
+            state: 'SCHEDULED',
+            step: null,
+            taskName,
+            worker: null,
+          });
+          created++;
+        }
+      }
+
+      const updated = {...task, lastSlot: decided.lastSlot, nextRunAt: decided.nextRunAt};
+
+      tasks.set(taskName, updated);
+
+      return {created, task: updated};
+    },
+    postponeJob: async ({error, id, noProcessorCount, now, runAt}) => {
+      const job = jobs.get(id);
+
+      if (job === undefined || !PENDING.has(job.state) || job.noProcessorCount !== noProcessorCount) {
+        return null;
+      }
+
+      job.noProcessorCount++;
+      job.error = error;
+
+      if (runAt === null) {
+        job.state = 'ERROR';
+        job.endedAt = now;
+      } else {
+        job.runAt = runAt;
+      }
+
+      return snapshot(job);
+    },
+    recordLog: async ({attempt, id, message, now, progress, step}) => {
+      const job = jobs.get(id);
+
+      if (job === undefined || job.state !== 'RUNNING' || job.attempt !== attempt) {
+        return false;
+      }
+
+      if (progress !== null) {
+        job.progress = progress;
+      }
+
+      if (step !== null) {
+        job.step = step;
+      }
+
+      logs.set(id, [...logs.get(id) ?? [], {attempt, date: new Date(now), message, progress, step}]);
+
+      return true;
+    },
+    rescheduleJob: async ({id, now, runAt}) => {
+      const job = jobs.get(id);
+
+      if (job === undefined || job.state === 'RUNNING' || job.state === 'DONE') {
+        return null;
+      }
+
+      job.state = 'SCHEDULED';
+      job.runAt = runAt;
+      job.endedAt = null;
+      job.noProcessorCount = 0;
+      void now;
+
+      return snapshot(job);
+    },
+    saveTask: async ({now, task}) => {
+      const existing = tasks.get(task.name);
+      const sameSchedule = existing !== undefined && JSON.stringify(existing.schedule) === JSON.stringify(task.schedule);
+
+      if (existing !== undefined && !sameSchedule) {
+        discardPending(task.name, now);
+      }
+
+      const record: TaskRecord = sameSchedule ?
+        {...task, createdAt: existing.createdAt, lastSlot: existing.lastSlot, nextRunAt: existing.nextRunAt} :
+        {...task, createdAt: now, lastSlot: null, nextRunAt: null};
+
+      tasks.set(task.name, record);
+
+      return record;
+    },
+  };
+};

@@ -1,0 +1,16 @@
+import {type IdentifierSqlToken, sql} from 'slonik';
+
+export type SchedulerTables = {
+  readonly job: IdentifierSqlToken;
+  readonly log: IdentifierSqlToken;
+  readonly task: IdentifierSqlToken;
+};
+
+/** The scheduler's tables in `schema`, as slonik identifiers. */
+export const createSchedulerTables = (schema: string): SchedulerTables => {
+  return {
+    job: sql.identifier([schema, 'scheduled_job']),
+    log: sql.identifier([schema, 'scheduled_job_log']),
+    task: sql.identifier([schema, 'scheduled_task']),
+  };
+};

@@ -1,0 +1,346 @@
+/** The long names of the units of a repeat period, largest first. */
+export type RepeatUnit = 'days' | 'hours' | 'milliseconds' | 'minutes' | 'months' | 'seconds' | 'weeks' | 'years';
+
+/** The shorthands of the repeat units: `y M w d h m s ms` (`M` is months, `m` minutes). */
+export type RepeatShorthand = 'd' | 'h' | 'm' | 'M' | 'ms' | 's' | 'w' | 'y';
+
+/**
+ * What a user writes as `repeat`: any of the units, long or short (not both for one unit), each a
+ * non-negative integer, at least one of them > 0. `{months: 1, days: 7}` = `{M: 1, d: 7}`.
+ */
+export type RepeatInput = Readonly<Partial<Record<RepeatShorthand | RepeatUnit, number>>>;
+
+/** A repeat period with every unit spelled out (0 where not given). */
+export type RepeatPeriod = Readonly<Record<RepeatUnit, number>>;
+
+/** A date as a user may write it. Strings without an offset are read in the task's time zone. */
+export type DateInput = Date | number | string;
+
+/** What a user writes as a task's `schedule`. */
+export type ScheduleInput =
+  /** A cron expression (5 fields, or 6 with seconds first) or a duration such as `15m`. */
+  | string
+  | {readonly date: DateInput; readonly repeat?: RepeatInput}
+  /** Milliseconds (an integer >= 1) or a duration string. */
+  | {readonly every: number | string};
+
+/** A cron schedule, evaluated by croner in `timezone`. */
+export type CronSchedule = {
+  readonly kind: 'CRON';
+  /** The expression as given, trimmed. */
+  readonly expression: string;
+  readonly timezone: string;
+};
+
+/** Fixed-length slots `every` milliseconds apart (exact time: a `1d` interval is 24 hours, DST or not). */
+export type IntervalSchedule = {
+  readonly kind: 'INTERVAL';
+  readonly every: number;
+};
+
+/** One slot at `date`; with `repeat`, then one at `date + n × repeat` for every n >= 1, calendar units counted in `timezone`. */
+export type OneShotSchedule = {
+  readonly date: Date;
+  readonly kind: 'ONE_SHOT';
+  readonly repeat: RepeatPeriod | null;
+  readonly timezone: string;
+};
+
+/** A validated, normalised schedule: plain data, so it can be stored and compared. */
+export type Schedule = CronSchedule | IntervalSchedule | OneShotSchedule;
+
+/** What to do with the slots that fell due while no scheduler ran. */
+export type MisfirePolicy = 'all' | 'once' | 'skip';
+
+/** How long to wait before retry number `attempt` (the attempt that just failed, from 1). */
+export type BackoffFunction = (attempt: number) => number;
+
+export type FixedBackoff = {
+  readonly type: 'fixed';
+  /** Milliseconds between a failure and the next attempt. */
+  readonly delay: number;
+};
+
+export type ExponentialBackoff = {
+  readonly type: 'exponential';
+  /** Milliseconds before the first retry; doubled for each one after. */
+  readonly delay: number;
+  /**
+   * Largest delay before jitter, in milliseconds.
+   * @default Infinity (no cap)
+   */
+  readonly maxDelay?: number;
+  /**
+   * Fraction (0–1) of the delay that is randomised away: the delay is drawn from
+   * `[delay × (1 − jitter), delay]`. `1` is "full jitter".
+   * @default 0
+   */
+  readonly jitter?: number;
+};
+
+export type Backoff = BackoffFunction | ExponentialBackoff | FixedBackoff;
+
+/** What a user writes as `retry`. */
+export type RetryPolicyInput = {
+  /** How many attempts a job gets in all, the first included (an integer >= 1; 1 = never retried). */
+  readonly attempts: number;
+  /**
+   * How long to wait between attempts.
+   * @default {type: 'exponential', delay: 1000}
+   */
+  readonly backoff?: Backoff;
+};
+
+/** A validated retry policy, defaults applied. */
+export type RetryPolicy = {
+  readonly attempts: number;
+  readonly backoff: BackoffFunction | Required<ExponentialBackoff> | FixedBackoff;
+};
+
+/** The state of a job: SCHEDULED (first attempt ahead), WAITING (a retry ahead), RUNNING, then DONE, ERROR or CANCELED. */
+export type JobState = 'CANCELED' | 'DONE' | 'ERROR' | 'RUNNING' | 'SCHEDULED' | 'WAITING';
+
+/** A retry policy as a store keeps it: a backoff function stays in the process that gave it (`null` here). */
+export type StoredRetryPolicy = {
+  readonly attempts: number;
+  readonly backoff: ExponentialBackoff | FixedBackoff | null;
+};
+
+/** What `SchedulerStore.saveTask` writes. */
+export type TaskDefinition = {
+  readonly concurrency: number;
+  readonly misfire: MisfirePolicy;
+  readonly name: string;
+  /** Any JSON value; copied into each of the task's jobs. */
+  readonly payload: unknown;
+  readonly retry: StoredRetryPolicy;
+  readonly schedule: Schedule;
+  readonly timeout: number;
+};
+
+/** A task as a store holds it. Times are milliseconds since the epoch. */
+export type TaskRecord = TaskDefinition & {
+  readonly createdAt: number;
+  /** The slot of the task's last due job, or `null` before its first. */
+  readonly lastSlot: number | null;
+  /** The first slot after `lastSlot`, or `null` when the schedule has no more. */
+  readonly nextRunAt: number | null;
+};
+
+/** A job as a store holds it. Times are milliseconds since the epoch. */
+export type JobRecord = {
+  /** Attempts started so far (0 before the first). */
+  readonly attempt: number;
+  readonly createdAt: number;
+  readonly endedAt: number | null;
+  /** The last failure, serialised (`serialize-error`), or `null`. */
+  readonly error: Readonly<Record<string, unknown>> | null;
+  readonly id: number;
+  /** When a RUNNING job's attempt times out. */
+  readonly leaseUntil: number | null;
+  /** Times no scheduler instance had a processor for the job when it was due. */
+  readonly noProcessorCount: number;
+  readonly payload: unknown;
+  readonly progress: number | null;
+  /** When the job may (next) start. */
+  readonly runAt: number;
+  /** The slot the job is keyed by: unique per task. */
+  readonly scheduledFor: number;
+  /** How many slots the job stands for (more than 1 after a misfire under `'once'`). */
+  readonly slotCount: number;
+  readonly startedAt: number | null;
+  readonly state: JobState;
+  readonly step: string | null;
+  readonly taskName: string;
+  /** The scheduler instance that ran the last attempt. */
+  readonly worker: string | null;
+};
+
+export type JobLogEntry = {
+  readonly attempt: number;
+  readonly date: Date;
+  readonly message: string | null;
+  readonly progress: number | null;
+  readonly step: string | null;
+};
+
+/** What a task needs created now, decided by `planMaterialization` from the task as stored. */
+export type MaterializationPlan = {
+  /** Due jobs (run at once) and the upcoming one (run at its slot), oldest first. */
+  readonly jobs: ReadonlyArray<{readonly runAt: number; readonly scheduledFor: number; readonly slotCount: number}>;
+  readonly lastSlot: number | null;
+  readonly nextRunAt: number | null;
+  /** Under misfire `'skip'`: slots dropped; their jobs made in advance are canceled. */
+  readonly skipped: {readonly from: number; readonly through: number} | null;
+};
+
+/** How a RUNNING attempt ends; fenced by `attempt`, so a late or duplicate outcome changes nothing. */
+export type JobOutcome =
+  | {readonly state: 'DONE'}
+  | {readonly error: Readonly<Record<string, unknown>>; readonly runAt: number; readonly state: 'WAITING'}
+  | {readonly error: Readonly<Record<string, unknown>>; readonly state: 'ERROR'};
+
+/** The last job, success or failure of a task, as `getTask` reports it. */
+export type JobSummary = {
+  readonly date: Date;
+  readonly id: number;
+  readonly status: 'failed' | 'running' | 'succeeded';
+};
+
+export type TaskJobSummaries = {
+  readonly lastFailure: JobSummary | null;
+  readonly lastJob: JobSummary | null;
+  readonly lastSuccess: JobSummary | null;
+  /** The earliest SCHEDULED or WAITING job. */
+  readonly nextJob: {readonly date: Date; readonly id: number} | null;
+};
+
+/**
+ * Where the scheduler keeps tasks, jobs and logs: shared by every scheduler instance that uses it.
+ * Times are milliseconds since the epoch from the scheduler's clock. Every method that changes a job
+ * is fenced by the job's state (and `attempt`), so two instances racing change it at most once.
+ * Implementations: `createMemorySchedulerStore` (one process), `createPostgresSchedulerStore`
+ * (PostgreSQL server or PGlite). Unreachable backends reject with `server_unreachable`.
+ */
+export type SchedulerStore = {
+  /** Claims up to `limit` due SCHEDULED/WAITING jobs (oldest `runAt` first) as RUNNING, never more than the task's `concurrency` running in all; skips jobs another instance holds. */
+  readonly claimJobs: (input: {readonly limit: number; readonly now: number; readonly taskName: string; readonly worker: string}) => Promise<readonly JobRecord[]>;
+  /** SCHEDULED/WAITING → CANCELED. Returns the job, or `null` when it is not in one of those states. */
+  readonly cancelJob: (input: {readonly id: number; readonly now: number}) => Promise<JobRecord | null>;
+  /** Removes the task; of its SCHEDULED/WAITING jobs, those that never started are deleted (freeing their slots), the others become CANCELED. `false` when there was no such task. */
+  readonly deleteTask: (input: {readonly name: string; readonly now: number}) => Promise<boolean>;
+  /** Ends a RUNNING attempt (`id` and `attempt` must match). Returns the job, or `null` when it was not that running attempt. */
+  readonly finishJob: (input: {readonly attempt: number; readonly id: number; readonly now: number; readonly outcome: JobOutcome}) => Promise<JobRecord | null>;
+  readonly getJob: (id: number) => Promise<JobRecord | null>;
+  readonly getJobLogs: (id: number) => Promise<readonly JobLogEntry[]>;
+  /** The earliest instant after `now` at which the task may need a round: its next slot, a pending job's `runAt`, a running job's `leaseUntil`. */
+  readonly getNextWakeAt: (input: {readonly now: number; readonly taskName: string}) => Promise<number | null>;
+  readonly getTask: (name: string) => Promise<TaskRecord | null>;
+  readonly getTaskJobSummaries: (name: string) => Promise<TaskJobSummaries>;
+  /** RUNNING jobs of the task whose `leaseUntil` is at or before `before` (their instance died or lost them). */
+  readonly listExpiredJobs: (input: {readonly before: number; readonly taskName: string}) => Promise<readonly JobRecord[]>;
+  readonly listJobs: (input: {readonly taskName: string}) => Promise<readonly JobRecord[]>;
+  readonly listTasks: () => Promise<readonly TaskRecord[]>;
+  /** Due SCHEDULED/WAITING jobs of the task (`runAt <= now`), oldest first, at most `limit`. */
+  readonly listDueJobs: (input: {readonly limit: number; readonly now: number; readonly taskName: string}) => Promise<readonly JobRecord[]>;
+  /**
+   * Under an exclusive lock of the task: calls `plan` with the task as stored, creates the jobs it
+   * lists (a job whose task and slot exist already is kept; if it is SCHEDULED and never started, its
+   * `slotCount` is updated), cancels the pending jobs of skipped
+   * slots and saves `lastSlot`/`nextRunAt`. Resolves `null` when the task does not exist or another
+   * instance holds the lock (it is doing the same).
+   */
+  readonly materializeJobs: (input: {readonly now: number; readonly plan: (task: TaskRecord) => MaterializationPlan; readonly taskName: string}) => Promise<{readonly created: number; readonly task: TaskRecord} | null>;
+  /** A due SCHEDULED/WAITING job that no instance could run: `noProcessorCount` + 1 and a new `runAt`, or ERROR when `runAt` is `null`. Fenced by `noProcessorCount`. */
+  readonly postponeJob: (input: {readonly error: Readonly<Record<string, unknown>> | null; readonly id: number; readonly noProcessorCount: number; readonly now: number; readonly runAt: number | null}) => Promise<JobRecord | null>;
+  /** Appends a log line and/or progress to a RUNNING attempt. `false` when the attempt is no longer running. */
+  readonly recordLog: (input: {readonly attempt: number; readonly id: number; readonly message: string | null; readonly now: number; readonly progress: number | null; readonly step: string | null}) => Promise<boolean>;
+  /** Moves a SCHEDULED, WAITING, ERROR or CANCELED job to `runAt` (as SCHEDULED). `null` when it is RUNNING, DONE or unknown. */
+  readonly rescheduleJob: (input: {readonly id: number; readonly now: number; readonly runAt: number}) => Promise<JobRecord | null>;
+  /** Creates or replaces the task. A changed schedule starts afresh: `lastSlot` cleared, `createdAt` = now, pending jobs discarded as by `deleteTask`. */
+  readonly saveTask: (input: {readonly now: number; readonly task: TaskDefinition}) => Promise<TaskRecord>;
+};
+
+/** A node-style callback that `done`, `fail`, `log` and `progress` accept besides returning a promise. */
+export type NodeCallback = (error: Error | null) => void;
+
+export type JobEvents = {
+  /** The job ran past its task's `timeout`: it has failed with `job_timed_out` and its `signal` is aborted. */
+  readonly timeout: Error;
+};
+
+/** What a processor receives: one attempt of one job. */
+export type Job = {
+  /** This attempt's number, from 1. */
+  readonly attempt: number;
+  /** Marks the job succeeded. Rejects (or calls back) with `job_done`, `job_failed` or `job_timed_out` when it has ended already. */
+  readonly done: (callback?: NodeCallback) => Promise<void>;
+  /** Marks the attempt failed with `error`; the task's `retry` decides whether another attempt follows. */
+  readonly fail: (error: unknown, callback?: NodeCallback) => Promise<void>;
+  readonly id: number;
+  /** Appends a line to the job's log (`getJobLogs`). Throws `job_done`, `job_failed` or `job_timed_out` once the attempt has ended. */
+  readonly log: (message: string, callback?: NodeCallback) => Promise<void>;
+  readonly off: <Name extends keyof JobEvents>(name: Name, listener: (payload: JobEvents[Name]) => void) => void;
+  readonly on: <Name extends keyof JobEvents>(name: Name, listener: (payload: JobEvents[Name]) => void) => void;
+  readonly once: <Name extends keyof JobEvents>(name: Name, listener: (payload: JobEvents[Name]) => void) => void;
+  /** The task's payload (any JSON value), as it was when the job was created. */
+  readonly payload: unknown;
+  /**
+   * Records progress: a fraction from 0 to 1, a step name, or both (`progress(0.3, 'upload')`).
+   * Stored with the job and in its log. Throws like `log` once the attempt has ended.
+   */
+  readonly progress: (value: number | string, step?: NodeCallback | string, callback?: NodeCallback) => Promise<void>;
+  /** The slot the job is for. */
+  readonly scheduledFor: Date;
+  /** Aborted when the attempt times out or the scheduler terminates. */
+  readonly signal: AbortSignal;
+  /** How many slots the job stands for (more than 1 after downtime under misfire `'once'`). */
+  readonly slotCount: number;
+  readonly taskName: string;
+};
+
+/**
+ * Runs a job. Call `job.done()` or `job.fail(error)`; or return a promise: when it resolves the job is
+ * done (unless it already ended), when it rejects (or the handler throws) the job fails with that error.
+ */
+export type Processor = (job: Job) => unknown;
+
+/** What `scheduler.schedule()` takes. */
+export type ScheduleTaskConfiguration = {
+  /**
+   * How many of the task's jobs may run at once, across every scheduler instance on the store.
+   * @default 1
+   */
+  readonly concurrency?: number;
+  /**
+   * What to do with the slots missed while no scheduler ran: `'once'` (one job for all of them),
+   * `'all'` (one job each, oldest first) or `'skip'` (drop those more than `misfireThreshold` late).
+   * @default 'once'
+   */
+  readonly misfire?: MisfirePolicy;
+  /** Unique per store; a name already stored is replaced (a changed schedule starts afresh). */
+  readonly name: string;
+  /**
+   * Any JSON value, handed to the task's jobs as `job.payload`.
+   * @default null
+   */
+  readonly payload?: unknown;
+  /**
+   * How often a failed job is tried: `{attempts, backoff}`.
+   * @default one-shot: 4 attempts, exponential backoff from 1 s; cron and interval: 1 attempt (the next slot comes)
+   */
+  readonly retry?: RetryPolicyInput;
+  /** A cron expression (5 or 6 fields), an interval (`'15m'`, `{every: 900_000}`) or a one-shot `{date, repeat?}`. */
+  readonly schedule: ScheduleInput;
+  /** Milliseconds after which a running job fails with `job_timed_out` (a finite number > 0). */
+  readonly timeout: number;
+  /**
+   * IANA time zone (or UTC offset) of cron expressions, calendar repeats and offset-less dates.
+   * @default 'UTC'
+   */
+  readonly timezone?: string;
+};
+
+/** A task as `getTask` and `listTasks` report it. */
+export type TaskInfo = TaskJobSummaries & {
+  readonly concurrency: number;
+  readonly misfire: MisfirePolicy;
+  readonly name: string;
+  /** The next slot of the schedule, or `null` when it has none left. */
+  readonly nextRunAt: Date | null;
+  readonly payload: unknown;
+  readonly schedule: Schedule;
+  readonly timeout: number;
+};
+
+export type SchedulerEvents = {
+  /** A background operation failed (a round, a store call); the scheduler keeps running. */
+  readonly error: {readonly error: Error; readonly taskName: string | null};
+  /** A job failed for good (no attempts left, or no processor in any instance). */
+  readonly failed: {readonly error: unknown; readonly job: JobRecord};
+  /** A failed attempt (or a due job without processor) will be tried again at `runAt`. */
+  readonly retry: {readonly error: unknown; readonly job: JobRecord; readonly runAt: Date};
+  readonly succeeded: {readonly job: JobRecord};
+  /** An attempt ran past its timeout (in this instance, or lost by a dead one); `failed` or `retry` follows. */
+  readonly timeout: {readonly error: Error; readonly job: JobRecord};
+};

@@ -1,0 +1,514 @@
+/**
+ * The scheduler's conformance suite: every behaviour of createScheduler on one store. Run against
+ * every SchedulerStore implementation (memory, PGlite, PostgreSQL): a new store is done when it passes.
+ * Time is a manual clock; only the store's own I/O takes real time.
+ */
+import type {TestFn} from 'ava';
+import type {Job, JobRecord} from '../../../src/scheduler/index.ts';
+import {createHarness, recordSchedulerEvents, type SchedulerStoreFactory, waitFor} from './createHarness.ts';
+
+const MINUTE = 60_000;
+const iso = (value: Date | number) => new Date(value).toISOString();
+const at = (time: string) => `2026-01-01T${time}.000Z`;
+
+export const defineSchedulerSuite = (test: TestFn, name: string, createStore: SchedulerStoreFactory) => {
+  const title = (text: string) => `${name}: ${text}`;
+
+  test(title('a cron task runs one job per slot, with its id, slot, attempt and payload, and getTask reports it'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const jobs: Job[] = [];
+
+    const info = await scheduler.schedule({name: 'minutely', payload: {table: 'users'}, schedule: '* * * * *', timeout: 10_000});
+
+    t.is(iso(info.nextRunAt ?? 0), at('00:01:00'));
+    t.is(iso(info.nextJob?.date ?? 0), at('00:01:00'), 'the next job exists before it runs');
+
+    scheduler.addProcessor('minutely', async (job) => {
+      jobs.push(job);
+    });
+
+    for (let slot = 1; slot <= 3; slot++) {
+      await h.clock.advance(MINUTE);
+      await waitFor(() => events.succeeded.length === slot);
+    }
+
+    t.deepEqual(jobs.map((job) => iso(job.scheduledFor)), [at('00:01:00'), at('00:02:00'), at('00:03:00')]);
+    t.like(jobs[0], {attempt: 1, payload: {table: 'users'}, slotCount: 1, taskName: 'minutely'});
+    t.is(typeof jobs[0]?.id, 'number');
+
+    const task = await scheduler.getTask('minutely');
+
+    t.like(task, {concurrency: 1, lastFailure: null, lastJob: {id: jobs[2]?.id, status: 'succeeded'}, lastSuccess: {id: jobs[2]?.id}, name: 'minutely'});
+    t.is(iso(task?.nextRunAt ?? 0), at('00:04:00'));
+    t.deepEqual((await scheduler.listTasks()).map((listed) => listed.name), ['minutely']);
+    t.deepEqual(events.error, []);
+  });
+
+  test(title('an interval task runs at every multiple of its period'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+
+    await scheduler.schedule({name: 'every-10s', schedule: '10s', timeout: 5_000});
+    scheduler.addProcessor('every-10s', (job) => {
+      void job.done();
+    });
+
+    for (let slot = 1; slot <= 3; slot++) {
+      await h.clock.advance(10_000);
+      await waitFor(() => events.succeeded.length === slot);
+    }
+
+    t.deepEqual(events.succeeded.map(({job}) => iso(job.scheduledFor)), [at('00:00:10'), at('00:00:20'), at('00:00:30')]);
+  });
+
+  test(title('a one-shot job exists ahead of its date, runs at it, and a canceled one never runs'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+
+    const reminder = await scheduler.schedule({name: 'reminder', schedule: {date: at('00:05:00')}, timeout: 5_000});
+    const canceled = await scheduler.schedule({name: 'canceled', schedule: {date: at('00:05:00')}, timeout: 5_000});
+
+    scheduler.addProcessor('reminder', async () => undefined);
+    scheduler.addProcessor('canceled', async () => undefined);
+
+    t.like(await scheduler.getJob(reminder.nextJob?.id ?? 0), {state: 'SCHEDULED'});
+    t.like(await scheduler.cancel(canceled.nextJob?.id ?? 0), {state: 'CANCELED'});
+    await t.throwsAsync(scheduler.cancel(canceled.nextJob?.id ?? 0), {code: 'INVALID_JOB_STATE'});
+    await t.throwsAsync(scheduler.cancel(987_654), {code: 'UNKNOWN_JOB'});
+
+    await h.clock.advance(4 * MINUTE);
+    t.is(events.succeeded.length, 0);
+    await h.clock.advance(MINUTE);
+    await waitFor(() => events.succeeded.length === 1);
+    await h.clock.advance(10 * MINUTE);
+
+    t.deepEqual(events.succeeded.map(({job}) => job.taskName), ['reminder']);
+    t.like(await scheduler.getJob(reminder.nextJob?.id ?? 0), {state: 'DONE'});
+    t.is((await scheduler.getTask('reminder'))?.nextRunAt, null);
+  });
+
+  test(title('reschedule moves a job to another date'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler({pollInterval: 1_000});
+    const events = recordSchedulerEvents(scheduler);
+    const task = await scheduler.schedule({name: 'moved', schedule: {date: at('00:10:00')}, timeout: 5_000});
+
+    scheduler.addProcessor('moved', async () => undefined);
+
+    const moved = await scheduler.reschedule(task.nextJob?.id ?? 0, new Date(at('00:02:00')));
+
+    t.is(iso(moved.runAt), at('00:02:00'));
+    await h.clock.advance(2 * MINUTE);
+    await waitFor(() => events.succeeded.length === 1);
+    t.is(iso(h.clock.now()), at('00:02:00'));
+    t.is(iso(events.succeeded[0]?.job.startedAt ?? 0), at('00:02:00'));
+  });
+
+  test(title('a one-shot with repeat runs at its date and then every period after'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+
+    await scheduler.schedule({name: 'repeat', schedule: {date: at('00:01:00'), repeat: {m: 2}}, timeout: 5_000});
+    scheduler.addProcessor('repeat', async () => undefined);
+
+    for (let slot = 1; slot <= 3; slot++) {
+      await h.clock.advance(slot === 1 ? MINUTE : 2 * MINUTE);
+      await waitFor(() => events.succeeded.length === slot);
+    }
+
+    t.deepEqual(events.succeeded.map(({job}) => iso(job.scheduledFor)), [at('00:01:00'), at('00:03:00'), at('00:05:00')]);
+  });
+
+  test(title('log and progress are stored with the job; done twice, log after done and done after fail are coded errors'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const checks: Array<() => Promise<void> | void> = [];
+
+    await scheduler.schedule({name: 'logged', schedule: {date: at('00:01:00')}, timeout: 10_000});
+    scheduler.addProcessor('logged', (job) => {
+      checks.push(async () => {
+        await job.log('started');
+        await job.progress(0.3);
+        await job.progress('upload');
+        await job.progress(0.6, 'verify');
+        t.throws(() => job.progress(2), {code: 'INVALID_PROGRESS'});
+        await new Promise<void>((resolve, reject) => {
+          void job.log('with a callback', (error) => {
+            if (error) {
+              reject(error);
+            } else {
+              resolve();
+            }
+          });
+        });
+        await job.done();
+        await t.throwsAsync(job.done(), {code: 'job_done'});
+        await t.throwsAsync(job.fail(new Error('late')), {code: 'job_done'});
+        t.throws(() => job.log('after done'), {code: 'job_done'});
+
+        const viaCallback = await new Promise<Error | null>((resolve) => {
+          void job.done(resolve);
+        });
+
+        t.like(viaCallback, {code: 'job_done'});
+      });
+    });
+
+    await h.clock.advance(MINUTE);
+    await waitFor(() => checks.length === 1);
+    await checks[0]?.();
+    await waitFor(() => events.succeeded.length === 1);
+
+    const jobId = events.succeeded[0]?.job.id ?? 0;
+    const logs = await scheduler.getJobLogs(jobId);
+
+    t.deepEqual(logs.map(({message, progress, step}) => ({message, progress, step})), [
+      {message: 'started', progress: null, step: null},
+      {message: null, progress: 0.3, step: null},
+      {message: null, progress: null, step: 'upload'},
+      {message: null, progress: 0.6, step: 'verify'},
+      {message: 'with a callback', progress: null, step: null},
+    ]);
+    t.like(await scheduler.getJob(jobId), {progress: 0.6, state: 'DONE', step: 'verify'});
+
+    await scheduler.schedule({name: 'failing', retry: {attempts: 1}, schedule: {date: at('00:02:00')}, timeout: 10_000});
+    scheduler.addProcessor('failing', (job) => {
+      checks.push(async () => {
+        await job.fail(new Error('disk full'));
+        await t.throwsAsync(job.done(), {code: 'job_failed'});
+        t.throws(() => job.log('after fail'), {code: 'job_failed'});
+      });
+    });
+    await h.clock.advance(MINUTE);
+    await waitFor(() => checks.length === 2);
+    await checks[1]?.();
+    await waitFor(() => events.failed.length === 1);
+    t.like(events.failed[0], {error: {message: 'disk full'}, job: {state: 'ERROR', taskName: 'failing'}});
+  });
+
+  test(title('a handler that throws or rejects fails the job with that error'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+
+    await scheduler.schedule({name: 'throws', schedule: '* * * * *', timeout: 10_000});
+    await scheduler.schedule({name: 'rejects', schedule: '* * * * *', timeout: 10_000});
+    scheduler.addProcessor('throws', () => {
+      throw new Error('sync boom');
+    });
+    scheduler.processor('rejects', async () => {
+      throw new Error('async boom');
+    });
+
+    await h.clock.advance(MINUTE);
+    await waitFor(() => events.failed.length === 2);
+
+    t.deepEqual(events.failed.map(({error}) => (error as Error).message).sort(), ['async boom', 'sync boom']);
+    t.like((await scheduler.getTask('throws'))?.lastFailure, {status: 'failed'});
+    t.like(events.failed.find(({job}) => job.taskName === 'throws')?.job.error, {message: 'sync boom'});
+  });
+
+  test(title('a job past its timeout fails with job_timed_out, fires timeout, keeps its logs, and the next slot still runs'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const timeouts: Error[] = [];
+    const jobs: Job[] = [];
+
+    await scheduler.schedule({name: 'slow', schedule: '* * * * *', timeout: 5_000});
+    scheduler.addProcessor('slow', (job) => {
+      jobs.push(job);
+      job.on('timeout', (error) => {
+        timeouts.push(error);
+      });
+      void job.log('working');
+    });
+
+    await h.clock.advance(MINUTE);
+    await waitFor(() => jobs.length === 1);
+    await h.clock.advance(5_000);
+    await waitFor(() => events.failed.length === 1);
+
+    t.like(timeouts[0], {code: 'job_timed_out'});
+    t.like(events.timeout[0], {error: {code: 'job_timed_out'}, job: {id: jobs[0]?.id}});
+    t.like(events.failed[0], {job: {state: 'ERROR'}});
+    t.true(jobs[0]?.signal.aborted);
+    await t.throwsAsync(jobs[0]?.done() ?? Promise.resolve(), {code: 'job_timed_out'});
+    t.throws(() => jobs[0]?.log('late'), {code: 'job_timed_out'});
+    await waitFor(async () => (await scheduler.getJobLogs(jobs[0]?.id ?? 0)).length === 1);
+    t.like((await scheduler.getJobLogs(jobs[0]?.id ?? 0))[0], {message: 'working'});
+
+    await h.clock.advance(MINUTE - 5_000);
+    await waitFor(() => jobs.length === 2);
+    t.is(iso(jobs[1]?.scheduledFor ?? 0), at('00:02:00'));
+  });
+
+  test(title('a failed one-shot is retried 3 times with exponential backoff, the attempt number on the job, then fails'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler({random: () => 0});
+    const events = recordSchedulerEvents(scheduler);
+    const attempts: Array<{attempt: number; at: string}> = [];
+
+    await scheduler.schedule({name: 'flaky', schedule: {date: at('00:01:00')}, timeout: 5_000});
+    scheduler.addProcessor('flaky', async (job) => {
+      attempts.push({at: iso(h.clock.now()), attempt: job.attempt});
+      throw new Error(`attempt ${job.attempt}`);
+    });
+
+    await h.clock.advance(MINUTE);
+
+    for (const [index, delay] of [1_000, 2_000, 4_000].entries()) {
+      await waitFor(() => events.retry.length === index + 1);
+      await h.clock.advance(delay);
+    }
+
+    await waitFor(() => events.failed.length === 1);
+
+    t.deepEqual(attempts, [
+      {at: at('00:01:00'), attempt: 1},
+      {at: at('00:01:01'), attempt: 2},
+      {at: at('00:01:03'), attempt: 3},
+      {at: at('00:01:07'), attempt: 4},
+    ]);
+    t.deepEqual(events.retry.map(({runAt}) => iso(runAt)), [at('00:01:01'), at('00:01:03'), at('00:01:07')]);
+    t.like(events.failed[0], {error: {message: 'attempt 4'}, job: {attempt: 4, state: 'ERROR'}});
+  });
+
+  test(title('a cron job is not retried by default; a retry policy with a fixed backoff retries it'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+
+    await scheduler.schedule({name: 'once', schedule: '* * * * *', timeout: 5_000});
+    await scheduler.schedule({name: 'twice', retry: {attempts: 2, backoff: {delay: 7_000, type: 'fixed'}}, schedule: '* * * * *', timeout: 5_000});
+    scheduler.addProcessor('once', async () => {
+      throw new Error('no');
+    });
+    scheduler.addProcessor('twice', async () => {
+      throw new Error('no');
+    });
+
+    await h.clock.advance(MINUTE);
+    await waitFor(() => events.failed.length === 1 && events.retry.length === 1);
+    t.like(events.failed[0], {job: {taskName: 'once'}});
+    t.like(events.retry[0], {job: {state: 'WAITING', taskName: 'twice'}});
+    t.is(iso(events.retry[0]?.runAt ?? 0), at('00:01:07'));
+    await h.clock.advance(7_000);
+    await waitFor(() => events.failed.length === 2);
+    t.like(events.failed[1], {job: {attempt: 2, taskName: 'twice'}});
+  });
+
+  test(title('a due job without a processor in any instance is retried after 1, 10 and 30 s, then fails with a clear reason'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler({noProcessorGrace: 0});
+    const events = recordSchedulerEvents(scheduler);
+
+    await scheduler.schedule({name: 'orphan', schedule: {date: at('00:01:00')}, timeout: 5_000});
+    await h.clock.advance(MINUTE);
+
+    for (const [index, delay] of [1_000, 10_000, 30_000].entries()) {
+      await waitFor(() => events.retry.length === index + 1);
+      await h.clock.advance(delay);
+    }
+
+    await waitFor(() => events.failed.length === 1);
+    t.deepEqual(events.retry.map(({runAt}) => iso(runAt)), [at('00:01:01'), at('00:01:11'), at('00:01:41')]);
+    t.like(events.failed[0], {error: {code: 'NO_PROCESSOR'}, job: {state: 'ERROR', taskName: 'orphan'}});
+    t.regex((events.failed[0]?.error as Error).message, /No processor for task `orphan`/u);
+  });
+
+  test(title('a processor added while the job waits for one runs it'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler({noProcessorGrace: 0, noProcessorRetryDelays: [5_000]});
+    const events = recordSchedulerEvents(scheduler);
+
+    await scheduler.schedule({name: 'late-processor', schedule: {date: at('00:01:00')}, timeout: 5_000});
+    await h.clock.advance(MINUTE);
+    await waitFor(() => events.retry.length === 1);
+    scheduler.addProcessor('late-processor', async () => undefined);
+    await h.clock.advance(5_000);
+    await waitFor(() => events.succeeded.length === 1);
+    t.like(events.succeeded[0]?.job, {attempt: 1, noProcessorCount: 1, state: 'DONE'});
+  });
+
+  test(title('two scheduler instances on one store create exactly one job per slot and run it once'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const first = await h.createScheduler();
+    const second = await h.createScheduler();
+    const ran: number[] = [];
+    const succeeded: JobRecord[] = [];
+    const done = () => succeeded.length;
+
+    await first.schedule({name: 'shared', schedule: '*/10 * * * * *', timeout: 5_000});
+    await second.schedule({name: 'shared', schedule: '*/10 * * * * *', timeout: 5_000});
+
+    for (const scheduler of [first, second]) {
+      scheduler.addProcessor('shared', async (job) => {
+        ran.push(job.scheduledFor.getTime());
+      });
+      scheduler.events.on('succeeded', ({job}) => {
+        succeeded.push(job);
+      });
+    }
+
+    for (let slot = 1; slot <= 5; slot++) {
+      await h.clock.advance(10_000);
+      await waitFor(() => done() === slot);
+    }
+
+    await h.clock.advance(1_000);
+
+    const jobs = await first.listJobs('shared');
+
+    t.deepEqual(ran.map(iso), [at('00:00:10'), at('00:00:20'), at('00:00:30'), at('00:00:40'), at('00:00:50')]);
+    t.deepEqual(jobs.filter((job) => job.state === 'DONE').map((job) => iso(job.scheduledFor)), ran.map(iso));
+  });
+
+  test(title('concurrency bounds running jobs across instances'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const first = await h.createScheduler();
+    const running: Job[] = [];
+
+    await first.schedule({concurrency: 2, misfire: 'all', name: 'bounded', schedule: {date: at('00:00:01'), repeat: {s: 1}}, timeout: MINUTE});
+
+    const second = await h.createScheduler();
+
+    for (const scheduler of [first, second]) {
+      scheduler.addProcessor('bounded', (job) => {
+        running.push(job);
+      });
+    }
+
+    const countRunning = async () => (await first.listJobs('bounded')).filter((job) => job.state === 'RUNNING').length;
+
+    // Time keeps passing while the instances race for the task's row lock (a loser retries 20 ms later).
+    await h.clock.advance(5_000);
+    await waitFor(async () => {
+      await h.clock.advance(20);
+
+      return running.length >= 2;
+    });
+
+    // Another second: both instances go round many times, and three more slots are due, but none starts.
+    for (let step = 0; step < 50; step++) {
+      await h.clock.advance(20);
+    }
+
+    t.is(running.length, 2);
+    t.is(await countRunning(), 2);
+
+    await running[0]?.done();
+    await waitFor(async () => {
+      await h.clock.advance(20);
+
+      return running.length === 3;
+    });
+    t.is(await countRunning(), 2);
+  });
+
+  for (const [misfire, expected] of [
+    ['once', [{scheduledFor: at('00:02:00'), slotCount: 3}]],
+    ['all', [{scheduledFor: at('00:02:00'), slotCount: 1}, {scheduledFor: at('00:03:00'), slotCount: 1}, {scheduledFor: at('00:04:00'), slotCount: 1}]],
+    ['skip', []],
+  ] as const) {
+    test(title(`after every instance stopped across slots, a restart follows misfire '${misfire}'`), async (t) => {
+      const h = await createHarness(t, createStore);
+      const before = await h.createScheduler();
+      const ran: JobRecord[] = [];
+
+      await before.schedule({misfire, name: 'nightly', schedule: '* * * * *', timeout: 5_000});
+      before.addProcessor('nightly', async () => undefined);
+      before.events.on('succeeded', ({job}) => {
+        ran.push(job);
+      });
+      await h.clock.advance(MINUTE);
+      await waitFor(() => ran.length === 1);
+      await before.terminate();
+
+      // Down from 00:01:30 to 00:04:30 (misfireThreshold 20 s: every missed slot is too late for 'skip').
+      await h.clock.advance(3.5 * MINUTE);
+
+      const after = await h.createScheduler({misfireThreshold: 20_000});
+      const afterRan: JobRecord[] = [];
+
+      after.addProcessor('nightly', async () => undefined);
+      after.events.on('succeeded', ({job}) => {
+        afterRan.push(job);
+      });
+      after.trigger('nightly');
+      await waitFor(async () => afterRan.length === expected.length && (await after.getTask('nightly'))?.nextRunAt?.getTime() === Date.parse(at('00:05:00')));
+      await h.clock.advance(1_000);
+
+      t.deepEqual(afterRan.map((job) => ({scheduledFor: iso(job.scheduledFor), slotCount: job.slotCount})), [...expected]);
+
+      await h.clock.advance(29_000);
+      await waitFor(() => afterRan.length === expected.length + 1);
+      t.is(iso(afterRan.at(-1)?.scheduledFor ?? 0), at('00:05:00'), 'then the schedule goes on');
+    });
+  }
+
+  test(title('a daily 02:30 job in Europe/Berlin runs once a day across both DST transitions'), async (t) => {
+    const h = await createHarness(t, createStore, Date.parse('2026-03-27T12:00:00.000Z'));
+    const scheduler = await h.createScheduler({pollInterval: 86_400_000});
+    const ran: string[] = [];
+
+    await scheduler.schedule({name: 'berlin', schedule: '30 2 * * *', timeout: 5_000, timezone: 'Europe/Berlin'});
+    scheduler.addProcessor('berlin', async (job) => {
+      ran.push(iso(job.scheduledFor));
+    });
+
+    const advanceDays = async (days: number) => {
+      for (let day = 0; day < days; day++) {
+        const expected = ran.length + 1;
+
+        await h.clock.advance(86_400_000);
+        await waitFor(() => ran.length === expected);
+      }
+    };
+
+    await advanceDays(3);
+    t.deepEqual(ran, ['2026-03-28T01:30:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
+  });
+
+  test(title('a task stored by one instance is shared: another instance sees it, processes it, and unschedule stops it'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const owner = await h.createScheduler();
+
+    await owner.schedule({name: 'shared-def', schedule: '* * * * *', timeout: 5_000});
+
+    // The owner has no processor: it leaves due jobs to instances that have one for `noProcessorGrace`.
+    const worker = await h.createScheduler();
+    const events = recordSchedulerEvents(worker);
+
+    worker.addProcessor('shared-def', async () => undefined);
+    await h.clock.advance(MINUTE);
+    await waitFor(() => events.succeeded.length === 1);
+
+    t.true(await owner.unschedule('shared-def'));
+    t.false(await owner.unschedule('shared-def'));
+    t.is(await owner.getTask('shared-def'), null);
+  });
+
+  test(title('bad input gets a clear coded error'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+
+    t.throws(() => scheduler.schedule({name: 'bad-cron', schedule: '61 * * * *', timeout: 1_000}), {code: 'INVALID_CRON_EXPRESSION', message: /minute field `61`/u});
+    t.throws(() => scheduler.schedule({name: 'bad-unit', schedule: {date: at('00:01:00'), repeat: {fortnights: 1} as never}, timeout: 1_000}), {code: 'UNKNOWN_REPEAT_UNIT'});
+    t.throws(() => scheduler.schedule({name: 'bad-timeout', schedule: '1m', timeout: -1}), {code: 'INVALID_TIMEOUT'});
+    t.throws(() => scheduler.schedule({concurrency: 0, name: 'bad-concurrency', schedule: '1m', timeout: 1}), {code: 'INVALID_SCHEDULER_CONFIGURATION', message: /`concurrency`.*`0`/u});
+    t.throws(() => scheduler.addProcessor('nope', async () => undefined), {code: 'UNKNOWN_TASK'});
+
+    await scheduler.schedule({name: 'dup', schedule: '1m', timeout: 1_000});
+    t.throws(() => scheduler.schedule({name: 'dup', schedule: '1m', timeout: 1_000}), {code: 'DUPLICATE_TASK_NAME'});
+    scheduler.addProcessor('dup', async () => undefined);
+    t.throws(() => scheduler.addProcessor('dup', async () => undefined), {code: 'DUPLICATE_TASK_NAME'});
+    t.deepEqual((await scheduler.listTasks()).map((task) => task.name), ['dup']);
+  });
+};

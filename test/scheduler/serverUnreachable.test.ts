@@ -1,0 +1,51 @@
+import test from 'ava';
+import type {DatabasePool} from 'slonik';
+import {ConnectionError} from 'slonik';
+import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
+import {isConnectionError} from '../../src/scheduler/isConnectionError.ts';
+
+/** A pool whose every query fails as a pool does when the server is gone. */
+const createUnreachablePool = (error: unknown): DatabasePool => {
+  const fail = async () => {
+    throw error;
+  };
+
+  return new Proxy({}, {get: () => fail}) as DatabasePool;
+};
+
+const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {code: 'ECONNREFUSED'});
+
+test('a store whose database cannot be reached rejects with server_unreachable, the driver error as cause', async (t) => {
+  await t.throwsAsync(createPostgresSchedulerStore({pool: createUnreachablePool(refused)}), {code: 'server_unreachable'});
+
+  const store = await createPostgresSchedulerStore({migrate: false, pool: createUnreachablePool(refused)});
+  const error = await t.throwsAsync(store.recordLog({attempt: 1, id: 1, message: 'x', now: 0, progress: null, step: null}), {code: 'server_unreachable'});
+
+  t.is(error?.cause, refused);
+  await t.throwsAsync(store.listTasks(), {code: 'server_unreachable'});
+});
+
+test('a store passes on errors that are not about reaching the server unchanged', async (t) => {
+  const syntax = Object.assign(new Error('syntax error'), {code: '42601'});
+  const store = await createPostgresSchedulerStore({migrate: false, pool: createUnreachablePool(syntax)});
+
+  t.is(await t.throwsAsync(store.listTasks()), syntax);
+});
+
+const cases: Array<[string, unknown, boolean]> = [
+  ['slonik ConnectionError', new ConnectionError('gone'), true],
+  ['ECONNREFUSED', refused, true],
+  ['ECONNRESET in the cause chain', new Error('query failed', {cause: Object.assign(new Error('reset'), {code: 'ECONNRESET'})}), true],
+  ['SQLSTATE 08006 connection failure', Object.assign(new Error('connection failure'), {code: '08006'}), true],
+  ['SQLSTATE 57P01 admin shutdown', Object.assign(new Error('terminating connection'), {code: '57P01'}), true],
+  ['AggregateError of refusals (IPv4 and IPv6)', new AggregateError([refused, refused]), true],
+  ['unique violation', Object.assign(new Error('duplicate key'), {code: '23505'}), false],
+  ['a plain error', new Error('boom'), false],
+  ['not an error', 'boom', false],
+];
+
+for (const [title, error, expected] of cases) {
+  test(`isConnectionError: ${title} → ${String(expected)}`, (t) => {
+    t.is(isConnectionError(error), expected);
+  });
+}
