@@ -132,9 +132,6 @@ type LocalTask = {
   record: TaskRecord;
 };
 
-/** How soon to look again after another instance held the task's lock (it is creating the due jobs). */
-const LOCKED_RETRY_DELAY = 20;
-
 const isNonNegative = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 const validate = (configuration: SchedulerConfiguration) => {
@@ -274,7 +271,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       const nextWakeAt = Math.min(await store.getNextWakeAt({now, taskName}) ?? Number.POSITIVE_INFINITY, graceEndsAt ?? Number.POSITIVE_INFINITY);
 
-      local.nextWakeAt = materialized === null ? now + LOCKED_RETRY_DELAY : Number.isFinite(nextWakeAt) ? nextWakeAt : null;
+      local.nextWakeAt = Number.isFinite(nextWakeAt) ? nextWakeAt : null;
       local.failures = 0;
 
       for (const job of jobs) {

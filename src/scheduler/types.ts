@@ -227,8 +227,9 @@ export type SchedulerStore = {
    * Under an exclusive lock of the task: calls `plan` with the task as stored, creates the jobs it
    * lists (a job whose task and slot exist already is kept; if it is SCHEDULED and never started, its
    * `slotCount` is updated), cancels the pending jobs of skipped
-   * slots and saves `lastSlot`/`nextRunAt`. Resolves `null` when the task does not exist or another
-   * instance holds the lock (it is doing the same).
+   * slots and saves `lastSlot`/`nextRunAt`. Waits while another instance holds the lock (it then
+   * finds the slots that instance created, and creates nothing twice). Resolves `null` when the task
+   * does not exist.
    */
   readonly materializeJobs: (input: {readonly now: number; readonly plan: (task: TaskRecord) => MaterializationPlan; readonly taskName: string}) => Promise<{readonly created: number; readonly task: TaskRecord} | null>;
   /** A due SCHEDULED/WAITING job that no instance could run: `noProcessorCount` + 1 and a new `runAt`, or ERROR when `runAt` is `null`. Fenced by `noProcessorCount`. */

@@ -81,7 +81,7 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
     listJobs: async ({taskName}) => await guard(async () => await queries.selectJobs(pool, tables, taskName)),
     listTasks: async () => await guard(async () => await queries.selectTasks(pool, tables)),
     materializeJobs: async ({now, plan, taskName}) => await guard(async () => await pool.transaction(async (connection) => {
-      const task = await queries.selectTask(connection, tables, taskName, 'SKIP_LOCKED');
+      const task = await queries.selectTask(connection, tables, taskName, 'WAIT');
 
       if (task === null) {
         return null;

@@ -94,8 +94,8 @@ const toJob = (value: Record<string, unknown>): JobRecord => {
   };
 };
 
-export const selectTask = async (connection: CommonQueryMethods, tables: SchedulerTables, name: string, lock: 'NONE' | 'SKIP_LOCKED' | 'WAIT' = 'NONE'): Promise<TaskRecord | null> => {
-  const locking = lock === 'NONE' ? sql.fragment`` : lock === 'WAIT' ? sql.fragment`FOR UPDATE` : sql.fragment`FOR UPDATE SKIP LOCKED`;
+export const selectTask = async (connection: CommonQueryMethods, tables: SchedulerTables, name: string, lock: 'NONE' | 'WAIT' = 'NONE'): Promise<TaskRecord | null> => {
+  const locking = lock === 'WAIT' ? sql.fragment`FOR UPDATE` : sql.fragment``;
   const found = await connection.maybeOne(sql.type(row)`SELECT ${TASK_COLUMNS} FROM ${tables.task} WHERE name = ${name} ${locking}`);
 
   return found === null ? null : toTask(found);
