@@ -82,6 +82,12 @@ export type Store<Instruction extends TaskInstruction, Claim> = {
   readonly failExecution: (reference: ExecutionReference<Instruction>, error: unknown) => Promise<void>;
   /** Instructions of the task's RUNNING executions; plugs straight into `createPlanton`. */
   readonly getActiveTaskInstructions: GetActiveTaskInstructions<Instruction>;
+  /**
+   * The id of the RUNNING execution this store claimed for the instruction (what a `task` event
+   * carries), or `null` when this store did not claim it or has seen it end. No I/O: a sink puts it
+   * in the message so that a consumer ends the execution by id.
+   */
+  readonly getClaimedExecutionId: (event: {readonly instruction: Instruction; readonly taskName: string}) => number | null;
   /** The task's stored maximum concurrent execution count when > 0, else `concurrency`. */
   readonly getTaskConcurrency: (configuration: {readonly concurrency: number; readonly taskName: string}) => Promise<number>;
   /** Marks the execution as alive now. Executions claimed by this store are heartbeaten automatically. */

@@ -501,6 +501,9 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     failExecution: async (reference, error) => {
       await end(reference, 'FAILED', serializeError(error) as SerializableValue, pool);
     },
+    getClaimedExecutionId: ({instruction, taskName}) => {
+      return inFlightByKey.get(toKey(taskName, instruction)) ?? null;
+    },
     getActiveTaskInstructions: async (taskName) => {
       // On the wake-up path: once the task's id is known (registered or claimed), no join by name.
       const taskId = taskIds.get(taskName);

@@ -25,6 +25,14 @@ export const createTables = (schema: string): Tables => {
 
 const instruction = z.union([z.string(), z.number()]);
 const id = z.coerce.number();
+
+/**
+ * Execution ids are int8, which slonik's type parser returns as bigint (slonik does not apply the
+ * zod row types above). Ids travel as numbers everywhere (JSON, Map keys): exact up to 2^53.
+ */
+const toId = (value: unknown): number => Number(value);
+
+const withNumberId = <Row extends {readonly id: unknown}>(row: Row) => ({...row, id: toId(row.id)});
 const empty = z.object({});
 
 const timestamp = (now: number) => {
@@ -98,14 +106,14 @@ export const insertExecutions = async (
   tables: Tables,
   {hostname, instructions, now, taskId}: {readonly hostname: string; readonly instructions: readonly TaskInstruction[]; readonly now: number; readonly taskId: number},
 ): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>> => {
-  return await connection.any(sql.type(z.object({id, instruction}))`
+  return (await connection.any(sql.type(z.object({id, instruction}))`
     INSERT INTO ${tables.execution} (maintenance_task_id, instruction, hostname, started_at, last_seen_at)
     SELECT ${taskId}, claimed.instruction, ${hostname}, ${timestamp(now)}, ${timestamp(now)}
     FROM jsonb_array_elements(${sql.jsonb(instructions as SerializableValue)}) WITH ORDINALITY AS claimed (instruction, position)
     ORDER BY claimed.position
     ON CONFLICT (maintenance_task_id, instruction) WHERE ended_at IS NULL DO NOTHING
     RETURNING id, instruction
-  `);
+  `)).map(withNumberId);
 };
 
 /** Largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER). */
@@ -129,7 +137,7 @@ export const claimAndInsertExecutions = async (
   tables: Tables,
   {claim, hostname, limit, now, taskId, types}: {readonly claim: QuerySqlToken; readonly hostname: string; readonly limit: number; readonly now: number; readonly taskId: number; readonly types: readonly string[]},
 ): Promise<ReadonlyArray<{readonly id: number | null; readonly instruction: unknown; readonly passed: boolean}>> => {
-  return await connection.any(sql.type(z.object({id: id.nullable(), instruction: z.unknown(), passed: z.boolean()}))`
+  return (await connection.any(sql.type(z.object({id: id.nullable(), instruction: z.unknown(), passed: z.boolean()}))`
     WITH claimed (instruction) AS (
       ${claim}
     ),
@@ -161,7 +169,7 @@ export const claimAndInsertExecutions = async (
     FROM checked
     LEFT JOIN inserted ON true
     ORDER BY inserted.id NULLS FIRST
-  `);
+  `)).map((row) => ({...row, id: row.id === null ? null : toId(row.id)}));
 };
 
 /** Ends a RUNNING execution; false when it is not running (unknown or already ended). */
@@ -186,12 +194,12 @@ export const completeExecutions = async (
   tables: Tables,
   {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number},
 ): Promise<readonly number[]> => {
-  return await connection.anyFirst(sql.type(z.object({id}))`
+  return (await connection.anyFirst(sql.type(z.object({id}))`
     UPDATE ${tables.execution}
     SET state = 'COMPLETED', ended_at = ${timestamp(now)}
     WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
     RETURNING id
-  `);
+  `)).map(toId);
 };
 
 export const selectRunningExecutionId = async (
@@ -199,22 +207,24 @@ export const selectRunningExecutionId = async (
   tables: Tables,
   {instruction: value, taskName}: {readonly instruction: TaskInstruction; readonly taskName: string},
 ): Promise<number | null> => {
-  return await connection.maybeOneFirst(sql.type(z.object({id}))`
+  const found = await connection.maybeOneFirst(sql.type(z.object({id}))`
     SELECT e.id
     FROM ${tables.execution} e
     JOIN ${tables.task} t ON t.id = e.maintenance_task_id
     WHERE t.nid = ${taskName} AND e.instruction = ${sql.jsonb(value)} AND e.ended_at IS NULL
   `);
+
+  return found === null ? null : toId(found);
 };
 
 /** Refreshes last_seen_at; returns the ids that are still RUNNING. */
 export const touchExecutions = async (connection: CommonQueryMethods, tables: Tables, {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number}): Promise<readonly number[]> => {
-  return await connection.anyFirst(sql.type(z.object({id}))`
+  return (await connection.anyFirst(sql.type(z.object({id}))`
     UPDATE ${tables.execution}
     SET last_seen_at = ${timestamp(now)}
     WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
     RETURNING id
-  `);
+  `)).map(toId);
 };
 
 /**
@@ -226,7 +236,7 @@ export const terminateStaleExecutions = async (
   tables: Tables,
   {batchSize, now, reason}: {readonly batchSize: number; readonly now: number; readonly reason: string},
 ): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction; readonly taskName: string}>> => {
-  return await connection.any(sql.type(z.object({id, instruction, taskName: z.string()}))`
+  return (await connection.any(sql.type(z.object({id, instruction, taskName: z.string()}))`
     UPDATE ${tables.execution} e
     SET state = 'TERMINATED', ended_at = ${timestamp(now)}, terminated_at = ${timestamp(now)}, terminated_reason = ${reason}
     FROM (
@@ -240,7 +250,7 @@ export const terminateStaleExecutions = async (
     ) AS reaped
     WHERE e.id = reaped.id AND e.ended_at IS NULL
     RETURNING e.id, e.instruction, reaped.nid AS "taskName"
-  `);
+  `)).map(withNumberId);
 };
 
 export const notifyChannels = async (connection: CommonQueryMethods, channels: readonly string[]): Promise<void> => {

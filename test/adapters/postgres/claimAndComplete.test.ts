@@ -84,7 +84,12 @@ for (const {get, name} of backends) {
       return;
     }
 
+    // Ids are numbers (int8 comes back from slonik as bigint), and the store knows what it claimed.
+    t.true(claimed.every((execution) => typeof execution.executionId === 'number'));
+    t.is(store.getClaimedExecutionId({instruction: first.instruction, taskName: 'items'}), first.executionId);
+
     await store.completeExecution({executionId: first.executionId});
+    t.is(store.getClaimedExecutionId({instruction: first.instruction, taskName: 'items'}), null);
 
     const notRunning = await store.completeExecutions([
       {executionId: first.executionId},
