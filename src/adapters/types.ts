@@ -49,6 +49,12 @@ export type TaskDefinition = {
 export type ClaimExecutionsConfiguration<Instruction extends TaskInstruction, Claim> = {
   readonly activeTaskInstructions?: readonly Instruction[];
   readonly claim: Claim;
+  /**
+   * The task's concurrency, as Planton passes it to `schedule`. When `activeTaskInstructions` is a
+   * list the store's `getActiveTaskInstructions` answered from memory, the claim also makes sure it
+   * does not take the task past it (the store reads the database again if it would).
+   */
+  readonly concurrency?: number;
   readonly limit: number;
   readonly signal?: AbortSignal;
   readonly taskName: string;

@@ -1,6 +1,6 @@
 import {hostname as getHostname} from 'node:os';
 import {serializeError} from 'serialize-error';
-import {type CommonQueryMethods, type FragmentSqlToken, type SerializableValue, sql} from 'slonik';
+import {type CommonQueryMethods, type FragmentSqlToken, type QuerySqlToken, type SerializableValue, sql} from 'slonik';
 import {z} from 'zod';
 import {describeValue} from '../../planton/describeValue.ts';
 import {createEmitter} from '../../planton/createEmitter.ts';
@@ -62,6 +62,7 @@ const validateConfiguration = (configuration: PostgresStoreConfiguration) => {
   }
 
   const {
+    activeFromMemory = true,
     heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL,
     hostname = getHostname(),
     pool,
@@ -89,7 +90,11 @@ const validateConfiguration = (configuration: PostgresStoreConfiguration) => {
     throw new InvalidStoreConfigurationError('hostname', `Expected \`hostname\` to be a non-empty string, got \`${describeValue(hostname)}\`.`);
   }
 
-  return {heartbeatInterval, hostname, pool, reaperInterval, schema};
+  if (typeof activeFromMemory !== 'boolean') {
+    throw new InvalidStoreConfigurationError('activeFromMemory', `Expected \`activeFromMemory\` to be a boolean, got \`${describeValue(activeFromMemory)}\`.`);
+  }
+
+  return {activeFromMemory, heartbeatInterval, hostname, pool, reaperInterval, schema};
 };
 
 const validateTaskDefinition = (definition: TaskDefinition) => {
@@ -136,6 +141,9 @@ const NESTED_DATA_MODIFYING_WITH = '0A000';
 /** SQLSTATE raised by assert_combined_claim (migration 2): the combined claim rolled itself back. */
 const COMBINED_CLAIM_REJECTED = 'PT001';
 
+/** SQLSTATE raised by assert_combined_claim when the claim would take the task past its concurrency. */
+const CAPACITY_EXCEEDED = 'PT002';
+
 /**
  * Errors of the combined claim that the separate claim handles or reports better: a claim query
  * that cannot be nested or wrapped, a result the combined statement rejected (too many rows, a
@@ -167,7 +175,7 @@ const toKey = (taskName: string, instruction: TaskInstruction): string => {
  * crashed ones and wakes task loops through LISTEN/NOTIFY. Given a slonik pool it does not own.
  */
 export const createPostgresStore = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: PostgresStoreConfiguration): Promise<PostgresStore<Instruction>> => {
-  const {heartbeatInterval, hostname, pool, reaperInterval, schema} = validateConfiguration(configuration);
+  const {activeFromMemory, heartbeatInterval, hostname, pool, reaperInterval, schema} = validateConfiguration(configuration);
   const clock = configuration.clock ?? createSystemClock();
   const {listener} = configuration;
 
@@ -177,7 +185,18 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
   const taskIds = new Map<string, number>();
   /** Executions this store claimed and has not seen end: key(taskName, instruction) ⇄ execution id. */
   const inFlightByKey = new Map<string, number>();
-  const inFlightById = new Map<number, string>();
+  const inFlightById = new Map<number, {readonly key: string; readonly taskName: string}>();
+  /**
+   * Per task, its active instructions as this store last read them, plus what it claimed and minus
+   * what it ended since (keyed by toKey). While `trusted`, getActiveTaskInstructions answers from
+   * here without a query, and the claim that follows has the database enforce the task's
+   * concurrency (PT002). A view that disagrees with the database's count is read again.
+   */
+  const activeViews = new Map<string, {concurrency: number | null; readonly instructions: Map<string, Instruction>; trusted: boolean}>();
+  /** Lists getActiveTaskInstructions answered from memory: the claim given one is checked in SQL. */
+  const servedFromMemory = new WeakSet<readonly TaskInstruction[]>();
+  /** Tasks whose claim goes the separate way (no capacity check there): always read from the database. */
+  const separateTasks = new Set<string>();
   /** Claim functions whose query cannot be nested in claimAndInsertExecutions (a WITH holding an UPDATE, …). */
   const separateClaims = new WeakSet<PostgresClaim<Instruction>>();
   const subscriptions = new Set<{readonly onWake: SubscribeConfiguration['onWake']; readonly taskName: string; unlisten: (() => Promise<void>) | null}>();
@@ -196,16 +215,53 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     const key = toKey(taskName, instruction);
 
     inFlightByKey.set(key, executionId);
-    inFlightById.set(executionId, key);
+    inFlightById.set(executionId, {key, taskName});
+    activeViews.get(taskName)?.instructions.set(key, instruction as Instruction);
   };
 
   const forget = (executionId: number) => {
-    const key = inFlightById.get(executionId);
+    const tracked = inFlightById.get(executionId);
 
-    if (key !== undefined) {
+    if (tracked !== undefined) {
       inFlightById.delete(executionId);
-      inFlightByKey.delete(key);
+      inFlightByKey.delete(tracked.key);
+      activeViews.get(tracked.taskName)?.instructions.delete(tracked.key);
     }
+  };
+
+  /** Reads the task's active instructions from the database, and trusts the view again. */
+  const readActiveTaskInstructions = async (taskName: string): Promise<readonly Instruction[]> => {
+    // On the wake-up path: once the task's id is known (registered or claimed), no join by name.
+    const taskId = taskIds.get(taskName);
+    const instructions = (taskId === undefined ?
+      await selectActiveTaskInstructions(pool, tables, taskName) :
+      await selectActiveTaskInstructionsById(pool, tables, taskId)) as readonly Instruction[];
+
+    activeViews.set(taskName, {
+      concurrency: activeViews.get(taskName)?.concurrency ?? null,
+      instructions: new Map(instructions.map((instruction) => [toKey(taskName, instruction), instruction])),
+      trusted: true,
+    });
+
+    return instructions;
+  };
+
+  /**
+   * The view when it can stand in for a query: trusted, the claim combined, the concurrency known
+   * and not reached (a full task is always confirmed by the database, so a stale view never stalls it).
+   */
+  const getActiveFromMemory = (taskName: string): readonly Instruction[] | null => {
+    const view = activeViews.get(taskName);
+
+    if (!activeFromMemory || view === undefined || !view.trusted || view.concurrency === null || view.instructions.size >= view.concurrency || separateTasks.has(taskName)) {
+      return null;
+    }
+
+    const instructions = [...view.instructions.values()];
+
+    servedFromMemory.add(instructions);
+
+    return instructions;
   };
 
   const getTaskChannelOf = (taskName: string) => {
@@ -249,6 +305,10 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
   ) => {
     const executionId = await resolveExecutionId(reference, connection);
 
+    if (!('executionId' in reference)) {
+      activeViews.get(reference.taskName)?.instructions.delete(toKey(reference.taskName, reference.instruction));
+    }
+
     try {
       if (!await endExecution(connection, tables, {error, executionId, now: clock.now(), state})) {
         throw new ExecutionNotRunningError({...reference, executionId});
@@ -266,13 +326,19 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     }
   };
 
-  const claimExecutions: PostgresStore<Instruction>['claimExecutions'] = async ({activeTaskInstructions = [], claim, limit, signal, taskName}) => {
+  const claimExecutions: PostgresStore<Instruction>['claimExecutions'] = async ({activeTaskInstructions = [], claim, concurrency, limit, signal, taskName}) => {
     if (terminated) {
       throw new StoreTerminatedError('Cannot claim: the store is terminated.');
     }
 
     if (!Number.isInteger(limit) || limit < 0) {
       throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 0, got \`${describeValue(limit)}\`.`);
+    }
+
+    const view = activeViews.get(taskName);
+
+    if (view !== undefined && concurrency !== undefined) {
+      view.concurrency = concurrency;
     }
 
     if (limit === 0 || signal?.aborted) {
@@ -294,18 +360,17 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       )`;
     };
 
-    const claimQuery = claim({activeTaskInstructions, isActiveInstruction, limit, taskName});
     const now = clock.now();
 
     /** Claim, then insert: two statements, every value checked in JS. Works for any claim query. */
-    const claimSeparately = async () => {
+    const claimSeparately = async (claimQuery: QuerySqlToken, claimLimit: number) => {
       return await pool.transaction(async (connection) => {
         const result = await connection.query(claimQuery);
         const column = result.fields[0]?.name;
         const values = column === undefined ? [] : result.rows.map((row) => (row as Record<string, unknown>)[column]);
 
-        if (values.length > limit) {
-          throw new UnexpectedClaimResultError(taskName, limit, values, `returned ${values.length} rows, more than the limit of ${limit}`);
+        if (values.length > claimLimit) {
+          throw new UnexpectedClaimResultError(taskName, claimLimit, values, `returned ${values.length} rows, more than the limit of ${claimLimit}`);
         }
 
         const instructions: TaskInstruction[] = [];
@@ -315,7 +380,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
           const instruction = toInstruction(value);
 
           if (instruction === undefined) {
-            throw new UnexpectedClaimResultError(taskName, limit, values, `returned ${describeValue(value)}, which is not a string or a finite number`);
+            throw new UnexpectedClaimResultError(taskName, claimLimit, values, `returned ${describeValue(value)}, which is not a string or a finite number`);
           }
 
           const key = toKey(taskName, instruction);
@@ -340,34 +405,68 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
      * through this process. The statement checks its own result and raises (rolling itself back)
      * when it is anything it is not sure of: more rows than the limit, a column type other than
      * integers and text, a claim query it cannot nest. Then the claim goes the separate way, which
-     * decides exactly as it always did.
+     * decides exactly as it always did. With a `capacity` (the active instructions came from memory)
+     * it also refuses to take the task past its concurrency (PT002).
      */
-    const claimCombined = async () => {
-      const rows = await claimAndInsertExecutions(pool, tables, {claim: claimQuery, hostname, limit, now, taskId, types: COMBINED_CLAIM_TYPES});
+    const claimCombined = async (claimQuery: QuerySqlToken, claimLimit: number, capacity: number | null) => {
+      const rows = await claimAndInsertExecutions(pool, tables, {capacity, claim: claimQuery, hostname, limit: claimLimit, now, taskId, types: COMBINED_CLAIM_TYPES});
+      const active = rows[0]?.active ?? null;
+      const current = activeViews.get(taskName);
+
+      // The database counted otherwise than the view: another process claimed or ended executions
+      // of this task. Read again next round.
+      if (active !== null && current !== undefined && active !== current.instructions.size) {
+        current.trusted = false;
+      }
 
       return rows.flatMap(({id, instruction}) => id === null ? [] : [{id, instruction: instruction as TaskInstruction}]);
     };
 
-    let executions: ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>;
+    /** The combined claim, falling back to the separate one for what it cannot or will not do. */
+    const claimOnce = async (active: readonly Instruction[], claimLimit: number, capacity: number | null) => {
+      const claimQuery = claim({activeTaskInstructions: active, isActiveInstruction, limit: claimLimit, taskName});
 
-    if (separateClaims.has(claim)) {
-      executions = await claimSeparately();
-    } else {
+      if (separateClaims.has(claim)) {
+        separateTasks.add(taskName);
+
+        return await claimSeparately(claimQuery, claimLimit);
+      }
+
       try {
-        executions = await claimCombined();
+        return await claimCombined(claimQuery, claimLimit, capacity);
       } catch (error) {
         const sqlState = getSqlState(error);
 
-        if (sqlState === null || !FALL_BACK_SQL_STATES.has(sqlState)) {
+        if (sqlState === CAPACITY_EXCEEDED || sqlState === null || !FALL_BACK_SQL_STATES.has(sqlState)) {
           throw error;
         }
 
         if (sqlState === NESTED_DATA_MODIFYING_WITH) {
           separateClaims.add(claim);
+          separateTasks.add(taskName);
         }
 
-        executions = await claimSeparately();
+        return await claimSeparately(claimQuery, claimLimit);
       }
+    };
+
+    const fromMemory = concurrency !== undefined && servedFromMemory.has(activeTaskInstructions);
+    let executions: ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>;
+
+    try {
+      executions = await claimOnce(activeTaskInstructions, limit, fromMemory ? concurrency : null);
+    } catch (error) {
+      if (getSqlState(error) !== CAPACITY_EXCEEDED) {
+        throw error;
+      }
+
+      // The view was behind (another process claimed for this task): read the active executions,
+      // take what the view missed off the limit, and claim once more, as a round that read them would.
+      const exact = await readActiveTaskInstructions(taskName);
+      const missed = Math.max(0, exact.length - activeTaskInstructions.length);
+      const exactLimit = Math.max(0, limit - missed);
+
+      executions = exactLimit === 0 ? [] : await claimOnce(exact, exactLimit, null);
     }
 
     return executions.map(({id, instruction}) => {
@@ -385,6 +484,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
       for (const row of rows) {
         forget(row.id);
+        // Possibly another process's execution, in the view as read from the database.
+        activeViews.get(row.taskName)?.instructions.delete(toKey(row.taskName, row.instruction));
         reaped.push({executionId: row.id, instruction: row.instruction as Instruction, taskName: row.taskName});
       }
 
@@ -491,8 +592,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       return references.filter((reference) => notRunning.has(reference));
     },
     createSchedule: (claim: PostgresClaim<Instruction>) => {
-      return async ({activeTaskInstructions, limit, signal, taskName}) => {
-        const executions = await claimExecutions({activeTaskInstructions, claim, limit, signal, taskName});
+      return async ({activeTaskInstructions, concurrency, limit, signal, taskName}) => {
+        const executions = await claimExecutions({activeTaskInstructions, claim, concurrency, limit, signal, taskName});
 
         return executions.map((execution) => execution.instruction);
       };
@@ -505,13 +606,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       return inFlightByKey.get(toKey(taskName, instruction)) ?? null;
     },
     getActiveTaskInstructions: async (taskName) => {
-      // On the wake-up path: once the task's id is known (registered or claimed), no join by name.
-      const taskId = taskIds.get(taskName);
-      const instructions = taskId === undefined ?
-        await selectActiveTaskInstructions(pool, tables, taskName) :
-        await selectActiveTaskInstructionsById(pool, tables, taskId);
-
-      return instructions as readonly Instruction[];
+      return getActiveFromMemory(taskName) ?? await readActiveTaskInstructions(taskName);
     },
     getTaskChannel: getTaskChannelOf,
     getTaskConcurrency: async ({concurrency, taskName}) => {

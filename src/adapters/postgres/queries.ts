@@ -128,16 +128,18 @@ const MAXIMUM_SAFE_INTEGER = '9007199254740991';
  * can commit, `assert_combined_claim` (migration 2) raises SQLSTATE PT001, rolling everything back,
  * when the claim returned more than `limit` rows, a first column whose SQL type is not one of
  * `types`, or a number beyond Number.MAX_SAFE_INTEGER. The first row always exists (the check's,
- * id NULL); the others are the inserted executions. Claim queries that are themselves a WITH
+ * id NULL); the others are the inserted executions. With a `capacity`, it also raises SQLSTATE
+ * PT002 when the task's active executions (as this statement sees them) plus the claimed rows
+ * exceed it, and every row carries `active`, that count before the claim. Claim queries that are themselves a WITH
  * holding an INSERT/UPDATE/DELETE cannot be nested (SQLSTATE 0A000): use `insertExecutions` after
  * the claim, in a transaction, for those.
  */
 export const claimAndInsertExecutions = async (
   connection: CommonQueryMethods,
   tables: Tables,
-  {claim, hostname, limit, now, taskId, types}: {readonly claim: QuerySqlToken; readonly hostname: string; readonly limit: number; readonly now: number; readonly taskId: number; readonly types: readonly string[]},
-): Promise<ReadonlyArray<{readonly id: number | null; readonly instruction: unknown; readonly passed: boolean}>> => {
-  return (await connection.any(sql.type(z.object({id: id.nullable(), instruction: z.unknown(), passed: z.boolean()}))`
+  {capacity, claim, hostname, limit, now, taskId, types}: {readonly capacity: number | null; readonly claim: QuerySqlToken; readonly hostname: string; readonly limit: number; readonly now: number; readonly taskId: number; readonly types: readonly string[]},
+): Promise<ReadonlyArray<{readonly active: number | null; readonly id: number | null; readonly instruction: unknown; readonly passed: boolean}>> => {
+  return (await connection.any(sql.type(z.object({active: z.number().nullable(), id: id.nullable(), instruction: z.unknown(), passed: z.boolean()}))`
     WITH claimed (instruction) AS (
       ${claim}
     ),
@@ -155,17 +157,29 @@ export const claimAndInsertExecutions = async (
     ),
     -- MATERIALIZED, and the preserved side of the join: the check runs exactly once, whether or not
     -- anything was inserted (as a join condition the planner would evaluate it per inserted row only).
+    -- Counted only with a capacity (an InitPlan runs when first used). The statement's snapshot
+    -- does not see its own inserts: this is the count before the claim.
+    counted AS MATERIALIZED (
+      SELECT CASE WHEN ${capacity}::int4 IS NULL THEN NULL ELSE (
+        SELECT count(*)::int4 FROM ${tables.execution} WHERE maintenance_task_id = ${taskId} AND ended_at IS NULL
+      ) END AS active
+    ),
     checked AS MATERIALIZED (
       SELECT ${tables.assertCombinedClaim}(
         count(*) <= ${limit}::int4 AND coalesce(bool_and(
           numbered.type = ANY(${sql.array(types, 'text')}) AND
           (jsonb_typeof(numbered.instruction) IS DISTINCT FROM 'number' OR abs(numbered.instruction::numeric) <= ${MAXIMUM_SAFE_INTEGER}::numeric)
         ), true),
-        format('the claim returned %s rows of type %s (limit %s)', count(*), coalesce(min(numbered.type), '-'), ${limit}::int4)
-      ) AS passed
+        format('the claim returned %s rows of type %s (limit %s)', count(*), coalesce(min(numbered.type), '-'), ${limit}::int4),
+        'PT001'
+      ) AND ${tables.assertCombinedClaim}(
+        ${capacity}::int4 IS NULL OR (SELECT counted.active FROM counted) + count(*) <= ${capacity}::int4,
+        format('%s active and %s claimed exceed the concurrency of %s', (SELECT counted.active FROM counted), count(*), ${capacity}::int4),
+        'PT002'
+      ) AS passed, (SELECT counted.active FROM counted) AS active
       FROM numbered
     )
-    SELECT checked.passed, inserted.id, inserted.instruction
+    SELECT checked.passed, checked.active, inserted.id, inserted.instruction
     FROM checked
     LEFT JOIN inserted ON true
     ORDER BY inserted.id NULLS FIRST

@@ -34,6 +34,15 @@ export type NotificationListener = {
 
 export type PostgresStoreConfiguration = {
   /**
+   * Lets `getActiveTaskInstructions` answer from memory (what this store last read, plus what it
+   * claimed, minus what it ended) while that view agrees with the database, saving a query per
+   * round: the claim that follows then has the database refuse to take the task past its
+   * `concurrency` (the store reads the active executions and claims again if it would). `false`
+   * reads the database every round.
+   * @default true
+   */
+  readonly activeFromMemory?: boolean;
+  /**
    * Where time comes from: timestamps written to the database, heartbeat and reaper intervals.
    * @default the system clock
    */

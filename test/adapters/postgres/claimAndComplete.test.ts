@@ -211,6 +211,7 @@ for (const {get, name} of backends) {
     `);
 
     const error = await t.throwsAsync(claimAndInsertExecutions(pool, tables, {
+      capacity: null,
       claim: sql.type(z.object({id: z.number()}))`UPDATE ${item(schema)} SET processed_count = -1 WHERE id <= 3 RETURNING id`,
       hostname: 'test',
       limit: 2,
@@ -226,6 +227,7 @@ for (const {get, name} of backends) {
     // Even when nothing would be inserted (every claimed instruction is already running), the
     // check runs and the claim's own changes roll back.
     await claimAndInsertExecutions(pool, tables, {
+      capacity: null,
       claim: sql.type(z.object({id: z.number()}))`SELECT id FROM ${item(schema)} WHERE id <= 3`,
       hostname: 'test',
       limit: 3,
@@ -235,6 +237,7 @@ for (const {get, name} of backends) {
     });
 
     const again = await t.throwsAsync(claimAndInsertExecutions(pool, tables, {
+      capacity: null,
       claim: sql.type(z.object({id: z.number()}))`UPDATE ${item(schema)} SET processed_count = -1 WHERE id <= 3 RETURNING id`,
       hostname: 'test',
       limit: 2,
@@ -255,7 +258,7 @@ for (const {get, name} of backends) {
       INSERT INTO ${tables.task} (nid) VALUES ('mark') RETURNING id
     `);
     const attempt = async (claim: ReturnType<typeof sql.unsafe>, types: readonly string[]) => {
-      return await t.throwsAsync(claimAndInsertExecutions(pool, tables, {claim, hostname: 'test', limit: 10, now: Date.now(), taskId, types}));
+      return await t.throwsAsync(claimAndInsertExecutions(pool, tables, {capacity: null, claim, hostname: 'test', limit: 10, now: Date.now(), taskId, types}));
     };
 
     t.is(getSqlState(await attempt(sql.unsafe`UPDATE ${item(schema)} SET processed_count = -1 WHERE id = 1 RETURNING id::numeric`, ['integer'])), 'PT001');
@@ -265,6 +268,7 @@ for (const {get, name} of backends) {
 
     // Within the limit and of an accepted type, the same statement claims and records.
     const rows = await claimAndInsertExecutions(pool, tables, {
+      capacity: null,
       claim: sql.unsafe`UPDATE ${item(schema)} SET processed_count = -1 WHERE id = 2 RETURNING id + 9007199254740989::int8`,
       hostname: 'test',
       limit: 1,

@@ -445,3 +445,81 @@ for (const {get, name} of backends) {
     t.deepEqual(await countExecutions(backend.pool, schema), [{count: total, state: 'COMPLETED'}]);
   });
 }
+
+/** The pool, counting the statements a store sends through it (transactions count as one). */
+const countStatements = (pool: Backend['pool']) => {
+  let count = 0;
+  const counted = new Set(['any', 'anyFirst', 'many', 'manyFirst', 'maybeOne', 'maybeOneFirst', 'one', 'oneFirst', 'query', 'transaction']);
+  const proxy = new Proxy(pool, {
+    get: (target, property, receiver) => {
+      const value = Reflect.get(target, property, receiver) as unknown;
+
+      if (typeof property === 'string' && counted.has(property) && typeof value === 'function') {
+        return (...parameters: unknown[]) => {
+          count++;
+
+          return (value as (...values: unknown[]) => unknown).apply(target, parameters);
+        };
+      }
+
+      return value;
+    },
+  });
+
+  return {count: () => count, pool: proxy};
+};
+
+for (const {get, name} of backends) {
+  test(`${name}: after a claim, getActiveTaskInstructions answers from memory, and the database still bounds concurrency when another store claimed meanwhile`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const counting = countStatements(backend.pool);
+    const first = await createStore({pool: counting.pool});
+    const second = await createStore();
+    const claim = createItemClaim(schema);
+    const scheduleFirst = first.createSchedule(claim);
+    const scheduleSecond = second.createSchedule(claim);
+    const signal = new AbortController().signal;
+    const round = async (schedule: typeof scheduleFirst, store: PostgresStore<number>, limit: number) => {
+      const activeTaskInstructions = await store.getActiveTaskInstructions('items', {signal});
+
+      return await schedule({activeTaskInstructions, concurrency: 3, limit: Math.min(limit, 3 - activeTaskInstructions.length), signal, taskName: 'items'});
+    };
+
+    await createItems(backend.pool, schema, 10);
+    t.deepEqual(await round(scheduleFirst, first, 1), [1]);
+
+    // The second round of the first store: no query to learn what is active.
+    const before = counting.count();
+
+    t.deepEqual(await first.getActiveTaskInstructions('items', {signal}), [1]);
+    t.is(counting.count(), before);
+
+    // The second store claims two more: the task is at its concurrency of 3, which the first store does not know.
+    t.deepEqual(await round(scheduleSecond, second, 2), [2, 3]);
+    t.deepEqual(await round(scheduleFirst, first, 2), [], 'the database refused a fourth');
+    t.deepEqual(await countExecutions(backend.pool, schema), [{count: 3, state: 'RUNNING'}]);
+
+    // Once the second store ends one, the first claims exactly one.
+    await second.completeExecution({instruction: 2, taskName: 'items'});
+    t.deepEqual(await first.getActiveTaskInstructions('items', {signal}), [1, 3]);
+    t.deepEqual(await round(scheduleFirst, first, 3), [2], 'its item was not marked done, so it is eligible again');
+    t.deepEqual(await countExecutions(backend.pool, schema), [{count: 1, state: 'COMPLETED'}, {count: 3, state: 'RUNNING'}]);
+  });
+
+  test(`${name}: with activeFromMemory false, every getActiveTaskInstructions reads the database`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    const counting = countStatements(backend.pool);
+    const store = await createStore({activeFromMemory: false, pool: counting.pool});
+    const signal = new AbortController().signal;
+    const schedule = store.createSchedule(createItemClaim(schema));
+
+    await createItems(backend.pool, schema, 3);
+    t.deepEqual(await schedule({activeTaskInstructions: await store.getActiveTaskInstructions('items', {signal}), concurrency: 3, limit: 1, signal: new AbortController().signal, taskName: 'items'}), [1]);
+
+    const before = counting.count();
+
+    t.deepEqual(await store.getActiveTaskInstructions('items', {signal}), [1]);
+    t.is(counting.count(), before + 1);
+    await t.throwsAsync(createStore({activeFromMemory: 'yes' as never}), {code: 'INVALID_STORE_CONFIGURATION'});
+  });
+}
