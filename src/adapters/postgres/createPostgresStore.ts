@@ -318,6 +318,57 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     }
   };
 
+  /**
+   * Resolves references to execution ids (in-flight ones from memory, others with one query each,
+   * the uncommon case), runs `apply` on the ids in one statement, and returns the references it did
+   * not apply to: unknown, not running, or given twice. `ends` forgets every id tried (completed,
+   * or found ended); otherwise only those found ended.
+   */
+  const applyToMany = async (
+    references: ReadonlyArray<ExecutionReference<Instruction>>,
+    connection: CommonQueryMethods,
+    apply: (connection: CommonQueryMethods, executionIds: readonly number[]) => Promise<readonly number[]>,
+    ends: boolean,
+  ): Promise<ReadonlyArray<ExecutionReference<Instruction>>> => {
+    const notRunning = new Set<ExecutionReference<Instruction>>();
+    const byId = new Map<number, ExecutionReference<Instruction>>();
+
+    for (const reference of references) {
+      const executionId = 'executionId' in reference ?
+        reference.executionId :
+        inFlightByKey.get(toKey(reference.taskName, reference.instruction)) ?? await selectRunningExecutionId(connection, tables, reference);
+
+      if (executionId === null || byId.has(executionId)) {
+        notRunning.add(reference);
+      } else {
+        byId.set(executionId, reference);
+      }
+    }
+
+    if (byId.size > 0) {
+      const executionIds = [...byId.keys()];
+      let applied = new Set<number>();
+
+      try {
+        applied = new Set(await apply(connection, executionIds));
+
+        for (const [executionId, reference] of byId) {
+          if (!applied.has(executionId)) {
+            notRunning.add(reference);
+          }
+        }
+      } finally {
+        for (const executionId of executionIds) {
+          if (ends || !applied.has(executionId)) {
+            forget(executionId);
+          }
+        }
+      }
+    }
+
+    return references.filter((reference) => notRunning.has(reference));
+  };
+
   const wake = (subscription: {readonly onWake: SubscribeConfiguration['onWake']}, reason: WakeReason) => {
     try {
       subscription.onWake(reason);
@@ -554,42 +605,9 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       await end(reference, 'COMPLETED', null, options.connection ?? pool);
     },
     completeExecutions: async (references, options = {}) => {
-      const connection = options.connection ?? pool;
-      const notRunning = new Set<ExecutionReference<Instruction>>();
-      const byId = new Map<number, ExecutionReference<Instruction>>();
-
-      for (const reference of references) {
-        // In-flight references resolve from memory; others cost one query each (the uncommon case).
-        const executionId = 'executionId' in reference ?
-          reference.executionId :
-          inFlightByKey.get(toKey(reference.taskName, reference.instruction)) ?? await selectRunningExecutionId(connection, tables, reference);
-
-        if (executionId === null || byId.has(executionId)) {
-          notRunning.add(reference);
-        } else {
-          byId.set(executionId, reference);
-        }
-      }
-
-      if (byId.size > 0) {
-        const executionIds = [...byId.keys()];
-
-        try {
-          const completed = new Set(await completeExecutions(connection, tables, {executionIds, now: clock.now()}));
-
-          for (const [executionId, reference] of byId) {
-            if (!completed.has(executionId)) {
-              notRunning.add(reference);
-            }
-          }
-        } finally {
-          for (const executionId of executionIds) {
-            forget(executionId);
-          }
-        }
-      }
-
-      return references.filter((reference) => notRunning.has(reference));
+      return await applyToMany(references, options.connection ?? pool, async (connection, executionIds) => {
+        return await completeExecutions(connection, tables, {executionIds, now: clock.now()});
+      }, true);
     },
     createSchedule: (claim: PostgresClaim<Instruction>) => {
       return async ({activeTaskInstructions, concurrency, limit, signal, taskName}) => {
@@ -623,6 +641,11 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
         throw new ExecutionNotRunningError({...reference, executionId});
       }
+    },
+    heartbeatExecutions: async (references) => {
+      return await applyToMany(references, pool, async (connection, executionIds) => {
+        return await touchExecutions(connection, tables, {executionIds, now: clock.now()});
+      }, false);
     },
     installNotifyTrigger: async ({columns = [], table, taskName}) => {
       const channel = getTaskChannelOf(taskName);

@@ -96,6 +96,12 @@ export type PostgresStore<Instruction extends TaskInstruction = TaskInstruction>
    * is given.
    */
   readonly completeExecutions: (references: ReadonlyArray<ExecutionReference<Instruction>>, options?: {readonly connection?: CommonQueryMethods}) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+  /**
+   * Marks many executions alive in one statement and resolves with the references that are not
+   * running (unknown, already ended, reaped, or given twice). A consumer that must not run work
+   * whose execution already ended checks a whole batch of messages with one call.
+   */
+  readonly heartbeatExecutions: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
   /** The channel a task's notifications use (also the name of its notify triggers). */
   readonly getTaskChannel: (taskName: string) => string;
   /**

@@ -112,6 +112,37 @@ for (const {get, name} of backends) {
     t.deepEqual(await store.completeExecutions([]), []);
   });
 
+  test(`${name}: heartbeatExecutions marks a batch alive in one call and returns the references that are not running`, async (t) => {
+    const {pool, schema, store} = await setUp(t, get);
+    const [first, second, third] = await store.claimExecutions({claim: createItemClaim(schema), limit: 3, taskName: 'items'});
+
+    if (!first || !second || !third) {
+      t.fail('expected three executions');
+
+      return;
+    }
+
+    await pool.query(sql.type(z.object({}))`
+      UPDATE ${sql.identifier([schema, 'maintenance_task_execution'])} SET last_seen_at = now() - interval '1 hour'
+    `);
+    await store.completeExecution({executionId: third.executionId});
+
+    const notRunning = await store.heartbeatExecutions([
+      {executionId: first.executionId},
+      {instruction: second.instruction, taskName: 'items'},
+      {executionId: third.executionId},
+      {executionId: 999_999},
+    ]);
+
+    t.deepEqual(notRunning, [{executionId: third.executionId}, {executionId: 999_999}]);
+    // The two running executions were seen just now; both stay claimed by this store.
+    t.is(await pool.oneFirst(sql.type(z.object({count: z.number()}))`
+      SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+      WHERE ended_at IS NULL AND last_seen_at > now() - interval '1 minute'
+    `), 2);
+    t.is(store.getClaimedExecutionId({instruction: second.instruction, taskName: 'items'}), second.executionId);
+  });
+
   test(`${name}: a claim query that is a WITH holding an UPDATE is claimed and recorded in one transaction too`, async (t) => {
     const {pool, schema, store} = await setUp(t, get);
     // PostgreSQL cannot nest this query in another WITH: the store claims it in two statements.
