@@ -1,0 +1,184 @@
+import {connect, type NatsConnection} from 'nats';
+import {serializeError} from 'serialize-error';
+import {createSystemClock} from '../../planton/createSystemClock.ts';
+import {Logger} from '../../planton/Logger.ts';
+import type {Emitter} from '../../planton/types.ts';
+import {BrokerConnectionError, SinkRejectedError} from '../sinkErrors.ts';
+import type {NatsConnectionEvents, NatsReconnection, NatsServer} from './types.ts';
+
+const log = Logger.child({
+  namespace: 'connectNats',
+});
+
+/** Milliseconds a single attempt to open a connection may take. */
+const CONNECT_TIMEOUT = 5_000;
+
+const clock = createSystemClock();
+
+export type NatsLink = {
+  /** Closes the connection if it was opened here; a `getConnection` still waiting rejects with `SINK_CLOSED`. */
+  readonly close: () => Promise<void>;
+  /** The connection, once there is one (rejects with `SINK_CLOSED` when `signal` aborts first). While it is reconnecting, the nats client buffers what is sent on it. */
+  readonly getConnection: (signal?: AbortSignal) => Promise<NatsConnection>;
+};
+
+/**
+ * Keeps a connection to NATS. Given a `url`, it opens one without blocking the caller: the first
+ * connection is retried every `reconnection.delay` (+ jitter) until the server answers, and once
+ * open the nats client reconnects on its own, forever. Should the client still close (an
+ * authorization failure, say), a new connection is opened. Given a `connection`, it only watches
+ * it. Life and failures are reported on `events`.
+ */
+export const connectNats = ({events, name, reconnection = {}, server}: {
+  readonly events: Pick<Emitter<NatsConnectionEvents>, 'emit'>;
+  readonly name: string;
+  readonly reconnection?: NatsReconnection;
+  readonly server: NatsServer;
+}): NatsLink => {
+  const {delay = 250, jitter = 100} = reconnection;
+  const abortController = new AbortController();
+  let current: NatsConnection | null = null;
+  let waiters: Array<{readonly reject: (error: Error) => void; readonly resolve: (connection: NatsConnection) => void}> = [];
+  let connections = 0;
+
+  const reportError = (cause: unknown, message: string) => {
+    const error = new BrokerConnectionError(cause);
+
+    log.error({error: serializeError(error)}, message);
+    events.emit('error', {error});
+  };
+
+  /** Stops the status iterator of the connection watched now (one of a connection you own must not outlive `close()`). */
+  let stopWatching = () => {};
+
+  const watch = (connection: NatsConnection) => {
+    const statuses = connection.status();
+
+    stopWatching = () => {
+      (statuses as {stop?: () => void}).stop?.();
+    };
+
+    void (async () => {
+      for await (const status of statuses) {
+        if (status.type === 'disconnect') {
+          log.warn({server: String(status.data)}, 'lost the NATS connection; reconnecting');
+          events.emit('disconnected', {});
+        } else if (status.type === 'reconnect') {
+          log.debug({server: String(status.data)}, 'reconnected to NATS');
+          events.emit('connected', {reconnected: true});
+        } else if (status.type === 'error') {
+          reportError(status.data, 'NATS connection error');
+        }
+      }
+    })().catch((error: unknown) => {
+      log.warn({error: serializeError(error)}, 'stopped watching the NATS connection');
+    });
+  };
+
+  const use = (connection: NatsConnection) => {
+    current = connection;
+    events.emit('connected', {reconnected: connections++ > 0});
+
+    for (const waiter of waiters) {
+      waiter.resolve(connection);
+    }
+
+    waiters = [];
+    watch(connection);
+  };
+
+  const open = async (url: string): Promise<void> => {
+    while (!abortController.signal.aborted) {
+      try {
+        const connection = await connect({
+          maxReconnectAttempts: -1,
+          name,
+          reconnect: true,
+          reconnectJitter: jitter,
+          reconnectTimeWait: delay,
+          servers: url,
+          timeout: CONNECT_TIMEOUT,
+        });
+
+        if (abortController.signal.aborted) {
+          await connection.close();
+
+          return;
+        }
+
+        use(connection);
+
+        const closedWith = await connection.closed();
+
+        current = null;
+
+        if (abortController.signal.aborted) {
+          return;
+        }
+
+        reportError(closedWith ?? new Error('The connection closed.'), 'the NATS client gave up its connection; opening a new one');
+      } catch (error) {
+        log.debug({error: serializeError(error)}, 'could not connect to NATS; retrying');
+      }
+
+      await clock.sleep(delay + Math.random() * jitter, abortController.signal);
+    }
+  };
+
+  if (server.connection === undefined) {
+    void open(server.url);
+  } else {
+    use(server.connection);
+  }
+
+  return {
+    close: async () => {
+      if (abortController.signal.aborted) {
+        return;
+      }
+
+      abortController.abort();
+      stopWatching();
+
+      for (const waiter of waiters) {
+        waiter.reject(new SinkRejectedError('CLOSED', 'The NATS connection was closed before it was established.'));
+      }
+
+      waiters = [];
+
+      if (current !== null && server.connection === undefined) {
+        await current.close();
+      }
+    },
+    getConnection: async (signal) => {
+      if (abortController.signal.aborted || signal?.aborted) {
+        throw new SinkRejectedError('CLOSED', 'The NATS connection is closed.');
+      }
+
+      if (current !== null) {
+        return current;
+      }
+
+      return await new Promise<NatsConnection>((resolve, reject) => {
+        const waiter = {
+          reject: (error: Error) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(error);
+          },
+          resolve: (connection: NatsConnection) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(connection);
+          },
+        };
+
+        function onAbort () {
+          waiters = waiters.filter((candidate) => candidate !== waiter);
+          reject(new SinkRejectedError('CLOSED', 'Stopped waiting for the NATS connection.'));
+        }
+
+        signal?.addEventListener('abort', onAbort, {once: true});
+        waiters.push(waiter);
+      });
+    },
+  };
+};

@@ -1,0 +1,127 @@
+import type {NatsConnection} from 'nats';
+import type {PlantonError} from '../../planton/errors.ts';
+import type {Emitter, TaskInstruction} from '../../planton/types.ts';
+import type {Sink, SinkProcessor, WorkerEvents, WorkerStore, WorkerStoreRetry} from '../sinkTypes.ts';
+
+/** How a lost connection is retried (the nats client's reconnection, forever; the first connection the same way). */
+export type NatsReconnection = {
+  /**
+   * Milliseconds between two attempts to reach the server.
+   * @default 250
+   */
+  readonly delay?: number;
+  /**
+   * Up to this many milliseconds are added at random to each wait, so that many clients do not reconnect in step.
+   * @default 100
+   */
+  readonly jitter?: number;
+};
+
+/**
+ * Where the server is: `url` (a connection is opened, recovers on its own, and is closed by
+ * `close()`), or an open `connection` you own (used as it is, never closed by Planton).
+ */
+export type NatsServer =
+  | {readonly connection: NatsConnection; readonly url?: undefined}
+  | {readonly connection?: undefined; readonly url: string};
+
+/** How the stream is created when it does not exist (an existing stream is used as it is). */
+export type NatsStreamDefaults = {
+  /**
+   * Milliseconds during which JetStream drops a message whose id (`Nats-Msg-Id`) it already stored: a
+   * publish retried after a lost acknowledgement is stored once.
+   * @default 120_000
+   */
+  readonly duplicateWindow?: number;
+  /**
+   * Create the stream (work-queue retention, file storage, capturing `subject`) when it does not exist.
+   * @default true
+   */
+  readonly ensureStream?: boolean;
+};
+
+export type NatsSinkConfiguration = NatsServer & NatsStreamDefaults & {
+  /**
+   * Milliseconds a publish may wait for JetStream's acknowledgement, including the wait for a lost
+   * connection to come back, before it fails with `SINK_TIMEOUT`. Within that time an
+   * unacknowledged publish is retried with the same message id, so it is stored at most once.
+   * @default 30_000
+   */
+  readonly publishTimeout?: number;
+  /** @default {delay: 250, jitter: 100} */
+  readonly reconnection?: NatsReconnection;
+  /** The JetStream stream that stores the messages. */
+  readonly stream: string;
+  /** The subject every message is published on; the stream must capture it. */
+  readonly subject: string;
+};
+
+export type NatsConnectionEvents = {
+  /** A connection was established (`reconnected`: not the first one). */
+  readonly connected: {readonly reconnected: boolean};
+  /** The connection was lost; the client reconnects on its own. */
+  readonly disconnected: Record<string, never>;
+  readonly error: {readonly error: PlantonError};
+};
+
+export type NatsSink<Instruction extends TaskInstruction = TaskInstruction> = Sink<Instruction> & {
+  readonly events: Emitter<NatsConnectionEvents>;
+};
+
+export type NatsWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = NatsServer & NatsStreamDefaults & {
+  /**
+   * Milliseconds JetStream waits for a message's acknowledgement before it redelivers it (the
+   * consumer's `ack_wait`). While the processor runs, the worker tells JetStream it is still
+   * working, so this bounds only how soon a dead worker's messages come back.
+   * @default 30_000
+   */
+  readonly ackWait?: number;
+  /**
+   * How many messages this worker processes at once (it never pulls more than it can start).
+   * @default 10
+   */
+  readonly concurrency?: number;
+  /** The durable pull consumer's name; workers sharing it share the work. Created (or its `ackWait` updated) on start. */
+  readonly consumer: string;
+  /**
+   * Milliseconds a pull request stays open on the server waiting for messages (at least 1_000).
+   * @default 10_000
+   */
+  readonly expires?: number;
+  /**
+   * Milliseconds between two keep-alives of a message being processed: `store.heartbeat` of its
+   * execution and `msg.working()`. Never more than a third of `ackWait`.
+   * @default 10_000
+   */
+  readonly heartbeatInterval?: number;
+  readonly processor: SinkProcessor<Instruction>;
+  /** @default {delay: 250, jitter: 100} */
+  readonly reconnection?: NatsReconnection;
+  /**
+   * How long a message whose execution the store could not check, or whose outcome it could not
+   * record, waits before JetStream delivers it again (`nak` with a delay): `initialDelay` after its
+   * first delivery, doubled with each further one, at most `maxDelay`.
+   * @default {initialDelay: 100, maxDelay: 5_000}
+   */
+  readonly storeRetry?: WorkerStoreRetry;
+  /**
+   * Where outcomes are recorded: `heartbeat` checks an execution still runs, then `completeExecution`
+   * or `failExecution`. A store with `completeExecutions` (the PostgreSQL store) has the completions
+   * of messages that finish together recorded in one statement.
+   */
+  readonly store: WorkerStore<Instruction>;
+  readonly stream: string;
+  /** The consumer's filter subject: the subject the sink publishes on. */
+  readonly subject: string;
+};
+
+export type NatsWorkerEvents<Instruction extends TaskInstruction = TaskInstruction> = WorkerEvents<Instruction> & Omit<NatsConnectionEvents, 'error'> & {
+  /** The durable consumer exists and the worker pulls from it (again, after a failure). */
+  readonly consuming: {readonly consumer: string; readonly stream: string};
+};
+
+export type NatsWorker<Instruction extends TaskInstruction = TaskInstruction> = {
+  /** Stops pulling, waits for the messages being processed (their outcome recorded and acknowledged), closes the connection it opened. */
+  readonly close: () => Promise<void>;
+  readonly events: Emitter<NatsWorkerEvents<Instruction>>;
+};
