@@ -1,0 +1,133 @@
+import type {JobsOptions, Queue, Worker, WorkerOptions} from 'bullmq';
+import type {Redis} from 'ioredis';
+import type {Emitter, TaskInstruction} from '../../planton/types.ts';
+import type {PlantonError} from '../../planton/errors.ts';
+import type {Sink, SinkProcessor, WorkerEvents, WorkerStore} from '../sinkTypes.ts';
+import type {ExecutionReference} from '../types.ts';
+
+/** How a lost Redis connection is retried: exponential backoff (ioredis' `retryStrategy`), forever. */
+export type BullMqReconnection = {
+  /**
+   * Milliseconds before the first reconnection attempt; each further attempt waits twice as long.
+   * @default 100
+   */
+  readonly initialDelay?: number;
+  /**
+   * The longest wait between two attempts (milliseconds).
+   * @default 5_000
+   */
+  readonly maxDelay?: number;
+};
+
+/**
+ * Where Redis is: give `url` (the factory opens and closes its own ioredis connection, configured as
+ * each side needs) or `connection` (an ioredis instance you own and close; BullMQ requires
+ * `maxRetriesPerRequest: null` on a worker's).
+ */
+type BullMqConnectionConfiguration = {
+  readonly connection?: Redis;
+  /**
+   * Prefix of every Redis key of the queue. Sink and worker must use the same.
+   * @default 'bull'
+   */
+  readonly prefix?: string;
+  /** The BullMQ queue's name. Sink and worker must use the same. */
+  readonly queueName: string;
+  /** @default {initialDelay: 100, maxDelay: 5_000} (ignored with `connection`) */
+  readonly reconnection?: BullMqReconnection;
+  /** E.g. `redis://127.0.0.1:6379`. */
+  readonly url?: string;
+};
+
+export type BullMqSinkConfiguration = BullMqConnectionConfiguration & {
+  /**
+   * Options of every job (`attempts`, `removeOnComplete`, `priority`, …). `jobId` is the sink's:
+   * `<task name, URI-encoded>/<execution id>`, so that an add retried after a lost reply is stored
+   * once (a message without `executionId` gets a BullMQ-generated id).
+   * @default {}
+   */
+  readonly jobOptions?: Omit<JobsOptions, 'jobId'>;
+  /**
+   * Milliseconds a publish may take, including the wait for a lost connection to come back, before
+   * it fails with `SINK_TIMEOUT`.
+   * @default 30_000
+   */
+  readonly publishTimeout?: number;
+};
+
+export type BullMqConnectionEvents = {
+  /** The Redis connection failed (the error is `cause`); it reconnects on its own. */
+  readonly error: {readonly error: PlantonError};
+};
+
+export type BullMqSink<Instruction extends TaskInstruction = TaskInstruction> = Sink<Instruction> & {
+  readonly events: Emitter<BullMqConnectionEvents>;
+  /** The BullMQ queue the sink adds to (for inspection: counts, jobs). */
+  readonly queue: Queue;
+};
+
+/** A worker's store: `WorkerStore`, plus `completeExecutions` (PostgreSQL) when the store has it, to complete in batches. */
+export type BullMqWorkerStore<Instruction extends TaskInstruction = TaskInstruction> = WorkerStore<Instruction> & {
+  readonly completeExecutions?: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+};
+
+export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = BullMqConnectionConfiguration & {
+  /**
+   * When a job's execution is checked (`store.heartbeat`) before the processor runs. `'ALWAYS'`:
+   * every job, so a job whose execution already ended never runs. `'REDELIVERED'`: only jobs BullMQ
+   * started before (retries, stalled jobs moved back), one store round trip per job less; the first
+   * delivery of a job whose execution was released meanwhile (its publish timed out but the add
+   * reached Redis after all) then runs, and its completion finds the execution ended.
+   * @default 'ALWAYS'
+   */
+  readonly checkExecution?: 'ALWAYS' | 'REDELIVERED';
+  /**
+   * `completeExecutions` statements in flight at once.
+   * @default 2
+   */
+  readonly completionConcurrency?: number;
+  /**
+   * Most completions written in one `completeExecutions` call. Completions are grouped while the
+   * previous batch is being written (no timer); `1` completes one by one with `completeExecution`.
+   * @default 1_000
+   */
+  readonly completionBatchSize?: number;
+  /**
+   * How many jobs this worker processes at once.
+   * @default 10
+   */
+  readonly concurrency?: number;
+  /**
+   * Milliseconds between two heartbeats (`store.heartbeat`) of each execution whose processor runs.
+   * Keep it well below the task's `maximumExecutionDuration`.
+   * @default 10_000
+   */
+  readonly heartbeatInterval?: number;
+  readonly processor: SinkProcessor<Instruction>;
+  /**
+   * Milliseconds a job waits (delayed in BullMQ) before it is tried again when the store could not
+   * be reached to check or record its execution.
+   * @default 1_000
+   */
+  readonly retryDelay?: number;
+  /** Where outcomes are recorded: `heartbeat` checks that an execution still runs, then `completeExecution(s)` or `failExecution`. */
+  readonly store: BullMqWorkerStore<Instruction>;
+  /**
+   * Any other BullMQ `WorkerOptions` (`lockDuration`, `stalledInterval`, `maxStalledCount`,
+   * `removeOnComplete`, `limiter`, …).
+   * @default {}
+   */
+  readonly workerOptions?: Omit<WorkerOptions, 'autorun' | 'concurrency' | 'connection' | 'prefix'>;
+};
+
+export type BullMqWorkerEvents<Instruction extends TaskInstruction = TaskInstruction> = WorkerEvents<Instruction>;
+
+export type BullMqWorker<Instruction extends TaskInstruction = TaskInstruction> = {
+  /** Stops taking jobs, waits for the jobs being processed (outcome recorded, job completed in BullMQ), closes its connection. */
+  readonly close: () => Promise<void>;
+  readonly events: Emitter<BullMqWorkerEvents<Instruction>>;
+  /** Resolves once the worker's connections are ready (it takes jobs from then on). */
+  readonly waitUntilReady: () => Promise<void>;
+  /** The BullMQ worker underneath. */
+  readonly worker: Worker;
+};
