@@ -1,0 +1,92 @@
+/**
+ * `npm run bench -- sinks`: end-to-end instructions per second, PostgreSQL → Planton → broker →
+ * worker → completion, for each broker adapter (bench/sinks/brokers.ts), and the same jobs through
+ * BullMQ alone (`bullmq-direct`, the reference). Every measurement runs in a fresh process on fresh
+ * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 1) so a noisy neighbour hits
+ * each alike. One JSON line per system (the median and every sample), a line for each skipped
+ * system, then the ratios planton+bullmq(-check-redelivered) / bullmq-direct. Settings:
+ * bench/sinks/settings.ts.
+ */
+import {brokers} from './sinks/brokers.ts';
+import {runChild} from './sinks/runChild.ts';
+import {settings} from './sinks/settings.ts';
+
+const SCENARIO = `end-to-end-${settings.jobs}`;
+const systems = [...brokers.map((broker) => broker.system), 'bullmq-direct']
+  .filter((system) => settings.systems === null || settings.systems.includes(system));
+
+const print = (line: Record<string, unknown>) => {
+  process.stdout.write(`${JSON.stringify({bench: 'sinks', scenario: SCENARIO, ...line})}\n`);
+};
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+
+  return sorted.length % 2 === 1 ? sorted[middle] ?? Number.NaN : Math.round(((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2);
+};
+
+const ratio = (a: unknown, b: unknown): number | null => {
+  return typeof a === 'number' && typeof b === 'number' && b > 0 ? Math.round((a / b) * 100) / 100 : null;
+};
+
+const samples = new Map<string, Array<Record<string, unknown>>>();
+const skipped = new Map<string, unknown>();
+
+for (let round = 0; round < settings.rounds; round++) {
+  for (const system of systems) {
+    if (skipped.has(system)) {
+      continue;
+    }
+
+    const metrics = await runChild(system);
+
+    if (metrics.skipped === undefined) {
+      samples.set(system, [...samples.get(system) ?? [], metrics]);
+    } else {
+      skipped.set(system, metrics.skipped);
+    }
+  }
+}
+
+const rates: Record<string, number | null> = {};
+
+for (const system of systems) {
+  if (skipped.has(system)) {
+    print({system, skipped: skipped.get(system)});
+    continue;
+  }
+
+  const list = samples.get(system) ?? [];
+  const values = list.map((sample) => sample.instructionsPerSecond).filter((rate): rate is number => typeof rate === 'number');
+  const errors = list.map((sample) => sample.error).filter((error) => error !== undefined);
+
+  rates[system] = values.length > 0 ? median(values) : null;
+  print({
+    system,
+    instructionsPerSecond: rates[system],
+    samples: values,
+    settings: list.find((sample) => typeof sample.settings === 'string')?.settings ?? null,
+    ...errors.length > 0 ? {errors} : {},
+  });
+}
+
+const direct = rates['bullmq-direct'];
+
+for (const system of ['planton+bullmq', 'planton+bullmq-check-redelivered']) {
+  const planton = rates[system];
+
+  if (systems.includes(system) && !skipped.has(system)) {
+    // Each round's own ratio too: both systems ran back to back, under the same neighbours.
+    const directSamples = samples.get('bullmq-direct') ?? [];
+    const roundRatios = (samples.get(system) ?? []).map((sample, round) => ratio(sample.instructionsPerSecond, directSamples[round]?.instructionsPerSecond));
+
+    print({
+      system: 'ratio',
+      of: `${system} / bullmq-direct`,
+      instructionsPerSecond: ratio(planton, direct),
+      roundRatios,
+      target: 0.7,
+    });
+  }
+}
