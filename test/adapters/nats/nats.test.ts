@@ -541,6 +541,8 @@ function defineNatsTests (natsUrl: string) {
 
     t.deepEqual(processed, [{executionId: 1, instruction: 'a', taskName: 'items'}]);
     t.false(connection.isClosed());
+    // The ack reaches the server a moment after the completion was recorded.
+    await eventually(async () => await admin.getMessageCount(stream) === 0);
     t.is(await admin.getMessageCount(stream), 0);
   });
 
