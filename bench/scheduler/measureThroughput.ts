@@ -86,8 +86,8 @@ export const measure = async (schema: string): Promise<Record<string, unknown>> 
       jobs: counted,
       drained: counted === THROUGHPUT_JOBS,
       elapsedMs: Math.round(elapsed),
-      queriesPerJob: Math.round((queries / Math.max(1, counted)) * 100) / 100,
-      transactionsPerJob: Math.round((transactions / Math.max(1, counted)) * 100) / 100,
+      queriesPerJob: Math.round((queries / Math.max(1, counted)) * 1000) / 1000,
+      transactionsPerJob: Math.round((transactions / Math.max(1, counted)) * 1000) / 1000,
       settings: `${THROUGHPUT_JOBS} due jobs (SCHEDULED rows inserted up front) over ${THROUGHPUT_TASKS} tasks of concurrency ${THROUGHPUT_CONCURRENCY}, no-op processor, one scheduler, pool ${THROUGHPUT_POOL_SIZE}; timed from addProcessor to the last 'succeeded' event`,
     };
   } finally {

@@ -4,7 +4,7 @@ export const BENCH_URL = process.env.PLANTON_BENCH_DATABASE_URL ?? 'postgres://p
 /** Precision: active per-second crons, and how long they are measured (after a warm-up). */
 export const PRECISION_SCHEDULES = Number(process.env.BENCH_SCHEDULER_SCHEDULES ?? 1_000);
 export const PRECISION_SECONDS = Number(process.env.BENCH_SCHEDULER_SECONDS ?? 30);
-export const PRECISION_WARMUP_SECONDS = 3;
+export const PRECISION_WARMUP_SECONDS = Number(process.env.BENCH_SCHEDULER_WARMUP_SECONDS ?? 3);
 export const PRECISION_POOL_SIZE = Number(process.env.BENCH_SCHEDULER_PRECISION_POOL ?? 10);
 
 /** Throughput: due jobs drained, spread over `THROUGHPUT_TASKS` tasks of `THROUGHPUT_CONCURRENCY` each. */

@@ -1,4 +1,4 @@
-import {Cron} from 'croner';
+import {cronMemo} from './createCronMemo.ts';
 import {createRepeatSequence} from './createRepeatSequence.ts';
 import {toInstant} from './toInstant.ts';
 import type {Schedule} from './types.ts';
@@ -33,7 +33,9 @@ export const calculateNextRun = (configuration: CalculateNextRunConfiguration): 
   const after = toInstant(configuration.after, 'after');
 
   if (schedule.kind === 'CRON') {
-    return new Cron(schedule.expression, {mode: '5-or-6-parts', timezone: schedule.timezone}).nextRun(new Date(after));
+    const next = cronMemo.nextRun(schedule.expression, schedule.timezone, after);
+
+    return next === null ? null : new Date(next);
   }
 
   if (schedule.kind === 'INTERVAL') {

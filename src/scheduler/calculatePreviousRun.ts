@@ -1,4 +1,4 @@
-import {Cron} from 'croner';
+import {cronMemo} from './createCronMemo.ts';
 import {createRepeatSequence} from './createRepeatSequence.ts';
 import {toInstant} from './toInstant.ts';
 import type {Schedule} from './types.ts';
@@ -26,8 +26,9 @@ export const calculatePreviousRun = (configuration: CalculatePreviousRunConfigur
   if (schedule.kind === 'CRON') {
     // croner's previousRuns is strictly before its reference (whole seconds); one millisecond
     // later makes it "at or before".
-    const [previous] = new Cron(schedule.expression, {mode: '5-or-6-parts', timezone: schedule.timezone}).previousRuns(1, new Date(atOrBefore + 1));
-    return previous ?? null;
+    const previous = cronMemo.previousRun(schedule.expression, schedule.timezone, atOrBefore + 1);
+
+    return previous === null ? null : new Date(previous);
   }
 
   if (schedule.kind === 'INTERVAL') {

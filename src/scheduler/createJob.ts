@@ -48,6 +48,9 @@ const withCallback = (promise: Promise<void>, callback?: NodeCallback): Promise<
   });
 };
 
+/** Why an attempt's timeout timer is stopped (it ended first). */
+const ATTEMPT_ENDED = new Error('The attempt ended before its timeout.');
+
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
@@ -79,7 +82,8 @@ export const createJob = (configuration: JobConfiguration): JobController => {
 
   const end = (result: JobResult): Promise<void> => {
     state = result.state;
-    timer.abort();
+    // A shared reason: aborting without one builds a DOMException per job.
+    timer.abort(ATTEMPT_ENDED);
 
     const persisted = finish(result);
 
@@ -148,20 +152,10 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     ended,
     job,
     run: (processor) => {
-      void clock.sleep(timeout, timer.signal).then(() => {
-        if (state !== 'RUNNING' || timer.signal.aborted) {
-          return;
-        }
-
-        const error = new JobTimedOutError(record.id, timeout);
-
-        endQuietly({error, state: 'TIMED_OUT'});
-        controller.abort(error);
-        events.emit('timeout', error);
-      });
-
       let result: unknown;
 
+      // The processor first, the timeout timer on a microtask after: when many jobs start at once
+      // (one timer fires for all the jobs of a slot), every processor starts before any timer is set.
       try {
         result = processor(job);
       } catch (error) {
@@ -172,6 +166,24 @@ export const createJob = (configuration: JobConfiguration): JobController => {
 
         return;
       }
+
+      queueMicrotask(() => {
+        if (state !== 'RUNNING') {
+          return;
+        }
+
+        void clock.sleep(timeout, timer.signal).then(() => {
+          if (state !== 'RUNNING' || timer.signal.aborted) {
+            return;
+          }
+
+          const error = new JobTimedOutError(record.id, timeout);
+
+          endQuietly({error, state: 'TIMED_OUT'});
+          controller.abort(error);
+          events.emit('timeout', error);
+        });
+      });
 
       if (isPromiseLike(result)) {
         result.then(() => {

@@ -1,9 +1,10 @@
 import {serializeError} from 'serialize-error';
 import type {Clock} from '../planton/types.ts';
+import {createBatcher} from './createBatcher.ts';
 import {createJob, type JobController, type JobResult} from './createJob.ts';
 import {decideJobOutcome} from './decideJobOutcome.ts';
 import {JobTimedOutError, NoProcessorError} from './errors.ts';
-import type {JobOutcome, JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore} from './types.ts';
+import type {JobFinish, JobOutcome, JobState, JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore} from './types.ts';
 
 export type JobRunnerConfiguration = {
   readonly clock: Clock;
@@ -15,8 +16,8 @@ export type JobRunnerConfiguration = {
   /** How long a due job waits for an instance with a processor before an instance without one counts a miss. */
   readonly noProcessorGrace: number;
   readonly noProcessorRetryDelays: readonly number[];
-  /** Called when an attempt of the task ended here: a concurrency slot is free. */
-  readonly onJobEnded: (taskName: string) => void;
+  /** Called when an attempt of the task ended here (a concurrency slot is free), with the job's state as saved (`null` when it could not be saved or was taken over). */
+  readonly onJobEnded: (taskName: string, state: JobState | null) => void;
   readonly random: () => number;
   readonly reportError: (error: unknown, taskName: string | null) => void;
   readonly store: SchedulerStore;
@@ -25,29 +26,35 @@ export type JobRunnerConfiguration = {
 export type JobRunner = {
   /** Aborts the signals of the jobs running here. */
   readonly abortAll: () => void;
-  /** Ids of the task's jobs running in this instance. */
-  readonly getRunningJobIds: (taskName: string) => readonly number[];
+  /** Ids of the jobs running in this instance. */
+  readonly getRunningJobIds: () => readonly number[];
   /**
-   * Due jobs of a task this instance has no processor for, unclaimed `noProcessorGrace` after their
+   * Due jobs of tasks this instance has no processor for, unclaimed `noProcessorGrace` after their
    * time: postponed by the next of `noProcessorRetryDelays`, then failed. Resolves when the grace of
    * the next due job ends (`null` when none is waiting).
    */
-  readonly postponeUnprocessed: (taskName: string, now: number) => Promise<number | null>;
-  /** RUNNING jobs whose instance died (lease past `leaseGrace`): failed with `job_timed_out`, retried as the task says. */
-  readonly recoverExpired: (taskName: string, now: number) => Promise<void>;
-  readonly run: (job: JobRecord, processor: Processor) => void;
+  readonly postponeUnprocessed: (taskNames: readonly string[], now: number) => Promise<number | null>;
+  /** RUNNING jobs of the tasks whose instance died (lease past `leaseGrace`): failed with `job_timed_out`, retried as the task says. */
+  readonly recoverExpired: (taskNames: readonly string[], now: number) => Promise<void>;
+  /** Builds the attempt of a claimed job ahead of its time; the function returned starts it (with the processor of that moment). */
+  readonly prepare: (job: JobRecord) => (processor: Processor) => void;
   /** Settles when every job running here has ended (or after `signal` aborts). */
   readonly whenIdle: () => Promise<void>;
 };
 
-/** Runs claimed jobs in this instance and ends attempts in the store: done, retry or failed, and the events that say so. */
+/**
+ * Runs claimed jobs in this instance and ends attempts in the store: done, retry or failed, and the
+ * events that say so. Ends are written in batches: those of one event-loop turn (or made while the
+ * previous batch was in flight) in one statement.
+ */
 export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunner => {
   const {clock, emit, getRetryPolicy, leaseGrace, noProcessorGrace, noProcessorRetryDelays, onJobEnded, random, reportError, store} = configuration;
   const running = new Map<number, {readonly controller: JobController; readonly taskName: string}>();
+  const finishes = createBatcher<JobFinish, JobRecord | null>({handle: store.finishJobs});
 
   /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
   const finishAttempt = async (job: JobRecord, outcome: JobOutcome, error: unknown, timedOut: boolean): Promise<JobRecord | null> => {
-    const finished = await store.finishJob({attempt: job.attempt, id: job.id, now: clock.now(), outcome});
+    const finished = await finishes.add({attempt: job.attempt, id: job.id, now: clock.now(), outcome});
 
     if (finished === null) {
       return null;
@@ -82,18 +89,22 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
         controller.abort();
       }
     },
-    getRunningJobIds: (taskName) => [...running].filter(([, entry]) => entry.taskName === taskName).map(([id]) => id),
-    postponeUnprocessed: async (taskName, now) => {
+    getRunningJobIds: () => [...running.keys()],
+    postponeUnprocessed: async (taskNames, now) => {
       let graceEndsAt: number | null = null;
 
-      for (const job of await store.listDueJobs({limit: 100, now, taskName})) {
+      if (taskNames.length === 0) {
+        return null;
+      }
+
+      for (const job of await store.listDueJobs({limit: 100, now, taskNames})) {
         if (job.runAt + noProcessorGrace > now) {
           graceEndsAt = Math.min(graceEndsAt ?? Number.POSITIVE_INFINITY, job.runAt + noProcessorGrace);
           continue;
         }
 
         const delay = noProcessorRetryDelays[job.noProcessorCount];
-        const error = new NoProcessorError(taskName, job.noProcessorCount + 1);
+        const error = new NoProcessorError(job.taskName, job.noProcessorCount + 1);
         const postponed = await store.postponeJob({
           error: delay === undefined ? serializeError(error) as Record<string, unknown> : null,
           id: job.id,
@@ -109,8 +120,12 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
 
       return graceEndsAt;
     },
-    recoverExpired: async (taskName, now) => {
-      for (const job of await store.listExpiredJobs({before: now - leaseGrace, taskName})) {
+    recoverExpired: async (taskNames, now) => {
+      if (taskNames.length === 0) {
+        return;
+      }
+
+      for (const job of await store.listExpiredJobs({before: now - leaseGrace, taskNames})) {
         if (!running.has(job.id)) {
           const error = new JobTimedOutError(job.id, (job.leaseUntil ?? 0) - (job.startedAt ?? 0));
 
@@ -118,18 +133,20 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
         }
       }
     },
-    run: (job, processor) => {
+    prepare: (job) => {
       const controller = createJob({
         clock,
         finish: async (result) => {
+          let state: JobState | null = null;
+
           try {
-            await finishAttempt(job, outcomeOf(job, result), result.state === 'DONE' ? null : result.error, result.state === 'TIMED_OUT');
+            state = (await finishAttempt(job, outcomeOf(job, result), result.state === 'DONE' ? null : result.error, result.state === 'TIMED_OUT'))?.state ?? null;
           } catch (error) {
             reportError(error, job.taskName);
             throw error;
           } finally {
             running.delete(job.id);
-            onJobEnded(job.taskName);
+            onJobEnded(job.taskName, state);
           }
         },
         job,
@@ -142,8 +159,10 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
         timeout: (job.leaseUntil ?? 0) - (job.startedAt ?? 0),
       });
 
-      running.set(job.id, {controller, taskName: job.taskName});
-      controller.run(processor);
+      return (processor) => {
+        running.set(job.id, {controller, taskName: job.taskName});
+        controller.run(processor);
+      };
     },
     whenIdle: async () => {
       await Promise.all([...running.values()].map(async ({controller}) => {

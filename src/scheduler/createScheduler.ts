@@ -2,10 +2,11 @@ import {randomUUID} from 'node:crypto';
 import {hostname as getHostname} from 'node:os';
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../planton/createEmitter.ts';
-import {createPlanton} from '../planton/createPlanton.ts';
 import {createSystemClock} from '../planton/createSystemClock.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Clock} from '../planton/types.ts';
+import {calculateNextRun} from './calculateNextRun.ts';
+import {createDispatcher} from './createDispatcher.ts';
 import {createJobRunner} from './createJobRunner.ts';
 import {
   DuplicateScheduledTaskError,
@@ -18,7 +19,6 @@ import {
 } from './errors.ts';
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseScheduledTask} from './parseScheduledTask.ts';
-import {planMaterialization} from './planMaterialization.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
 import type {
   JobLogEntry,
@@ -72,8 +72,10 @@ export type SchedulerConfiguration = {
    */
   readonly noProcessorRetryDelays?: readonly number[];
   /**
-   * Longest wait (milliseconds) between two rounds of a task, so changes made by other instances
-   * (a job rescheduled, a retry due) are seen; rounds otherwise wake exactly at the next slot or job.
+   * Longest wait (milliseconds) between two rounds of the dispatcher, so changes made by other
+   * instances (a job rescheduled, a retry due) are seen; rounds otherwise wake just before the next
+   * slot or job (slots get their jobs up to 3 s ahead, due jobs are claimed 400 ms ahead and
+   * started from a local timer at their time).
    * @default 5000
    */
   readonly pollInterval?: number;
@@ -119,17 +121,10 @@ export type Scheduler = {
   readonly schedule: (configuration: ScheduleTaskConfiguration) => Promise<TaskInfo>;
   /** Stops every loop, waits up to `terminateTimeout` for running jobs; the store stays open. Safe to call twice. */
   readonly terminate: () => Promise<void>;
-  /** Runs a round of the task now (materialise due slots, claim due jobs). */
+  /** Runs a round of the dispatcher now (materialise due slots, claim due jobs), for every task. Throws `UNKNOWN_TASK` for a task this instance does not serve. */
   readonly trigger: (taskName: string) => void;
   /** Removes the task from the store; its jobs that never started go. `false` when there was no such task. */
   readonly unschedule: (name: string) => Promise<boolean>;
-};
-
-type LocalTask = {
-  /** A round failed: wait before the next. */
-  failures: number;
-  nextWakeAt: number | null;
-  record: TaskRecord;
 };
 
 const isNonNegative = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
@@ -169,9 +164,10 @@ const validate = (configuration: SchedulerConfiguration) => {
 /**
  * The cron/processor layer: tasks on a schedule, stored so that they survive restarts and every
  * instance on the same store shares them, and processors that run their jobs. Built on createPlanton:
- * one Planton task per scheduled task, whose `schedule` creates the jobs of due slots (exactly one per
- * slot, whatever the number of instances) and claims due jobs, whose `calculateDelay` sleeps until the
- * next slot or job, and whose `task` events run processors.
+ * one Planton task (the dispatcher, see `createDispatcher`) serves every scheduled task of the
+ * instance; its `schedule` creates the jobs of due and upcoming slots (exactly one per slot, whatever
+ * the number of instances) and claims due jobs of all tasks in one statement, its `calculateDelay`
+ * sleeps until the next slot or job, and its `task` events start processors at their jobs' time.
  */
 export const createScheduler = async (configuration: SchedulerConfiguration): Promise<Scheduler> => {
   const options = validate(configuration);
@@ -179,13 +175,12 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
   const clock = configuration.clock ?? createSystemClock();
   const random = configuration.random ?? Math.random;
   const worker = `${configuration.hostname ?? getHostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const tasks = new Map<string, LocalTask>();
+  const tasks = new Map<string, TaskRecord>();
   const processors = new Map<string, Processor>();
   /** Retry policies given to `schedule()` here: they may hold a backoff function, which the store cannot. */
   const localRetryPolicies = new Map<string, RetryPolicy>();
   /** Names `schedule()` was called with in this instance (a second call is a duplicate). */
   const scheduledHere = new Set<string>();
-  const claimed = new Map<number, JobRecord>();
   const syncController = new AbortController();
   let terminating: Promise<void> | null = null;
 
@@ -203,7 +198,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
   const getRetryPolicy = (taskName: string): RetryPolicy => {
     const local = localRetryPolicies.get(taskName);
-    const task = tasks.get(taskName)?.record;
+    const task = tasks.get(taskName);
 
     if (local !== undefined) {
       return local;
@@ -212,8 +207,8 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     return task === undefined ? parseRetryPolicy({schedule: {every: 1, kind: 'INTERVAL'}}) : fromStoredRetryPolicy(task.retry, task.schedule);
   };
 
-  // eslint-disable-next-line prefer-const -- assigned once Planton exists; the runner calls it only later
-  let planton: ReturnType<typeof createPlanton<number>>;
+  // eslint-disable-next-line prefer-const -- assigned once the runner exists; the runner calls it only later
+  let dispatcher: ReturnType<typeof createDispatcher>;
 
   const runner = createJobRunner({
     clock,
@@ -222,9 +217,10 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     leaseGrace: options.leaseGrace,
     noProcessorGrace: options.noProcessorGrace,
     noProcessorRetryDelays: options.noProcessorRetryDelays,
-    onJobEnded: (taskName) => {
-      if (terminating === null && tasks.has(taskName)) {
-        planton.trigger(taskName);
+    onJobEnded: (_taskName, state) => {
+      // A retry is due later (a new wake time), or a concurrency slot is free for a job that waits for one.
+      if ((state !== 'DONE' && state !== 'ERROR') || dispatcher.isBlocked()) {
+        dispatcher.request({claim: true});
       }
     },
     random,
@@ -232,124 +228,33 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     store,
   });
 
-  const materialize = async (taskName: string, now: number) => {
-    return await store.materializeJobs({
-      now,
-      plan: (task) => planMaterialization({misfireThreshold: options.misfireThreshold, now, task}),
-      taskName,
-    });
-  };
-
-  /** One round of a task, as Planton's `schedule`: due slots become jobs, then due jobs are claimed (or postponed when no processor is here). */
-  const round = async (taskName: string, limit: number): Promise<readonly number[]> => {
-    const local = tasks.get(taskName);
-
-    if (local === undefined) {
-      return [];
-    }
-
-    const now = clock.now();
-
-    try {
-      const materialized = await materialize(taskName, now);
-
-      if (materialized !== null) {
-        local.record = materialized.task;
-      }
-
-      await runner.recoverExpired(taskName, now);
-
-      const processor = processors.get(taskName);
-      let jobs: readonly JobRecord[] = [];
-      let graceEndsAt: number | null = null;
-
-      if (processor === undefined) {
-        graceEndsAt = await runner.postponeUnprocessed(taskName, now);
-      } else {
-        jobs = await store.claimJobs({limit, now, taskName, worker});
-      }
-
-      const nextWakeAt = Math.min(await store.getNextWakeAt({now, taskName}) ?? Number.POSITIVE_INFINITY, graceEndsAt ?? Number.POSITIVE_INFINITY);
-
-      local.nextWakeAt = Number.isFinite(nextWakeAt) ? nextWakeAt : null;
-      local.failures = 0;
-
-      for (const job of jobs) {
-        claimed.set(job.id, job);
-      }
-
-      return jobs.map((job) => job.id);
-    } catch (error) {
-      local.failures++;
-      throw error;
-    }
-  };
-
-  const calculateDelay = (taskName: string): number => {
-    const local = tasks.get(taskName);
-    const now = clock.now();
-
-    if (local === undefined) {
-      return options.pollInterval;
-    }
-
-    if (local.failures > 0) {
-      return Math.min(options.pollInterval, 100 * 2 ** local.failures);
-    }
-
-    const wake = Math.min(local.nextWakeAt ?? Number.POSITIVE_INFINITY, now + options.pollInterval);
-
-    return Math.max(0, wake - now);
-  };
-
-  planton = createPlanton<number>({
+  dispatcher = createDispatcher({
     clock,
-    getActiveTaskInstructions: (taskName) => runner.getRunningJobIds(taskName),
-    tasks: [],
-  });
-
-  planton.events.on('error', ({error, taskName}) => {
-    reportError(error.cause ?? error, taskName);
-  });
-
-  planton.events.on('task', ({instruction: jobId, taskName}) => {
-    const job = claimed.get(jobId);
-    const processor = processors.get(taskName);
-
-    claimed.delete(jobId);
-
-    if (job === undefined) {
-      return;
-    }
-
-    runner.run(job, processor ?? ((running) => {
-      void running.fail(new UnknownScheduledTaskError(taskName, ': its processor was removed while the job was claimed'));
-    }));
+    leaseGrace: options.leaseGrace,
+    misfireThreshold: options.misfireThreshold,
+    noProcessorGrace: options.noProcessorGrace,
+    pollInterval: options.pollInterval,
+    processors,
+    reportError,
+    runner,
+    store,
+    tasks,
+    worker,
   });
 
   const addLocal = (record: TaskRecord) => {
-    const existing = tasks.get(record.name);
+    const known = tasks.has(record.name);
 
-    if (existing !== undefined) {
-      existing.record = record;
+    tasks.set(record.name, record);
 
-      return;
+    if (!known) {
+      // Slots may have fallen due while no instance ran.
+      dispatcher.request({claim: true, materialize: true});
     }
-
-    // The first round runs at once: slots may have fallen due while no instance ran.
-    tasks.set(record.name, {failures: 0, nextWakeAt: clock.now(), record});
-    planton.addTask({
-      calculateDelay: () => calculateDelay(record.name),
-      concurrency: record.concurrency,
-      name: record.name,
-      schedule: async ({limit}) => await round(record.name, limit),
-    });
   };
 
-  const removeLocal = async (name: string) => {
-    if (tasks.delete(name)) {
-      await planton.removeTask(name);
-    }
+  const removeLocal = (name: string) => {
+    tasks.delete(name);
   };
 
   const sync = async () => {
@@ -362,7 +267,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
     for (const name of tasks.keys()) {
       if (!names.has(name) && !scheduledHere.has(name)) {
-        await removeLocal(name);
+        removeLocal(name);
       }
     }
   };
@@ -389,7 +294,9 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
       concurrency: record.concurrency,
       misfire: record.misfire,
       name: record.name,
-      nextRunAt: record.nextRunAt === null ? null : new Date(record.nextRunAt),
+      // From the schedule, not from `record.nextRunAt`: slots get their jobs ahead of time, so the
+      // stored one runs up to a few seconds ahead of the next slot.
+      nextRunAt: calculateNextRun({after: new Date(clock.now()), schedule: record.schedule}),
       payload: record.payload,
       schedule: record.schedule,
       timeout: record.timeout,
@@ -418,7 +325,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     }
 
     processors.set(taskName, processor);
-    planton.trigger(taskName);
+    dispatcher.request({claim: true});
   };
 
   /** Turns a failed fenced update into the error that says why. */
@@ -430,7 +337,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
   const triggerIfKnown = (taskName: string) => {
     if (terminating === null && tasks.has(taskName)) {
-      planton.trigger(taskName);
+      dispatcher.request({claim: true});
     }
   };
 
@@ -504,13 +411,13 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
             task: {concurrency, misfire: parsed.misfire, name, payload, retry: toStoredRetryPolicy(parsed.retry), schedule: parsed.schedule, timeout: parsed.timeout},
           });
 
-          addLocal(record);
+          tasks.set(name, record);
 
-          const materialized = await materialize(name, now);
-          const latest = materialized?.task ?? record;
+          const materialized = await dispatcher.materialize([name]);
+          const latest = materialized.find((planned) => planned.name === name) ?? record;
 
-          addLocal(latest);
-          planton.trigger(name);
+          tasks.set(name, latest);
+          dispatcher.request({claim: true});
 
           return await toTaskInfo(latest);
         } catch (error) {
@@ -523,7 +430,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     terminate: () => {
       terminating ??= (async () => {
         syncController.abort();
-        await planton.terminate();
+        await dispatcher.terminate();
 
         const grace = new AbortController();
 
@@ -539,7 +446,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
         throw new UnknownScheduledTaskError(taskName);
       }
 
-      planton.trigger(taskName);
+      dispatcher.request({claim: true, materialize: true});
     },
     unschedule: async (name) => {
       assertRunning('unschedule a task');
@@ -548,7 +455,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       scheduledHere.delete(name);
       localRetryPolicies.delete(name);
-      await removeLocal(name);
+      removeLocal(name);
 
       return deleted;
     },

@@ -121,9 +121,9 @@ export type TaskDefinition = {
 /** A task as a store holds it. Times are milliseconds since the epoch. */
 export type TaskRecord = TaskDefinition & {
   readonly createdAt: number;
-  /** The slot of the task's last due job, or `null` before its first. */
+  /** The slot of the task's last job created by planning (up to 3 s ahead of now: slots get their jobs ahead), or `null` before its first. */
   readonly lastSlot: number | null;
-  /** The first slot after `lastSlot`, or `null` when the schedule has no more. */
+  /** The first slot after `lastSlot` (the next one without a job, or whose job was made in advance), or `null` when the schedule has no more. */
   readonly nextRunAt: number | null;
 };
 
@@ -166,7 +166,7 @@ export type JobLogEntry = {
 
 /** What a task needs created now, decided by `planMaterialization` from the task as stored. */
 export type MaterializationPlan = {
-  /** Due jobs (run at once) and the upcoming one (run at its slot), oldest first. */
+  /** Due jobs (run at once), those of the slots within the horizon, and the upcoming one (each run at its slot), oldest first. */
   readonly jobs: ReadonlyArray<{readonly runAt: number; readonly scheduledFor: number; readonly slotCount: number}>;
   readonly lastSlot: number | null;
   readonly nextRunAt: number | null;
@@ -195,47 +195,89 @@ export type TaskJobSummaries = {
   readonly nextJob: {readonly date: Date; readonly id: number} | null;
 };
 
+/** One attempt to end, as `SchedulerStore.finishJobs` takes it. */
+export type JobFinish = {
+  readonly attempt: number;
+  readonly id: number;
+  readonly now: number;
+  readonly outcome: JobOutcome;
+};
+
+/** What `SchedulerStore.getWakeTimes` reports: the instants at which the dispatcher may have work. `null` where there is none. */
+export type WakeTimes = {
+  /** Some pending job of a claimable task is due by `claimUntil` but was not claimed (its task is at its concurrency). */
+  readonly blocked: boolean;
+  /** The earliest `runAt` after `claimUntil` of a pending job of a claimable task. */
+  readonly claimAt: number | null;
+  /** The earliest `leaseUntil` after `leaseAfter` of a RUNNING job of the tasks. */
+  readonly leaseUntil: number | null;
+  /** The earliest `nextRunAt` of the tasks: when their next slots need jobs. */
+  readonly nextRunAt: number | null;
+  /** The earliest `runAt` after `unprocessedAfter` of a pending job of an unprocessed task. */
+  readonly unprocessedRunAt: number | null;
+};
+
 /**
  * Where the scheduler keeps tasks, jobs and logs: shared by every scheduler instance that uses it.
  * Times are milliseconds since the epoch from the scheduler's clock. Every method that changes a job
  * is fenced by the job's state (and `attempt`), so two instances racing change it at most once.
- * Implementations: `createMemorySchedulerStore` (one process), `createPostgresSchedulerStore`
- * (PostgreSQL server or PGlite). Unreachable backends reject with `server_unreachable`.
+ * Methods take many tasks (or jobs) at once, so that one dispatcher serves every task of an instance
+ * in a few statements per round. Implementations: `createMemorySchedulerStore` (one process),
+ * `createPostgresSchedulerStore` (PostgreSQL server or PGlite). Unreachable backends reject with
+ * `server_unreachable`.
  */
 export type SchedulerStore = {
-  /** Claims up to `limit` due SCHEDULED/WAITING jobs (oldest `runAt` first) as RUNNING, never more than the task's `concurrency` running in all; skips jobs another instance holds. */
-  readonly claimJobs: (input: {readonly limit: number; readonly now: number; readonly taskName: string; readonly worker: string}) => Promise<readonly JobRecord[]>;
+  /**
+   * Claims due SCHEDULED/WAITING jobs of `taskNames` (`runAt <= claimUntil`, oldest `runAt` first, at
+   * most `limit` in all) as RUNNING, never more of a task than its `concurrency` running in all
+   * instances; skips jobs another instance holds. A job claimed before its `runAt` gets `startedAt =
+   * runAt` (the scheduler starts it then) and `leaseUntil = startedAt + timeout`.
+   */
+  readonly claimJobs: (input: {readonly claimUntil: number; readonly limit: number; readonly now: number; readonly taskNames: readonly string[]; readonly worker: string}) => Promise<readonly JobRecord[]>;
   /** SCHEDULED/WAITING → CANCELED. Returns the job, or `null` when it is not in one of those states. */
   readonly cancelJob: (input: {readonly id: number; readonly now: number}) => Promise<JobRecord | null>;
   /** Removes the task; of its SCHEDULED/WAITING jobs, those that never started are deleted (freeing their slots), the others become CANCELED. `false` when there was no such task. */
   readonly deleteTask: (input: {readonly name: string; readonly now: number}) => Promise<boolean>;
-  /** Ends a RUNNING attempt (`id` and `attempt` must match). Returns the job, or `null` when it was not that running attempt. */
-  readonly finishJob: (input: {readonly attempt: number; readonly id: number; readonly now: number; readonly outcome: JobOutcome}) => Promise<JobRecord | null>;
+  /** Ends RUNNING attempts (`id` and `attempt` must match), all in one go. Returns, in input order, each job, or `null` where it was not that running attempt. */
+  readonly finishJobs: (input: readonly JobFinish[]) => Promise<ReadonlyArray<JobRecord | null>>;
   readonly getJob: (id: number) => Promise<JobRecord | null>;
   readonly getJobLogs: (id: number) => Promise<readonly JobLogEntry[]>;
-  /** The earliest instant after `now` at which the task may need a round: its next slot, a pending job's `runAt`, a running job's `leaseUntil`. */
-  readonly getNextWakeAt: (input: {readonly now: number; readonly taskName: string}) => Promise<number | null>;
   readonly getTask: (name: string) => Promise<TaskRecord | null>;
   readonly getTaskJobSummaries: (name: string) => Promise<TaskJobSummaries>;
-  /** RUNNING jobs of the task whose `leaseUntil` is at or before `before` (their instance died or lost them). */
-  readonly listExpiredJobs: (input: {readonly before: number; readonly taskName: string}) => Promise<readonly JobRecord[]>;
+  /** When the tasks may next need the dispatcher; see `WakeTimes`. */
+  readonly getWakeTimes: (input: {
+    readonly claimableTaskNames: readonly string[];
+    readonly claimUntil: number;
+    readonly leaseAfter: number;
+    readonly taskNames: readonly string[];
+    readonly unprocessedAfter: number;
+    readonly unprocessedTaskNames: readonly string[];
+  }) => Promise<WakeTimes>;
+  /** RUNNING jobs of the tasks whose `leaseUntil` is at or before `before` (their instance died or lost them). */
+  readonly listExpiredJobs: (input: {readonly before: number; readonly taskNames: readonly string[]}) => Promise<readonly JobRecord[]>;
   readonly listJobs: (input: {readonly taskName: string}) => Promise<readonly JobRecord[]>;
   readonly listTasks: () => Promise<readonly TaskRecord[]>;
-  /** Due SCHEDULED/WAITING jobs of the task (`runAt <= now`), oldest first, at most `limit`. */
-  readonly listDueJobs: (input: {readonly limit: number; readonly now: number; readonly taskName: string}) => Promise<readonly JobRecord[]>;
+  /** Due SCHEDULED/WAITING jobs of the tasks (`runAt <= now`), oldest first, at most `limit`. */
+  readonly listDueJobs: (input: {readonly limit: number; readonly now: number; readonly taskNames: readonly string[]}) => Promise<readonly JobRecord[]>;
   /**
-   * Under an exclusive lock of the task: calls `plan` with the task as stored, creates the jobs it
-   * lists (a job whose task and slot exist already is kept; if it is SCHEDULED and never started, its
-   * `slotCount` is updated), cancels the pending jobs of skipped
-   * slots and saves `lastSlot`/`nextRunAt`. Waits while another instance holds the lock (it then
-   * finds the slots that instance created, and creates nothing twice). Resolves `null` when the task
-   * does not exist.
+   * Under one exclusive lock (per store, not per task): reads those of `taskNames` whose next slot is
+   * at or before `until` (or that never had one planned), calls `plan` with each as stored, creates
+   * the jobs it lists (a job whose task and slot exist already is kept; if it is SCHEDULED and never
+   * started, its `slotCount` is updated), cancels the pending jobs of skipped slots and saves
+   * `lastSlot`/`nextRunAt` — all tasks in a few statements. Waits while another instance holds the
+   * lock (it then finds the slots that instance created, and creates nothing twice). Resolves the
+   * tasks it planned, as saved.
    */
-  readonly materializeJobs: (input: {readonly now: number; readonly plan: (task: TaskRecord) => MaterializationPlan; readonly taskName: string}) => Promise<{readonly created: number; readonly task: TaskRecord} | null>;
+  readonly materializeJobs: (input: {readonly now: number; readonly plan: (task: TaskRecord) => MaterializationPlan; readonly taskNames: readonly string[]; readonly until: number}) => Promise<readonly TaskRecord[]>;
   /** A due SCHEDULED/WAITING job that no instance could run: `noProcessorCount` + 1 and a new `runAt`, or ERROR when `runAt` is `null`. Fenced by `noProcessorCount`. */
   readonly postponeJob: (input: {readonly error: Readonly<Record<string, unknown>> | null; readonly id: number; readonly noProcessorCount: number; readonly now: number; readonly runAt: number | null}) => Promise<JobRecord | null>;
   /** Appends a log line and/or progress to a RUNNING attempt. `false` when the attempt is no longer running. */
   readonly recordLog: (input: {readonly attempt: number; readonly id: number; readonly message: string | null; readonly now: number; readonly progress: number | null; readonly step: string | null}) => Promise<boolean>;
+  /**
+   * Gives back claimed attempts that never started (the scheduler terminated before their `runAt`):
+   * RUNNING → SCHEDULED (or WAITING after an earlier attempt), `attempt` − 1. Fenced by `id` and `attempt`.
+   */
+  readonly releaseJobs: (input: ReadonlyArray<{readonly attempt: number; readonly id: number}>) => Promise<void>;
   /** Moves a SCHEDULED, WAITING, ERROR or CANCELED job to `runAt` (as SCHEDULED). `null` when it is RUNNING, DONE or unknown. */
   readonly rescheduleJob: (input: {readonly id: number; readonly now: number; readonly runAt: number}) => Promise<JobRecord | null>;
   /** Creates or replaces the task. A changed schedule starts afresh: `lastSlot` cleared, `createdAt` = now, pending jobs discarded as by `deleteTask`. */
@@ -327,7 +369,7 @@ export type TaskInfo = TaskJobSummaries & {
   readonly concurrency: number;
   readonly misfire: MisfirePolicy;
   readonly name: string;
-  /** The next slot of the schedule, or `null` when it has none left. */
+  /** The first slot of the schedule after now, or `null` when it has none left (computed from the schedule; its job may exist already). */
   readonly nextRunAt: Date | null;
   readonly payload: unknown;
   readonly schedule: Schedule;

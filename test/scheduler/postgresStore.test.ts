@@ -11,8 +11,8 @@ import {createSchemaName, createServerStores, dropSchema, SERVER_URL} from './he
 
 const WORKER = fileURLToPath(new URL('fixtures/schedulerWorker.ts', import.meta.url));
 
-/** How long the three processes run; PLANTON_SCHEDULER_E2E_SECONDS=30 for the long run. */
-const SECONDS = Number(process.env.PLANTON_SCHEDULER_E2E_SECONDS ?? 6);
+/** How long the three processes run (the issue asks for at least 30 s); PLANTON_SCHEDULER_E2E_SECONDS overrides it. */
+const SECONDS = Number(process.env.PLANTON_SCHEDULER_E2E_SECONDS ?? 30);
 
 if (SERVER_URL === null) {
   console.log('skipped: set PLANTON_TEST_DATABASE_URL');

@@ -53,21 +53,29 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
 
       return snapshot(job);
     },
-    claimJobs: async ({limit, now, taskName, worker}) => {
-      const task = tasks.get(taskName);
+    claimJobs: async ({claimUntil, limit, now, taskNames, worker}) => {
+      const candidates: Array<{readonly job: MutableJob; readonly task: TaskRecord}> = [];
 
-      if (task === undefined) {
-        return [];
+      for (const taskName of new Set(taskNames)) {
+        const task = tasks.get(taskName);
+
+        if (task === undefined) {
+          continue;
+        }
+
+        const running = jobsOf(taskName).filter((job) => job.state === 'RUNNING').length;
+        const due = jobsOf(taskName).filter((job) => PENDING.has(job.state) && job.runAt <= claimUntil).sort(byRunAt);
+
+        for (const job of due.slice(0, Math.max(0, task.concurrency - running))) {
+          candidates.push({job, task});
+        }
       }
 
-      const running = jobsOf(taskName).filter((job) => job.state === 'RUNNING').length;
-      const due = jobsOf(taskName).filter((job) => PENDING.has(job.state) && job.runAt <= now).sort(byRunAt);
-
-      return due.slice(0, Math.max(0, Math.min(limit, task.concurrency - running))).map((job) => {
+      return candidates.sort((a, b) => byRunAt(a.job, b.job)).slice(0, Math.max(0, limit)).map(({job, task}) => {
         job.state = 'RUNNING';
         job.attempt++;
-        job.startedAt = now;
-        job.leaseUntil = now + task.timeout;
+        job.startedAt = Math.max(job.runAt, now);
+        job.leaseUntil = job.startedAt + task.timeout;
         job.worker = worker;
         job.progress = null;
         job.step = null;
@@ -80,7 +88,7 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
 
       return tasks.delete(name);
     },
-    finishJob: async ({attempt, id, now, outcome}) => {
+    finishJobs: async (finishes) => finishes.map(({attempt, id, now, outcome}) => {
       const job = jobs.get(id);
 
       if (job === undefined || job.state !== 'RUNNING' || job.attempt !== attempt) {
@@ -102,27 +110,9 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
       }
 
       return snapshot(job);
-    },
+    }),
     getJob: async (id) => snapshot(jobs.get(id)),
     getJobLogs: async (id) => [...logs.get(id) ?? []],
-    getNextWakeAt: async ({now, taskName}) => {
-      const candidates = jobsOf(taskName).flatMap((job) => {
-        if (PENDING.has(job.state)) {
-          return [job.runAt];
-        }
-
-        return job.state === 'RUNNING' && job.leaseUntil !== null ? [job.leaseUntil] : [];
-      });
-      const nextRunAt = tasks.get(taskName)?.nextRunAt;
-
-      if (nextRunAt !== undefined && nextRunAt !== null) {
-        candidates.push(nextRunAt);
-      }
-
-      const future = candidates.filter((candidate) => candidate > now);
-
-      return future.length === 0 ? null : Math.min(...future);
-    },
     getTask: async (name) => tasks.get(name) ?? null,
     getTaskJobSummaries: async (name): Promise<TaskJobSummaries> => {
       const started = jobsOf(name).filter((job) => job.startedAt !== null).sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || b.id - a.id);
@@ -144,73 +134,95 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
         nextJob: next === undefined ? null : {date: new Date(next.runAt), id: next.id},
       };
     },
-    listDueJobs: async ({limit, now, taskName}) => {
-      return jobsOf(taskName).filter((job) => PENDING.has(job.state) && job.runAt <= now).sort(byRunAt).slice(0, limit).map((job) => ({...job}));
+    getWakeTimes: ({claimableTaskNames, claimUntil, leaseAfter, taskNames, unprocessedAfter, unprocessedTaskNames}) => {
+      const earliest = (values: readonly number[]) => values.length === 0 ? null : Math.min(...values);
+      const claimable = new Set(claimableTaskNames);
+      const unprocessed = new Set(unprocessedTaskNames);
+      const named = new Set(taskNames);
+      const pending = [...jobs.values()].filter((job) => PENDING.has(job.state));
+
+      return Promise.resolve({
+        blocked: pending.some((job) => claimable.has(job.taskName) && job.runAt <= claimUntil),
+        claimAt: earliest(pending.filter((job) => claimable.has(job.taskName) && job.runAt > claimUntil).map((job) => job.runAt)),
+        leaseUntil: earliest([...jobs.values()].filter((job) => named.has(job.taskName) && job.state === 'RUNNING' && job.leaseUntil !== null && job.leaseUntil > leaseAfter).map((job) => job.leaseUntil ?? 0)),
+        nextRunAt: earliest(taskNames.map((name) => tasks.get(name)?.nextRunAt ?? null).filter((value) => value !== null)),
+        unprocessedRunAt: earliest(pending.filter((job) => unprocessed.has(job.taskName) && job.runAt > unprocessedAfter).map((job) => job.runAt)),
+      });
     },
-    listExpiredJobs: async ({before, taskName}) => {
-      return jobsOf(taskName).filter((job) => job.state === 'RUNNING' && job.leaseUntil !== null && job.leaseUntil <= before).map((job) => ({...job}));
+    listDueJobs: async ({limit, now, taskNames}) => {
+      const named = new Set(taskNames);
+
+      return [...jobs.values()].filter((job) => named.has(job.taskName) && PENDING.has(job.state) && job.runAt <= now).sort(byRunAt).slice(0, limit).map((job) => ({...job}));
+    },
+    listExpiredJobs: async ({before, taskNames}) => {
+      const named = new Set(taskNames);
+
+      return [...jobs.values()].filter((job) => named.has(job.taskName) && job.state === 'RUNNING' && job.leaseUntil !== null && job.leaseUntil <= before).map((job) => ({...job}));
     },
     listJobs: async ({taskName}) => jobsOf(taskName).sort((a, b) => a.scheduledFor - b.scheduledFor).map((job) => ({...job})),
     listTasks: async () => [...tasks.values()].sort((a, b) => a.name.localeCompare(b.name)),
-    materializeJobs: async ({now, plan, taskName}) => {
-      const task = tasks.get(taskName);
+    materializeJobs: async ({now, plan, taskNames, until}) => {
+      const planned: TaskRecord[] = [];
 
-      if (task === undefined) {
-        return null;
-      }
+      for (const taskName of [...new Set(taskNames)].sort()) {
+        const task = tasks.get(taskName);
 
-      const decided = plan(task);
-      const taken = new Map(jobsOf(taskName).map((job) => [job.scheduledFor, job]));
-      let created = 0;
+        if (task === undefined || !(task.nextRunAt === null ? task.lastSlot === null : task.nextRunAt <= until)) {
+          continue;
+        }
 
-      if (decided.skipped !== null) {
-        const {from, through} = decided.skipped;
+        const decided = plan(task);
+        const taken = new Map(jobsOf(taskName).map((job) => [job.scheduledFor, job]));
 
-        for (const job of jobsOf(taskName)) {
-          if (job.state === 'SCHEDULED' && job.attempt === 0 && job.scheduledFor >= from && job.scheduledFor <= through) {
-            cancel(job, now);
+        if (decided.skipped !== null) {
+          const {from, through} = decided.skipped;
+
+          for (const job of jobsOf(taskName)) {
+            if (job.state === 'SCHEDULED' && job.attempt === 0 && job.scheduledFor >= from && job.scheduledFor <= through) {
+              cancel(job, now);
+            }
           }
         }
-      }
 
-      for (const job of decided.jobs) {
-        const existing = taken.get(job.scheduledFor);
+        for (const job of decided.jobs) {
+          const existing = taken.get(job.scheduledFor);
 
-        if (existing !== undefined && existing.state === 'SCHEDULED' && existing.attempt === 0) {
-          existing.slotCount = job.slotCount;
+          if (existing !== undefined && existing.state === 'SCHEDULED' && existing.attempt === 0) {
+            existing.slotCount = job.slotCount;
+          }
+
+          if (existing === undefined) {
+            const id = nextJobId++;
+
+            jobs.set(id, {
+              attempt: 0,
+              createdAt: now,
+              endedAt: null,
+              error: null,
+              id,
+              leaseUntil: null,
+              noProcessorCount: 0,
+              payload: task.payload,
+              progress: null,
+              runAt: job.runAt,
+              scheduledFor: job.scheduledFor,
+              slotCount: job.slotCount,
+              startedAt: null,
+              state: 'SCHEDULED',
+              step: null,
+              taskName,
+              worker: null,
+            });
+          }
         }
 
-        if (existing === undefined) {
-          const id = nextJobId++;
+        const updated = {...task, lastSlot: decided.lastSlot, nextRunAt: decided.nextRunAt};
 
-          jobs.set(id, {
-            attempt: 0,
-            createdAt: now,
-            endedAt: null,
-            error: null,
-            id,
-            leaseUntil: null,
-            noProcessorCount: 0,
-            payload: task.payload,
-            progress: null,
-            runAt: job.runAt,
-            scheduledFor: job.scheduledFor,
-            slotCount: job.slotCount,
-            startedAt: null,
-            state: 'SCHEDULED',
-            step: null,
-            taskName,
-            worker: null,
-          });
-          created++;
-        }
+        tasks.set(taskName, updated);
+        planned.push(updated);
       }
 
-      const updated = {...task, lastSlot: decided.lastSlot, nextRunAt: decided.nextRunAt};
-
-      tasks.set(taskName, updated);
-
-      return {created, task: updated};
+      return planned;
     },
     postponeJob: async ({error, id, noProcessorCount, now, runAt}) => {
       const job = jobs.get(id);
@@ -249,6 +261,22 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
       logs.set(id, [...logs.get(id) ?? [], {attempt, date: new Date(now), message, progress, step}]);
 
       return true;
+    },
+    releaseJobs: async (released) => {
+      for (const {attempt, id} of released) {
+        const job = jobs.get(id);
+
+        if (job !== undefined && job.state === 'RUNNING' && job.attempt === attempt) {
+          job.state = attempt === 1 ? 'SCHEDULED' : 'WAITING';
+          job.attempt--;
+          job.leaseUntil = null;
+
+          if (attempt === 1) {
+            job.startedAt = null;
+            job.worker = null;
+          }
+        }
+      }
     },
     rescheduleJob: async ({id, now, runAt}) => {
       const job = jobs.get(id);

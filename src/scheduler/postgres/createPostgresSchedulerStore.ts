@@ -23,10 +23,11 @@ export type PostgresSchedulerStoreConfiguration = {
 
 /**
  * The scheduler store on PostgreSQL through slonik; the same code runs on a server and on PGlite.
- * Exactly one job per slot: `scheduled_job` has UNIQUE (task_name, scheduled_for), jobs are created
- * with INSERT … ON CONFLICT DO NOTHING under the task's row lock (FOR UPDATE SKIP LOCKED: an
- * instance that finds it locked leaves the work to the holder), and claimed with FOR UPDATE SKIP
- * LOCKED. Errors that say the database cannot be reached reject as `server_unreachable`.
+ * Exactly one job per slot: `scheduled_job` has UNIQUE (task_name, scheduled_for); the jobs of every
+ * task's due and upcoming slots are created in one INSERT … ON CONFLICT under an advisory lock per
+ * schema (an instance that waits for it then finds the slots created). Claims run under a second
+ * advisory lock, so each task's running jobs are counted by one instance at a time, and take rows
+ * with FOR UPDATE SKIP LOCKED: one statement for every task of the instance. Errors that say the database cannot be reached reject as `server_unreachable`.
  */
 export const createPostgresSchedulerStore = async (configuration: PostgresSchedulerStoreConfiguration): Promise<SchedulerStore> => {
   const {migrate = true, pool, schema = 'planton'} = configuration;
@@ -53,20 +54,29 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
 
   return {
     cancelJob: async (input) => await guard(async () => await queries.cancelJob(pool, tables, input)),
-    claimJobs: async ({limit, now, taskName, worker}) => await guard(async () => await pool.transaction(async (connection) => {
-      const task = await queries.selectTask(connection, tables, taskName, 'WAIT');
+    claimJobs: async (input) => await guard(async () => {
+      if (input.taskNames.length === 0 || input.limit <= 0) {
+        return [];
+      }
 
-      return task === null ? [] : await queries.claimDueJobs(connection, tables, {limit, now, task, worker});
-    })),
+      return await pool.transaction(async (connection) => {
+        await queries.lockClaims(connection, tables);
+
+        return await queries.claimDueJobs(connection, tables, input);
+      });
+    }),
     deleteTask: async ({name, now}) => await guard(async () => await pool.transaction(async (connection) => {
       await queries.discardPendingJobs(connection, tables, {now, taskName: name});
 
       return await queries.deleteTask(connection, tables, name);
     })),
-    finishJob: async (input) => await guard(async () => await queries.finishJob(pool, tables, input)),
+    finishJobs: async (input) => await guard(async () => {
+      const finished = new Map((await queries.finishJobs(pool, tables, input)).map((job) => [job.id, job]));
+
+      return input.map(({id}) => finished.get(id) ?? null);
+    }),
     getJob: async (id) => await guard(async () => await queries.selectJob(pool, tables, id)),
     getJobLogs: async (id) => await guard(async () => await queries.selectJobLogs(pool, tables, id)),
-    getNextWakeAt: async (input) => await guard(async () => await queries.selectNextWakeAt(pool, tables, input)),
     getTask: async (name) => await guard(async () => await queries.selectTask(pool, tables, name)),
     getTaskJobSummaries: async (taskName) => await guard(async () => {
       return {
@@ -76,30 +86,47 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
         nextJob: await queries.selectNextJob(pool, tables, taskName),
       };
     }),
+    getWakeTimes: async (input) => await guard(async () => await queries.selectWakeTimes(pool, tables, input)),
     listDueJobs: async (input) => await guard(async () => await queries.selectDueJobs(pool, tables, input)),
     listExpiredJobs: async (input) => await guard(async () => await queries.selectExpiredJobs(pool, tables, input)),
     listJobs: async ({taskName}) => await guard(async () => await queries.selectJobs(pool, tables, taskName)),
     listTasks: async () => await guard(async () => await queries.selectTasks(pool, tables)),
-    materializeJobs: async ({now, plan, taskName}) => await guard(async () => await pool.transaction(async (connection) => {
-      const task = await queries.selectTask(connection, tables, taskName, 'WAIT');
-
-      if (task === null) {
-        return null;
+    materializeJobs: async ({now, plan, taskNames, until}) => await guard(async () => {
+      if (taskNames.length === 0) {
+        return [];
       }
 
-      const decided = plan(task);
+      return await pool.transaction(async (connection) => {
+        await queries.lockMaterialization(connection, tables);
 
-      if (decided.skipped !== null) {
-        await queries.cancelSkippedJobs(connection, tables, {now, skipped: decided.skipped, taskName});
-      }
+        const tasks = await queries.selectTasksToMaterialize(connection, tables, {taskNames, until});
+        const jobs = [];
+        const slots = [];
 
-      const created = await queries.insertJobs(connection, tables, {jobs: decided.jobs, now, taskName});
-      const updated = await queries.updateTaskSlots(connection, tables, {lastSlot: decided.lastSlot, nextRunAt: decided.nextRunAt, taskName});
+        for (const task of tasks) {
+          const decided = plan(task);
 
-      return {created, task: updated};
-    })),
+          if (decided.skipped !== null) {
+            await queries.cancelSkippedJobs(connection, tables, {now, skipped: decided.skipped, taskName: task.name});
+          }
+
+          for (const job of decided.jobs) {
+            jobs.push({...job, taskName: task.name});
+          }
+
+          slots.push({lastSlot: decided.lastSlot, nextRunAt: decided.nextRunAt, taskName: task.name});
+        }
+
+        await queries.insertJobs(connection, tables, {jobs, now});
+
+        return await queries.updateTaskSlots(connection, tables, slots);
+      });
+    }),
     postponeJob: async (input) => await guard(async () => await queries.postponeJob(pool, tables, input)),
     recordLog: async (input) => await guard(async () => await queries.recordLog(pool, tables, input)),
+    releaseJobs: async (input) => await guard(async () => {
+      await queries.releaseJobs(pool, tables, input);
+    }),
     rescheduleJob: async ({id, runAt}) => await guard(async () => await queries.rescheduleJob(pool, tables, {id, runAt})),
     saveTask: async ({now, task}) => await guard(async () => await pool.transaction(async (connection) => {
       const existing = await queries.selectTask(connection, tables, task.name, 'WAIT');

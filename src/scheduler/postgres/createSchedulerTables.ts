@@ -3,6 +3,8 @@ import {type IdentifierSqlToken, sql} from 'slonik';
 export type SchedulerTables = {
   readonly job: IdentifierSqlToken;
   readonly log: IdentifierSqlToken;
+  /** The schema's name: the second key of the scheduler's advisory locks is hashtext(schema). */
+  readonly schema: string;
   readonly task: IdentifierSqlToken;
 };
 
@@ -11,6 +13,7 @@ export const createSchedulerTables = (schema: string): SchedulerTables => {
   return {
     job: sql.identifier([schema, 'scheduled_job']),
     log: sql.identifier([schema, 'scheduled_job_log']),
+    schema,
     task: sql.identifier([schema, 'scheduled_task']),
   };
 };

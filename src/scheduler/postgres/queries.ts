@@ -6,8 +6,8 @@
 import {type CommonQueryMethods, type SerializableValue, sql} from 'slonik';
 import {z} from 'zod';
 import type {
+  JobFinish,
   JobLogEntry,
-  JobOutcome,
   JobRecord,
   JobState,
   JobSummary,
@@ -16,6 +16,7 @@ import type {
   StoredRetryPolicy,
   TaskDefinition,
   TaskRecord,
+  WakeTimes,
 } from '../types.ts';
 import type {SchedulerTables} from './createSchedulerTables.ts';
 
@@ -23,9 +24,13 @@ const empty = z.object({});
 const row = z.record(z.string(), z.unknown());
 
 const at = (milliseconds: number) => sql.fragment`to_timestamp(${milliseconds}::float8 / 1000)`;
-const nullableAt = (milliseconds: number | null) => milliseconds === null ? sql.fragment`NULL::timestamptz` : at(milliseconds);
 const json = (value: unknown) => value === null || value === undefined ? sql.fragment`NULL::jsonb` : sql.jsonb(value as SerializableValue);
 const PENDING = sql.fragment`('SCHEDULED', 'WAITING')`;
+const names = (values: readonly string[]) => sql.array([...values], 'text');
+
+/** The first keys of the advisory locks that serialize materialization ('schm') and claims ('schc'); the second is hashtext(schema). */
+const MATERIALIZE_LOCK_KEY = 0x73_63_68_6d;
+const CLAIM_LOCK_KEY = 0x73_63_68_63;
 
 const milliseconds = (value: unknown): number | null => value === null || value === undefined ? null : Number(value);
 
@@ -147,12 +152,36 @@ export const cancelSkippedJobs = async (connection: CommonQueryMethods, tables: 
   `);
 };
 
+/** Waits for the store's materialization lock, held until the transaction ends: one instance plans slots at a time. */
+export const lockMaterialization = async (connection: CommonQueryMethods, tables: SchedulerTables): Promise<void> => {
+  await connection.query(sql.type(empty)`SELECT pg_advisory_xact_lock(${MATERIALIZE_LOCK_KEY}, hashtext(${tables.schema}))`);
+};
+
+/** Waits for the store's claim lock, held until the transaction ends: running jobs are counted by one claimer at a time. */
+export const lockClaims = async (connection: CommonQueryMethods, tables: SchedulerTables): Promise<void> => {
+  await connection.query(sql.type(empty)`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY}, hashtext(${tables.schema}))`);
+};
+
+/** The tasks among `taskNames` whose next slot is at or before `until`, or that never had one planned; their rows locked. */
+export const selectTasksToMaterialize = async (connection: CommonQueryMethods, tables: SchedulerTables, {taskNames, until}: {readonly taskNames: readonly string[]; readonly until: number}): Promise<readonly TaskRecord[]> => {
+  return (await connection.any(sql.type(row)`
+    SELECT ${TASK_COLUMNS} FROM ${tables.task}
+    WHERE name = ANY(${names(taskNames)}) AND (next_run_at <= ${at(until)} OR (last_slot IS NULL AND next_run_at IS NULL))
+    ORDER BY name
+    FOR UPDATE
+  `)).map(toTask);
+};
+
 /**
- * One job per planned slot, the task's payload copied in. A slot that has a job already keeps it; only
- * the number of slots an untouched job made in advance stands for is updated (misfire `'once'`).
- * Returns how many rows were inserted or updated.
+ * One job per planned slot of every task, each task's payload copied in, in one statement. A slot that
+ * has a job already keeps it; only the number of slots an untouched job made in advance stands for is
+ * updated (misfire `'once'`). Returns how many rows were inserted or updated.
  */
-export const insertJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {jobs, now, taskName}: {readonly jobs: MaterializationPlan['jobs']; readonly now: number; readonly taskName: string}): Promise<number> => {
+export const insertJobs = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  {jobs, now}: {readonly jobs: ReadonlyArray<MaterializationPlan['jobs'][number] & {readonly taskName: string}>; readonly now: number},
+): Promise<number> => {
   if (jobs.length === 0) {
     return 0;
   }
@@ -160,10 +189,9 @@ export const insertJobs = async (connection: CommonQueryMethods, tables: Schedul
   const result = await connection.query(sql.type(empty)`
     INSERT INTO ${tables.job} (task_name, scheduled_for, run_at, slot_count, state, payload, created_at)
     SELECT t.name, to_timestamp(planned."scheduledFor" / 1000), to_timestamp(planned."runAt" / 1000), planned."slotCount", 'SCHEDULED', t.payload, ${at(now)}
-    FROM ${tables.task} t
-    CROSS JOIN jsonb_to_recordset(${json(jobs)}) AS planned ("scheduledFor" float8, "runAt" float8, "slotCount" integer)
-    WHERE t.name = ${taskName}
-    ORDER BY planned."scheduledFor"
+    FROM jsonb_to_recordset(${json(jobs)}) AS planned ("taskName" text, "scheduledFor" float8, "runAt" float8, "slotCount" integer)
+    JOIN ${tables.task} t ON t.name = planned."taskName"
+    ORDER BY planned."taskName", planned."scheduledFor"
     ON CONFLICT (task_name, scheduled_for) DO UPDATE SET slot_count = excluded.slot_count
     WHERE ${tables.job}.state = 'SCHEDULED' AND ${tables.job}.attempt = 0 AND ${tables.job}.slot_count <> excluded.slot_count
   `);
@@ -171,50 +199,104 @@ export const insertJobs = async (connection: CommonQueryMethods, tables: Schedul
   return result.rowCount;
 };
 
-export const updateTaskSlots = async (connection: CommonQueryMethods, tables: SchedulerTables, {lastSlot, nextRunAt, taskName}: {readonly lastSlot: number | null; readonly nextRunAt: number | null; readonly taskName: string}): Promise<TaskRecord> => {
-  return toTask(await connection.one(sql.type(row)`
-    UPDATE ${tables.task} SET last_slot = ${nullableAt(lastSlot)}, next_run_at = ${nullableAt(nextRunAt)}
-    WHERE name = ${taskName}
+/** Saves `lastSlot`/`nextRunAt` of many tasks in one statement; returns them as saved. */
+export const updateTaskSlots = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  slots: ReadonlyArray<{readonly lastSlot: number | null; readonly nextRunAt: number | null; readonly taskName: string}>,
+): Promise<readonly TaskRecord[]> => {
+  if (slots.length === 0) {
+    return [];
+  }
+
+  return (await connection.any(sql.type(row)`
+    UPDATE ${tables.task}
+    SET last_slot = to_timestamp(planned."lastSlot" / 1000), next_run_at = to_timestamp(planned."nextRunAt" / 1000)
+    FROM jsonb_to_recordset(${json(slots)}) AS planned ("taskName" text, "lastSlot" float8, "nextRunAt" float8)
+    WHERE name = planned."taskName"
     RETURNING ${TASK_COLUMNS}
-  `));
+  `)).map(toTask);
 };
 
-/** Call with the task's row locked (FOR UPDATE): a fresh snapshot counts running jobs, so concurrency holds across instances. */
+/**
+ * Call holding the claim lock (`lockClaims`): a fresh snapshot counts each task's running jobs, so
+ * concurrency holds across instances. Per task, its oldest due jobs up to its free concurrency; in
+ * all, the oldest `limit` of those. A job claimed before its `runAt` starts (and its lease counts) from `runAt`.
+ */
 export const claimDueJobs = async (
   connection: CommonQueryMethods,
   tables: SchedulerTables,
-  {limit, now, task, worker}: {readonly limit: number; readonly now: number; readonly task: TaskRecord; readonly worker: string},
+  {claimUntil, limit, now, taskNames, worker}: {readonly claimUntil: number; readonly limit: number; readonly now: number; readonly taskNames: readonly string[]; readonly worker: string},
 ): Promise<readonly JobRecord[]> => {
+  if (taskNames.length === 0 || limit <= 0) {
+    return [];
+  }
+
   return (await connection.any(sql.type(row)`
-    WITH due AS (
-      SELECT id FROM ${tables.job}
-      WHERE task_name = ${task.name} AND state IN ${PENDING} AND run_at <= ${at(now)}
-      ORDER BY run_at, id
-      LIMIT GREATEST(0, LEAST(${limit}::int, ${task.concurrency}::int - (
-        SELECT count(*)::int FROM ${tables.job} WHERE task_name = ${task.name} AND state = 'RUNNING'
-      )))
-      FOR UPDATE SKIP LOCKED
+    WITH chosen AS (
+      SELECT due.due_id, t.timeout_ms AS due_timeout_ms
+      FROM ${tables.task} t
+      CROSS JOIN LATERAL (
+        SELECT j.id AS due_id, j.run_at AS due_run_at FROM ${tables.job} j
+        WHERE j.task_name = t.name AND j.state IN ${PENDING} AND j.run_at <= ${at(claimUntil)}
+        ORDER BY j.run_at, j.id
+        LIMIT GREATEST(0, t.concurrency - (SELECT count(*) FROM ${tables.job} r WHERE r.task_name = t.name AND r.state = 'RUNNING'))
+        FOR UPDATE OF j SKIP LOCKED
+      ) due
+      WHERE t.name = ANY(${names(taskNames)})
+      ORDER BY due.due_run_at, due.due_id
+      LIMIT ${limit}
     )
     UPDATE ${tables.job}
-    SET state = 'RUNNING', attempt = attempt + 1, started_at = ${at(now)}, lease_until = ${at(now + task.timeout)},
+    SET state = 'RUNNING', attempt = attempt + 1, started_at = GREATEST(run_at, ${at(now)}),
+      lease_until = GREATEST(run_at, ${at(now)}) + chosen.due_timeout_ms * interval '1 millisecond',
       worker = ${worker}, progress = NULL, step = NULL
-    WHERE id IN (SELECT due.id FROM due)
+    FROM chosen
+    WHERE id = chosen.due_id
     RETURNING ${JOB_COLUMNS}
   `)).map(toJob).sort((a, b) => a.runAt - b.runAt || a.id - b.id);
 };
 
-export const finishJob = async (connection: CommonQueryMethods, tables: SchedulerTables, {attempt, id, now, outcome}: {readonly attempt: number; readonly id: number; readonly now: number; readonly outcome: JobOutcome}): Promise<JobRecord | null> => {
-  const error = outcome.state === 'DONE' ? null : outcome.error;
-  const runAt = outcome.state === 'WAITING' ? at(outcome.runAt) : sql.fragment`run_at`;
-  const endedAt = outcome.state === 'WAITING' ? sql.fragment`NULL` : at(now);
-  const found = await connection.maybeOne(sql.type(row)`
-    UPDATE ${tables.job}
-    SET state = ${outcome.state}, lease_until = NULL, ended_at = ${endedAt}, run_at = ${runAt}, error = COALESCE(${json(error)}, error)
-    WHERE id = ${id} AND state = 'RUNNING' AND attempt = ${attempt}
-    RETURNING ${JOB_COLUMNS}
-  `);
+/** Ends many RUNNING attempts in one statement; returns the jobs that were those attempts (the others are missing). */
+export const finishJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, finishes: readonly JobFinish[]): Promise<readonly JobRecord[]> => {
+  if (finishes.length === 0) {
+    return [];
+  }
 
-  return found === null ? null : toJob(found);
+  const input = finishes.map(({attempt, id, now, outcome}) => ({
+    finishAttempt: attempt,
+    finishEndedAt: outcome.state === 'WAITING' ? null : now,
+    finishError: outcome.state === 'DONE' ? null : outcome.error,
+    finishId: id,
+    finishRunAt: outcome.state === 'WAITING' ? outcome.runAt : null,
+    finishState: outcome.state,
+  }));
+
+  return (await connection.any(sql.type(row)`
+    UPDATE ${tables.job}
+    SET state = finished."finishState", lease_until = NULL, ended_at = to_timestamp(finished."finishEndedAt" / 1000),
+      run_at = COALESCE(to_timestamp(finished."finishRunAt" / 1000), run_at), error = COALESCE(finished."finishError", error)
+    FROM jsonb_to_recordset(${json(input)}) AS finished (
+      "finishId" bigint, "finishAttempt" integer, "finishState" text, "finishEndedAt" float8, "finishRunAt" float8, "finishError" jsonb
+    )
+    WHERE id = finished."finishId" AND state = 'RUNNING' AND attempt = finished."finishAttempt"
+    RETURNING ${JOB_COLUMNS}
+  `)).map(toJob);
+};
+
+/** Claimed attempts that never started go back to SCHEDULED (or WAITING after an earlier attempt). */
+export const releaseJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, jobs: ReadonlyArray<{readonly attempt: number; readonly id: number}>): Promise<void> => {
+  if (jobs.length === 0) {
+    return;
+  }
+
+  await connection.query(sql.type(empty)`
+    UPDATE ${tables.job}
+    SET state = CASE WHEN attempt = 1 THEN 'SCHEDULED' ELSE 'WAITING' END, attempt = attempt - 1, lease_until = NULL,
+      started_at = CASE WHEN attempt = 1 THEN NULL ELSE started_at END, worker = CASE WHEN attempt = 1 THEN NULL ELSE worker END
+    FROM jsonb_to_recordset(${json(jobs.map(({attempt, id}) => ({releaseAttempt: attempt, releaseId: id})))}) AS released ("releaseId" bigint, "releaseAttempt" integer)
+    WHERE id = released."releaseId" AND state = 'RUNNING' AND attempt = released."releaseAttempt"
+  `);
 };
 
 export const postponeJob = async (
@@ -281,19 +363,27 @@ export const selectJobs = async (connection: CommonQueryMethods, tables: Schedul
   return (await connection.any(sql.type(row)`SELECT ${JOB_COLUMNS} FROM ${tables.job} WHERE task_name = ${taskName} ORDER BY scheduled_for, id`)).map(toJob);
 };
 
-export const selectDueJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {limit, now, taskName}: {readonly limit: number; readonly now: number; readonly taskName: string}): Promise<readonly JobRecord[]> => {
+export const selectDueJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {limit, now, taskNames}: {readonly limit: number; readonly now: number; readonly taskNames: readonly string[]}): Promise<readonly JobRecord[]> => {
+  if (taskNames.length === 0) {
+    return [];
+  }
+
   return (await connection.any(sql.type(row)`
     SELECT ${JOB_COLUMNS} FROM ${tables.job}
-    WHERE task_name = ${taskName} AND state IN ${PENDING} AND run_at <= ${at(now)}
+    WHERE task_name = ANY(${names(taskNames)}) AND state IN ${PENDING} AND run_at <= ${at(now)}
     ORDER BY run_at, id
     LIMIT ${limit}
   `)).map(toJob);
 };
 
-export const selectExpiredJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {before, taskName}: {readonly before: number; readonly taskName: string}): Promise<readonly JobRecord[]> => {
+export const selectExpiredJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {before, taskNames}: {readonly before: number; readonly taskNames: readonly string[]}): Promise<readonly JobRecord[]> => {
+  if (taskNames.length === 0) {
+    return [];
+  }
+
   return (await connection.any(sql.type(row)`
     SELECT ${JOB_COLUMNS} FROM ${tables.job}
-    WHERE task_name = ${taskName} AND state = 'RUNNING' AND lease_until <= ${at(before)}
+    WHERE task_name = ANY(${names(taskNames)}) AND state = 'RUNNING' AND lease_until <= ${at(before)}
     ORDER BY id
   `)).map(toJob);
 };
@@ -313,20 +403,42 @@ export const selectJobLogs = async (connection: CommonQueryMethods, tables: Sche
   }));
 };
 
-export const selectNextWakeAt = async (connection: CommonQueryMethods, tables: SchedulerTables, {now, taskName}: {readonly now: number; readonly taskName: string}): Promise<number | null> => {
-  const next = await connection.oneFirst(sql.type(z.object({next: z.unknown()}))`
-    SELECT round(extract(epoch FROM min(candidate)) * 1000)::float8 AS next
-    FROM (
-      SELECT next_run_at AS candidate FROM ${tables.task} WHERE name = ${taskName}
-      UNION ALL
-      SELECT min(run_at) FROM ${tables.job} WHERE task_name = ${taskName} AND state IN ${PENDING} AND run_at > ${at(now)}
-      UNION ALL
-      SELECT min(lease_until) FROM ${tables.job} WHERE task_name = ${taskName} AND state = 'RUNNING' AND lease_until > ${at(now)}
-    ) AS candidates
-    WHERE candidate > ${at(now)}
+const epoch = (expression: ReturnType<typeof sql.fragment>) => sql.fragment`round(extract(epoch FROM ${expression}) * 1000)::float8`;
+
+/** See `WakeTimes`: one statement for every task of an instance. */
+export const selectWakeTimes = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  input: {
+    readonly claimableTaskNames: readonly string[];
+    readonly claimUntil: number;
+    readonly leaseAfter: number;
+    readonly taskNames: readonly string[];
+    readonly unprocessedAfter: number;
+    readonly unprocessedTaskNames: readonly string[];
+  },
+): Promise<WakeTimes> => {
+  const claimable = names(input.claimableTaskNames);
+  const found = await connection.one(sql.type(row)`
+    SELECT
+      (SELECT ${epoch(sql.fragment`min(next_run_at)`)} FROM ${tables.task} WHERE name = ANY(${names(input.taskNames)})) AS "nextRunAt",
+      (SELECT ${epoch(sql.fragment`min(run_at)`)} FROM ${tables.job}
+        WHERE task_name = ANY(${claimable}) AND state IN ${PENDING} AND run_at > ${at(input.claimUntil)}) AS "claimAt",
+      EXISTS (SELECT 1 FROM ${tables.job}
+        WHERE task_name = ANY(${claimable}) AND state IN ${PENDING} AND run_at <= ${at(input.claimUntil)}) AS blocked,
+      (SELECT ${epoch(sql.fragment`min(run_at)`)} FROM ${tables.job}
+        WHERE task_name = ANY(${names(input.unprocessedTaskNames)}) AND state IN ${PENDING} AND run_at > ${at(input.unprocessedAfter)}) AS "unprocessedRunAt",
+      (SELECT ${epoch(sql.fragment`min(lease_until)`)} FROM ${tables.job}
+        WHERE task_name = ANY(${names(input.taskNames)}) AND state = 'RUNNING' AND lease_until > ${at(input.leaseAfter)}) AS "leaseUntil"
   `);
 
-  return milliseconds(next);
+  return {
+    blocked: found.blocked === true,
+    claimAt: milliseconds(found.claimAt),
+    leaseUntil: milliseconds(found.leaseUntil),
+    nextRunAt: milliseconds(found.nextRunAt),
+    unprocessedRunAt: milliseconds(found.unprocessedRunAt),
+  };
 };
 
 const SUMMARY_STATUS = sql.fragment`CASE state WHEN 'RUNNING' THEN 'running' WHEN 'DONE' THEN 'succeeded' ELSE 'failed' END`;

@@ -387,7 +387,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     const countRunning = async () => (await first.listJobs('bounded')).filter((job) => job.state === 'RUNNING').length;
 
-    // Time keeps passing while the instances race for the task's row lock (a loser retries 20 ms later).
+    // Time keeps passing while the instances go round (as real time would between their rounds).
     await h.clock.advance(5_000);
     await waitFor(async () => {
       await h.clock.advance(20);
@@ -452,6 +452,36 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
       t.is(iso(afterRan.at(-1)?.scheduledFor ?? 0), at('00:05:00'), 'then the schedule goes on');
     });
   }
+
+  test(title('a job claimed ahead of its time is given back when its instance terminates first, and another instance runs it at its time'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const first = await h.createScheduler();
+    const started: string[] = [];
+
+    await first.schedule({name: 'handed-over', schedule: {date: at('00:01:00')}, timeout: 5_000});
+    first.addProcessor('handed-over', async () => {
+      started.push('first');
+    });
+
+    // 200 ms before its time the job is claimed (RUNNING, waiting for its timer here).
+    await h.clock.advance(MINUTE - 200);
+    await waitFor(async () => (await first.listJobs('handed-over'))[0]?.state === 'RUNNING');
+    await first.terminate();
+
+    t.like((await first.listJobs('handed-over'))[0], {attempt: 0, state: 'SCHEDULED'});
+
+    const second = await h.createScheduler();
+    const events = recordSchedulerEvents(second);
+
+    second.addProcessor('handed-over', async () => {
+      started.push(`second at ${iso(h.clock.now())}`);
+    });
+    await h.clock.advance(200);
+    await waitFor(() => events.succeeded.length === 1);
+
+    t.deepEqual(started, [`second at ${at('00:01:00')}`]);
+    t.like(events.succeeded[0]?.job, {attempt: 1, startedAt: Date.parse(at('00:01:00'))});
+  });
 
   test(title('a daily 02:30 job in Europe/Berlin runs once a day across both DST transitions'), async (t) => {
     const h = await createHarness(t, createStore, Date.parse('2026-03-27T12:00:00.000Z'));

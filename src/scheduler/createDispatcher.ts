@@ -1,0 +1,343 @@
+import {createPlanton} from '../planton/createPlanton.ts';
+import type {Clock} from '../planton/types.ts';
+import type {JobRunner} from './createJobRunner.ts';
+import {UnknownScheduledTaskError} from './errors.ts';
+import {planMaterialization} from './planMaterialization.ts';
+import type {JobRecord, Processor, SchedulerStore, TaskRecord, WakeTimes} from './types.ts';
+
+/**
+ * How far ahead (milliseconds) slots get their jobs: a round that plans creates those up to now + this.
+ * Slots not yet due are planned in the background (claims never wait for it); due ones (after
+ * downtime, a new task) within the round, before its claim.
+ */
+export const MATERIALIZE_AHEAD = 3_000;
+
+/**
+ * A round plans slots when a task's next slot without a job is this close (milliseconds): about every
+ * `MATERIALIZE_AHEAD - MATERIALIZE_WHEN`, 300 ms past the whole second when slots fall on whole
+ * seconds (as cron slots do), away from the claims and starts around them.
+ */
+export const MATERIALIZE_WHEN = 1_700;
+
+/**
+ * How far ahead (milliseconds) due jobs are claimed; each then starts from a local timer at its
+ * `runAt`. It covers a claim's round trips on a loaded machine; a job of a task at its concurrency
+ * is claimed when a running one ends.
+ */
+export const CLAIM_AHEAD = 400;
+
+/** Most jobs claimed per statement; a full batch is followed by another round at once. */
+export const CLAIM_BATCH = 2_000;
+
+/** The name of the one Planton task that dispatches every scheduled task of an instance. */
+const DISPATCHER = 'planton-scheduler-dispatcher';
+
+export type DispatcherConfiguration = {
+  readonly clock: Clock;
+  readonly leaseGrace: number;
+  readonly misfireThreshold: number;
+  readonly noProcessorGrace: number;
+  readonly pollInterval: number;
+  readonly processors: ReadonlyMap<string, Processor>;
+  readonly reportError: (error: unknown, taskName: string | null) => void;
+  readonly runner: JobRunner;
+  readonly store: SchedulerStore;
+  /** The tasks this instance serves, by name; their records are updated as rounds save them. */
+  readonly tasks: Map<string, TaskRecord>;
+  readonly worker: string;
+};
+
+export type Dispatcher = {
+  /** Some due job waited for a free concurrency slot at the last round: a job ending here may let it start. */
+  readonly isBlocked: () => boolean;
+  /** Creates the jobs of the tasks' due and upcoming slots now (outside a round); resolves the tasks as saved. */
+  readonly materialize: (taskNames: readonly string[]) => Promise<readonly TaskRecord[]>;
+  /** Wakes the dispatcher for a round now; `materialize`/`claim` make that round plan slots and claim jobs whatever the wake times say. */
+  readonly request: (work: {readonly claim?: boolean; readonly materialize?: boolean}) => void;
+  /** Stops rounds; claimed jobs whose time has not come are given back to the store. */
+  readonly terminate: () => Promise<void>;
+};
+
+const NO_WAKE: WakeTimes = {blocked: false, claimAt: null, leaseUntil: null, nextRunAt: null, unprocessedRunAt: null};
+
+const earliest = (...values: ReadonlyArray<number | null>): number => {
+  let result = Number.POSITIVE_INFINITY;
+
+  for (const value of values) {
+    if (value !== null && value < result) {
+      result = value;
+    }
+  }
+
+  return result;
+};
+
+/**
+ * One Planton task for every scheduled task of the instance. Its `schedule` is a round: create the
+ * jobs of the slots due within `MATERIALIZE_AHEAD` (all tasks, one transaction), recover jobs of dead
+ * instances, postpone due jobs no processor here can run, claim the jobs due within `CLAIM_AHEAD`
+ * (all tasks, one statement) and read when the next round is needed (one statement). Each claimed
+ * job is a `task` event; it starts from a local timer at its `runAt`, so its lateness is the timer's,
+ * not the database's. `calculateDelay` sleeps until the earliest of the next slot to plan, the next
+ * job to claim, the end of a no-processor grace or of a lease, and `pollInterval`; job ends,
+ * `schedule()`, `reschedule()` and new processors wake it earlier.
+ */
+export const createDispatcher = (configuration: DispatcherConfiguration): Dispatcher => {
+  const {clock, leaseGrace, misfireThreshold, noProcessorGrace, pollInterval, processors, reportError, runner, store, tasks, worker} = configuration;
+  /** Claimed jobs not yet handed to their timer (between the round and its `task` event). */
+  const claimed = new Map<number, JobRecord>();
+  /** Claimed jobs waiting for their `runAt`, by job id. */
+  const waiting = new Map<number, JobRecord>();
+  /** One timer per distinct start time: the jobs due then, their attempts built ahead (so that the timer only calls processors). */
+  const startTimers = new Map<number, Array<{readonly job: JobRecord; readonly run: (processor: Processor) => void}>>();
+  const stopStarts = new AbortController();
+  let wake: WakeTimes = NO_WAKE;
+  let materializeRequested = true;
+  let claimRequested = true;
+  let failures = 0;
+  let graceEndsAt: number | null = null;
+  let lastFullRoundAt = Number.NEGATIVE_INFINITY;
+  /** Planning of slots not yet due, running beside the rounds. */
+  let planning: Promise<void> | null = null;
+  /** How many plannings beside the rounds have ended: a wake-times read that overlapped one has a stale `nextRunAt`. */
+  let plannings = 0;
+  let terminating = false;
+
+  const materialize = async (taskNames: readonly string[], now: number): Promise<readonly TaskRecord[]> => {
+    const planned = await store.materializeJobs({
+      now,
+      plan: (task) => planMaterialization({horizon: MATERIALIZE_AHEAD, misfireThreshold, now, task}),
+      taskNames,
+      until: now + MATERIALIZE_AHEAD,
+    });
+
+    for (const record of planned) {
+      if (tasks.has(record.name)) {
+        tasks.set(record.name, record);
+      }
+    }
+
+    return planned;
+  };
+
+  const round = async (limit: number): Promise<readonly number[]> => {
+    const now = clock.now();
+    const names = [...tasks.keys()];
+
+    if (names.length === 0) {
+      wake = NO_WAKE;
+
+      return [];
+    }
+
+    const claimable = names.filter((name) => processors.has(name));
+    const unprocessed = names.filter((name) => !processors.has(name));
+    const full = now >= lastFullRoundAt + pollInterval;
+
+    try {
+      if (full) {
+        lastFullRoundAt = now;
+      }
+
+      if (materializeRequested || (wake.nextRunAt !== null && wake.nextRunAt <= now)) {
+        // Due slots: their jobs exist (with their slot counts) before this round claims.
+        materializeRequested = false;
+        await materialize(names, now);
+      } else if (planning === null && (full || (wake.nextRunAt !== null && wake.nextRunAt <= now + MATERIALIZE_WHEN))) {
+        planning = materialize(names, now).then(() => {
+          const next = earliest(...[...tasks.values()].map((task) => task.nextRunAt));
+
+          wake = {...wake, nextRunAt: Number.isFinite(next) ? next : null};
+        }, (error: unknown) => {
+          reportError(error, null);
+        }).finally(() => {
+          planning = null;
+          plannings++;
+
+          if (!terminating) {
+            planton.trigger(DISPATCHER);
+          }
+        });
+      }
+
+      if (full || (wake.leaseUntil !== null && wake.leaseUntil + leaseGrace <= now)) {
+        await runner.recoverExpired(names, now);
+      }
+
+      graceEndsAt = await runner.postponeUnprocessed(unprocessed, now);
+
+      let jobs: readonly JobRecord[] = [];
+
+      if (claimRequested || full || wake.blocked || (wake.claimAt !== null && wake.claimAt <= now + CLAIM_AHEAD)) {
+        const batch = Math.min(limit, CLAIM_BATCH);
+
+        claimRequested = false;
+        jobs = await store.claimJobs({claimUntil: now + CLAIM_AHEAD, limit: batch, now, taskNames: claimable, worker});
+        // A full batch: more may be due at once.
+        claimRequested = jobs.length >= batch;
+      }
+
+      // After a full batch the next round comes at once and reads the wake times then.
+      if (!claimRequested) {
+        const planningsBefore = plannings;
+        const planningBefore = planning;
+        const fresh = await store.getWakeTimes({
+          claimableTaskNames: claimable,
+          claimUntil: now + CLAIM_AHEAD,
+          leaseAfter: now - leaseGrace,
+          taskNames: names,
+          unprocessedAfter: now - noProcessorGrace,
+          unprocessedTaskNames: unprocessed,
+        });
+
+        // A planning beside this read makes its `nextRunAt` stale: the planning's own is kept.
+        wake = planningBefore === null && planningsBefore === plannings ? fresh : {...fresh, nextRunAt: wake.nextRunAt};
+      }
+
+      failures = 0;
+
+      for (const job of jobs) {
+        claimed.set(job.id, job);
+      }
+
+      return jobs.map((job) => job.id);
+    } catch (error) {
+      failures++;
+      throw error;
+    }
+  };
+
+  const calculateDelay = (): number => {
+    const now = clock.now();
+
+    if (failures > 0) {
+      return Math.min(pollInterval, 100 * 2 ** failures);
+    }
+
+    if (materializeRequested || claimRequested) {
+      return 0;
+    }
+
+    const wakeAt = earliest(
+      wake.nextRunAt === null || planning !== null ? null : wake.nextRunAt - MATERIALIZE_WHEN,
+      wake.claimAt === null ? null : wake.claimAt - CLAIM_AHEAD,
+      wake.unprocessedRunAt === null ? null : wake.unprocessedRunAt + noProcessorGrace,
+      wake.leaseUntil === null ? null : wake.leaseUntil + leaseGrace,
+      graceEndsAt,
+      lastFullRoundAt + pollInterval,
+    );
+
+    return Math.max(0, Math.min(wakeAt, now + pollInterval) - now);
+  };
+
+  const planton = createPlanton<number>({
+    clock,
+    getActiveTaskInstructions: () => [...runner.getRunningJobIds(), ...waiting.keys()],
+    tasks: [{
+      calculateDelay,
+      concurrency: Number.MAX_SAFE_INTEGER,
+      name: DISPATCHER,
+      schedule: async ({limit}) => await round(limit),
+    }],
+  });
+
+  const release = async (jobs: readonly JobRecord[]): Promise<void> => {
+    if (jobs.length > 0) {
+      await store.releaseJobs(jobs.map(({attempt, id}) => ({attempt, id}))).catch((error: unknown) => {
+        reportError(error, null);
+      });
+    }
+  };
+
+  const start = (job: JobRecord, run: (processor: Processor) => void = runner.prepare(job)) => {
+    run(processors.get(job.taskName) ?? ((running) => {
+      void running.fail(new UnknownScheduledTaskError(job.taskName, ': its processor was removed while the job was claimed'));
+    }));
+  };
+
+  planton.events.on('error', ({error}) => {
+    reportError(error.cause ?? error, null);
+  });
+
+  planton.events.on('task', ({instruction: jobId}) => {
+    const job = claimed.get(jobId);
+
+    claimed.delete(jobId);
+
+    if (job === undefined) {
+      return;
+    }
+
+    if (terminating) {
+      // Claimed by the last round: given back with the others by `terminate`, or at once after it.
+      if (stopStarts.signal.aborted) {
+        void release([job]);
+      } else {
+        waiting.set(job.id, job);
+      }
+
+      return;
+    }
+
+    const startAt = job.startedAt ?? job.runAt;
+
+    if (startAt <= clock.now()) {
+      start(job);
+
+      return;
+    }
+
+    waiting.set(job.id, job);
+
+    const group = startTimers.get(startAt);
+    const entry = {job, run: runner.prepare(job)};
+
+    if (group !== undefined) {
+      group.push(entry);
+
+      return;
+    }
+
+    startTimers.set(startAt, [entry]);
+    void clock.sleep(startAt - clock.now(), stopStarts.signal).then(() => {
+      const due = startTimers.get(startAt) ?? [];
+
+      startTimers.delete(startAt);
+
+      if (stopStarts.signal.aborted) {
+        return;
+      }
+
+      for (const {job: dueJob, run} of due) {
+        waiting.delete(dueJob.id);
+        start(dueJob, run);
+      }
+
+    });
+  });
+
+  return {
+    isBlocked: () => wake.blocked,
+    materialize: async (taskNames) => await materialize(taskNames, clock.now()),
+    request: ({claim = false, materialize: plan = false}) => {
+      if (terminating) {
+        return;
+      }
+
+      materializeRequested ||= plan;
+      claimRequested ||= claim;
+      planton.trigger(DISPATCHER);
+    },
+    terminate: async () => {
+      terminating = true;
+      await planton.terminate();
+      await planning;
+      stopStarts.abort();
+
+      const unstarted = [...waiting.values()];
+
+      waiting.clear();
+      await release(unstarted);
+    },
+  };
+};
