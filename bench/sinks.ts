@@ -4,7 +4,7 @@
  * BullMQ alone (`bullmq-direct`, the reference). Every measurement runs in a fresh process on fresh
  * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 1) so a noisy neighbour hits
  * each alike. One JSON line per system (the median and every sample), a line for each skipped
- * system, then the ratios planton+bullmq(-check-redelivered) / bullmq-direct. Settings:
+ * system, then the ratio planton+bullmq / bullmq-direct. Settings:
  * bench/sinks/settings.ts.
  */
 import {brokers} from './sinks/brokers.ts';
@@ -73,7 +73,7 @@ for (const system of systems) {
 
 const direct = rates['bullmq-direct'];
 
-for (const system of ['planton+bullmq', 'planton+bullmq-check-redelivered']) {
+for (const system of ['planton+bullmq']) {
   const planton = rates[system];
 
   if (systems.includes(system) && !skipped.has(system)) {

@@ -43,11 +43,10 @@ const waitForConsuming = async (worker: LoadedWorker): Promise<{readonly close: 
 };
 
 /**
- * `planton+bullmq` runs the worker as configured by default (`checkExecution: 'ALWAYS'`: one
- * heartbeat statement per job before it runs); `planton+bullmq-check-redelivered` checks only jobs
- * BullMQ started before.
+ * `planton+bullmq`: the worker checks every job's execution before it runs (the checks of the jobs
+ * taken together cost one `heartbeatExecutions` statement).
  */
-const createBullMqEntry = (system: string, checkExecution: 'ALWAYS' | 'REDELIVERED'): BrokerEntry => ({
+const bullmq: BrokerEntry = {
   load: async (url) => {
     const queueName = createName();
     const prefix = queueName;
@@ -64,7 +63,6 @@ const createBullMqEntry = (system: string, checkExecution: 'ALWAYS' | 'REDELIVER
       createSink: async () => createBullMqSink<number>({jobOptions: BULLMQ_JOB_OPTIONS, prefix, queueName, url}),
       createWorker: async ({processor, store}) => {
         const worker = createBullMqWorker<number>({
-          checkExecution,
           completionBatchSize: settings.completionBatch,
           completionConcurrency: settings.completionConcurrency,
           concurrency: settings.workerConcurrency,
@@ -80,12 +78,12 @@ const createBullMqEntry = (system: string, checkExecution: 'ALWAYS' | 'REDELIVER
 
         return worker;
       },
-      settings: `sink: one add per message (job id = task/execution), removeOnComplete; worker: concurrency ${settings.workerConcurrency}, completeExecutions batches up to ${settings.completionBatch} (${settings.completionConcurrency} in flight), checkExecution ${checkExecution}`,
+      settings: `sink: one add per message (job id = task/execution), removeOnComplete; worker: concurrency ${settings.workerConcurrency}, completeExecutions batches up to ${settings.completionBatch} (${settings.completionConcurrency} in flight), checks batched through heartbeatExecutions`,
     };
   },
   service: 'redis',
-  system,
-});
+  system: 'planton+bullmq',
+};
 
 type RabbitMqModule = {
   readonly createRabbitMqSink: (configuration: {readonly exchange: string; readonly routingKey: string; readonly url: string}) => Promise<Sink<number>>;
@@ -150,8 +148,7 @@ const nats: BrokerEntry = {
 };
 
 export const brokers: readonly BrokerEntry[] = [
-  createBullMqEntry('planton+bullmq', 'ALWAYS'),
-  createBullMqEntry('planton+bullmq-check-redelivered', 'REDELIVERED'),
+  bullmq,
   rabbitmq,
   nats,
 ];

@@ -5,11 +5,11 @@ import type {PlantonError} from '../planton/errors.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Emitter, TaskInstruction} from '../planton/types.ts';
 import {calculateBackoffDelay} from './calculateBackoffDelay.ts';
-import {createCompletionBatcher} from './createCompletionBatcher.ts';
-import {createIntervalLoop} from './createIntervalLoop.ts';
+import {createExecutionBatcher, type ExecutionBatcher} from './createExecutionBatcher.ts';
+import {createIntervalLoop, type IntervalLoop} from './createIntervalLoop.ts';
 import {parseSinkMessage} from './parseSinkMessage.ts';
 import {InvalidSinkConfigurationError, InvalidSinkMessageError, WorkerStoreError, type WorkerStoreOperation} from './sinkErrors.ts';
-import type {SinkWorkerOptions, WorkerEvents} from './sinkTypes.ts';
+import type {SinkMessage, SinkWorkerOptions, WorkerEvents} from './sinkTypes.ts';
 import type {ExecutionReference} from './types.ts';
 
 const log = Logger.child({
@@ -19,11 +19,25 @@ const log = Logger.child({
 const DEFAULT_HEARTBEAT_INTERVAL = 10_000;
 const DEFAULT_RETRY_INITIAL_DELAY = 100;
 const DEFAULT_RETRY_MAX_DELAY = 5_000;
-/** Completions recorded by one `completeExecutions` statement at most. */
-const MAX_COMPLETION_BATCH_SIZE = 1_000;
+const DEFAULT_COMPLETION_BATCH_SIZE = 1_000;
+const DEFAULT_COMPLETION_CONCURRENCY = 2;
+/** Executions one `heartbeatExecutions` statement checks at most. */
+const MAX_CHECK_BATCH_SIZE = 1_000;
+/** `heartbeatExecutions` statements in flight at once. */
+const CHECK_CONCURRENCY = 2;
 
 /** What the broker adapter does with the delivery: acknowledge it, drop it (dead-letter), or put it back. */
 export type SinkMessageOutcome = 'ACK' | 'REJECT' | 'REQUEUE';
+
+/**
+ * What became of one delivery. `REJECT` carries the error it was rejected with (a broker that keeps
+ * failed jobs puts its code in the failed reason); an `ACK` whose processor threw carries its error
+ * (its execution is recorded FAILED).
+ */
+export type SinkMessageResult =
+  | {readonly outcome: 'ACK'; readonly processorError?: {readonly error: unknown}}
+  | {readonly error: PlantonError; readonly outcome: 'REJECT'}
+  | {readonly outcome: 'REQUEUE'};
 
 export type SinkMessageHandler = {
   /**
@@ -32,10 +46,21 @@ export type SinkMessageHandler = {
    */
   readonly close: () => void;
   /** Handles one delivery and resolves with what to do with it. Never rejects. */
-  readonly handle: (payload: Buffer, context: {readonly redelivered: boolean}) => Promise<SinkMessageOutcome>;
+  readonly handle: (payload: Buffer, context: {readonly redelivered: boolean}) => Promise<SinkMessageResult>;
 };
 
 export type SinkMessageHandlerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = SinkWorkerOptions<Instruction> & {
+  /**
+   * Most completions one `completeExecutions` statement records (when the store has it); `1`
+   * completes one by one with `completeExecution`.
+   * @default 1_000
+   */
+  readonly completionBatchSize?: number;
+  /**
+   * `completeExecutions` statements in flight at once.
+   * @default 2
+   */
+  readonly completionConcurrency?: number;
   /** Where the handler reports `completed`, `failed`, `skipped` and `error`. */
   readonly events: Pick<Emitter<WorkerEvents<Instruction>>, 'emit'>;
 };
@@ -52,8 +77,23 @@ const validatePositive = (option: string, value: unknown) => {
   return value;
 };
 
+const validatePositiveInteger = (option: string, value: unknown) => {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new InvalidSinkConfigurationError(option, `Expected \`${option}\` to be an integer >= 1, got \`${describeValue(value)}\`.`);
+  }
+
+  return value as number;
+};
+
 const validateConfiguration = <Instruction extends TaskInstruction>(configuration: SinkMessageHandlerConfiguration<Instruction>) => {
-  const {heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL, processor, store, storeRetry = {}} = configuration;
+  const {
+    completionBatchSize = DEFAULT_COMPLETION_BATCH_SIZE,
+    completionConcurrency = DEFAULT_COMPLETION_CONCURRENCY,
+    heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL,
+    processor,
+    store,
+    storeRetry = {},
+  } = configuration;
 
   if (typeof processor !== 'function') {
     throw new InvalidSinkConfigurationError('processor', `Expected \`processor\` to be a function, got \`${describeValue(processor)}\`.`);
@@ -65,9 +105,17 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
     }
   }
 
+  for (const method of ['completeExecutions', 'heartbeatExecutions'] as const) {
+    if (store[method] !== undefined && typeof store[method] !== 'function') {
+      throw new InvalidSinkConfigurationError('store', `Expected \`store.${method}\`, if any, to be a function, got \`${describeValue(store[method])}\`.`);
+    }
+  }
+
   const {initialDelay = DEFAULT_RETRY_INITIAL_DELAY, maxDelay = DEFAULT_RETRY_MAX_DELAY} = storeRetry;
 
   return {
+    completionBatchSize: validatePositiveInteger('completionBatchSize', completionBatchSize),
+    completionConcurrency: validatePositiveInteger('completionConcurrency', completionConcurrency),
     heartbeatInterval: validatePositive('heartbeatInterval', heartbeatInterval),
     processor,
     retry: {
@@ -84,25 +132,34 @@ const toKey = (reference: ExecutionReference) => {
 
 /**
  * The broker-independent half of every sink's worker. For each delivery: parses it (a poison message
- * → `INVALID_SINK_MESSAGE`, `REJECT`); checks that its execution still runs with one
- * `store.heartbeat` by id (already ended — completed, released after an unconfirmed publish,
- * reaped — → `skipped`, `ACK`, not run); runs the processor while heartbeating the execution every
- * `heartbeatInterval`; records the outcome (completions batched through `completeExecutions` when the
- * store has it) and only then resolves `ACK`. A store call that fails is retried with a growing
- * delay while the message is held (the broker's prefetch keeps further deliveries away), never in a
- * tight loop; after `close()` it gives up and the message is requeued. Two deliveries of one
- * execution in this worker never run at once: the second waits for the first and then finds it ended.
+ * → `INVALID_SINK_MESSAGE`, `REJECT`); checks that its execution still runs (already ended —
+ * completed, released after an unconfirmed publish, reaped — → `skipped`, `ACK`, not run); runs the
+ * processor while heartbeating the execution every `heartbeatInterval`; records the outcome and only
+ * then resolves `ACK`. With the store's batch forms, the checks and heartbeats of the deliveries that
+ * arrive together cost one `heartbeatExecutions` statement, the completions of those that finish
+ * together one `completeExecutions` statement; without them, one `heartbeat` / `completeExecution`
+ * each. A store call that fails is retried with a growing delay while the message is held (the
+ * broker's prefetch keeps further deliveries away), never in a tight loop; after `close()` it gives
+ * up and the message is requeued. Two deliveries of one execution in this worker never run at once:
+ * the second waits for the first and then finds it ended.
  */
 export const createSinkMessageHandler = <Instruction extends TaskInstruction = TaskInstruction>(configuration: SinkMessageHandlerConfiguration<Instruction>): SinkMessageHandler => {
-  const {heartbeatInterval, processor, retry, store} = validateConfiguration(configuration);
+  const {completionBatchSize, completionConcurrency, heartbeatInterval, processor, retry, store} = validateConfiguration(configuration);
   const {events} = configuration;
   const clock = configuration.clock ?? createSystemClock();
   const closing = new AbortController();
-  const batcher = store.completeExecutions === undefined ?
+  const completions: ExecutionBatcher<Instruction> | null = store.completeExecutions === undefined || completionBatchSize === 1 ?
     null :
-    createCompletionBatcher<Instruction>({completeExecutions: store.completeExecutions, maxBatchSize: MAX_COMPLETION_BATCH_SIZE});
+    createExecutionBatcher<Instruction>({apply: store.completeExecutions, maxBatchSize: completionBatchSize, maxInFlight: completionConcurrency});
+  const heartbeats: ExecutionBatcher<Instruction> | null = store.heartbeatExecutions === undefined ?
+    null :
+    createExecutionBatcher<Instruction>({apply: store.heartbeatExecutions, maxBatchSize: MAX_CHECK_BATCH_SIZE, maxInFlight: CHECK_CONCURRENCY});
   /** Deliveries being handled, by execution: a redelivery of one of them waits for it. */
   const inProgress = new Map<string, Promise<unknown>>();
+  /** The executions whose processor runs now (with their message, for logs), heartbeaten together every `heartbeatInterval`. */
+  const running = new Map<ExecutionReference<Instruction>, SinkMessage<Instruction>>();
+  /** Runs while `running` is not empty: one timer for all of them, not one per message. */
+  let heartbeatLoop: IntervalLoop | null = null;
 
   const reportError = (error: PlantonError, message: string) => {
     log.error({error: serializeError(error)}, message);
@@ -110,10 +167,10 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
   };
 
   /** Calls the store until it answers; `GAVE_UP` once the handler is closed. */
-  const callStore = async (operation: WorkerStoreOperation, call: () => Promise<unknown>): Promise<'DONE' | 'GAVE_UP' | 'NOT_RUNNING'> => {
+  const callStore = async (operation: WorkerStoreOperation, call: () => Promise<'APPLIED' | 'NOT_RUNNING'>): Promise<'APPLIED' | 'GAVE_UP' | 'NOT_RUNNING'> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await call() === 'NOT_RUNNING' ? 'NOT_RUNNING' : 'DONE';
+        return await call();
       } catch (error) {
         if (isNotRunning(error)) {
           return 'NOT_RUNNING';
@@ -134,23 +191,80 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
     }
   };
 
-  const complete = async (reference: ExecutionReference<Instruction>) => {
-    if (batcher === null) {
-      await store.completeExecution(reference);
+  /** "Is it still RUNNING?" and a heartbeat, in one statement (shared with the deliveries that arrived meanwhile when the store can batch). */
+  const heartbeat = async (reference: ExecutionReference<Instruction>) => {
+    if (heartbeats === null) {
+      await store.heartbeat(reference);
 
-      return 'COMPLETED';
+      return 'APPLIED';
     }
 
-    return await batcher.complete(reference);
+    return await heartbeats.apply(reference);
   };
 
-  const run = async (payload: Buffer, redelivered: boolean): Promise<SinkMessageOutcome> => {
+  const complete = async (reference: ExecutionReference<Instruction>) => {
+    if (completions === null) {
+      await store.completeExecution(reference);
+
+      return 'APPLIED';
+    }
+
+    return await completions.apply(reference);
+  };
+
+  const beat = async (reference: ExecutionReference<Instruction>, message: SinkMessage<Instruction>) => {
+    let result: 'APPLIED' | 'NOT_RUNNING';
+
+    try {
+      result = await heartbeat(reference);
+    } catch (error) {
+      if (!isNotRunning(error)) {
+        reportError(new WorkerStoreError('HEARTBEAT', error), 'a heartbeat failed; trying again at the next interval');
+
+        return;
+      }
+
+      result = 'NOT_RUNNING';
+    }
+
+    // A processor that finished meanwhile ended its execution: nothing to warn about.
+    if (result === 'NOT_RUNNING' && running.has(reference)) {
+      log.warn({message}, 'the execution ended while its processor was running (reaped or ended elsewhere)');
+    }
+  };
+
+  const startHeartbeating = (reference: ExecutionReference<Instruction>, message: SinkMessage<Instruction>) => {
+    running.set(reference, message);
+    heartbeatLoop ??= createIntervalLoop({
+      clock,
+      interval: heartbeatInterval,
+      run: async () => {
+        await Promise.all([...running].map(async ([runningReference, runningMessage]) => {
+          await beat(runningReference, runningMessage);
+        }));
+      },
+    });
+  };
+
+  const stopHeartbeating = (reference: ExecutionReference<Instruction>) => {
+    running.delete(reference);
+
+    if (running.size === 0 && heartbeatLoop !== null) {
+      // Not awaited: a heartbeat in flight finds the execution ended and says nothing.
+      void heartbeatLoop.stop();
+      heartbeatLoop = null;
+    }
+  };
+
+  const run = async (payload: Buffer, redelivered: boolean): Promise<SinkMessageResult> => {
     const parsed = parseSinkMessage<Instruction>(payload);
 
     if (!parsed.ok) {
-      reportError(new InvalidSinkMessageError(parsed.content, parsed.reason), 'rejected a poison message');
+      const error = new InvalidSinkMessageError(parsed.content, parsed.reason);
 
-      return 'REJECT';
+      reportError(error, 'rejected a poison message');
+
+      return {error, outcome: 'REJECT'};
     }
 
     const {message} = parsed;
@@ -163,45 +277,29 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
       await previous;
     }
 
-    const handled = (async (): Promise<SinkMessageOutcome> => {
-      // One UPDATE by id: "is it still RUNNING?" and a first heartbeat.
-      const checked = await callStore('CHECK', async () => {
-        await store.heartbeat(reference);
-      });
+    const handled = (async (): Promise<SinkMessageResult> => {
+      const checked = await callStore('CHECK', async () => await heartbeat(reference));
 
       if (checked === 'GAVE_UP') {
-        return 'REQUEUE';
+        return {outcome: 'REQUEUE'};
       }
 
       if (checked === 'NOT_RUNNING') {
         events.emit('skipped', {message});
 
-        return 'ACK';
+        return {outcome: 'ACK'};
       }
 
-      const heartbeat = createIntervalLoop({
-        clock,
-        interval: heartbeatInterval,
-        run: async () => {
-          try {
-            await store.heartbeat(reference);
-          } catch (error) {
-            if (isNotRunning(error)) {
-              log.warn({message}, 'the execution ended while its processor was running (reaped or ended elsewhere)');
-            } else {
-              reportError(new WorkerStoreError('HEARTBEAT', error), 'a heartbeat failed; trying again at the next interval');
-            }
-          }
-        },
-      });
       let processorError: {readonly error: unknown} | null = null;
+
+      startHeartbeating(reference, message);
 
       try {
         await processor(message, {redelivered});
       } catch (error) {
         processorError = {error};
       } finally {
-        await heartbeat.stop();
+        stopHeartbeating(reference);
       }
 
       const outcome = processorError;
@@ -209,20 +307,24 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
         await callStore('COMPLETE', async () => await complete(reference)) :
         await callStore('FAIL', async () => {
           await store.failExecution(reference, outcome.error);
+
+          return 'APPLIED';
         });
 
       if (recorded === 'GAVE_UP') {
-        return 'REQUEUE';
+        return {outcome: 'REQUEUE'};
       }
 
       // NOT_RUNNING: ended meanwhile (the processor ended it in its own transaction, or the reaper did): nothing left to record.
-      if (processorError === null) {
+      if (outcome === null) {
         events.emit('completed', {message});
-      } else {
-        events.emit('failed', {error: processorError.error, message});
+
+        return {outcome: 'ACK'};
       }
 
-      return 'ACK';
+      events.emit('failed', {error: outcome.error, message});
+
+      return {outcome: 'ACK', processorError: outcome};
     })();
 
     inProgress.set(key, handled);
@@ -247,7 +349,7 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
         // Not expected (store calls and the processor are caught above); put the message back rather than lose it.
         log.error({error: serializeError(error)}, 'handling a message failed unexpectedly; requeueing it');
 
-        return 'REQUEUE';
+        return {outcome: 'REQUEUE'};
       }
     },
   };

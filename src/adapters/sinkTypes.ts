@@ -50,13 +50,24 @@ export type SinkStore<Instruction extends TaskInstruction = TaskInstruction> =
 export type CompleteExecutions<Instruction extends TaskInstruction = TaskInstruction> = (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
 
 /**
+ * Marks many executions alive in one statement; resolves with the references that were not running
+ * (unknown, ended, reaped, or given twice). The PostgreSQL store's `heartbeatExecutions`.
+ */
+export type HeartbeatExecutions<Instruction extends TaskInstruction = TaskInstruction> = (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+
+/**
  * The part of a store a consumer needs: checking an execution still runs (`heartbeat`, which also
- * keeps it alive while the processor runs), and ending it. With `completeExecutions` (the PostgreSQL
- * store has it) completions are batched: one statement serves every message that finished meanwhile.
+ * keeps it alive while the processor runs), and ending it. The PostgreSQL store also has the batch
+ * forms: with `heartbeatExecutions` the checks (and heartbeats) of the messages that arrive together
+ * cost one statement, with `completeExecutions` so do the completions of the messages that finish
+ * together.
  */
 export type WorkerStore<Instruction extends TaskInstruction = TaskInstruction> =
   Pick<Store<Instruction, unknown>, 'completeExecution' | 'failExecution' | 'heartbeat'> &
-  {readonly completeExecutions?: CompleteExecutions<Instruction>};
+  {
+    readonly completeExecutions?: CompleteExecutions<Instruction>;
+    readonly heartbeatExecutions?: HeartbeatExecutions<Instruction>;
+  };
 
 export type ConnectSinkConfiguration<Instruction extends TaskInstruction = TaskInstruction> = {
   /**

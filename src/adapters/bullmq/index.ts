@@ -9,7 +9,6 @@ export type {
   BullMqWorker,
   BullMqWorkerConfiguration,
   BullMqWorkerEvents,
-  BullMqWorkerStore,
 } from './types.ts';
 export {connectSink} from '../connectSink.ts';
 export {

@@ -2,8 +2,7 @@ import type {JobsOptions, Queue, Worker, WorkerOptions} from 'bullmq';
 import type {Redis} from 'ioredis';
 import type {Emitter, TaskInstruction} from '../../planton/types.ts';
 import type {PlantonError} from '../../planton/errors.ts';
-import type {Sink, SinkProcessor, WorkerEvents, WorkerStore} from '../sinkTypes.ts';
-import type {ExecutionReference} from '../types.ts';
+import type {Sink, SinkWorkerOptions, WorkerEvents} from '../sinkTypes.ts';
 
 /** How a lost Redis connection is retried: exponential backoff (ioredis' `retryStrategy`), forever. */
 export type BullMqReconnection = {
@@ -66,29 +65,16 @@ export type BullMqSink<Instruction extends TaskInstruction = TaskInstruction> = 
   readonly queue: Queue;
 };
 
-/** A worker's store: `WorkerStore`, plus `completeExecutions` (PostgreSQL) when the store has it, to complete in batches. */
-export type BullMqWorkerStore<Instruction extends TaskInstruction = TaskInstruction> = WorkerStore<Instruction> & {
-  readonly completeExecutions?: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
-};
-
-export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = BullMqConnectionConfiguration & {
-  /**
-   * When a job's execution is checked (`store.heartbeat`) before the processor runs. `'ALWAYS'`:
-   * every job, so a job whose execution already ended never runs. `'REDELIVERED'`: only jobs BullMQ
-   * started before (retries, stalled jobs moved back), one store round trip per job less; the first
-   * delivery of a job whose execution was released meanwhile (its publish timed out but the add
-   * reached Redis after all) then runs, and its completion finds the execution ended.
-   * @default 'ALWAYS'
-   */
-  readonly checkExecution?: 'ALWAYS' | 'REDELIVERED';
+export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = BullMqConnectionConfiguration & SinkWorkerOptions<Instruction> & {
   /**
    * `completeExecutions` statements in flight at once.
    * @default 2
    */
   readonly completionConcurrency?: number;
   /**
-   * Most completions written in one `completeExecutions` call. Completions are grouped while the
-   * previous batch is being written (no timer); `1` completes one by one with `completeExecution`.
+   * Most completions written in one `completeExecutions` call (when the store has it). Completions
+   * are grouped while the previous batch is being written (no timer); `1` completes one by one with
+   * `completeExecution`.
    * @default 1_000
    */
   readonly completionBatchSize?: number;
@@ -98,20 +84,12 @@ export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = Task
    */
   readonly concurrency?: number;
   /**
-   * Milliseconds between two heartbeats (`store.heartbeat`) of each execution whose processor runs.
-   * Keep it well below the task's `maximumExecutionDuration`.
-   * @default 10_000
-   */
-  readonly heartbeatInterval?: number;
-  readonly processor: SinkProcessor<Instruction>;
-  /**
-   * Milliseconds a job waits (delayed in BullMQ) before it is tried again when the store could not
-   * be reached to check or record its execution.
+   * Milliseconds a job given back to the queue waits (delayed in BullMQ, no attempt used up) before
+   * it is taken again: a job whose execution the store could not check or record by the time the
+   * worker closed.
    * @default 1_000
    */
   readonly retryDelay?: number;
-  /** Where outcomes are recorded: `heartbeat` checks that an execution still runs, then `completeExecution(s)` or `failExecution`. */
-  readonly store: BullMqWorkerStore<Instruction>;
   /**
    * Any other BullMQ `WorkerOptions` (`lockDuration`, `stalledInterval`, `maxStalledCount`,
    * `removeOnComplete`, `limiter`, …).

@@ -6,7 +6,7 @@ import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {calculateBackoffDelay} from '../calculateBackoffDelay.ts';
-import {createCompletionBatcher} from '../createCompletionBatcher.ts';
+import {createExecutionBatcher} from '../createExecutionBatcher.ts';
 import {parseSinkMessage} from '../parseSinkMessage.ts';
 import {BrokerConnectionError, InvalidSinkMessageError, WorkerStoreError} from '../sinkErrors.ts';
 import type {SinkMessage} from '../sinkTypes.ts';
@@ -134,9 +134,10 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
   let reserved = 0;
   let onSlotFreed: (() => void) | null = null;
   let fetching: ConsumerMessages | null = null;
-  const batcher = store.completeExecutions === undefined ? null : createCompletionBatcher<Instruction>({
-    completeExecutions: async (references) => await store.completeExecutions?.(references) ?? [],
+  const batcher = store.completeExecutions === undefined ? null : createExecutionBatcher<Instruction>({
+    apply: store.completeExecutions,
     maxBatchSize: concurrency,
+    maxInFlight: 1,
   });
 
   /** Records a completion; an execution that already ended is not an error (nothing left to record). */
@@ -144,7 +145,7 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
     if (batcher === null) {
       await store.completeExecution(reference);
     } else {
-      await batcher.complete(reference);
+      await batcher.apply(reference);
     }
   };
 

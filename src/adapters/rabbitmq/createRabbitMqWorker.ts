@@ -90,7 +90,7 @@ export const createRabbitMqWorker = async <Instruction extends TaskInstruction =
       return;
     }
 
-    const handled = handler.handle(delivery.content, {redelivered: delivery.fields.redelivered}).then((outcome) => {
+    const handled = handler.handle(delivery.content, {redelivered: delivery.fields.redelivered}).then(({outcome}) => {
       settle(from, delivery, outcome);
     }).finally(() => {
       handling.delete(handled);

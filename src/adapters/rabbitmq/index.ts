@@ -11,7 +11,7 @@ export type {
 } from './types.ts';
 export {connectSink} from '../connectSink.ts';
 export {createSinkMessageHandler} from '../createSinkMessageHandler.ts';
-export type {SinkMessageHandler, SinkMessageHandlerConfiguration, SinkMessageOutcome} from '../createSinkMessageHandler.ts';
+export type {SinkMessageHandler, SinkMessageHandlerConfiguration, SinkMessageOutcome, SinkMessageResult} from '../createSinkMessageHandler.ts';
 export {
   BrokerConnectionError,
   InvalidSinkConfigurationError,
@@ -24,6 +24,7 @@ export {
 export type {SinkFailureReason, WorkerStoreOperation} from '../sinkErrors.ts';
 export type {
   CompleteExecutions,
+  HeartbeatExecutions,
   ConnectSinkConfiguration,
   Sink,
   SinkConnection,

@@ -381,23 +381,15 @@ function defineBullMqTests (redisUrl: string) {
     t.pass();
   });
 
-  test('bullmq: with checkExecution REDELIVERED a first delivery runs unchecked, and its completion finds the execution ended', async (t) => {
+  test('bullmq: a job whose execution the store could not check by the time the worker closed goes back to the queue without using up an attempt', async (t) => {
     const {queue, schema, startWorker, store} = await setUp(t, 1);
-    const processed: unknown[] = [];
-    const heartbeats: unknown[] = [];
-    const {completed, skipped} = await startWorker({
-      checkExecution: 'REDELIVERED',
-      processor: (message) => {
-        processed.push(message);
-      },
-      store: {
-        ...store,
-        completeExecutions: store.completeExecutions,
-        heartbeat: async (reference) => {
-          heartbeats.push(reference);
-          await store.heartbeat(reference);
-        },
-      },
+    const unreachable = async (): Promise<never> => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {code: 'ECONNREFUSED'});
+    };
+    const first = await startWorker({
+      retryDelay: 0,
+      store: {...store, completeExecutions: store.completeExecutions, heartbeat: unreachable, heartbeatExecutions: unreachable},
+      storeRetry: {initialDelay: 10, maxDelay: 50},
     });
     const [execution] = await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
 
@@ -406,14 +398,22 @@ function defineBullMqTests (redisUrl: string) {
     }
 
     const executionId = Number(execution.executionId);
+    const job = await queue.add('items', {executionId, instruction: 1, taskName: 'items'}, {attempts: 1});
 
-    await store.completeExecution({executionId});
-    await queue.add('items', {executionId, instruction: 1, taskName: 'items'});
-    await completed.until(1);
+    await first.errors.until(2);
+    t.like(first.errors.payloads[0]?.error, {code: 'WORKER_STORE_FAILED', operation: 'CHECK'});
+    await first.worker.close();
+    t.is(first.completed.payloads.length, 0);
 
-    t.deepEqual(processed, [{executionId, instruction: 1, taskName: 'items'}]);
-    t.deepEqual(heartbeats, []);
-    t.is(skipped.payloads.length, 0);
+    const requeued = await queue.getJob(job.id ?? '');
+
+    t.is(requeued?.attemptsMade, 0);
+
+    const second = await startWorker();
+
+    await second.completed.until(1);
+    t.deepEqual(second.completed.payloads, [{message: {executionId, instruction: 1, taskName: 'items'}}]);
+    await eventually(async () => await queue.getJobState(job.id ?? '') === 'completed');
   });
 
   test('bullmq: the worker heartbeats an execution while its processor runs', async (t) => {
@@ -432,14 +432,17 @@ function defineBullMqTests (redisUrl: string) {
       store: {
         ...store,
         completeExecutions: store.completeExecutions,
-        heartbeat: async (reference) => {
-          heartbeats.push(reference);
+        heartbeat: async () => {
+          throw new Error('Not expected: the PostgreSQL store heartbeats in batches.');
+        },
+        heartbeatExecutions: async (references) => {
+          heartbeats.push(...references);
 
-          if (heartbeats.length === 3) {
+          if (heartbeats.length >= 3) {
             beaten();
           }
 
-          await store.heartbeat(reference);
+          return await store.heartbeatExecutions(references);
         },
       },
     });

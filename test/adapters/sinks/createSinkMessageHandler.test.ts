@@ -10,7 +10,10 @@ import {createDeferred, createManualClock, flush, until} from '../../helpers/cre
 
 type Call = {readonly method: string; readonly reference: unknown};
 
-/** An in-memory store: executions 1..n RUNNING; `failing` makes its calls throw a connection error while > 0. */
+/**
+ * An in-memory store: the executions of `running` RUNNING; `batch` adds `completeExecutions` and
+ * `heartbeatExecutions`; `failing` makes its calls throw a connection error while > 0.
+ */
 const createFakeStore = ({batch = false, running = [1, 2, 3]}: {readonly batch?: boolean; readonly running?: readonly number[]} = {}) => {
   const states = new Map<number, string>(running.map((id) => [id, 'RUNNING']));
   const calls: Call[] = [];
@@ -63,6 +66,11 @@ const createFakeStore = ({batch = false, running = [1, 2, 3]}: {readonly batch?:
           return false;
         });
       },
+      heartbeatExecutions: async (references: ReadonlyArray<ExecutionReference<number>>) => {
+        enter('heartbeatExecutions', references);
+
+        return references.filter((reference) => states.get(idOf(reference)) !== 'RUNNING');
+      },
     } : {},
     failExecution: async (reference) => {
       enter('failExecution', reference);
@@ -114,7 +122,7 @@ test('runs the processor once, records the completion by execution id, then ackn
     processed.push(received);
   }});
 
-  t.is(await handler.handle(message(1), {redelivered: false}), 'ACK');
+  t.deepEqual(await handler.handle(message(1), {redelivered: false}), {outcome: 'ACK'});
   t.deepEqual(processed, [{executionId: 1, instruction: 10, taskName: 'items'}]);
   t.deepEqual(calls, [{method: 'heartbeat', reference: {executionId: 1}}, {method: 'completeExecution', reference: {executionId: 1}}]);
   t.is(states.get(1), 'COMPLETED');
@@ -127,7 +135,7 @@ test('an execution that already ended is acknowledged and not run again', async 
     runs++;
   }, running: []});
 
-  t.is(await handler.handle(message(1), {redelivered: true}), 'ACK');
+  t.deepEqual(await handler.handle(message(1), {redelivered: true}), {outcome: 'ACK'});
   t.is(runs, 0);
   t.deepEqual(recorded, [{name: 'skipped', payload: {message: {executionId: 1, instruction: 10, taskName: 'items'}}}]);
 });
@@ -135,7 +143,7 @@ test('an execution that already ended is acknowledged and not run again', async 
 test('a poison message is rejected with INVALID_SINK_MESSAGE and touches no store', async (t) => {
   const {calls, handler, recorded} = setUp();
 
-  t.is(await handler.handle(Buffer.from('{"taskName": "items"}'), {redelivered: false}), 'REJECT');
+  t.like(await handler.handle(Buffer.from('{"taskName": "items"}'), {redelivered: false}), {error: {code: 'INVALID_SINK_MESSAGE'}, outcome: 'REJECT'});
   t.deepEqual(calls, []);
   t.is(recorded.length, 1);
   t.like(recorded[0]?.payload, {error: {code: 'INVALID_SINK_MESSAGE', content: '{"taskName": "items"}'}});
@@ -147,7 +155,7 @@ test('a processor that throws fails the execution with its error and the message
     throw failure;
   }});
 
-  t.is(await handler.handle(message(2), {redelivered: false}), 'ACK');
+  t.deepEqual(await handler.handle(message(2), {redelivered: false}), {outcome: 'ACK', processorError: {error: failure}});
   t.is(states.get(2), 'FAILED');
   t.is(countCalls(calls, 'failExecution'), 1);
   t.deepEqual(recorded, [{name: 'failed', payload: {error: failure, message: {executionId: 2, instruction: 20, taskName: 'items'}}}]);
@@ -170,7 +178,7 @@ test('heartbeats the execution by id every heartbeatInterval while the processor
   t.true(calls.every((call) => call.method !== 'heartbeat' || (call.reference as {executionId: number}).executionId === 1));
 
   release.resolve();
-  t.is(await outcome, 'ACK');
+  t.deepEqual(await outcome, {outcome: 'ACK'});
   await clock.advance(5_000);
   t.is(countCalls(calls, 'heartbeat'), 4);
   t.is(clock.pendingTimers(), 0);
@@ -194,7 +202,7 @@ test('an unreachable store is retried with a growing delay, not in a loop, and t
     t.is(calls.length, expectedCalls);
   }
 
-  t.is(await outcome, 'ACK');
+  t.deepEqual(await outcome, {outcome: 'ACK'});
   t.is(runs, 1);
 
   const errors = recorded.filter(({name}) => name === 'error').map(({payload}) => (payload as WorkerEvents['error']).error);
@@ -216,7 +224,7 @@ test('a completion the store does not take is retried without running the proces
   await until(() => countCalls(calls, 'completeExecution') === 1);
   await clock.advance(100);
   await clock.advance(200);
-  t.is(await outcome, 'ACK');
+  t.deepEqual(await outcome, {outcome: 'ACK'});
   t.is(runs, 1);
   t.is(countCalls(calls, 'completeExecution'), 3);
   t.is(states.get(1), 'COMPLETED');
@@ -231,7 +239,7 @@ test('closing while the store is unreachable gives the message back (REQUEUE)', 
 
   await until(() => calls.length === 1);
   handler.close();
-  t.is(await outcome, 'REQUEUE');
+  t.deepEqual(await outcome, {outcome: 'REQUEUE'});
   t.is(calls.length, 1);
 });
 
@@ -240,15 +248,77 @@ test('completions that finish together are recorded by one completeExecutions ca
   const {calls, handler, message, states} = setUp({batch: true, processor: async () => {
     await release.promise;
   }, running: [1, 2, 3, 4, 5]});
-  const outcomes = Promise.all([1, 2, 3, 4, 5].map(async (id) => await handler.handle(message(id), {redelivered: false})));
+  const outcomes = Promise.all([1, 2, 3, 4, 5].map(async (id) => (await handler.handle(message(id), {redelivered: false})).outcome));
 
-  await until(() => countCalls(calls, 'heartbeat') === 5);
+  await until(() => countCalls(calls, 'heartbeatExecutions') === 1);
+  await flush();
   release.resolve();
 
   t.deepEqual(await outcomes, ['ACK', 'ACK', 'ACK', 'ACK', 'ACK']);
+  t.is(countCalls(calls, 'heartbeatExecutions'), 1);
   t.is(countCalls(calls, 'completeExecutions'), 1);
   t.is(countCalls(calls, 'completeExecution'), 0);
   t.deepEqual([...states.values()], ['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
+});
+
+test('a batch of deliveries costs one heartbeatExecutions call, and those whose execution ended are skipped', async (t) => {
+  const processed: number[] = [];
+  const {calls, handler, message, recorded} = setUp({batch: true, processor: (received) => {
+    processed.push(received.executionId ?? 0);
+  }, running: [1, 2, 3]});
+  const outcomes = await Promise.all([1, 2, 3, 4, 5].map(async (id) => (await handler.handle(message(id), {redelivered: false})).outcome));
+
+  t.deepEqual(outcomes, ['ACK', 'ACK', 'ACK', 'ACK', 'ACK']);
+  t.deepEqual(calls.filter((call) => call.method === 'heartbeatExecutions'), [
+    {method: 'heartbeatExecutions', reference: [{executionId: 1}, {executionId: 2}, {executionId: 3}, {executionId: 4}, {executionId: 5}]},
+  ]);
+  t.is(countCalls(calls, 'heartbeat'), 0);
+  t.deepEqual(processed.sort(), [1, 2, 3]);
+  t.deepEqual(recorded.filter(({name}) => name === 'skipped').map(({payload}) => (payload as WorkerEvents<number>['skipped']).message.executionId).sort(), [4, 5]);
+  t.is(recorded.filter(({name}) => name === 'completed').length, 3);
+});
+
+test('a heartbeatExecutions call that fails is retried with a growing delay as WORKER_STORE_FAILED CHECK, and the batch then runs', async (t) => {
+  let runs = 0;
+  const {calls, clock, control, handler, message, recorded} = setUp({batch: true, processor: () => {
+    runs++;
+  }, running: [1, 2, 3]});
+
+  control.failing = 1;
+
+  const outcomes = Promise.all([1, 2, 3].map(async (id) => (await handler.handle(message(id), {redelivered: false})).outcome));
+
+  await until(() => calls.length === 1);
+  t.is((calls[0]?.reference as unknown[]).length, 3);
+  await clock.advance(99);
+  t.is(calls.length, 1);
+  t.is(runs, 0);
+  await clock.advance(1);
+  t.deepEqual(await outcomes, ['ACK', 'ACK', 'ACK']);
+  t.is(runs, 3);
+
+  const errors = recorded.filter(({name}) => name === 'error').map(({payload}) => (payload as WorkerEvents['error']).error);
+
+  t.is(errors.length, 3);
+  t.true(errors.every((error) => error.code === 'WORKER_STORE_FAILED' && (error as unknown as {attempt: number; operation: string}).operation === 'CHECK'));
+  t.is(countCalls(calls, 'heartbeat'), 0);
+});
+
+test('heartbeats while the processor runs go through heartbeatExecutions too', async (t) => {
+  const release = createDeferred<void>();
+  const {calls, clock, handler, message} = setUp({batch: true, processor: async () => {
+    await release.promise;
+  }, running: [1, 2]});
+  const outcomes = Promise.all([1, 2].map(async (id) => (await handler.handle(message(id), {redelivered: false})).outcome));
+
+  await until(() => countCalls(calls, 'heartbeatExecutions') === 1);
+  await clock.advance(1_000);
+  t.is(countCalls(calls, 'heartbeat'), 0);
+  // The check, then one heartbeat of each execution: batched together when they fall due at once.
+  t.true(countCalls(calls, 'heartbeatExecutions') >= 2);
+  t.is(calls.filter((call) => call.method === 'heartbeatExecutions').flatMap((call) => call.reference as unknown[]).length, 4);
+  release.resolve();
+  t.deepEqual(await outcomes, ['ACK', 'ACK']);
 });
 
 test('a redelivery of a message this worker is still processing waits for it and is then skipped', async (t) => {
@@ -267,7 +337,7 @@ test('a redelivery of a message this worker is still processing waits for it and
   await flush();
   t.is(runs, 1);
   release.resolve();
-  t.deepEqual(await Promise.all([first, second]), ['ACK', 'ACK']);
+  t.deepEqual((await Promise.all([first, second])).map(({outcome}) => outcome), ['ACK', 'ACK']);
   t.is(runs, 1);
   t.deepEqual(recorded.map(({name}) => name), ['completed', 'skipped']);
 });
