@@ -16,7 +16,7 @@ import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
 import {type Backend, createBackends, createItems, createSchemaName, dropSchema, eventually} from '../postgres/helpers/backends.ts';
 import {countExecutions, countItems, createItemClaim} from '../postgres/helpers/items.ts';
 import type {HangingWorkerMessage} from './fixtures/hangingWorker.ts';
-import {countEvents} from './helpers/countEvents.ts';
+import {countEvents} from '../../helpers/countEvents.ts';
 import {createAdmin, createBrokerName, NATS_URL, withPort} from './helpers/nats.ts';
 
 const HANGING_WORKER = fileURLToPath(new URL('fixtures/hangingWorker.ts', import.meta.url));

@@ -24,7 +24,7 @@ import {createDeferred} from '../../helpers/createManualClock.ts';
 import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
 import {withDeadline} from '../../helpers/withDeadline.ts';
 import type {HangingWorkerMessage} from './fixtures/hangingWorker.ts';
-import {countEvents} from './helpers/countEvents.ts';
+import {countEvents} from '../../helpers/countEvents.ts';
 import {AMQP_URL, createAdmin, createBrokerName, withPort} from './helpers/rabbitMq.ts';
 
 const HANGING_WORKER = fileURLToPath(new URL('fixtures/hangingWorker.ts', import.meta.url));

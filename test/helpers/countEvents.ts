@@ -1,5 +1,5 @@
-import type {Emitter} from '../../../../src/index.ts';
-import {withDeadline} from '../../../helpers/withDeadline.ts';
+import type {Emitter} from '../../src/index.ts';
+import {withDeadline} from './withDeadline.ts';
 
 /** Records every payload of one event and resolves `until(n)` once `n` have arrived (no polling, no sleeping; fails after 120 s). */
 export const countEvents = <Events extends Record<string, unknown>, Name extends keyof Events>(emitter: Emitter<Events>, name: Name) => {
