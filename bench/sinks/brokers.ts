@@ -78,7 +78,7 @@ const bullmq: BrokerEntry = {
 
         return worker;
       },
-      settings: `sink: one add per message (job id = task/execution), removeOnComplete; worker: concurrency ${settings.workerConcurrency}, completeExecutions batches up to ${settings.completionBatch} (${settings.completionConcurrency} in flight), checks batched through heartbeatExecutions`,
+      settings: `sink: addBulk per macrotask, up to 1,000 jobs, 2 calls in flight (job id = task/execution), removeOnComplete; worker: concurrency ${settings.workerConcurrency}, completeExecutions batches up to ${settings.completionBatch} (${settings.completionConcurrency} in flight), checks batched through heartbeatExecutions`,
     };
   },
   service: 'redis',

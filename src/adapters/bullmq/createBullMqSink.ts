@@ -1,10 +1,12 @@
-import {Queue} from 'bullmq';
+import {setImmediate as yieldMacrotask} from 'node:timers/promises';
+import {type JobsOptions, Queue} from 'bullmq';
 import type {Redis} from 'ioredis';
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
+import {createBatcher} from '../createBatcher.ts';
 import {BrokerConnectionError, InvalidSinkConfigurationError, SinkRejectedError} from '../sinkErrors.ts';
 import type {SinkMessage} from '../sinkTypes.ts';
 import {connectRedis, validateConnectionConfiguration} from './connectRedis.ts';
@@ -17,9 +19,18 @@ const log = Logger.child({
 
 const DEFAULT_PUBLISH_TIMEOUT = 30_000;
 
+const DEFAULT_PUBLISH_BATCH_SIZE = 1_000;
+
+const DEFAULT_PUBLISH_CONCURRENCY = 2;
+
 const validateConfiguration = (configuration: BullMqSinkConfiguration) => {
   const connection = validateConnectionConfiguration(configuration);
-  const {jobOptions = {}, publishTimeout = DEFAULT_PUBLISH_TIMEOUT} = configuration;
+  const {
+    jobOptions = {},
+    publishBatchSize = DEFAULT_PUBLISH_BATCH_SIZE,
+    publishConcurrency = DEFAULT_PUBLISH_CONCURRENCY,
+    publishTimeout = DEFAULT_PUBLISH_TIMEOUT,
+  } = configuration;
 
   if (typeof jobOptions !== 'object' || jobOptions === null || 'jobId' in jobOptions) {
     throw new InvalidSinkConfigurationError('jobOptions', `Expected \`jobOptions\` to be an object without \`jobId\`, got \`${describeValue(jobOptions)}\`.`);
@@ -29,7 +40,15 @@ const validateConfiguration = (configuration: BullMqSinkConfiguration) => {
     throw new InvalidSinkConfigurationError('publishTimeout', `Expected \`publishTimeout\` to be a finite number > 0, got \`${describeValue(publishTimeout)}\`.`);
   }
 
-  return {...connection, jobOptions, publishTimeout};
+  if (!Number.isInteger(publishBatchSize) || publishBatchSize < 1) {
+    throw new InvalidSinkConfigurationError('publishBatchSize', `Expected \`publishBatchSize\` to be an integer >= 1, got \`${describeValue(publishBatchSize)}\`.`);
+  }
+
+  if (!Number.isInteger(publishConcurrency) || publishConcurrency < 1) {
+    throw new InvalidSinkConfigurationError('publishConcurrency', `Expected \`publishConcurrency\` to be an integer >= 1, got \`${describeValue(publishConcurrency)}\`.`);
+  }
+
+  return {...connection, jobOptions, publishBatchSize, publishConcurrency, publishTimeout};
 };
 
 const describeError = (error: unknown) => {
@@ -39,24 +58,50 @@ const describeError = (error: unknown) => {
 /** ioredis' ways of saying a command did not reach Redis or its reply did not come back. */
 const CONNECTION_FAILURE = /Stream isn't writeable|Connection is closed|max retries per request|Command timed out|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT/iu;
 
+/** One publish on its way to Redis. */
+type PendingJob = {
+  readonly data: Record<string, unknown>;
+  /** Resolves when the publish's `publishTimeout` has passed (the publish then rejected with `SINK_TIMEOUT`). */
+  readonly expired: Promise<'EXPIRED'>;
+  /** Whether `expired` has resolved: the job is left out of the adds that follow. */
+  readonly isExpired: () => boolean;
+  /** The connection failure that made the last add of this job fail, if any. */
+  lastError: unknown;
+  readonly name: string;
+  readonly options: JobsOptions;
+};
+
+/** What became of a job: stored (`null`), or the error its publish rejects with. */
+type JobOutcome = SinkRejectedError | null;
+
 /**
  * A sink adding one BullMQ job per message: job name = task name, data = the message
  * (`{taskName, instruction, executionId}`), job id = `<task name>/<execution id>` so that a retried
- * add is stored once. `publish` resolves when Redis stored the job. While Redis is unreachable a
- * publish waits for the reconnection; if the job is not stored within `publishTimeout` it rejects
- * with `SINK_TIMEOUT`; a job Redis refused rejects with `SINK_REJECTED`; after `close()`,
- * `SINK_CLOSED`. The connection recovers on its own.
+ * add is stored once. `publish` resolves when Redis stored the job. The publishes made in the same
+ * macrotask go to Redis together, in `addBulk` calls of up to `publishBatchSize` jobs
+ * (`publishConcurrency` in flight); each publish still resolves or rejects on its own. While Redis is
+ * unreachable a publish waits for the reconnection (its group is then added again, with the same job
+ * ids); if the job is not stored within `publishTimeout` it rejects with `SINK_TIMEOUT`; a job Redis
+ * refused rejects with `SINK_REJECTED` (the other jobs of its group are added one by one, so they
+ * are not refused with it); after `close()`, `SINK_CLOSED`. The connection recovers on its own.
  */
 export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstruction>(configuration: BullMqSinkConfiguration): BullMqSink<Instruction> => {
-  const {connection, jobOptions, prefix, publishTimeout, queueName, reconnection, url} = validateConfiguration(configuration);
+  const {connection, jobOptions, prefix, publishBatchSize, publishConcurrency, publishTimeout, queueName, reconnection, url} = validateConfiguration(configuration);
   const events = createEmitter<BullMqConnectionEvents>((eventName, _payload, error) => {
     log.error({error: serializeError(error), eventName: String(eventName)}, 'a sink event listener threw');
   });
   const redis: Redis = connection ?? connectRedis({reconnection, role: 'SINK', url: url as string});
   const queue = new Queue(queueName, {connection: redis, prefix});
-  /** Resolves at the next `ready` of the connection; shared by every publish waiting for it. */
+  /** Resolves at the next `ready` of the connection; shared by every group waiting for it. */
   let nextReady: Promise<void> | null = null;
   let closed = false;
+  let signalClosed!: () => void;
+  /** Resolves at `close()`: groups waiting for the connection stop waiting. */
+  const closing = new Promise<'CLOSED'>((resolve) => {
+    signalClosed = () => {
+      resolve('CLOSED');
+    };
+  });
 
   const onError = (error: Error) => {
     const wrapped = new BrokerConnectionError(error);
@@ -79,55 +124,130 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
     return nextReady;
   };
 
+  /** Resolves once every job of `jobs` expired: nobody waits for their add any more. */
+  const allExpired = async (jobs: readonly PendingJob[]): Promise<'EXPIRED'> => {
+    await Promise.all(jobs.map(({expired}) => expired));
+
+    return 'EXPIRED';
+  };
+
+  /**
+   * Adds `jobs` in one `addBulk` (one round trip) until Redis stored them, each job's publish timed
+   * out, or the sink closed. A lost connection: wait for it, then add the jobs not yet expired again
+   * (their job ids store them once if the lost add did get through). A refusal with the connection
+   * up: the jobs are added one by one, so that only the refused one fails.
+   */
+  const storeJobs = async (jobs: readonly PendingJob[]): Promise<ReadonlyMap<PendingJob, JobOutcome>> => {
+    const outcomes = new Map<PendingJob, JobOutcome>();
+    let live = jobs;
+
+    for (;;) {
+      live = live.filter((job) => !job.isExpired());
+
+      if (live.length === 0) {
+        return outcomes;
+      }
+
+      if (closed) {
+        for (const job of live) {
+          outcomes.set(job, new SinkRejectedError('CLOSED', 'The sink was closed before Redis stored the job.', job.lastError));
+        }
+
+        return outcomes;
+      }
+
+      try {
+        // A late reply after the timeout is harmless: the job id stores a retried add once, and a
+        // consumer skips the job of an execution that was released meanwhile.
+        const outcome = await Promise.race([queue.addBulk(live.map(({data, name, options}) => ({data, name, opts: options}))), allExpired(live)]);
+
+        if (outcome !== 'EXPIRED') {
+          for (const job of live) {
+            outcomes.set(job, null);
+          }
+        }
+
+        return outcomes;
+      } catch (error) {
+        if (closed) {
+          for (const job of live) {
+            outcomes.set(job, new SinkRejectedError('CLOSED', `The sink was closed before Redis stored the job: ${describeError(error)}`, error));
+          }
+
+          return outcomes;
+        }
+
+        if (redis.status === 'ready' && !CONNECTION_FAILURE.test(describeError(error))) {
+          if (live.length === 1) {
+            outcomes.set(live[0] as PendingJob, new SinkRejectedError('REJECTED', `Redis did not store the job: ${describeError(error)}`, error));
+
+            return outcomes;
+          }
+
+          const separately = await Promise.all(live.map(async (job) => await storeJobs([job])));
+
+          return new Map(separately.flatMap((outcome) => [...outcome]));
+        }
+
+        for (const job of live) {
+          job.lastError = error;
+        }
+
+        // Disconnected: wait for the connection (the add fails at once without it: no offline
+        // queue), then add again. A failure reported while the status still says `ready` (ioredis
+        // has not seen the socket close yet) waits for the next macrotask, never spins on microtasks.
+        await (redis.status === 'ready' ? yieldMacrotask() : Promise.race([waitForReady(), allExpired(live), closing]));
+      }
+    }
+  };
+
+  const batcher = createBatcher<PendingJob, JobOutcome>({
+    maxBatchSize: publishBatchSize,
+    maxInFlight: publishConcurrency,
+    run: async (jobs) => {
+      const outcomes = await storeJobs(jobs);
+
+      // An expired job's publish has rejected already: its outcome is not read.
+      return jobs.map((job) => outcomes.get(job) ?? null);
+    },
+  });
+
   const publish = async (message: SinkMessage<Instruction>): Promise<void> => {
     if (closed) {
       throw new SinkRejectedError('CLOSED', 'The sink is closed.');
     }
 
     const {executionId} = message;
-    const data = executionId === undefined ?
-      {instruction: message.instruction, taskName: message.taskName} :
-      {executionId, instruction: message.instruction, taskName: message.taskName};
-    const options = executionId === undefined ? jobOptions : {...jobOptions, jobId: createJobId(message.taskName, executionId)};
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'TIMEOUT'>((resolve) => {
-      timer = setTimeout(() => {
-        resolve('TIMEOUT');
-      }, publishTimeout);
-      timer.unref();
-    });
+    let expired = false;
+    const job: PendingJob = {
+      data: executionId === undefined ?
+        {instruction: message.instruction, taskName: message.taskName} :
+        {executionId, instruction: message.instruction, taskName: message.taskName},
+      expired: new Promise<'EXPIRED'>((resolve) => {
+        timer = setTimeout(() => {
+          expired = true;
+          resolve('EXPIRED');
+        }, publishTimeout);
+        timer.unref();
+      }),
+      isExpired: () => expired,
+      lastError: undefined,
+      name: message.taskName,
+      options: executionId === undefined ? jobOptions : {...jobOptions, jobId: createJobId(message.taskName, executionId)},
+    };
 
     try {
-      for (;;) {
-        try {
-          // A late reply after the timeout is harmless: the job id stores a retried add once, and
-          // a consumer skips the job of an execution that was released meanwhile.
-          const outcome = await Promise.race([queue.add(message.taskName, data, options), timedOut]);
+      const outcome = await Promise.race([batcher.add(job), job.expired]);
 
-          if (outcome === 'TIMEOUT') {
-            throw new SinkRejectedError('TIMEOUT', `Redis did not store the job within ${publishTimeout} ms.`);
-          }
+      if (outcome === 'EXPIRED') {
+        throw job.lastError === undefined ?
+          new SinkRejectedError('TIMEOUT', `Redis did not store the job within ${publishTimeout} ms.`) :
+          new SinkRejectedError('TIMEOUT', `Redis was unreachable for ${publishTimeout} ms: ${describeError(job.lastError)}`, job.lastError);
+      }
 
-          return;
-        } catch (error) {
-          if (error instanceof SinkRejectedError) {
-            throw error;
-          }
-
-          if (closed) {
-            throw new SinkRejectedError('CLOSED', `The sink was closed before Redis stored the job: ${describeError(error)}`, error);
-          }
-
-          if (redis.status === 'ready' && !CONNECTION_FAILURE.test(describeError(error))) {
-            throw new SinkRejectedError('REJECTED', `Redis did not store the job: ${describeError(error)}`, error);
-          }
-
-          // Disconnected: wait for the connection (the add fails at once without it: no offline
-          // queue), then add again (the job id stores it once if the first add did get through).
-          if (redis.status !== 'ready' && await Promise.race([waitForReady(), timedOut]) === 'TIMEOUT') {
-            throw new SinkRejectedError('TIMEOUT', `Redis was unreachable for ${publishTimeout} ms: ${describeError(error)}`, error);
-          }
-        }
+      if (outcome !== null) {
+        throw outcome;
       }
     } finally {
       clearTimeout(timer);
@@ -141,6 +261,7 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
       }
 
       closed = true;
+      signalClosed();
       await queue.close();
 
       if (connection === undefined) {

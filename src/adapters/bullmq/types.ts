@@ -47,6 +47,18 @@ export type BullMqSinkConfiguration = BullMqConnectionConfiguration & {
    */
   readonly jobOptions?: Omit<JobsOptions, 'jobId'>;
   /**
+   * Most jobs in one `addBulk` call (one round trip to Redis). The publishes made in the same
+   * macrotask are grouped (no timer: a lone publish goes out on the next macrotask); `1` adds the
+   * jobs one by one.
+   * @default 1_000
+   */
+  readonly publishBatchSize?: number;
+  /**
+   * `addBulk` calls in flight at once; publishes made meanwhile wait and go in the next call.
+   * @default 2
+   */
+  readonly publishConcurrency?: number;
+  /**
    * Milliseconds a publish may take, including the wait for a lost connection to come back, before
    * it fails with `SINK_TIMEOUT`.
    * @default 30_000

@@ -504,6 +504,114 @@ function defineBullMqTests (redisUrl: string) {
     t.like(job, {data: {executionId: 7, instruction: 'a:b', taskName: 'task: "quoted"/x'}, id: 'task%3A%20%22quoted%22%2Fx/7', name: 'task: "quoted"/x'});
   });
 
+  /** Records the size and outcome of every `addBulk` of the sink's (real) queue; `add` is not expected. */
+  const recordAddBulk = (queue: Queue) => {
+    const calls: Array<{readonly outcome: 'REJECTED' | 'STORED' | null; readonly size: number}> = [];
+    const addBulk = queue.addBulk.bind(queue);
+    let rejected!: () => void;
+    const firstRejection = new Promise<void>((resolve) => {
+      rejected = resolve;
+    });
+
+    queue.addBulk = async (jobs) => {
+      const call = {outcome: null as 'REJECTED' | 'STORED' | null, size: jobs.length};
+
+      calls.push(call);
+
+      try {
+        const added = await addBulk(jobs);
+
+        call.outcome = 'STORED';
+
+        return added;
+      } catch (error) {
+        call.outcome = 'REJECTED';
+        rejected();
+        throw error;
+      }
+    };
+    queue.add = async () => {
+      throw new Error('Not expected: the sink adds in bulk.');
+    };
+
+    return {calls, firstRejection};
+  };
+
+  test('bullmq: publishes made in the same tick reach Redis in one addBulk per publishBatchSize jobs, each resolving on its own', async (t) => {
+    const total = 2_500;
+    const {prefix, queue, queueName} = await setUp(t, 0);
+    const sink = createBullMqSink<number>({prefix, publishBatchSize: 1_000, queueName, url: redisUrl});
+
+    t.teardown(async () => {
+      await sink.close();
+    });
+
+    const {calls} = recordAddBulk(sink.queue);
+    const results = await Promise.allSettled(Array.from({length: total}, async (_, index) => {
+      await sink.publish({executionId: index + 1, instruction: index + 1, taskName: 'items'});
+    }));
+
+    t.true(results.every(({status}) => status === 'fulfilled'));
+    t.deepEqual(calls, [{outcome: 'STORED', size: 1_000}, {outcome: 'STORED', size: 1_000}, {outcome: 'STORED', size: 500}]);
+    t.is((await queue.getJobCounts('wait')).wait, total);
+    t.like(await queue.getJob(createJobId('items', total)), {data: {executionId: total, instruction: total, taskName: 'items'}});
+  });
+
+  test('bullmq: a job Redis refuses fails only its own publish, not the others of its group', async (t) => {
+    const {prefix, queue, queueName} = await setUp(t, 0);
+    const sink = createBullMqSink<string>({jobOptions: {sizeLimit: 200}, prefix, queueName, url: redisUrl});
+
+    t.teardown(async () => {
+      await sink.close();
+    });
+
+    // Connected: a failure is then a refusal, not a wait for the connection.
+    await sink.queue.waitUntilReady();
+
+    const {calls} = recordAddBulk(sink.queue);
+    const instructions = ['a', 'x'.repeat(500), 'b', 'c'];
+    const results = await Promise.allSettled(instructions.map(async (instruction, index) => {
+      await sink.publish({executionId: index + 1, instruction, taskName: 'items'});
+    }));
+
+    t.deepEqual(results.map(({status}) => status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    t.like((results[1] as PromiseRejectedResult).reason, {code: 'SINK_REJECTED'});
+    t.regex((results[1] as PromiseRejectedResult).reason.message, /exceeds the limit 200 bytes/u);
+    // The group, then each job alone.
+    t.deepEqual(calls.map(({size}) => size), [4, 1, 1, 1, 1]);
+    t.is((await queue.getJobCounts('wait')).wait, 3);
+  });
+
+  test('bullmq: publishes made after the connection to Redis was lost are added again, in one group, and stored once when it is back', async (t) => {
+    const total = 50;
+    const {prefix, queue, queueName} = await setUp(t, 0);
+    const proxy = await createTcpProxy({host: redisHost, port: redisPort});
+    const sink = createBullMqSink<number>({prefix, publishTimeout: 60_000, queueName, reconnection: {initialDelay: 20, maxDelay: 200}, url: withPort(redisUrl, proxy.port)});
+
+    t.teardown(async () => {
+      await sink.close();
+      await proxy.close();
+    });
+
+    await sink.queue.waitUntilReady();
+    // Resets the connection: the next add fails at once (no offline queue) and the group waits for `ready`.
+    proxy.setAvailable(false);
+
+    const {calls, firstRejection} = recordAddBulk(sink.queue);
+    const results = Promise.allSettled(Array.from({length: total}, async (_, index) => {
+      await sink.publish({executionId: index + 1, instruction: index + 1, taskName: 'items'});
+    }));
+
+    await withDeadline(firstRejection, 'an add to fail while Redis is unreachable');
+    proxy.setAvailable(true);
+
+    t.true((await results).every(({status}) => status === 'fulfilled'));
+    t.true(calls.length >= 2);
+    t.true(calls.every(({size}) => size === total));
+    t.like(calls.at(-1), {outcome: 'STORED'});
+    t.is((await queue.getJobCounts('wait')).wait, total);
+  });
+
   test('bullmq: an unreachable Redis fails a publish with SINK_TIMEOUT, a closed sink with SINK_CLOSED', async (t) => {
     const {prefix, queueName} = await setUp(t, 0);
     const proxy = await createTcpProxy({host: redisHost, port: redisPort});
@@ -528,6 +636,8 @@ function defineBullMqTests (redisUrl: string) {
     t.throws(() => createBullMqSink({queueName: 'q'}), {code: 'INVALID_SINK_CONFIGURATION', message: 'Expected exactly one of `url` and `connection`.'});
     t.throws(() => createBullMqSink({queueName: 'a:b', url: redisUrl}), {code: 'INVALID_SINK_CONFIGURATION'});
     t.throws(() => createBullMqSink({publishTimeout: 0, queueName: 'q', url: redisUrl}), {code: 'INVALID_SINK_CONFIGURATION', message: 'Expected `publishTimeout` to be a finite number > 0, got `0`.'});
+    t.throws(() => createBullMqSink({publishBatchSize: 0, queueName: 'q', url: redisUrl}), {code: 'INVALID_SINK_CONFIGURATION', message: 'Expected `publishBatchSize` to be an integer >= 1, got `0`.'});
+    t.throws(() => createBullMqSink({publishConcurrency: 1.5, queueName: 'q', url: redisUrl}), {code: 'INVALID_SINK_CONFIGURATION', message: 'Expected `publishConcurrency` to be an integer >= 1, got `1.5`.'});
     t.throws(() => createBullMqWorker({concurrency: 0, processor: () => undefined, queueName: 'q', store, url: redisUrl}), {code: 'INVALID_SINK_CONFIGURATION', message: 'Expected `concurrency` to be an integer >= 1, got `0`.'});
     t.throws(() => createBullMqWorker({processor: () => undefined, queueName: 'q', store: {} as never, url: redisUrl}), {code: 'INVALID_SINK_CONFIGURATION'});
   });
