@@ -21,9 +21,9 @@ const DEFAULT_RETRY_INITIAL_DELAY = 100;
 const DEFAULT_RETRY_MAX_DELAY = 5_000;
 const DEFAULT_COMPLETION_BATCH_SIZE = 1_000;
 const DEFAULT_COMPLETION_CONCURRENCY = 2;
-/** Executions one `heartbeatExecutions` statement checks at most. */
+/** Executions one `findNotRunning` or `heartbeatExecutions` statement checks at most. */
 const MAX_CHECK_BATCH_SIZE = 1_000;
-/** `heartbeatExecutions` statements in flight at once. */
+/** `findNotRunning` or `heartbeatExecutions` statements in flight at once. */
 const CHECK_CONCURRENCY = 2;
 
 /** What the broker adapter does with the delivery: acknowledge it, drop it (dead-letter), or put it back. */
@@ -105,7 +105,7 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
     }
   }
 
-  for (const method of ['completeExecutions', 'heartbeatExecutions'] as const) {
+  for (const method of ['completeExecutions', 'findNotRunning', 'heartbeatExecutions'] as const) {
     if (store[method] !== undefined && typeof store[method] !== 'function') {
       throw new InvalidSinkConfigurationError('store', `Expected \`store.${method}\`, if any, to be a function, got \`${describeValue(store[method])}\`.`);
     }
@@ -135,8 +135,9 @@ const toKey = (reference: ExecutionReference) => {
  * → `INVALID_SINK_MESSAGE`, `REJECT`); checks that its execution still runs (already ended —
  * completed, released after an unconfirmed publish, reaped — → `skipped`, `ACK`, not run); runs the
  * processor while heartbeating the execution every `heartbeatInterval`; records the outcome and only
- * then resolves `ACK`. With the store's batch forms, the checks and heartbeats of the deliveries that
- * arrive together cost one `heartbeatExecutions` statement, the completions of those that finish
+ * then resolves `ACK`. With the store's batch forms, the checks of the deliveries that arrive
+ * together cost one `findNotRunning` statement (a read; else `heartbeatExecutions`), the heartbeats
+ * of the running ones one `heartbeatExecutions` statement, the completions of those that finish
  * together one `completeExecutions` statement; without them, one `heartbeat` / `completeExecution`
  * each. A store call that fails is retried with a growing delay while the message is held (the
  * broker's prefetch keeps further deliveries away), never in a tight loop; after `close()` it gives
@@ -154,6 +155,10 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
   const heartbeats: ExecutionBatcher<Instruction> | null = store.heartbeatExecutions === undefined ?
     null :
     createExecutionBatcher<Instruction>({apply: store.heartbeatExecutions, maxBatchSize: MAX_CHECK_BATCH_SIZE, maxInFlight: CHECK_CONCURRENCY});
+  /** Checks before a run read only when the store can (no commit to wait for); else they heartbeat. */
+  const checks: ExecutionBatcher<Instruction> | null = store.findNotRunning === undefined ?
+    null :
+    createExecutionBatcher<Instruction>({apply: store.findNotRunning, maxBatchSize: MAX_CHECK_BATCH_SIZE, maxInFlight: CHECK_CONCURRENCY});
   /** Deliveries being handled, by execution: a redelivery of one of them waits for it. */
   const inProgress = new Map<string, Promise<unknown>>();
   /** The executions whose processor runs now (with their message, for logs), heartbeaten together every `heartbeatInterval`. */
@@ -278,7 +283,7 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
     }
 
     const handled = (async (): Promise<SinkMessageResult> => {
-      const checked = await callStore('CHECK', async () => await heartbeat(reference));
+      const checked = await callStore('CHECK', async () => checks === null ? await heartbeat(reference) : await checks.apply(reference));
 
       if (checked === 'GAVE_UP') {
         return {outcome: 'REQUEUE'};

@@ -56,16 +56,23 @@ export type CompleteExecutions<Instruction extends TaskInstruction = TaskInstruc
 export type HeartbeatExecutions<Instruction extends TaskInstruction = TaskInstruction> = (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
 
 /**
+ * Reads which executions are not running (unknown, ended, reaped, or given twice) in one statement
+ * that writes nothing. The PostgreSQL store's `findNotRunning`.
+ */
+export type FindNotRunning<Instruction extends TaskInstruction = TaskInstruction> = (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+
+/**
  * The part of a store a consumer needs: checking an execution still runs (`heartbeat`, which also
  * keeps it alive while the processor runs), and ending it. The PostgreSQL store also has the batch
- * forms: with `heartbeatExecutions` the checks (and heartbeats) of the messages that arrive together
- * cost one statement, with `completeExecutions` so do the completions of the messages that finish
- * together.
+ * forms: with `findNotRunning` (read only) or else `heartbeatExecutions` the checks of the messages
+ * that arrive together cost one statement, with `heartbeatExecutions` so do the heartbeats of the
+ * running ones, with `completeExecutions` the completions of the messages that finish together.
  */
 export type WorkerStore<Instruction extends TaskInstruction = TaskInstruction> =
   Pick<Store<Instruction, unknown>, 'completeExecution' | 'failExecution' | 'heartbeat'> &
   {
     readonly completeExecutions?: CompleteExecutions<Instruction>;
+    readonly findNotRunning?: FindNotRunning<Instruction>;
     readonly heartbeatExecutions?: HeartbeatExecutions<Instruction>;
   };
 

@@ -38,6 +38,7 @@ import {
   selectActiveTaskInstructionsById,
   selectMaximumConcurrentExecutionCount,
   selectRunningExecutionId,
+  selectRunningExecutionIds,
   terminateStaleExecutions,
   touchExecutions,
   upsertTask,
@@ -641,6 +642,11 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
         throw new ExecutionNotRunningError({...reference, executionId});
       }
+    },
+    findNotRunning: async (references) => {
+      return await applyToMany(references, pool, async (connection, executionIds) => {
+        return await selectRunningExecutionIds(connection, tables, {executionIds});
+      }, false);
     },
     heartbeatExecutions: async (references) => {
       return await applyToMany(references, pool, async (connection, executionIds) => {

@@ -231,6 +231,14 @@ export const selectRunningExecutionId = async (
   return found === null ? null : toId(found);
 };
 
+/** The ids among `executionIds` that are RUNNING. Reads only: no write, no commit to flush. */
+export const selectRunningExecutionIds = async (connection: CommonQueryMethods, tables: Tables, {executionIds}: {readonly executionIds: readonly number[]}): Promise<readonly number[]> => {
+  return (await connection.anyFirst(sql.type(z.object({id}))`
+    SELECT id FROM ${tables.execution}
+    WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
+  `)).map(toId);
+};
+
 /** Refreshes last_seen_at; returns the ids that are still RUNNING. */
 export const touchExecutions = async (connection: CommonQueryMethods, tables: Tables, {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number}): Promise<readonly number[]> => {
   return (await connection.anyFirst(sql.type(z.object({id}))`

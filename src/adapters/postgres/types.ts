@@ -97,6 +97,12 @@ export type PostgresStore<Instruction extends TaskInstruction = TaskInstruction>
    */
   readonly completeExecutions: (references: ReadonlyArray<ExecutionReference<Instruction>>, options?: {readonly connection?: CommonQueryMethods}) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
   /**
+   * Resolves with the references among `references` whose execution is not running (unknown,
+   * already ended, reaped, or given twice), with one reading statement: no write and no commit.
+   * A consumer checks a batch of messages with it before running them.
+   */
+  readonly findNotRunning: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+  /**
    * Marks many executions alive in one statement and resolves with the references that are not
    * running (unknown, already ended, reaped, or given twice). A consumer that must not run work
    * whose execution already ended checks a whole batch of messages with one call.

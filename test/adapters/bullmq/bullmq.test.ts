@@ -388,7 +388,7 @@ function defineBullMqTests (redisUrl: string) {
     };
     const first = await startWorker({
       retryDelay: 0,
-      store: {...store, completeExecutions: store.completeExecutions, heartbeat: unreachable, heartbeatExecutions: unreachable},
+      store: {...store, completeExecutions: store.completeExecutions, findNotRunning: unreachable, heartbeat: unreachable, heartbeatExecutions: unreachable},
       storeRetry: {initialDelay: 10, maxDelay: 50},
     });
     const [execution] = await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
@@ -425,7 +425,7 @@ function defineBullMqTests (redisUrl: string) {
     });
     const {completed} = await startWorker({
       heartbeatInterval: 20,
-      // The processor runs until two heartbeats came after the check.
+      // The processor runs until three heartbeats came (the check before it reads only).
       processor: async () => {
         await withDeadline(beatenTwice, 'two heartbeats while the processor runs');
       },

@@ -143,6 +143,36 @@ for (const {get, name} of backends) {
     t.is(store.getClaimedExecutionId({instruction: second.instruction, taskName: 'items'}), second.executionId);
   });
 
+  test(`${name}: findNotRunning reads which executions of a batch are not running, and writes nothing`, async (t) => {
+    const {pool, schema, store} = await setUp(t, get);
+    const [first, second, third] = await store.claimExecutions({claim: createItemClaim(schema), limit: 3, taskName: 'items'});
+
+    if (!first || !second || !third) {
+      t.fail('expected three executions');
+
+      return;
+    }
+
+    await pool.query(sql.type(z.object({}))`
+      UPDATE ${sql.identifier([schema, 'maintenance_task_execution'])} SET last_seen_at = now() - interval '1 hour'
+    `);
+    await store.completeExecution({executionId: third.executionId});
+
+    const notRunning = await store.findNotRunning([
+      {executionId: first.executionId},
+      {instruction: second.instruction, taskName: 'items'},
+      {executionId: third.executionId},
+      {executionId: first.executionId},
+      {executionId: 999_999},
+    ]);
+
+    t.deepEqual(notRunning, [{executionId: third.executionId}, {executionId: first.executionId}, {executionId: 999_999}]);
+    t.is(await pool.oneFirst(sql.type(z.object({count: z.number()}))`
+      SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+      WHERE last_seen_at > now() - interval '1 minute'
+    `), 0, 'no heartbeat was written');
+  });
+
   test(`${name}: a claim query that is a WITH holding an UPDATE is claimed and recorded in one transaction too`, async (t) => {
     const {pool, schema, store} = await setUp(t, get);
     // PostgreSQL cannot nest this query in another WITH: the store claims it in two statements.

@@ -14,7 +14,7 @@ type Call = {readonly method: string; readonly reference: unknown};
  * An in-memory store: the executions of `running` RUNNING; `batch` adds `completeExecutions` and
  * `heartbeatExecutions`; `failing` makes its calls throw a connection error while > 0.
  */
-const createFakeStore = ({batch = false, running = [1, 2, 3]}: {readonly batch?: boolean; readonly running?: readonly number[]} = {}) => {
+const createFakeStore = ({batch = false, read = false, running = [1, 2, 3]}: {readonly batch?: boolean; readonly read?: boolean; readonly running?: readonly number[]} = {}) => {
   const states = new Map<number, string>(running.map((id) => [id, 'RUNNING']));
   const calls: Call[] = [];
   const control = {failing: 0};
@@ -72,6 +72,13 @@ const createFakeStore = ({batch = false, running = [1, 2, 3]}: {readonly batch?:
         return references.filter((reference) => states.get(idOf(reference)) !== 'RUNNING');
       },
     } : {},
+    ...read ? {
+      findNotRunning: async (references: ReadonlyArray<ExecutionReference<number>>) => {
+        enter('findNotRunning', references);
+
+        return references.filter((reference) => states.get(idOf(reference)) !== 'RUNNING');
+      },
+    } : {},
     failExecution: async (reference) => {
       enter('failExecution', reference);
       end(reference, 'FAILED');
@@ -88,7 +95,7 @@ const createFakeStore = ({batch = false, running = [1, 2, 3]}: {readonly batch?:
   return {calls, control, states, store};
 };
 
-const setUp = ({processor = () => undefined, ...storeOptions}: {readonly batch?: boolean; readonly processor?: SinkProcessor<number>; readonly running?: readonly number[]} = {}) => {
+const setUp = ({processor = () => undefined, ...storeOptions}: {readonly batch?: boolean; readonly processor?: SinkProcessor<number>; readonly read?: boolean; readonly running?: readonly number[]} = {}) => {
   const clock = createManualClock();
   const fake = createFakeStore(storeOptions);
   const events = createEmitter<WorkerEvents<number>>(() => undefined);
@@ -276,6 +283,23 @@ test('a batch of deliveries costs one heartbeatExecutions call, and those whose 
   t.deepEqual(processed.sort(), [1, 2, 3]);
   t.deepEqual(recorded.filter(({name}) => name === 'skipped').map(({payload}) => (payload as WorkerEvents<number>['skipped']).message.executionId).sort(), [4, 5]);
   t.is(recorded.filter(({name}) => name === 'completed').length, 3);
+});
+
+test('with findNotRunning, a batch of deliveries is checked by one reading call, not a heartbeat', async (t) => {
+  const processed: number[] = [];
+  const {calls, handler, message, recorded} = setUp({batch: true, processor: (received) => {
+    processed.push(received.executionId ?? 0);
+  }, read: true, running: [1, 2, 3]});
+  const outcomes = await Promise.all([1, 2, 3, 4, 5].map(async (id) => (await handler.handle(message(id), {redelivered: false})).outcome));
+
+  t.deepEqual(outcomes, ['ACK', 'ACK', 'ACK', 'ACK', 'ACK']);
+  t.deepEqual(calls.filter((call) => call.method === 'findNotRunning'), [
+    {method: 'findNotRunning', reference: [{executionId: 1}, {executionId: 2}, {executionId: 3}, {executionId: 4}, {executionId: 5}]},
+  ]);
+  t.is(countCalls(calls, 'heartbeatExecutions'), 0);
+  t.is(countCalls(calls, 'heartbeat'), 0);
+  t.deepEqual(processed.sort(), [1, 2, 3]);
+  t.deepEqual(recorded.filter(({name}) => name === 'skipped').map(({payload}) => (payload as WorkerEvents<number>['skipped']).message.executionId).sort(), [4, 5]);
 });
 
 test('a heartbeatExecutions call that fails is retried with a growing delay as WORKER_STORE_FAILED CHECK, and the batch then runs', async (t) => {
