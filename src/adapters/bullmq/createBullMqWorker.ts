@@ -41,7 +41,7 @@ const toError = (value: unknown): Error => {
  * A BullMQ worker for the jobs of `createBullMqSink`. Each job goes through the shared worker logic
  * (`createSinkMessageHandler`): a job whose execution already ended — a retry, a stalled job moved
  * back, a release after an unconfirmed publish — completes without running (the checks of the jobs
- * that arrive together cost one `heartbeatExecutions` statement when the store has it); otherwise
+ * that arrive together cost one `findNotRunning` read when the store has it); otherwise
  * `processor` runs while the execution is heartbeaten every `heartbeatInterval`, the outcome is
  * recorded (completions grouped into `completeExecutions` statements when the store has it;
  * `failExecution` with the processor's error), and only then BullMQ completes the job, or fails it
