@@ -19,7 +19,7 @@ export const settings = {
   /** Interleaved rounds of every system; each line gives the median and every sample. */
   rounds: integer('BENCH_SINKS_ROUNDS', 1),
   /** Jobs a worker processes at once: the same for every system. */
-  workerConcurrency: integer('BENCH_SINKS_WORKER_CONCURRENCY', 300),
+  workerConcurrency: integer('BENCH_SINKS_WORKER_CONCURRENCY', 1_000),
   /** Planton: claim loops (tasks) sharing the claim query. */
   tasks: integer('BENCH_SINKS_TASKS', 1),
   /** Planton: each task's concurrency (executions RUNNING at once, queued in the broker included). */
