@@ -1,6 +1,6 @@
-import {spawn} from 'node:child_process';
 import {join} from 'node:path';
 import {createPool} from 'slonik';
+import {runChildProcess} from '../runChildProcess.ts';
 import {createSchemaName, dropSchema} from './database.ts';
 import {BENCH_URL, CHILD_TIMEOUT_MS} from './settings.ts';
 
@@ -11,29 +11,8 @@ const CHILD_PATH = join(import.meta.dirname, 'child.ts');
  * object. The schema is dropped here, after the child, so a killed child leaves nothing behind.
  */
 export const runChild = async (scenario: string): Promise<Record<string, unknown>> => {
-  // Roarr logs would land on stdout, between the JSON lines.
-  const {ROARR_LOG: _ignored, ...environment} = process.env;
   const schema = createSchemaName();
-  const child = spawn(process.execPath, [CHILD_PATH, scenario, schema], {env: environment, stdio: ['ignore', 'pipe', 'pipe']});
-  let stdout = '';
-  let stderr = '';
-
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-
-  const timeout = setTimeout(() => {
-    child.kill('SIGKILL');
-  }, CHILD_TIMEOUT_MS);
-  const exitCode = await new Promise<number | null>((resolve) => {
-    child.on('close', resolve);
-  });
-
-  clearTimeout(timeout);
-
+  const metrics = await runChildProcess(CHILD_PATH, [scenario, schema], CHILD_TIMEOUT_MS);
   const pool = await createPool(BENCH_URL, {maximumPoolSize: 1});
 
   try {
@@ -42,11 +21,5 @@ export const runChild = async (scenario: string): Promise<Record<string, unknown
     await pool.end();
   }
 
-  const last = stdout.trim().split('\n').at(-1) ?? '';
-
-  try {
-    return JSON.parse(last) as Record<string, unknown>;
-  } catch {
-    return {error: `exit ${String(exitCode)}: ${(stderr.trim().split('\n').at(-1) ?? '').slice(0, 300) || 'no output'}`};
-  }
+  return metrics;
 };

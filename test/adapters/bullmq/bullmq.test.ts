@@ -20,7 +20,8 @@ import {type Backend, createBackends, createItems, createSchemaName, dropSchema,
 import {countExecutions, countItems, createItemClaim} from '../postgres/helpers/items.ts';
 import type {HangingWorkerMessage} from './fixtures/hangingWorker.ts';
 import {createQueueNames, REDIS_URL, withPort} from './helpers/redis.ts';
-import {countEvents, withDeadline} from './helpers/waitFor.ts';
+import {countEvents} from '../../helpers/countEvents.ts';
+import {withDeadline} from '../../helpers/withDeadline.ts';
 
 const HANGING_WORKER = fileURLToPath(new URL('fixtures/hangingWorker.ts', import.meta.url));
 
