@@ -226,6 +226,16 @@ export type WakeTimes = {
  * `createPostgresSchedulerStore` (PostgreSQL server or PGlite). Unreachable backends reject with
  * `server_unreachable`.
  */
+/** What `getWakeTimes` looks at: the instance's tasks, those it can claim for, and the times that matter. */
+export type WakeTimesInput = {
+  readonly claimableTaskNames: readonly string[];
+  readonly claimUntil: number;
+  readonly leaseAfter: number;
+  readonly taskNames: readonly string[];
+  readonly unprocessedAfter: number;
+  readonly unprocessedTaskNames: readonly string[];
+};
+
 export type SchedulerStore = {
   /**
    * Claims due SCHEDULED/WAITING jobs of `taskNames` (`runAt <= claimUntil`, oldest `runAt` first, at
@@ -245,14 +255,7 @@ export type SchedulerStore = {
   readonly getTask: (name: string) => Promise<TaskRecord | null>;
   readonly getTaskJobSummaries: (name: string) => Promise<TaskJobSummaries>;
   /** When the tasks may next need the dispatcher; see `WakeTimes`. */
-  readonly getWakeTimes: (input: {
-    readonly claimableTaskNames: readonly string[];
-    readonly claimUntil: number;
-    readonly leaseAfter: number;
-    readonly taskNames: readonly string[];
-    readonly unprocessedAfter: number;
-    readonly unprocessedTaskNames: readonly string[];
-  }) => Promise<WakeTimes>;
+  readonly getWakeTimes: (input: WakeTimesInput) => Promise<WakeTimes>;
   /** RUNNING jobs of the tasks whose `leaseUntil` is at or before `before` (their instance died or lost them). */
   readonly listExpiredJobs: (input: {readonly before: number; readonly taskNames: readonly string[]}) => Promise<readonly JobRecord[]>;
   readonly listJobs: (input: {readonly taskName: string}) => Promise<readonly JobRecord[]>;

@@ -17,6 +17,7 @@ import type {
   TaskDefinition,
   TaskRecord,
   WakeTimes,
+  WakeTimesInput,
 } from '../types.ts';
 import type {SchedulerTables} from './createSchedulerTables.ts';
 
@@ -409,14 +410,7 @@ const epoch = (expression: ReturnType<typeof sql.fragment>) => sql.fragment`roun
 export const selectWakeTimes = async (
   connection: CommonQueryMethods,
   tables: SchedulerTables,
-  input: {
-    readonly claimableTaskNames: readonly string[];
-    readonly claimUntil: number;
-    readonly leaseAfter: number;
-    readonly taskNames: readonly string[];
-    readonly unprocessedAfter: number;
-    readonly unprocessedTaskNames: readonly string[];
-  },
+  input: WakeTimesInput,
 ): Promise<WakeTimes> => {
   const claimable = names(input.claimableTaskNames);
   const found = await connection.one(sql.type(row)`
