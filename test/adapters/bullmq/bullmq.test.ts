@@ -17,7 +17,7 @@ import type {SinkMessage} from '../../../src/adapters/sinkTypes.ts';
 import {createPlanton, type ErrorEvent} from '../../../src/index.ts';
 import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
 import {type Backend, createBackends, createItems, createSchemaName, dropSchema, eventually} from '../postgres/helpers/backends.ts';
-import {countExecutions, countItems, createItemClaim} from '../postgres/helpers/items.ts';
+import {countExecutions, countItems, createItemClaim, selectUncompletedInstructions} from '../postgres/helpers/items.ts';
 import type {HangingWorkerMessage} from './fixtures/hangingWorker.ts';
 import {createQueueNames, REDIS_URL, withPort} from './helpers/redis.ts';
 import {countEvents} from '../../helpers/countEvents.ts';
@@ -232,8 +232,10 @@ function defineBullMqTests (redisUrl: string) {
     t.true([...runs.values()].every((count) => count === 1));
 
     const after = await countByState(pool, schema);
+    const late = await selectUncompletedInstructions(pool, schema);
 
-    t.is(after.COMPLETED, total);
+    t.is((after.COMPLETED ?? 0) + late.length, total);
+    t.true(late.every(({codes}) => codes.length > 0 && codes.every((code) => code === 'SINK_PUBLISH_FAILED')), 'each was released by the sink');
     t.is(after.RUNNING, undefined);
     t.true((after.FAILED ?? 0) >= concurrency);
     t.true((after.FAILED ?? 0) <= connection.getStats().failed);

@@ -45,3 +45,18 @@ export const countExecutions = async (pool: DatabasePool, schema: string) => {
     ORDER BY state
   `);
 };
+
+/**
+ * Instructions without a COMPLETED execution, with the error codes of their executions. After a
+ * broker outage these are the instructions whose publish was confirmed just after its timeout: the
+ * sink released the execution (FAILED, `SINK_PUBLISH_FAILED`) while the message was already queued,
+ * and a consumer that checked it before the release ran it once and found nothing left to complete.
+ */
+export const selectUncompletedInstructions = async (pool: DatabasePool, schema: string) => {
+  return await pool.any(sql.type(z.object({codes: z.array(z.string().nullable()), instruction: z.unknown()}))`
+    SELECT instruction, array_agg(error->>'code') AS codes
+    FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+    GROUP BY instruction
+    HAVING count(*) FILTER (WHERE state = 'COMPLETED') = 0
+  `);
+};
