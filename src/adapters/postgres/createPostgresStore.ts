@@ -43,6 +43,8 @@ import {
   touchExecutions,
   upsertTask,
 } from './queries.ts';
+import {createPreparedStatements, type QueryMethods} from './createPreparedStatements.ts';
+import {getSqlState} from './getSqlState.ts';
 import type {PostgresClaim, PostgresStore, PostgresStoreConfiguration} from './types.ts';
 
 const log = Logger.child({
@@ -67,6 +69,7 @@ const validateConfiguration = (configuration: PostgresStoreConfiguration) => {
     heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL,
     hostname = getHostname(),
     pool,
+    preparedStatements = true,
     reaperInterval = DEFAULT_REAPER_INTERVAL,
     schema = 'planton',
   } = configuration;
@@ -95,7 +98,11 @@ const validateConfiguration = (configuration: PostgresStoreConfiguration) => {
     throw new InvalidStoreConfigurationError('activeFromMemory', `Expected \`activeFromMemory\` to be a boolean, got \`${describeValue(activeFromMemory)}\`.`);
   }
 
-  return {activeFromMemory, heartbeatInterval, hostname, pool, reaperInterval, schema};
+  if (typeof preparedStatements !== 'boolean') {
+    throw new InvalidStoreConfigurationError('preparedStatements', `Expected \`preparedStatements\` to be a boolean, got \`${describeValue(preparedStatements)}\`.`);
+  }
+
+  return {activeFromMemory, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema};
 };
 
 const validateTaskDefinition = (definition: TaskDefinition) => {
@@ -153,19 +160,6 @@ const CAPACITY_EXCEEDED = 'PT002';
  */
 const FALL_BACK_SQL_STATES = new Set([COMBINED_CLAIM_REJECTED, NESTED_DATA_MODIFYING_WITH, '23502', '23514', '42601']);
 
-/** The SQLSTATE of a database error, looked for along the `cause` chain (slonik wraps pg's errors). */
-const getSqlState = (error: unknown): string | null => {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    const {code} = current as Error & {code?: unknown};
-
-    if (typeof code === 'string' && /^[\dA-Z]{5}$/u.test(code)) {
-      return code;
-    }
-  }
-
-  return null;
-};
-
 const toKey = (taskName: string, instruction: TaskInstruction): string => {
   return JSON.stringify([taskName, instruction]);
 };
@@ -176,7 +170,9 @@ const toKey = (taskName: string, instruction: TaskInstruction): string => {
  * crashed ones and wakes task loops through LISTEN/NOTIFY. Given a slonik pool it does not own.
  */
 export const createPostgresStore = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: PostgresStoreConfiguration): Promise<PostgresStore<Instruction>> => {
-  const {activeFromMemory, heartbeatInterval, hostname, pool, reaperInterval, schema} = validateConfiguration(configuration);
+  const {activeFromMemory, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema} = validateConfiguration(configuration);
+  // Statements that run on their own go through `statements`; transactions use `pool`.
+  const statements = createPreparedStatements(pool, {enabled: preparedStatements});
   const clock = configuration.clock ?? createSystemClock();
   const {listener} = configuration;
 
@@ -235,8 +231,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     // On the wake-up path: once the task's id is known (registered or claimed), no join by name.
     const taskId = taskIds.get(taskName);
     const instructions = (taskId === undefined ?
-      await selectActiveTaskInstructions(pool, tables, taskName) :
-      await selectActiveTaskInstructionsById(pool, tables, taskId)) as readonly Instruction[];
+      await selectActiveTaskInstructions(statements, tables, taskName) :
+      await selectActiveTaskInstructionsById(statements, tables, taskId)) as readonly Instruction[];
 
     activeViews.set(taskName, {
       concurrency: activeViews.get(taskName)?.concurrency ?? null,
@@ -276,14 +272,14 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       return cached;
     }
 
-    const taskId = await upsertTask(pool, tables, validateTaskDefinition({name: taskName}));
+    const taskId = await upsertTask(statements, tables, validateTaskDefinition({name: taskName}));
 
     taskIds.set(taskName, taskId);
 
     return taskId;
   };
 
-  const resolveExecutionId = async (reference: ExecutionReference<Instruction>, connection: CommonQueryMethods): Promise<number> => {
+  const resolveExecutionId = async (reference: ExecutionReference<Instruction>, connection: QueryMethods): Promise<number> => {
     if ('executionId' in reference) {
       return reference.executionId;
     }
@@ -302,7 +298,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     reference: ExecutionReference<Instruction>,
     state: 'COMPLETED' | 'FAILED',
     error: SerializableValue | null,
-    connection: CommonQueryMethods,
+    connection: QueryMethods,
   ) => {
     const executionId = await resolveExecutionId(reference, connection);
 
@@ -327,8 +323,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
    */
   const applyToMany = async (
     references: ReadonlyArray<ExecutionReference<Instruction>>,
-    connection: CommonQueryMethods,
-    apply: (connection: CommonQueryMethods, executionIds: readonly number[]) => Promise<readonly number[]>,
+    connection: QueryMethods,
+    apply: (connection: QueryMethods, executionIds: readonly number[]) => Promise<readonly number[]>,
     ends: boolean,
   ): Promise<ReadonlyArray<ExecutionReference<Instruction>>> => {
     const notRunning = new Set<ExecutionReference<Instruction>>();
@@ -461,7 +457,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
      * it also refuses to take the task past its concurrency (PT002).
      */
     const claimCombined = async (claimQuery: QuerySqlToken, claimLimit: number, capacity: number | null) => {
-      const rows = await claimAndInsertExecutions(pool, tables, {capacity, claim: claimQuery, hostname, limit: claimLimit, now, taskId, types: COMBINED_CLAIM_TYPES});
+      const rows = await claimAndInsertExecutions(statements, tables, {capacity, claim: claimQuery, hostname, limit: claimLimit, now, taskId, types: COMBINED_CLAIM_TYPES});
       const active = rows[0]?.active ?? null;
       const current = activeViews.get(taskName);
 
@@ -532,7 +528,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     const reaped: Array<ClaimedExecution<Instruction>> = [];
 
     for (;;) {
-      const rows = await terminateStaleExecutions(pool, tables, {batchSize: REAPER_BATCH_SIZE, now: clock.now(), reason: TERMINATED_REASON});
+      const rows = await terminateStaleExecutions(statements, tables, {batchSize: REAPER_BATCH_SIZE, now: clock.now(), reason: TERMINATED_REASON});
 
       for (const row of rows) {
         forget(row.id);
@@ -550,7 +546,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       const taskNames = [...new Set(reaped.map((execution) => execution.taskName))];
 
       log.warn({count: reaped.length, taskNames}, 'terminated executions whose heartbeat is older than their limit');
-      await notifyChannels(pool, taskNames.map(getTaskChannelOf));
+      await notifyChannels(statements, taskNames.map(getTaskChannelOf));
 
       for (const subscription of subscriptions) {
         if (taskNames.includes(subscription.taskName)) {
@@ -572,7 +568,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     }
 
     try {
-      const running = new Set(await touchExecutions(pool, tables, {executionIds, now: clock.now()}));
+      const running = new Set(await touchExecutions(statements, tables, {executionIds, now: clock.now()}));
 
       for (const executionId of executionIds) {
         if (!running.has(executionId)) {
@@ -603,7 +599,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
   return {
     claimExecutions,
     completeExecution: async (reference: ExecutionReference<Instruction>, options: {readonly connection?: CommonQueryMethods} = {}) => {
-      await end(reference, 'COMPLETED', null, options.connection ?? pool);
+      await end(reference, 'COMPLETED', null, options.connection ?? statements);
     },
     completeExecutions: async (references, options = {}) => {
       return await applyToMany(references, options.connection ?? pool, async (connection, executionIds) => {
@@ -619,7 +615,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     },
     events,
     failExecution: async (reference, error) => {
-      await end(reference, 'FAILED', serializeError(error) as SerializableValue, pool);
+      await end(reference, 'FAILED', serializeError(error) as SerializableValue, statements);
     },
     getClaimedExecutionId: ({instruction, taskName}) => {
       return inFlightByKey.get(toKey(taskName, instruction)) ?? null;
@@ -629,13 +625,13 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     },
     getTaskChannel: getTaskChannelOf,
     getTaskConcurrency: async ({concurrency, taskName}) => {
-      const count = await selectMaximumConcurrentExecutionCount(pool, tables, taskName);
+      const count = await selectMaximumConcurrentExecutionCount(statements, tables, taskName);
 
       return count !== null && count > 0 ? count : concurrency;
     },
     heartbeat: async (reference) => {
-      const executionId = await resolveExecutionId(reference, pool);
-      const running = await touchExecutions(pool, tables, {executionIds: [executionId], now: clock.now()});
+      const executionId = await resolveExecutionId(reference, statements);
+      const running = await touchExecutions(statements, tables, {executionIds: [executionId], now: clock.now()});
 
       if (running.length === 0) {
         forget(executionId);
@@ -644,12 +640,12 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       }
     },
     findNotRunning: async (references) => {
-      return await applyToMany(references, pool, async (connection, executionIds) => {
+      return await applyToMany(references, statements, async (connection, executionIds) => {
         return await selectRunningExecutionIds(connection, tables, {executionIds});
       }, false);
     },
     heartbeatExecutions: async (references) => {
-      return await applyToMany(references, pool, async (connection, executionIds) => {
+      return await applyToMany(references, statements, async (connection, executionIds) => {
         return await touchExecutions(connection, tables, {executionIds, now: clock.now()});
       }, false);
     },
@@ -662,11 +658,11 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       });
     },
     notifyTask: async (taskName) => {
-      await notifyChannels(pool, [getTaskChannelOf(taskName)]);
+      await notifyChannels(statements, [getTaskChannelOf(taskName)]);
     },
     reap,
     registerTask: async (definition) => {
-      const taskId = await upsertTask(pool, tables, validateTaskDefinition(definition));
+      const taskId = await upsertTask(statements, tables, validateTaskDefinition(definition));
 
       taskIds.set(definition.name, taskId);
     },

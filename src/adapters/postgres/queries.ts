@@ -2,10 +2,11 @@
  * The store's queries, one per function. Every value (task names, instructions, errors, times) is a
  * parameter; identifiers go through sql.identifier. `now` is the injected clock's milliseconds.
  */
-import {type CommonQueryMethods, type IdentifierSqlToken, type QuerySqlToken, type SerializableValue, sql} from 'slonik';
+import {type IdentifierSqlToken, type QuerySqlToken, type SerializableValue, sql} from 'slonik';
 import {z} from 'zod';
 import type {TaskInstruction} from '../../planton/types.ts';
 import type {ExecutionState} from '../types.ts';
+import type {QueryMethods} from './createPreparedStatements.ts';
 
 export type Tables = {
   readonly assertCombinedClaim: IdentifierSqlToken;
@@ -39,7 +40,7 @@ const timestamp = (now: number) => {
   return sql.fragment`to_timestamp(${now / 1_000})`;
 };
 
-export const selectActiveTaskInstructions = async (connection: CommonQueryMethods, tables: Tables, taskName: string): Promise<readonly TaskInstruction[]> => {
+export const selectActiveTaskInstructions = async (connection: QueryMethods, tables: Tables, taskName: string): Promise<readonly TaskInstruction[]> => {
   return await connection.anyFirst(sql.type(z.object({instruction}))`
     SELECT e.instruction
     FROM ${tables.execution} e
@@ -50,7 +51,7 @@ export const selectActiveTaskInstructions = async (connection: CommonQueryMethod
 };
 
 /** The same, by the task's id (one index scan, no join): what the store asks once it knows the id. */
-export const selectActiveTaskInstructionsById = async (connection: CommonQueryMethods, tables: Tables, taskId: number): Promise<readonly TaskInstruction[]> => {
+export const selectActiveTaskInstructionsById = async (connection: QueryMethods, tables: Tables, taskId: number): Promise<readonly TaskInstruction[]> => {
   return await connection.anyFirst(sql.type(z.object({instruction}))`
     SELECT instruction
     FROM ${tables.execution}
@@ -61,7 +62,7 @@ export const selectActiveTaskInstructionsById = async (connection: CommonQueryMe
 
 /** The task's id; inserts the row with the given limits when the task is new. */
 export const upsertTask = async (
-  connection: CommonQueryMethods,
+  connection: QueryMethods,
   tables: Tables,
   {maximumConcurrentExecutionCount, maximumExecutionDuration, taskName}: {readonly maximumConcurrentExecutionCount: number; readonly maximumExecutionDuration: number; readonly taskName: string},
 ): Promise<number> => {
@@ -91,7 +92,7 @@ export const upsertTask = async (
   }
 };
 
-export const selectMaximumConcurrentExecutionCount = async (connection: CommonQueryMethods, tables: Tables, taskName: string): Promise<number | null> => {
+export const selectMaximumConcurrentExecutionCount = async (connection: QueryMethods, tables: Tables, taskName: string): Promise<number | null> => {
   return await connection.maybeOneFirst(sql.type(z.object({count: z.number()}))`
     SELECT maximum_concurrent_execution_count AS count FROM ${tables.task} WHERE nid = ${taskName}
   `);
@@ -102,7 +103,7 @@ export const selectMaximumConcurrentExecutionCount = async (connection: CommonQu
  * another process meanwhile) hits the active-execution unique index and is left out of the result.
  */
 export const insertExecutions = async (
-  connection: CommonQueryMethods,
+  connection: QueryMethods,
   tables: Tables,
   {hostname, instructions, now, taskId}: {readonly hostname: string; readonly instructions: readonly TaskInstruction[]; readonly now: number; readonly taskId: number},
 ): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>> => {
@@ -135,7 +136,7 @@ const MAXIMUM_SAFE_INTEGER = '9007199254740991';
  * the claim, in a transaction, for those.
  */
 export const claimAndInsertExecutions = async (
-  connection: CommonQueryMethods,
+  connection: QueryMethods,
   tables: Tables,
   {capacity, claim, hostname, limit, now, taskId, types}: {readonly capacity: number | null; readonly claim: QuerySqlToken; readonly hostname: string; readonly limit: number; readonly now: number; readonly taskId: number; readonly types: readonly string[]},
 ): Promise<ReadonlyArray<{readonly active: number | null; readonly id: number | null; readonly instruction: unknown; readonly passed: boolean}>> => {
@@ -188,7 +189,7 @@ export const claimAndInsertExecutions = async (
 
 /** Ends a RUNNING execution; false when it is not running (unknown or already ended). */
 export const endExecution = async (
-  connection: CommonQueryMethods,
+  connection: QueryMethods,
   tables: Tables,
   {error, executionId, now, state}: {readonly error: SerializableValue | null; readonly executionId: number; readonly now: number; readonly state: Exclude<ExecutionState, 'RUNNING' | 'TERMINATED'>},
 ): Promise<boolean> => {
@@ -204,7 +205,7 @@ export const endExecution = async (
 
 /** Completes the RUNNING executions among `executionIds` in one statement; returns the ids it completed. */
 export const completeExecutions = async (
-  connection: CommonQueryMethods,
+  connection: QueryMethods,
   tables: Tables,
   {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number},
 ): Promise<readonly number[]> => {
@@ -217,7 +218,7 @@ export const completeExecutions = async (
 };
 
 export const selectRunningExecutionId = async (
-  connection: CommonQueryMethods,
+  connection: QueryMethods,
   tables: Tables,
   {instruction: value, taskName}: {readonly instruction: TaskInstruction; readonly taskName: string},
 ): Promise<number | null> => {
@@ -232,7 +233,7 @@ export const selectRunningExecutionId = async (
 };
 
 /** The ids among `executionIds` that are RUNNING. Reads only: no write, no commit to flush. */
-export const selectRunningExecutionIds = async (connection: CommonQueryMethods, tables: Tables, {executionIds}: {readonly executionIds: readonly number[]}): Promise<readonly number[]> => {
+export const selectRunningExecutionIds = async (connection: QueryMethods, tables: Tables, {executionIds}: {readonly executionIds: readonly number[]}): Promise<readonly number[]> => {
   return (await connection.anyFirst(sql.type(z.object({id}))`
     SELECT id FROM ${tables.execution}
     WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
@@ -240,7 +241,7 @@ export const selectRunningExecutionIds = async (connection: CommonQueryMethods, 
 };
 
 /** Refreshes last_seen_at; returns the ids that are still RUNNING. */
-export const touchExecutions = async (connection: CommonQueryMethods, tables: Tables, {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number}): Promise<readonly number[]> => {
+export const touchExecutions = async (connection: QueryMethods, tables: Tables, {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number}): Promise<readonly number[]> => {
   return (await connection.anyFirst(sql.type(z.object({id}))`
     UPDATE ${tables.execution}
     SET last_seen_at = ${timestamp(now)}
@@ -254,7 +255,7 @@ export const touchExecutions = async (connection: CommonQueryMethods, tables: Ta
  * Rows another reaper holds are skipped (SKIP LOCKED), so reapers in several processes never clash.
  */
 export const terminateStaleExecutions = async (
-  connection: CommonQueryMethods,
+  connection: QueryMethods,
   tables: Tables,
   {batchSize, now, reason}: {readonly batchSize: number; readonly now: number; readonly reason: string},
 ): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction; readonly taskName: string}>> => {
@@ -275,7 +276,7 @@ export const terminateStaleExecutions = async (
   `)).map(withNumberId);
 };
 
-export const notifyChannels = async (connection: CommonQueryMethods, channels: readonly string[]): Promise<void> => {
+export const notifyChannels = async (connection: QueryMethods, channels: readonly string[]): Promise<void> => {
   await connection.query(sql.type(empty)`
     SELECT pg_notify(channel, '') FROM unnest(${sql.array(channels, 'text')}) AS channel
   `);
@@ -286,7 +287,7 @@ export const notifyChannels = async (connection: CommonQueryMethods, channels: r
  * name never appears in the trigger's SQL. CREATE OR REPLACE makes it idempotent (PostgreSQL 14+).
  */
 export const createNotifyTrigger = async (
-  connection: CommonQueryMethods,
+  connection: QueryMethods,
   tables: Tables,
   {channel, columns, table}: {readonly channel: string; readonly columns: readonly string[]; readonly table: readonly string[]},
 ): Promise<void> => {

@@ -66,6 +66,15 @@ export type PostgresStoreConfiguration = {
   readonly listener?: NotificationListener;
   readonly pool: DatabasePool;
   /**
+   * Run the store's own statements (claims, completions, heartbeats) as named prepared statements,
+   * parsed and planned once per connection. A pool that drops them (slonik's default
+   * `resetConnection` runs DISCARD ALL; PgBouncer in transaction mode) is detected on the first
+   * statement that finds its name gone: naming then stops and that statement runs again unnamed.
+   * Give the store a pool whose `resetConnection` keeps session state to keep the gain.
+   * @default true
+   */
+  readonly preparedStatements?: boolean;
+  /**
    * How often the reaper runs (milliseconds); `0` disables the loop (call `reap()` yourself).
    * @default 10_000
    */
