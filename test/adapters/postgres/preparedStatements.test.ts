@@ -74,7 +74,7 @@ if (SERVER_URL) {
   test('a pool that keeps its sessions runs the store\'s statements prepared, under names of their own', async (t) => {
     const recorder = createRecorder();
     // One connection that is never reset: every statement lands in the session that prepared it.
-    const pool = await createPool(url, {interceptors: [recorder.interceptor], maximumPoolSize: 1, resetConnection: keepSession});
+    const pool = await createPool(url, {interceptors: [recorder.interceptor], maxPoolSize: 1, resetConnection: keepSession});
 
     try {
       t.deepEqual(await claimAndComplete(pool, {rounds: 3}), [{count: 6, state: 'COMPLETED'}]);
@@ -97,7 +97,7 @@ if (SERVER_URL) {
   test('a pool that discards its sessions (DISCARD ALL) costs one failed statement: naming stops, nothing is lost', async (t) => {
     const recorder = createRecorder();
     // slonik's default resetConnection runs DISCARD ALL on release, dropping the session's statements.
-    const pool = await createPool(url, {interceptors: [recorder.interceptor], maximumPoolSize: 1});
+    const pool = await createPool(url, {interceptors: [recorder.interceptor], maxPoolSize: 1});
 
     try {
       t.deepEqual(await claimAndComplete(pool, {rounds: 4}), [{count: 8, state: 'COMPLETED'}]);
@@ -116,7 +116,7 @@ if (SERVER_URL) {
 
   test('preparedStatements false runs every statement unnamed', async (t) => {
     const recorder = createRecorder();
-    const pool = await createPool(url, {interceptors: [recorder.interceptor], maximumPoolSize: 1, resetConnection: keepSession});
+    const pool = await createPool(url, {interceptors: [recorder.interceptor], maxPoolSize: 1, resetConnection: keepSession});
 
     try {
       t.deepEqual(await claimAndComplete(pool, {preparedStatements: false, rounds: 2}), [{count: 4, state: 'COMPLETED'}]);
