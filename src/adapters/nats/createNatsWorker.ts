@@ -2,19 +2,16 @@ import {AckPolicy, type Consumer, type ConsumerMessages, DeliverPolicy, type JsM
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
-import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {calculateBackoffDelay} from '../calculateBackoffDelay.ts';
-import {createExecutionBatcher} from '../createExecutionBatcher.ts';
-import {parseSinkMessage} from '../parseSinkMessage.ts';
-import {BrokerConnectionError, InvalidSinkMessageError, WorkerStoreError} from '../sinkErrors.ts';
-import type {SinkMessage} from '../sinkTypes.ts';
-import type {ExecutionReference} from '../types.ts';
+import {createIntervalLoop} from '../createIntervalLoop.ts';
+import {createSinkMessageHandler, type SinkMessageOutcome} from '../createSinkMessageHandler.ts';
+import {BrokerConnectionError} from '../sinkErrors.ts';
 import {connectNats} from './connectNats.ts';
 import {ensureStream} from './ensureStream.ts';
 import type {NatsWorker, NatsWorkerConfiguration, NatsWorkerEvents} from './types.ts';
-import {failOption, validateNatsConfiguration} from './validateNatsConfiguration.ts';
+import {failOption, isPositiveNumber, validateNatsConfiguration} from './validateNatsConfiguration.ts';
 
 const log = Logger.child({
   namespace: 'createNatsWorker',
@@ -27,10 +24,7 @@ const DEFAULT_RECONNECTION_DELAY = 250;
 /** The longest wait (milliseconds) before the consumer is set up again after a failure. */
 const MAXIMUM_SETUP_DELAY = 5_000;
 
-const isPositiveNumber = (value: unknown): value is number => {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0;
-};
-
+/** Checks every option with the messages the NATS worker always gave (the shared handler checks `processor`, `store`, `heartbeatInterval` and `storeRetry` again, with its own wording). */
 const validateConfiguration = <Instruction extends TaskInstruction>(configuration: NatsWorkerConfiguration<Instruction>) => {
   const common = validateNatsConfiguration(configuration);
   const {ackWait = 30_000, concurrency = 10, consumer, expires = 10_000, heartbeatInterval = 10_000, processor, store, storeRetry = {}} = configuration;
@@ -86,26 +80,24 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
     expires,
     // JetStream must hear from a busy worker well before `ackWait` runs out.
     keepAliveInterval: Math.min(heartbeatInterval, ackWait / 3),
-    processor,
     storeRetry: {initialDelay, maxDelay},
-    store,
   };
-};
-
-const isNotRunning = (error: unknown) => {
-  return (error as {code?: unknown} | null)?.code === 'EXECUTION_NOT_RUNNING';
 };
 
 /**
  * Consumes Planton sink messages from a durable JetStream pull consumer, at most `concurrency` at
- * once (it pulls only what it can start). For each message: checks that its execution still runs
- * (`store.heartbeat`; one that already ended — a redelivery after completion, or a release after
- * an unacknowledged publish — is acknowledged and skipped), runs `processor` while heartbeating the
- * execution and telling JetStream it is working (`msg.working()`), records the outcome
- * (`completeExecution`, or `failExecution` with the processor's error), and only then acknowledges.
- * A poison message is terminated (`msg.term()`: never redelivered) and reported as
- * `INVALID_SINK_MESSAGE`; the queue goes on. When the store cannot be reached, the message is given
- * back with a growing delay (`nak`), never lost. Recovers its connection and consumer on its own.
+ * once (it pulls only what it can start). Each message goes through the shared worker logic
+ * (`createSinkMessageHandler`), as with RabbitMQ and BullMQ: an execution that already ended is
+ * acknowledged and not run (the checks of the messages that arrive together cost one
+ * `findNotRunning` read when the store has it); otherwise the processor runs while the execution is
+ * heartbeaten, the outcome is recorded (completions grouped into `completeExecutions` statements
+ * when the store has it; `failExecution` with the processor's error), and only then the message is
+ * acknowledged (`ACK` → `msg.ack()`). A poison message is terminated (`REJECT` → `msg.term()`:
+ * never redelivered) and reported as `INVALID_SINK_MESSAGE`; the queue goes on. While the store is
+ * unreachable the message is held and the store call retried with a growing delay (`storeRetry`);
+ * one still unrecorded when the worker closes is given back with such a delay (`REQUEUE` →
+ * `msg.nak(delay)`). Every message held is kept alive with `msg.working()`, so JetStream redelivers
+ * only a dead worker's messages. Recovers its connection and consumer on its own.
  */
 export const createNatsWorker = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: NatsWorkerConfiguration<Instruction>): Promise<NatsWorker<Instruction>> => {
   const {
@@ -116,10 +108,8 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
     ensureStream: shouldEnsureStream,
     expires,
     keepAliveInterval,
-    processor,
     reconnection,
     server,
-    store,
     storeRetry,
     stream,
     subject,
@@ -127,169 +117,64 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
   const events = createEmitter<NatsWorkerEvents<Instruction>>((eventName, _payload, error) => {
     log.error({error: serializeError(error), eventName: String(eventName)}, 'a worker event listener threw');
   });
+  const handler = createSinkMessageHandler<Instruction>({
+    events,
+    heartbeatInterval: keepAliveInterval,
+    processor: configuration.processor,
+    store: configuration.store,
+    storeRetry,
+  });
   const reconnectionDelay = reconnection.delay ?? DEFAULT_RECONNECTION_DELAY;
   const abortController = new AbortController();
-  const handling = new Set<Promise<void>>();
+  /** The messages being handled (held until settled), with the promise that settles each. */
+  const handling = new Map<JsMsg, Promise<void>>();
   /** Messages asked for by the pull in progress and not yet received. */
   let reserved = 0;
   let onSlotFreed: (() => void) | null = null;
   let fetching: ConsumerMessages | null = null;
-  const batcher = store.completeExecutions === undefined ? null : createExecutionBatcher<Instruction>({
-    apply: store.completeExecutions,
-    maxBatchSize: concurrency,
-    maxInFlight: 1,
+
+  /** Tells JetStream the worker still works on every message it holds (processor running, store retried, a copy waiting for another). */
+  const keepAlive = createIntervalLoop({
+    clock,
+    interval: keepAliveInterval,
+    run: async () => {
+      for (const delivery of handling.keys()) {
+        try {
+          delivery.working();
+        } catch (error) {
+          log.warn({error: serializeError(error), seq: delivery.seq}, 'could not tell JetStream a message is still being processed');
+        }
+      }
+    },
   });
 
-  /** Records a completion; an execution that already ended is not an error (nothing left to record). */
-  const complete = async (reference: ExecutionReference<Instruction>) => {
-    if (batcher === null) {
-      await store.completeExecution(reference);
-    } else {
-      await batcher.apply(reference);
-    }
-  };
-
-  const reportError = (error: PlantonError, message: string) => {
-    log.error({error: serializeError(error)}, message);
-    events.emit('error', {error});
-  };
-
-  /** Acknowledges, gives back (after a delay, or at once: `RELEASE`) or terminates; if the connection is gone, JetStream redelivers after `ackWait` (and the next run skips it when its execution ended). */
-  const settle = (message: JsMsg, outcome: 'ACK' | 'NAK' | 'RELEASE' | 'TERM') => {
+  /** Settles on JetStream (`RELEASE`: given back at once, not handled); if the connection is gone, JetStream redelivers after `ackWait` (and the next run skips it when its execution ended). */
+  const settle = (delivery: JsMsg, outcome: SinkMessageOutcome | 'RELEASE') => {
     try {
       if (outcome === 'ACK') {
-        message.ack();
-      } else if (outcome === 'NAK') {
-        message.nak(calculateBackoffDelay({attempt: message.info.redeliveryCount - 1, ...storeRetry}));
-      } else if (outcome === 'RELEASE') {
-        message.nak();
+        delivery.ack();
+      } else if (outcome === 'REJECT') {
+        delivery.term();
+      } else if (outcome === 'REQUEUE') {
+        delivery.nak(calculateBackoffDelay({attempt: delivery.info.redeliveryCount - 1, ...storeRetry}));
       } else {
-        message.term();
+        delivery.nak();
       }
     } catch (error) {
-      log.warn({error: serializeError(error), seq: message.seq}, 'could not settle a message; JetStream redelivers it');
-    }
-  };
-
-  /** What is being handled per execution reference: the tail of its chain (never rejects). */
-  const exclusive = new Map<string, Promise<void>>();
-
-  const runExclusively = async (key: string, task: () => Promise<void>) => {
-    const previous = exclusive.get(key);
-    const current = (async () => {
-      await previous;
-      await task();
-    })();
-    const tail = current.catch(() => undefined);
-
-    exclusive.set(key, tail);
-
-    try {
-      await current;
-    } finally {
-      if (exclusive.get(key) === tail) {
-        exclusive.delete(key);
-      }
-    }
-  };
-
-  /** Checks the execution, runs the processor, records the outcome, and only then acknowledges. */
-  const run = async (delivery: JsMsg, message: SinkMessage<Instruction>, reference: ExecutionReference<Instruction>) => {
-    try {
-      await store.heartbeat(reference);
-    } catch (error) {
-      if (isNotRunning(error)) {
-        settle(delivery, 'ACK');
-        events.emit('skipped', {message});
-      } else {
-        settle(delivery, 'NAK');
-        reportError(new WorkerStoreError('CHECK', error), 'could not check a message\'s execution');
-      }
-
-      return;
-    }
-
-    let processorError: {readonly error: unknown} | null = null;
-
-    try {
-      await processor(message, {redelivered: delivery.redelivered});
-    } catch (error) {
-      processorError = {error};
-    }
-
-    try {
-      if (processorError === null) {
-        await complete(reference);
-      } else {
-        await store.failExecution(reference, processorError.error);
-      }
-    } catch (error) {
-      // Ended meanwhile (the processor completed it in its own transaction, or the reaper terminated it): nothing left to record.
-      if (!isNotRunning(error)) {
-        settle(delivery, 'NAK');
-        reportError(new WorkerStoreError(processorError === null ? 'COMPLETE' : 'FAIL', error), 'could not record a message\'s outcome');
-
-        return;
-      }
-    }
-
-    settle(delivery, 'ACK');
-
-    if (processorError === null) {
-      events.emit('completed', {message});
-    } else {
-      events.emit('failed', {error: processorError.error, message});
-    }
-  };
-
-  const handle = async (delivery: JsMsg) => {
-    const parsed = parseSinkMessage<Instruction>(Buffer.from(delivery.data.buffer, delivery.data.byteOffset, delivery.data.byteLength));
-
-    if (!parsed.ok) {
-      settle(delivery, 'TERM');
-      reportError(new InvalidSinkMessageError(parsed.content, parsed.reason), `terminated a poison message (stream sequence ${delivery.seq})`);
-
-      return;
-    }
-
-    const {message} = parsed;
-    const reference: ExecutionReference<Instruction> = message.executionId === undefined ?
-      {instruction: message.instruction, taskName: message.taskName} :
-      {executionId: message.executionId};
-    const keepAlive = setInterval(() => {
-      try {
-        delivery.working();
-      } catch (error) {
-        log.warn({error: serializeError(error)}, 'could not tell JetStream a message is still being processed');
-      }
-
-      store.heartbeat(reference).catch((error: unknown) => {
-        log.warn({error: serializeError(error), taskName: message.taskName}, 'could not heartbeat an execution being processed');
-      });
-    }, keepAliveInterval);
-
-    keepAlive.unref();
-
-    try {
-      // Messages of the same execution reference (a late copy, a redelivery) run one after the other:
-      // the second one's check then finds the execution ended.
-      await runExclusively(JSON.stringify([message.taskName, message.executionId ?? null, message.instruction]), async () => {
-        await run(delivery, message, reference);
-      });
-    } finally {
-      clearInterval(keepAlive);
+      log.warn({error: serializeError(error), seq: delivery.seq}, 'could not settle a message; JetStream redelivers it');
     }
   };
 
   const start = (delivery: JsMsg) => {
-    const handled = handle(delivery).catch((error: unknown) => {
-      log.error({error: serializeError(error)}, 'handling a message failed unexpectedly');
-    }).finally(() => {
-      handling.delete(handled);
+    const content = Buffer.from(delivery.data.buffer, delivery.data.byteOffset, delivery.data.byteLength);
+    // Never rejects.
+    const handled = handler.handle(content, {redelivered: delivery.redelivered}).then(({outcome}) => {
+      settle(delivery, outcome);
+      handling.delete(delivery);
       onSlotFreed?.();
     });
 
-    handling.add(handled);
+    handling.set(delivery, handled);
   };
 
   const waitForSlots = async (needed: number) => {
@@ -396,7 +281,11 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
         }
 
         consumer = null;
-        reportError(new BrokerConnectionError(error), 'could not pull from the JetStream consumer; retrying');
+
+        const wrapped = new BrokerConnectionError(error);
+
+        log.error({error: serializeError(wrapped)}, 'could not pull from the JetStream consumer; retrying');
+        events.emit('error', {error: wrapped});
         // The stream or consumer deleted, JetStream unavailable: retried with a growing delay.
         await clock.sleep(calculateBackoffDelay({attempt: failures++, initialDelay: reconnectionDelay, maxDelay: MAXIMUM_SETUP_DELAY}), abortController.signal);
       }
@@ -410,14 +299,17 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
       }
 
       abortController.abort();
+      // Store calls still failing give up; their messages are given back (`nak` with a delay).
+      handler.close();
       onSlotFreed?.();
       fetching?.stop();
       await consuming;
 
       while (handling.size > 0) {
-        await Promise.all(handling);
+        await Promise.all(handling.values());
       }
 
+      await keepAlive.stop();
       await link.close();
     },
     events,

@@ -89,8 +89,10 @@ export type NatsWorkerConfiguration<Instruction extends TaskInstruction = TaskIn
    */
   readonly expires?: number;
   /**
-   * Milliseconds between two keep-alives of a message being processed: `store.heartbeat` of its
-   * execution and `msg.working()`. Never more than a third of `ackWait`.
+   * Milliseconds between two keep-alives: the heartbeat of each execution whose processor runs
+   * (`store.heartbeat`, or one `heartbeatExecutions` statement for all of them), and `msg.working()`
+   * of each message the worker holds (processor running, store call retried). Never more than a
+   * third of `ackWait`.
    * @default 10_000
    */
   readonly heartbeatInterval?: number;
@@ -98,16 +100,18 @@ export type NatsWorkerConfiguration<Instruction extends TaskInstruction = TaskIn
   /** @default {delay: 250, jitter: 100} */
   readonly reconnection?: NatsReconnection;
   /**
-   * How long a message whose execution the store could not check, or whose outcome it could not
-   * record, waits before JetStream delivers it again (`nak` with a delay): `initialDelay` after its
-   * first delivery, doubled with each further one, at most `maxDelay`.
+   * How a store call that failed (the execution's check, or recording its outcome) is retried while
+   * the worker holds its message: `initialDelay` before the first retry, doubled with each further
+   * one, at most `maxDelay`. A message still unrecorded when the worker closes is given back to
+   * JetStream with the same kind of delay (`nak`), counted by its deliveries.
    * @default {initialDelay: 100, maxDelay: 5_000}
    */
   readonly storeRetry?: WorkerStoreRetry;
   /**
-   * Where outcomes are recorded: `heartbeat` checks an execution still runs, then `completeExecution`
-   * or `failExecution`. A store with `completeExecutions` (the PostgreSQL store) has the completions
-   * of messages that finish together recorded in one statement.
+   * Where outcomes are recorded: an execution is checked to still run (`heartbeat`), then ended
+   * (`completeExecution`, or `failExecution`). With the batch forms (the PostgreSQL store), the
+   * messages that arrive or finish together cost one statement: the checks `findNotRunning` (a read),
+   * the heartbeats `heartbeatExecutions`, the completions `completeExecutions`.
    */
   readonly store: WorkerStore<Instruction>;
   readonly stream: string;

@@ -12,7 +12,7 @@ export const failOption = (option: string, expectation: string, value: unknown):
   throw new InvalidSinkConfigurationError(option, `Expected \`${option}\` to be ${expectation}, got \`${describeValue(value)}\`.`);
 };
 
-const isPositiveNumber = (value: unknown): value is number => {
+export const isPositiveNumber = (value: unknown): value is number => {
   return typeof value === 'number' && Number.isFinite(value) && value > 0;
 };
 

@@ -419,7 +419,7 @@ function defineNatsTests (natsUrl: string) {
     t.deepEqual(processed, []);
   });
 
-  test('nats: while the store is unreachable the message is given back with a delay, then completed once', async (t) => {
+  test('nats: while the store is unreachable the message is held and the check retried with a growing delay, then completed once', async (t) => {
     const {stream, subject} = await setUp(t, 0);
     const sink = await createNatsSink({stream, subject, url: natsUrl});
     let failuresLeft = 2;
@@ -463,8 +463,154 @@ function defineNatsTests (natsUrl: string) {
 
     t.is(errors.payloads.length, 2);
     t.true(errors.payloads.every(({error}) => error.code === 'WORKER_STORE_FAILED'));
-    t.deepEqual(redeliveries, [true]);
+    t.like(errors.payloads, [{error: {attempt: 1, operation: 'CHECK'}}, {error: {attempt: 2, operation: 'CHECK'}}]);
+    // Held by the worker (as with RabbitMQ and BullMQ), not given back to JetStream: delivered once.
+    t.deepEqual(redeliveries, [false]);
     t.deepEqual(completions, [{executionId: 7}]);
+  });
+
+  test('nats: a message whose execution the store could not check by the time the worker closed is given back then, not after ackWait, and completed by the next worker', async (t) => {
+    const {admin, startWorker, stream, subject} = await setUp(t, 0);
+    const unreachable = async (): Promise<never> => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {code: 'ECONNREFUSED'});
+    };
+    const first = await startWorker({
+      store: {completeExecution: unreachable, failExecution: unreachable, heartbeat: unreachable},
+      storeRetry: {initialDelay: 10, maxDelay: 50},
+    });
+
+    await first.consuming();
+    await admin.publishRaw(subject, encodeSinkMessage({executionId: 7, instruction: 1, taskName: 'items'}));
+    await first.errors.until(2);
+    t.like(first.errors.payloads[0]?.error, {code: 'WORKER_STORE_FAILED', operation: 'CHECK'});
+    await first.worker.close();
+
+    const closedAt = Date.now();
+
+    t.is(first.completed.payloads.length, 0);
+
+    const redeliveries: boolean[] = [];
+    const completions: unknown[] = [];
+    // `ackWait` is 30 s: only the first worker's `nak` brings the message back sooner.
+    const second = await startWorker({
+      processor: (_message, {redelivered}) => {
+        redeliveries.push(redelivered);
+      },
+      store: {
+        completeExecution: async (reference) => {
+          completions.push(reference);
+        },
+        failExecution: unreachable,
+        heartbeat: async () => undefined,
+      },
+    });
+
+    await second.completed.until(1);
+
+    t.true(Date.now() - closedAt < 15_000, 'given back, not left to run out its ackWait');
+    t.is(redeliveries.length, 1);
+    t.deepEqual(completions, [{executionId: 7}]);
+    await eventually(async () => await admin.getMessageCount(stream) === 0);
+  });
+
+  test('nats: a message held longer than ackWait, while the store is unreachable and then by a slow processor, is kept alive and delivered once', async (t) => {
+    const ackWait = 1_000;
+    const {admin, consumer, startWorker, stream, subject} = await setUp(t, 0);
+    let storeBackAt = Number.POSITIVE_INFINITY;
+    let ended = false;
+    const store: WorkerStore<number> = {
+      completeExecution: async () => {
+        ended = true;
+      },
+      failExecution: async () => {
+        throw new Error('Not expected.');
+      },
+      heartbeat: async () => {
+        if (Date.now() < storeBackAt) {
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {code: 'ECONNREFUSED'});
+        }
+
+        if (ended) {
+          throw Object.assign(new Error('Execution is not running.'), {code: 'EXECUTION_NOT_RUNNING'});
+        }
+      },
+    };
+    const redeliveries: boolean[] = [];
+    const {completed, consuming, errors, skipped, worker} = await startWorker({
+      ackWait,
+      processor: async (_message, {redelivered}) => {
+        redeliveries.push(redelivered);
+        await new Promise((resolve) => {
+          setTimeout(resolve, 1.5 * ackWait);
+        });
+      },
+      store,
+      storeRetry: {initialDelay: 100, maxDelay: 200},
+    });
+
+    await consuming();
+    storeBackAt = Date.now() + 1.5 * ackWait;
+    await admin.publishRaw(subject, encodeSinkMessage({executionId: 7, instruction: 1, taskName: 'items'}));
+    await completed.until(1);
+    // A copy JetStream redelivered would wait in this worker for the first one and be skipped by now.
+    await worker.close();
+
+    t.deepEqual(redeliveries, [false]);
+    t.is(skipped.payloads.length, 0);
+    t.true(errors.payloads.length > 0);
+    t.true(errors.payloads.every(({error}) => error.code === 'WORKER_STORE_FAILED' && (error as {operation?: string}).operation === 'CHECK'));
+    t.is((await admin.manager.consumers.info(stream, consumer)).delivered.consumer_seq, 1);
+    await eventually(async () => await admin.getMessageCount(stream) === 0);
+  });
+
+  test('nats: the checks and completions of the messages that arrive together cost one statement each, not one per message', async (t) => {
+    const total = 50;
+    const {pool, schema, startWorker, store, stream, subject} = await setUp(t, total);
+    const sink = await createNatsSink<number>({stream, subject, url: natsUrl});
+
+    t.teardown(async () => {
+      await sink.close();
+    });
+
+    const executions = await store.claimExecutions({claim: createItemClaim(schema), limit: total, taskName: 'items'});
+
+    t.is(executions.length, total);
+    // Stored before the worker starts, so that they reach it together.
+    await Promise.all(executions.map(async ({executionId, instruction, taskName}) => {
+      await sink.publish({executionId: Number(executionId), instruction, taskName});
+    }));
+
+    const checks: number[] = [];
+    const completions: number[] = [];
+    const {completed} = await startWorker({
+      store: {
+        ...store,
+        completeExecutions: async (references) => {
+          completions.push(references.length);
+
+          return await store.completeExecutions(references);
+        },
+        findNotRunning: async (references) => {
+          checks.push(references.length);
+
+          return await store.findNotRunning(references);
+        },
+        heartbeat: async () => {
+          throw new Error('Not expected: the PostgreSQL store checks in batches.');
+        },
+        heartbeatExecutions: store.heartbeatExecutions,
+      },
+    });
+
+    await completed.until(total);
+    t.log(`checks: ${JSON.stringify(checks)}, completions: ${JSON.stringify(completions)}`);
+
+    t.is(checks.reduce((sum, size) => sum + size, 0), total);
+    t.is(completions.reduce((sum, size) => sum + size, 0), total);
+    t.true(checks.length < total / 2, 'the checks were batched');
+    t.true(completions.length < total / 2, 'the completions were batched');
+    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
+    t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
   });
 
   test('nats: a retried publish of the same execution is stored once', async (t) => {
@@ -584,7 +730,7 @@ function defineNatsTests (natsUrl: string) {
     const worker = await createNatsWorker({
       concurrency: 10,
       consumer: `${stream}_worker`,
-      // Keep-alives heartbeat both messages every 20 ms, whether they run or wait.
+      // The running message's execution is heartbeaten every 20 ms (after its check, a heartbeat too); the other one waits for it.
       heartbeatInterval: 20,
       processor: async (message) => {
         processed.push(message);
