@@ -196,6 +196,23 @@ export class ServerUnreachableError extends PlantonError {
   }
 }
 
+/**
+ * A store operation got no answer within the store's `queryTimeout` (a network that drops packets
+ * rather than refusing connections): the `cause` of a `server_unreachable`. Its outcome is unknown;
+ * it may still apply later, at most once (every change of a job is fenced).
+ */
+export class StoreTimeoutError extends PlantonError {
+  public readonly operation: string;
+
+  public readonly timeout: number;
+
+  public constructor (operation: string, timeout: number) {
+    super(`\`${operation}\` got no answer within ${timeout} ms.`, 'STORE_TIMEOUT');
+    this.operation = operation;
+    this.timeout = timeout;
+  }
+}
+
 /** No scheduler instance had a processor for a due job, after every retry of `noProcessorRetryDelays`. */
 export class NoProcessorError extends PlantonError {
   public readonly taskName: string;

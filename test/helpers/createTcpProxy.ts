@@ -10,12 +10,23 @@ export type TcpProxy = {
    * transport can throw an uncaught ERR_STREAM_WRITE_AFTER_END when it writes after a FIN.
    */
   readonly setAvailable: (available: boolean) => void;
+  /**
+   * `true`: stops forwarding bytes in both directions without closing a socket (the network
+   * black-holes: new connections are accepted, peers wait and nothing fails); `false`: delivers the
+   * bytes held meanwhile, in order, and forwards again (a partition that heals, as TCP would after
+   * retransmitting). Off by default.
+   */
+  readonly setBlackHole: (blackHole: boolean) => void;
 };
+
+type Pair = {readonly client: Socket; readonly upstream: Socket};
 
 /** A loopback TCP proxy to `target`, so a test can take the broker away from one client and bring it back. */
 export const createTcpProxy = async (target: {readonly host: string; readonly port: number}): Promise<TcpProxy> => {
   const sockets = new Set<Socket>();
+  const pairs = new Set<Pair>();
   let available = true;
+  let blackHole = false;
 
   const reset = (socket: Socket) => {
     if (socket.destroyed) {
@@ -30,6 +41,19 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
     }
   };
 
+  // Unread bytes stay in the sockets' buffers (and the kernel's) while a pair is held.
+  const hold = ({client, upstream}: Pair) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  };
+
+  const forward = ({client, upstream}: Pair) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+
   const server = createServer((client) => {
     if (!available) {
       reset(client);
@@ -38,9 +62,11 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
     }
 
     const upstream = connect(target.port, target.host);
+    const pair = {client, upstream};
 
     sockets.add(client);
     sockets.add(upstream);
+    pairs.add(pair);
 
     for (const socket of [client, upstream]) {
       socket.on('error', () => {
@@ -49,13 +75,17 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
       });
       socket.on('close', () => {
         sockets.delete(socket);
+        pairs.delete(pair);
         reset(client);
         upstream.destroy();
       });
     }
 
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (blackHole) {
+      hold(pair);
+    } else {
+      forward(pair);
+    }
   });
 
   await new Promise<void>((resolve) => {
@@ -89,6 +119,21 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
       if (!value) {
         for (const socket of sockets) {
           reset(socket);
+        }
+      }
+    },
+    setBlackHole: (value) => {
+      if (value === blackHole) {
+        return;
+      }
+
+      blackHole = value;
+
+      for (const pair of pairs) {
+        if (value) {
+          hold(pair);
+        } else {
+          forward(pair);
         }
       }
     },

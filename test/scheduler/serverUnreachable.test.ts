@@ -3,6 +3,7 @@ import type {DatabasePool} from 'slonik';
 import {ConnectionError} from 'slonik';
 import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
 import {isConnectionError} from '../../src/scheduler/isConnectionError.ts';
+import {withDeadline} from '../helpers/withDeadline.ts';
 
 /** A pool whose every query fails as a pool does when the server is gone. */
 const createUnreachablePool = (error: unknown): DatabasePool => {
@@ -31,6 +32,24 @@ test('a store passes on errors that are not about reaching the server unchanged'
 
   t.is(await t.throwsAsync(store.listTasks()), syntax);
 });
+
+test('a store whose queries never settle rejects with server_unreachable after queryTimeout, a STORE_TIMEOUT error as cause', async (t) => {
+  const hanging = new Proxy({}, {get: () => async () => await new Promise(() => undefined)}) as DatabasePool;
+  const store = await createPostgresSchedulerStore({migrate: false, pool: hanging, queryTimeout: 50});
+  // withDeadline's ref()ed timer keeps the process alive: the store's timer is unref()ed, and a fake pool holds no socket.
+  const error = await withDeadline(t.throwsAsync(store.listTasks(), {code: 'server_unreachable', message: 'The scheduler store cannot be reached: `listTasks` got no answer within 50 ms.'}), 'listTasks to reject');
+
+  t.like(error?.cause, {code: 'STORE_TIMEOUT', operation: 'listTasks', timeout: 50});
+});
+
+for (const queryTimeout of [0, -1, Number.NaN, 2 ** 31, '1s']) {
+  test(`queryTimeout ${String(queryTimeout)} is rejected with INVALID_SCHEDULER_CONFIGURATION`, async (t) => {
+    await t.throwsAsync(createPostgresSchedulerStore({migrate: false, pool: createUnreachablePool(refused), queryTimeout: queryTimeout as number}), {
+      code: 'INVALID_SCHEDULER_CONFIGURATION',
+      message: /^Expected `queryTimeout` to be a number of milliseconds from 1 to 2147483647, or Infinity, got /u,
+    });
+  });
+}
 
 const cases: Array<[string, unknown, boolean]> = [
   ['slonik ConnectionError', new ConnectionError('gone'), true],
