@@ -178,12 +178,11 @@ export const createTimerQueue = (clock: Clock): TimerQueue => {
 
       remove(target);
 
-      if (wasFirst) {
-        if (heap.length === 0) {
-          disarm();
-        } else {
-          arm();
-        }
+      // The armed timer now fires early for the new first target; `fire` then finds nothing due and
+      // arms for it. Re-arming here would cost a timer per cancellation when targets end in order
+      // (a scheduler's job timeouts, cancelled as the jobs finish).
+      if (wasFirst && heap.length === 0) {
+        disarm();
       }
     }
   };

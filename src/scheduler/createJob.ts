@@ -1,5 +1,5 @@
 import {createEmitter} from '../planton/createEmitter.ts';
-import type {Clock} from '../planton/types.ts';
+import {TIMER_IDLE, type TimerQueue, type TimerTarget} from '../planton/createTimerQueue.ts';
 import {
   InvalidSchedulerOptionError,
   JobDoneError,
@@ -15,7 +15,6 @@ export type JobResult =
   | {readonly state: 'DONE'};
 
 export type JobConfiguration = {
-  readonly clock: Clock;
   /** Persists the end of the attempt; `done()`/`fail()` settle with it. */
   readonly finish: (result: JobResult) => Promise<void>;
   /** Reports a listener or late-handler failure. */
@@ -24,6 +23,8 @@ export type JobConfiguration = {
   readonly record: (entry: {readonly message: string | null; readonly progress: number | null; readonly step: string | null}) => Promise<void>;
   readonly job: JobRecord;
   readonly timeout: number;
+  /** Where the attempt's timeout waits: one queue (one timer) for every job of a scheduler. */
+  readonly timers: TimerQueue;
 };
 
 export type JobController = {
@@ -48,9 +49,6 @@ const withCallback = (promise: Promise<void>, callback?: NodeCallback): Promise<
   });
 };
 
-/** Why an attempt's timeout timer is stopped (it ended first). */
-const ATTEMPT_ENDED = new Error('The attempt ended before its timeout.');
-
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
@@ -60,9 +58,8 @@ const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof 
  * `job_timed_out`.
  */
 export const createJob = (configuration: JobConfiguration): JobController => {
-  const {clock, finish, job: record, onError, record: persistLog, timeout} = configuration;
+  const {finish, job: record, onError, record: persistLog, timeout, timers} = configuration;
   const controller = new AbortController();
-  const timer = new AbortController();
   const events = createEmitter<JobEvents>((_name, _payload, error) => {
     onError(error);
   });
@@ -80,10 +77,28 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     return state === 'FAILED' ? new JobFailedError(record.id, operation) : new JobTimedOutError(record.id, timeout);
   };
 
+  /** Fires when the attempt outlives its timeout; the queue keeps its place in the target, so arming it allocates nothing. */
+  const timeoutTarget: TimerTarget = {
+    onTimer: () => {
+      if (state !== 'RUNNING') {
+        return;
+      }
+
+      const error = new JobTimedOutError(record.id, timeout);
+
+      // eslint-disable-next-line @typescript-eslint/no-use-before-define -- the target is armed only after endQuietly exists
+      endQuietly({error, state: 'TIMED_OUT'});
+      controller.abort(error);
+      events.emit('timeout', error);
+    },
+    timerAt: 0,
+    timerIndex: TIMER_IDLE,
+    timerSequence: 0,
+  };
+
   const end = (result: JobResult): Promise<void> => {
     state = result.state;
-    // A shared reason: aborting without one builds a DOMException per job.
-    timer.abort(ATTEMPT_ENDED);
+    timers.cancel(timeoutTarget);
 
     const persisted = finish(result);
 
@@ -168,21 +183,9 @@ export const createJob = (configuration: JobConfiguration): JobController => {
       }
 
       queueMicrotask(() => {
-        if (state !== 'RUNNING') {
-          return;
+        if (state === 'RUNNING') {
+          timers.add(timeout, timeoutTarget);
         }
-
-        void clock.sleep(timeout, timer.signal).then(() => {
-          if (state !== 'RUNNING' || timer.signal.aborted) {
-            return;
-          }
-
-          const error = new JobTimedOutError(record.id, timeout);
-
-          endQuietly({error, state: 'TIMED_OUT'});
-          controller.abort(error);
-          events.emit('timeout', error);
-        });
       });
 
       if (isPromiseLike(result)) {

@@ -1,5 +1,6 @@
 import {serializeError} from 'serialize-error';
 import type {Clock} from '../planton/types.ts';
+import {createTimerQueue} from '../planton/createTimerQueue.ts';
 import {createBatcher} from './createBatcher.ts';
 import {createJob, type JobController, type JobResult} from './createJob.ts';
 import {decideJobOutcome} from './decideJobOutcome.ts';
@@ -51,6 +52,8 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
   const {clock, emit, getRetryPolicy, leaseGrace, noProcessorGrace, noProcessorRetryDelays, onJobEnded, random, reportError, store} = configuration;
   const running = new Map<number, {readonly controller: JobController; readonly taskName: string}>();
   const finishes = createBatcher<JobFinish, JobRecord | null>({handle: store.finishJobs});
+  /** Every running job's timeout, behind one timer. */
+  const timers = createTimerQueue(clock);
 
   /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
   const finishAttempt = async (job: JobRecord, outcome: JobOutcome, error: unknown, timedOut: boolean): Promise<JobRecord | null> => {
@@ -135,7 +138,6 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
     },
     prepare: (job) => {
       const controller = createJob({
-        clock,
         finish: async (result) => {
           let state: JobState | null = null;
 
@@ -157,6 +159,7 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
           await store.recordLog({attempt: job.attempt, id: job.id, message, now: clock.now(), progress, step});
         },
         timeout: (job.leaseUntil ?? 0) - (job.startedAt ?? 0),
+        timers,
       });
 
       return (processor) => {
