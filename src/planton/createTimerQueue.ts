@@ -36,7 +36,7 @@ const before = (a: TimerTarget, b: TimerTarget): boolean => {
  * delays are batched onto one macrotask, so a busy loop never starves the event loop. Targets due at
  * the same time wake in the order they were added (FIFO).
  */
-export const createTimerQueue = (clock: Clock): TimerQueue => {
+export const createTimerQueue = (clock: Clock, {keepArmedWhenEmpty = false}: {readonly keepArmedWhenEmpty?: boolean} = {}): TimerQueue => {
   const heap: TimerTarget[] = [];
   let immediates: TimerTarget[] = [];
   let immediateArmed = false;
@@ -170,18 +170,20 @@ export const createTimerQueue = (clock: Clock): TimerQueue => {
     }
   };
 
+  /**
+   * Cancelling the first target leaves the armed timer: it fires early for the new first one, and
+   * `fire` finds nothing due and arms for what is first by then. Re-arming here would cost a timer
+   * per cancellation when targets end in the order they were added. An emptied queue disarms,
+   * unless `keepArmedWhenEmpty` (a queue that empties between two targets, as a scheduler's job
+   * timeouts do, would otherwise pay a timer per target).
+   */
   const cancel = (target: TimerTarget) => {
     if (target.timerIndex === TIMER_IMMEDIATE) {
       target.timerIndex = TIMER_IDLE;
     } else if (target.timerIndex >= 0) {
-      const wasFirst = target.timerIndex === 0;
-
       remove(target);
 
-      // The armed timer now fires early for the new first target; `fire` then finds nothing due and
-      // arms for it. Re-arming here would cost a timer per cancellation when targets end in order
-      // (a scheduler's job timeouts, cancelled as the jobs finish).
-      if (wasFirst && heap.length === 0) {
+      if (heap.length === 0 && !keepArmedWhenEmpty) {
         disarm();
       }
     }

@@ -52,8 +52,12 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
   const {clock, emit, getRetryPolicy, leaseGrace, noProcessorGrace, noProcessorRetryDelays, onJobEnded, random, reportError, store} = configuration;
   const running = new Map<number, {readonly controller: JobController; readonly taskName: string}>();
   const finishes = createBatcher<JobFinish, JobRecord | null>({handle: store.finishJobs});
-  /** Every running job's timeout, behind one timer. */
-  const timers = createTimerQueue(clock);
+  /**
+   * Every running job's timeout, behind one timer. Kept armed when empty: jobs that end at once
+   * empty it between two of them. A timer left armed fires once for nothing (unref()ed on the
+   * system clock, so it keeps no process up).
+   */
+  const timers = createTimerQueue(clock, {keepArmedWhenEmpty: true});
 
   /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
   const finishAttempt = async (job: JobRecord, outcome: JobOutcome, error: unknown, timedOut: boolean): Promise<JobRecord | null> => {

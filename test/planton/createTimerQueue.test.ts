@@ -1,5 +1,6 @@
 import test from 'ava';
 import {createTimerQueue, TIMER_IDLE, type TimerTarget} from '../../src/planton/createTimerQueue.ts';
+import type {Clock} from '../../src/planton/types.ts';
 import {createManualClock, flush} from '../helpers/createManualClock.ts';
 
 const target = (onTimer: () => unknown): TimerTarget => {
@@ -43,6 +44,39 @@ test('a cancelled callback never fires, and cancelling the last one disarms the 
   t.is(clock.pendingTimers(), 0);
   await clock.advance(100);
   t.deepEqual(fired, []);
+});
+
+test('cancelling targets as they end in order costs no clock timer each; with keepArmedWhenEmpty, none either when the queue empties', async (t) => {
+  const clock = createManualClock();
+  const sleeps: number[] = [];
+  const countingClock: Clock = {
+    ...clock,
+    sleep: async (milliseconds, signal) => {
+      sleeps.push(milliseconds);
+
+      await clock.sleep(milliseconds, signal);
+    },
+  };
+  const timers = createTimerQueue(countingClock, {keepArmedWhenEmpty: true});
+  const fired: number[] = [];
+
+  // A thousand jobs that each end before the next starts: one clock timer in all.
+  for (let index = 0; index < 1_000; index++) {
+    const job = target(() => fired.push(-1));
+
+    timers.add(60_000, job);
+    timers.cancel(job);
+  }
+
+  t.deepEqual(sleeps, [60_000]);
+  t.is(clock.pendingTimers(), 1);
+
+  // A later target still fires on time: the early timer finds nothing due and arms for it.
+  await clock.advance(30_000);
+  timers.add(60_000, target(() => fired.push(clock.now())));
+  await clock.advance(60_000);
+  t.deepEqual(fired, [90_000]);
+  t.deepEqual(sleeps, [60_000, 30_000]);
 });
 
 test('an earlier wake-up re-arms the clock timer', async (t) => {
