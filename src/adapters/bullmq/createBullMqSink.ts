@@ -7,6 +7,7 @@ import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createBatcher} from '../createBatcher.ts';
+import {createDeadlineQueue, type Deadline} from '../createDeadlineQueue.ts';
 import {BrokerConnectionError, InvalidSinkConfigurationError, SinkRejectedError} from '../sinkErrors.ts';
 import type {SinkMessage} from '../sinkTypes.ts';
 import {connectRedis, validateConnectionConfiguration} from './connectRedis.ts';
@@ -61,10 +62,8 @@ const CONNECTION_FAILURE = /Stream isn't writeable|Connection is closed|max retr
 /** One publish on its way to Redis. */
 type PendingJob = {
   readonly data: Record<string, unknown>;
-  /** Resolves when the publish's `publishTimeout` has passed (the publish then rejected with `SINK_TIMEOUT`). */
-  readonly expired: Promise<'EXPIRED'>;
-  /** Whether `expired` has resolved: the job is left out of the adds that follow. */
-  readonly isExpired: () => boolean;
+  /** When the publish times out (performance.now()): it rejects with `SINK_TIMEOUT` and is left out of the adds that follow. */
+  deadline: Deadline;
   /** The connection failure that made the last add of this job fail, if any. */
   lastError: unknown;
   readonly name: string;
@@ -124,11 +123,35 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
     return nextReady;
   };
 
-  /** Resolves once every job of `jobs` expired: nobody waits for their add any more. */
-  const allExpired = async (jobs: readonly PendingJob[]): Promise<'EXPIRED'> => {
-    await Promise.all(jobs.map(({expired}) => expired));
+  /** Publishes waiting for Redis: one timer for all their timeouts. */
+  const deadlines = createDeadlineQueue(publishTimeout);
 
-    return 'EXPIRED';
+  const isExpired = (job: PendingJob, now: number) => job.deadline.at <= now;
+
+  const timeoutError = (job: PendingJob) => {
+    return job.lastError === undefined ?
+      new SinkRejectedError('TIMEOUT', `Redis did not store the job within ${publishTimeout} ms.`) :
+      new SinkRejectedError('TIMEOUT', `Redis was unreachable for ${publishTimeout} ms: ${describeError(job.lastError)}`, job.lastError);
+  };
+
+  /**
+   * Resolves once every job of `jobs` timed out (nobody waits for their add any more); `cancel`
+   * stops the wait. One timer, set for the last deadline (jobs are in publish order).
+   */
+  const allExpired = (jobs: readonly PendingJob[]) => {
+    let timer: NodeJS.Timeout | undefined;
+    const last = jobs.at(-1) as PendingJob;
+    const promise = new Promise<'EXPIRED'>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, last.deadline.at - performance.now()), 'EXPIRED');
+      timer.unref();
+    });
+
+    return {
+      cancel: () => {
+        clearTimeout(timer);
+      },
+      promise,
+    };
   };
 
   /**
@@ -142,7 +165,17 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
     let live = jobs;
 
     for (;;) {
-      live = live.filter((job) => !job.isExpired());
+      const now = performance.now();
+
+      // A job past its deadline is never reported stored: its publish rejects as timed out (here,
+      // or already by the deadline queue, whichever came first).
+      for (const job of live) {
+        if (isExpired(job, now)) {
+          outcomes.set(job, timeoutError(job));
+        }
+      }
+
+      live = live.filter((job) => !outcomes.has(job));
 
       if (live.length === 0) {
         return outcomes;
@@ -159,12 +192,11 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
       try {
         // A late reply after the timeout is harmless: the job id stores a retried add once, and a
         // consumer skips the job of an execution that was released meanwhile.
-        const outcome = await Promise.race([queue.addBulk(live.map(({data, name, options}) => ({data, name, opts: options}))), allExpired(live)]);
+        const expiry = allExpired(live);
+        const outcome = await Promise.race([queue.addBulk(live.map(({data, name, options}) => ({data, name, opts: options}))), expiry.promise]).finally(expiry.cancel);
 
-        if (outcome !== 'EXPIRED') {
-          for (const job of live) {
-            outcomes.set(job, null);
-          }
+        for (const job of live) {
+          outcomes.set(job, outcome === 'EXPIRED' ? timeoutError(job) : null);
         }
 
         return outcomes;
@@ -196,7 +228,13 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
         // Disconnected: wait for the connection (the add fails at once without it: no offline
         // queue), then add again. A failure reported while the status still says `ready` (ioredis
         // has not seen the socket close yet) waits for the next macrotask, never spins on microtasks.
-        await (redis.status === 'ready' ? yieldMacrotask() : Promise.race([waitForReady(), allExpired(live), closing]));
+        if (redis.status === 'ready') {
+          await yieldMacrotask();
+        } else {
+          const expiry = allExpired(live);
+
+          await Promise.race([waitForReady(), expiry.promise, closing]).finally(expiry.cancel);
+        }
       }
     }
   };
@@ -207,7 +245,7 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
     run: async (jobs) => {
       const outcomes = await storeJobs(jobs);
 
-      // An expired job's publish has rejected already: its outcome is not read.
+      // Every job has an outcome: stored, refused, closed or timed out.
       return jobs.map((job) => outcomes.get(job) ?? null);
     },
   });
@@ -218,40 +256,34 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
     }
 
     const {executionId} = message;
-    let timer: NodeJS.Timeout | undefined;
-    let expired = false;
-    const job: PendingJob = {
-      data: executionId === undefined ?
-        {instruction: message.instruction, taskName: message.taskName} :
-        {executionId, instruction: message.instruction, taskName: message.taskName},
-      expired: new Promise<'EXPIRED'>((resolve) => {
-        timer = setTimeout(() => {
-          expired = true;
-          resolve('EXPIRED');
-        }, publishTimeout);
-        timer.unref();
-      }),
-      isExpired: () => expired,
-      lastError: undefined,
-      name: message.taskName,
-      options: executionId === undefined ? jobOptions : {...jobOptions, jobId: createJobId(message.taskName, executionId)},
-    };
 
-    try {
-      const outcome = await Promise.race([batcher.add(job), job.expired]);
+    await new Promise<void>((resolve, reject) => {
+      const job: PendingJob = {
+        data: executionId === undefined ?
+          {instruction: message.instruction, taskName: message.taskName} :
+          {executionId, instruction: message.instruction, taskName: message.taskName},
+        deadline: deadlines.watch(() => {
+          reject(timeoutError(job));
+        }),
+        lastError: undefined,
+        name: message.taskName,
+        options: executionId === undefined ? jobOptions : {...jobOptions, jobId: createJobId(message.taskName, executionId)},
+      };
 
-      if (outcome === 'EXPIRED') {
-        throw job.lastError === undefined ?
-          new SinkRejectedError('TIMEOUT', `Redis did not store the job within ${publishTimeout} ms.`) :
-          new SinkRejectedError('TIMEOUT', `Redis was unreachable for ${publishTimeout} ms: ${describeError(job.lastError)}`, job.lastError);
-      }
+      // Once timed out, the publish has rejected: a later outcome changes nothing.
+      batcher.add(job).then((outcome) => {
+        job.deadline.clear();
 
-      if (outcome !== null) {
-        throw outcome;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
+        if (outcome === null) {
+          resolve();
+        } else {
+          reject(outcome);
+        }
+      }, (error: unknown) => {
+        job.deadline.clear();
+        reject(error);
+      });
+    });
   };
 
   return {

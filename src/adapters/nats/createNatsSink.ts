@@ -5,6 +5,7 @@ import {createEmitter} from '../../planton/createEmitter.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
+import {createDeadlineQueue} from '../createDeadlineQueue.ts';
 import {encodeSinkMessage} from '../encodeSinkMessage.ts';
 import {SinkRejectedError} from '../sinkErrors.ts';
 import type {SinkMessage} from '../sinkTypes.ts';
@@ -164,6 +165,9 @@ export const createNatsSink = async <Instruction extends TaskInstruction = TaskI
     }
   };
 
+  /** Every publish's timeout behind one timer. */
+  const deadlines = createDeadlineQueue(publishTimeout);
+
   const publish = async (message: SinkMessage<Instruction>): Promise<void> => {
     if (closed) {
       throw new SinkRejectedError('CLOSED', 'The sink is closed.');
@@ -182,7 +186,7 @@ export const createNatsSink = async <Instruction extends TaskInstruction = TaskI
           }
 
           abortController.abort();
-          clearTimeout(timer);
+          timeout.clear();
           pending.delete(settle);
 
           if (error === null) {
@@ -192,11 +196,9 @@ export const createNatsSink = async <Instruction extends TaskInstruction = TaskI
           }
         };
 
-        const timer = setTimeout(() => {
+        const timeout = deadlines.watch(() => {
           settle(new SinkRejectedError('TIMEOUT', `JetStream did not acknowledge the message within ${publishTimeout} ms.`));
-        }, publishTimeout);
-
-        timer.unref();
+        });
         pending.add(settle);
         publishUntilAcknowledged(content, messageId, deadline, abortController.signal).then(() => {
           settle(null);

@@ -5,6 +5,7 @@ import {createEmitter} from '../../planton/createEmitter.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
+import {createDeadlineQueue} from '../createDeadlineQueue.ts';
 import {encodeSinkMessage} from '../encodeSinkMessage.ts';
 import {InvalidSinkConfigurationError, SinkRejectedError} from '../sinkErrors.ts';
 import type {SinkMessage} from '../sinkTypes.ts';
@@ -110,6 +111,9 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
     return await opening;
   };
 
+  /** Every publish's timeout behind one timer. */
+  const deadlines = createDeadlineQueue(publishTimeout);
+
   const publish = async (message: SinkMessage<Instruction>): Promise<void> => {
     if (closed) {
       throw new SinkRejectedError('CLOSED', 'The sink is closed.');
@@ -127,7 +131,7 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
         }
 
         settled = true;
-        clearTimeout(timer);
+        deadline.clear();
 
         if (error === null) {
           resolve();
@@ -136,11 +140,9 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
         }
       };
 
-      const timer = setTimeout(() => {
+      const deadline = deadlines.watch(() => {
         settle(new SinkRejectedError('TIMEOUT', `RabbitMQ did not confirm the message within ${publishTimeout} ms.`));
-      }, publishTimeout);
-
-      timer.unref();
+      });
 
       const publishOn = (confirmChannel: ConfirmChannel) => {
         confirmChannel.publish(exchange, routingKey, content, {
