@@ -71,8 +71,9 @@ export const createBatcher = <Item, Result>({maxBatchSize, maxInFlight, run}: Ba
   }
 
   return {
-    add: async (item) => {
-      return await new Promise<Result>((resolve, reject) => {
+    // Not async: one promise per item, not two (a sink adds every publish here).
+    add: (item) => {
+      return new Promise<Result>((resolve, reject) => {
         queue.push({item, reject, resolve});
         schedule();
       });

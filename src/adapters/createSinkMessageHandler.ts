@@ -7,7 +7,7 @@ import type {Emitter, TaskInstruction} from '../planton/types.ts';
 import {calculateBackoffDelay} from './calculateBackoffDelay.ts';
 import {createExecutionBatcher, type ExecutionBatcher} from './createExecutionBatcher.ts';
 import {createIntervalLoop, type IntervalLoop} from './createIntervalLoop.ts';
-import {parseSinkMessage} from './parseSinkMessage.ts';
+import {type ParsedSinkMessage, parseSinkMessage, readSinkMessage} from './parseSinkMessage.ts';
 import {InvalidSinkConfigurationError, InvalidSinkMessageError, WorkerStoreError, type WorkerStoreOperation} from './sinkErrors.ts';
 import type {SinkMessage, SinkWorkerOptions, WorkerEvents} from './sinkTypes.ts';
 import type {ExecutionReference} from './types.ts';
@@ -47,6 +47,8 @@ export type SinkMessageHandler = {
   readonly close: () => void;
   /** Handles one delivery and resolves with what to do with it. Never rejects. */
   readonly handle: (payload: Buffer, context: {readonly redelivered: boolean}) => Promise<SinkMessageResult>;
+  /** `handle` for a payload the broker's client already decoded from JSON (BullMQ's job data): no encoding round trip. */
+  readonly handleDecoded: (value: unknown, context: {readonly redelivered: boolean}) => Promise<SinkMessageResult>;
 };
 
 export type SinkMessageHandlerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = SinkWorkerOptions<Instruction> & {
@@ -261,8 +263,7 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
     }
   };
 
-  const run = async (payload: Buffer, redelivered: boolean): Promise<SinkMessageResult> => {
-    const parsed = parseSinkMessage<Instruction>(payload);
+  const run = async (parsed: ParsedSinkMessage<Instruction>, redelivered: boolean): Promise<SinkMessageResult> => {
 
     if (!parsed.ok) {
       const error = new InvalidSinkMessageError(parsed.content, parsed.reason);
@@ -343,19 +344,23 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
     }
   };
 
+  /** `run`, but never rejects: an unexpected failure puts the message back rather than lose it. */
+  const runSafely = async (parse: () => ParsedSinkMessage<Instruction>, redelivered: boolean): Promise<SinkMessageResult> => {
+    try {
+      return await run(parse(), redelivered);
+    } catch (error) {
+      // Not expected (store calls and the processor are caught above).
+      log.error({error: serializeError(error)}, 'handling a message failed unexpectedly; requeueing it');
+
+      return {outcome: 'REQUEUE'};
+    }
+  };
+
   return {
     close: () => {
       closing.abort();
     },
-    handle: async (payload, {redelivered}) => {
-      try {
-        return await run(payload, redelivered);
-      } catch (error) {
-        // Not expected (store calls and the processor are caught above); put the message back rather than lose it.
-        log.error({error: serializeError(error)}, 'handling a message failed unexpectedly; requeueing it');
-
-        return {outcome: 'REQUEUE'};
-      }
-    },
+    handle: async (payload, {redelivered}) => await runSafely(() => parseSinkMessage<Instruction>(payload), redelivered),
+    handleDecoded: async (value, {redelivered}) => await runSafely(() => readSinkMessage<Instruction>(value, () => JSON.stringify(value) ?? String(value)), redelivered),
   };
 };

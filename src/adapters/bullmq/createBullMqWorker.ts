@@ -84,7 +84,7 @@ export const createBullMqWorker = <Instruction extends TaskInstruction = TaskIns
   };
 
   const worker = new Worker(queueName, async (job, token) => {
-    const result = await handler.handle(Buffer.from(JSON.stringify(job.data ?? null)), {
+    const result = await handler.handleDecoded(job.data ?? null, {
       redelivered: job.attemptsStarted > 1 || job.stalledCounter > 0,
     });
 

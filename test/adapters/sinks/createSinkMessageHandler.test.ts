@@ -156,6 +156,18 @@ test('a poison message is rejected with INVALID_SINK_MESSAGE and touches no stor
   t.like(recorded[0]?.payload, {error: {code: 'INVALID_SINK_MESSAGE', content: '{"taskName": "items"}'}});
 });
 
+test('handleDecoded takes a payload the broker client already decoded: same run, same refusal of a poison value', async (t) => {
+  const {calls, handler, recorded, states} = setUp();
+
+  t.deepEqual(await handler.handleDecoded({executionId: 3, instruction: 30, taskName: 'items'}, {redelivered: false}), {outcome: 'ACK'});
+  t.is(states.get(3), 'COMPLETED');
+  t.like(await handler.handleDecoded({instruction: {}, taskName: 'items'}, {redelivered: false}), {error: {code: 'INVALID_SINK_MESSAGE'}, outcome: 'REJECT'});
+  t.like(await handler.handleDecoded(null, {redelivered: false}), {error: {code: 'INVALID_SINK_MESSAGE'}, outcome: 'REJECT'});
+  t.like(recorded.at(-2)?.payload, {error: {code: 'INVALID_SINK_MESSAGE', content: '{"instruction":{},"taskName":"items"}'}});
+  t.like(recorded.at(-1)?.payload, {error: {code: 'INVALID_SINK_MESSAGE', content: 'null'}});
+  t.is(countCalls(calls, 'completeExecution'), 1);
+});
+
 test('a processor that throws fails the execution with its error and the message is acknowledged', async (t) => {
   const failure = new Error('boom');
   const {calls, handler, message, recorded, states} = setUp({processor: () => {
