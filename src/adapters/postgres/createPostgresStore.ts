@@ -602,7 +602,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       await end(reference, 'COMPLETED', null, options.connection ?? statements);
     },
     completeExecutions: async (references, options = {}) => {
-      return await applyToMany(references, options.connection ?? pool, async (connection, executionIds) => {
+      return await applyToMany(references, options.connection ?? statements, async (connection, executionIds) => {
         return await completeExecutions(connection, tables, {executionIds, now: clock.now()});
       }, true);
     },

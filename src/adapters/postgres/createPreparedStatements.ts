@@ -13,6 +13,21 @@ export type QueryMethods = Pick<CommonQueryMethods, 'any' | 'anyFirst' | 'maybeO
  */
 const LOST_STATEMENT_STATES = new Set(['26000', '42P05']);
 
+/**
+ * node-postgres refuses, before sending anything, a name it parsed with another text: a slonik
+ * `transformQuery` interceptor that changes the text on each call (a trace comment) does that.
+ * Naming cannot work under such an interceptor; the statement runs unnamed instead.
+ */
+const isRenamedText = (error: unknown): boolean => {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current.message.includes('Prepared statements must be unique')) {
+      return true;
+    }
+  }
+
+  return false;
+};
+
 /** Distinct statement texts named per store; later texts (claim queries whose text varies) run unnamed. */
 const MAXIMUM_NAMES = 64;
 
@@ -24,7 +39,8 @@ const MAXIMUM_NAMES = 64;
  * transaction would abort it.
  *
  * Once the database says a connection lost its prepared statements (the pool resets connections,
- * or a pooler shares them), naming stops for good and the statement runs again unnamed: one failed
+ * or a pooler shares them), or node-postgres refuses a name because an interceptor changed the
+ * statement's text, naming stops for good and the statement runs again unnamed: one failed
  * round trip, once. `enabled: false` never names.
  */
 export const createPreparedStatements = (pool: DatabasePool, {enabled}: {readonly enabled: boolean}): QueryMethods => {
@@ -52,7 +68,7 @@ export const createPreparedStatements = (pool: DatabasePool, {enabled}: {readonl
     try {
       return await execute({...token, name});
     } catch (error) {
-      if (!LOST_STATEMENT_STATES.has(getSqlState(error) ?? '')) {
+      if (!LOST_STATEMENT_STATES.has(getSqlState(error) ?? '') && !isRenamedText(error)) {
         throw error;
       }
 

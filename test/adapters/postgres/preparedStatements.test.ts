@@ -114,6 +114,25 @@ if (SERVER_URL) {
     }
   });
 
+  test('an interceptor that changes each statement\'s text (a trace comment) turns naming off; nothing is lost', async (t) => {
+    const recorder = createRecorder();
+    let traced = 0;
+    const tracer: Interceptor = {
+      name: 'tracer',
+      transformQuery: (_context, query) => ({...query, sql: `${query.sql} /* trace ${++traced} */`}),
+    };
+    const pool = await createPool(url, {interceptors: [tracer, recorder.interceptor], maxPoolSize: 1, resetConnection: keepSession});
+
+    try {
+      t.deepEqual(await claimAndComplete(pool, {rounds: 3}), [{count: 6, state: 'COMPLETED'}]);
+      // node-postgres refused the second text under a name before sending it: no SQLSTATE.
+      t.deepEqual(recorder.failures, [null]);
+      t.true(traced > 6);
+    } finally {
+      await pool.end();
+    }
+  });
+
   test('preparedStatements false runs every statement unnamed', async (t) => {
     const recorder = createRecorder();
     const pool = await createPool(url, {interceptors: [recorder.interceptor], maxPoolSize: 1, resetConnection: keepSession});
