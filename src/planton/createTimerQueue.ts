@@ -3,6 +3,9 @@ import type {Clock} from './types.ts';
 /** Not waiting. */
 export const TIMER_IDLE = -1;
 
+/** The longest single clock sleep (setTimeout's limit). */
+const MAXIMUM_SLEEP = 2_147_483_647;
+
 /** Waiting for the next macrotask (a zero delay). */
 export const TIMER_IMMEDIATE = -2;
 
@@ -148,7 +151,9 @@ export const createTimerQueue = (clock: Clock, {keepArmedWhenEmpty = false}: {re
 
     armedController = controller;
     armedAt = next.timerAt;
-    void clock.sleep(Math.max(1, next.timerAt - clock.now()), controller.signal).then(() => {
+    // setTimeout takes at most 2^31 - 1 ms (a longer delay fires at once): a later target waits in
+    // steps, `fire` arming the next one.
+    void clock.sleep(Math.min(MAXIMUM_SLEEP, Math.max(1, next.timerAt - clock.now())), controller.signal).then(() => {
       if (!controller.signal.aborted) {
         fire();
       }

@@ -79,6 +79,31 @@ test('cancelling targets as they end in order costs no clock timer each; with ke
   t.deepEqual(sleeps, [60_000, 30_000]);
 });
 
+test('a wake-up beyond setTimeout\'s limit waits in steps of at most 2^31 - 1 ms, not in a loop of 1 ms timers', async (t) => {
+  const clock = createManualClock();
+  const sleeps: number[] = [];
+  const countingClock: Clock = {
+    ...clock,
+    sleep: async (milliseconds, signal) => {
+      sleeps.push(milliseconds);
+
+      await clock.sleep(milliseconds, signal);
+    },
+  };
+  const timers = createTimerQueue(countingClock);
+  const fired: number[] = [];
+
+  timers.add(2 ** 32, target(() => fired.push(clock.now())));
+  t.deepEqual(sleeps, [2_147_483_647]);
+  await clock.advance(2_147_483_647);
+  await clock.advance(2_147_483_647);
+  t.deepEqual(fired, []);
+  await clock.advance(2);
+  t.deepEqual(fired, [2 ** 32]);
+  // 2^32 = 2 × (2^31 - 1) + 2.
+  t.deepEqual(sleeps, [2_147_483_647, 2_147_483_647, 2]);
+});
+
 test('an earlier wake-up re-arms the clock timer', async (t) => {
   const clock = createManualClock();
   const timers = createTimerQueue(clock);
