@@ -18,8 +18,10 @@ export type PostgresSchedulerStoreConfiguration = {
    * Milliseconds a store operation (all its statements, and the wait for a pool connection) may take
    * before it rejects with `server_unreachable` (its `cause` a `STORE_TIMEOUT` error): a network that
    * drops packets otherwise hangs the scheduler for ever, and slonik's `statementTimeout` is enforced
-   * by the server, which such a network never reaches. Keep it above the slowest operation you expect,
-   * lock waits included: one that is merely slow is reported the same way. `Infinity` waits for ever.
+   * by the server, which such a network never reaches. The claim and planning transactions also stop
+   * waiting for their advisory lock after it on the server (`lock_timeout`). The migration is not
+   * bounded. Keep it above the slowest operation you expect, lock waits included: one that is merely
+   * slow is reported the same way. `Infinity` waits for ever.
    * @default 30000
    */
   readonly queryTimeout?: number;
@@ -52,9 +54,13 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
 
   const tables = createSchedulerTables(schema);
   const guard = createStoreGuard({timeout: queryTimeout});
+  /** Lock waits end with the operation's timeout on the server too, freeing their connection. */
+  const lockTimeout = Number.isFinite(queryTimeout) ? queryTimeout : null;
 
   if (migrate) {
-    await guard('migrate', async () => {
+    // Not bounded by `queryTimeout`: a migration may rightly take long (an index on a large table),
+    // and one reported failed would still run on in the background.
+    await createStoreGuard({timeout: Number.POSITIVE_INFINITY})('migrate', async () => {
       await applySchedulerMigrations({pool, schema});
     });
   }
@@ -67,7 +73,7 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
       }
 
       return await pool.transaction(async (connection) => {
-        await queries.lockClaims(connection, tables);
+        await queries.lockClaims(connection, tables, lockTimeout);
 
         return await queries.claimDueJobs(connection, tables, input);
       });
@@ -118,7 +124,7 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
       }
 
       return await pool.transaction(async (connection) => {
-        await queries.lockMaterialization(connection, tables);
+        await queries.lockMaterialization(connection, tables, lockTimeout);
 
         const tasks = await queries.selectTasksToMaterialize(connection, tables, {taskNames, until});
         const jobs = [];
