@@ -47,15 +47,14 @@ if (SERVER_URL === null) {
       }
     });
 
-    // The first job of each task that started in the child (a cron job that the child timed out itself would start another).
+    // The latest job of each task that started in the child: on a slow machine the child may time out
+    // its first cron job itself before the one-shot starts, and then starts the next slot's.
     const stuck = new Map<string, StuckJobWorkerMessage>();
 
     await withDeadline(Promise.race([
       new Promise<void>((resolve) => {
         child.on('message', (message: StuckJobWorkerMessage) => {
-          if (!stuck.has(message.taskName)) {
-            stuck.set(message.taskName, message);
-          }
+          stuck.set(message.taskName, message);
 
           if (stuck.size === 2) {
             resolve();

@@ -14,7 +14,7 @@ import {waitFor} from './helpers/createHarness.ts';
 import {createSchemaName, createServerStores, dropSchema, SERVER_URL} from './helpers/postgresStores.ts';
 
 /** The test stores' `queryTimeout` (milliseconds). */
-const QUERY_TIMEOUT = 1_000;
+const QUERY_TIMEOUT = 2_500;
 
 if (SERVER_URL === null) {
   console.log('skipped: set PLANTON_TEST_DATABASE_URL');

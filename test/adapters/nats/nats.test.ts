@@ -514,7 +514,7 @@ function defineNatsTests (natsUrl: string) {
   });
 
   test('nats: a message held longer than ackWait, while the store is unreachable and then by a slow processor, is kept alive and delivered once', async (t) => {
-    const ackWait = 1_000;
+    const ackWait = 2_000;
     const {admin, consumer, startWorker, stream, subject} = await setUp(t, 0);
     let storeBackAt = Number.POSITIVE_INFINITY;
     let ended = false;
