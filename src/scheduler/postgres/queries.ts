@@ -238,6 +238,9 @@ export const updateTaskSlots = async (
  * Call holding the claim lock (`lockClaims`): a fresh snapshot counts each task's running jobs, so
  * concurrency holds across instances. Per task, its oldest due jobs up to its free concurrency; in
  * all, the oldest `limit` of those. A job claimed before its `runAt` starts (and its lease counts) from `runAt`.
+ * Candidates are chosen without locks and only the `limit` chosen are locked (SKIP LOCKED: a row
+ * another writer holds, say a cancel, waits for the next claim), then updated by primary key: no
+ * row locked for nothing, no scan of the job table, however many ended jobs it keeps.
  */
 export const claimDueJobs = async (
   connection: CommonQueryMethods,
@@ -249,26 +252,30 @@ export const claimDueJobs = async (
   }
 
   return (await connection.any(sql.type(row)`
-    WITH chosen AS (
-      SELECT due.due_id, t.timeout_ms AS due_timeout_ms
+    WITH candidate AS (
+      SELECT due.due_id, due.due_run_at
       FROM ${tables.task} t
       CROSS JOIN LATERAL (
         SELECT j.id AS due_id, j.run_at AS due_run_at FROM ${tables.job} j
         WHERE j.task_name = t.name AND j.state IN ${PENDING} AND j.run_at <= ${at(claimUntil)}
         ORDER BY j.run_at, j.id
-        LIMIT GREATEST(0, t.concurrency - (SELECT count(*) FROM ${tables.job} r WHERE r.task_name = t.name AND r.state = 'RUNNING'))
-        FOR UPDATE OF j SKIP LOCKED
+        LIMIT LEAST(${limit}::int4, GREATEST(0, t.concurrency - (SELECT count(*) FROM ${tables.job} r WHERE r.task_name = t.name AND r.state = 'RUNNING')))
       ) due
       WHERE t.name = ANY(${names(taskNames)})
       ORDER BY due.due_run_at, due.due_id
       LIMIT ${limit}
+    ),
+    chosen AS (
+      SELECT j.id
+      FROM ${tables.job} j
+      WHERE j.id = ANY(ARRAY(SELECT candidate.due_id FROM candidate)) AND j.state IN ${PENDING}
+      FOR UPDATE OF j SKIP LOCKED
     )
-    UPDATE ${tables.job}
-    SET state = 'RUNNING', attempt = attempt + 1, started_at = GREATEST(run_at, ${at(now)}),
-      lease_until = GREATEST(run_at, ${at(now)}) + chosen.due_timeout_ms * interval '1 millisecond',
+    UPDATE ${tables.job} claimed
+    SET state = 'RUNNING', attempt = claimed.attempt + 1, started_at = GREATEST(claimed.run_at, ${at(now)}),
+      lease_until = GREATEST(claimed.run_at, ${at(now)}) + (SELECT t.timeout_ms FROM ${tables.task} t WHERE t.name = claimed.task_name) * interval '1 millisecond',
       worker = ${worker}, progress = NULL, step = NULL
-    FROM chosen
-    WHERE id = chosen.due_id
+    WHERE claimed.id = ANY(ARRAY(SELECT chosen.id FROM chosen))
     RETURNING ${JOB_COLUMNS}
   `)).map(toJob).sort((a, b) => a.runAt - b.runAt || a.id - b.id);
 };
