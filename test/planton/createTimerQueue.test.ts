@@ -9,6 +9,22 @@ const target = (onTimer: () => unknown): TimerTarget => {
   }, timerAt: 0, timerIndex: TIMER_IDLE, timerSequence: 0};
 };
 
+/** A manual clock that records the length of every sleep the queue asks of it. */
+const createCountingClock = () => {
+  const clock = createManualClock();
+  const sleeps: number[] = [];
+  const countingClock: Clock = {
+    ...clock,
+    sleep: async (milliseconds, signal) => {
+      sleeps.push(milliseconds);
+
+      await clock.sleep(milliseconds, signal);
+    },
+  };
+
+  return {clock, countingClock, sleeps};
+};
+
 test('fires callbacks in time order, and in insertion order at equal times, through one clock timer', async (t) => {
   const clock = createManualClock();
   const timers = createTimerQueue(clock);
@@ -47,16 +63,7 @@ test('a cancelled callback never fires, and cancelling the last one disarms the 
 });
 
 test('cancelling targets as they end in order costs no clock timer each; with keepArmedWhenEmpty, none either when the queue empties', async (t) => {
-  const clock = createManualClock();
-  const sleeps: number[] = [];
-  const countingClock: Clock = {
-    ...clock,
-    sleep: async (milliseconds, signal) => {
-      sleeps.push(milliseconds);
-
-      await clock.sleep(milliseconds, signal);
-    },
-  };
+  const {clock, countingClock, sleeps} = createCountingClock();
   const timers = createTimerQueue(countingClock, {keepArmedWhenEmpty: true});
   const fired: number[] = [];
 
@@ -80,16 +87,7 @@ test('cancelling targets as they end in order costs no clock timer each; with ke
 });
 
 test('a wake-up beyond setTimeout\'s limit waits in steps of at most 2^31 - 1 ms, not in a loop of 1 ms timers', async (t) => {
-  const clock = createManualClock();
-  const sleeps: number[] = [];
-  const countingClock: Clock = {
-    ...clock,
-    sleep: async (milliseconds, signal) => {
-      sleeps.push(milliseconds);
-
-      await clock.sleep(milliseconds, signal);
-    },
-  };
+  const {clock, countingClock, sleeps} = createCountingClock();
   const timers = createTimerQueue(countingClock);
   const fired: number[] = [];
 
