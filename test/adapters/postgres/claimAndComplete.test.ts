@@ -6,6 +6,7 @@ import test from 'ava';
 import {type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
+import {getSqlState} from '../../../src/adapters/postgres/getSqlState.ts';
 import {claimAndInsertExecutions, createTables} from '../../../src/adapters/postgres/queries.ts';
 import type {PostgresStore} from '../../../src/adapters/postgres/types.ts';
 import {type Backend, createBackends, createItems, createSchemaName, dropSchema} from './helpers/backends.ts';
@@ -60,16 +61,6 @@ const countMarked = async (pool: DatabasePool, schema: string) => {
   return await pool.oneFirst(sql.type(z.object({count: z.number()}))`
     SELECT count(*)::int4 AS count FROM ${item(schema)} WHERE processed_count = -1
   `);
-};
-
-const getSqlState = (error: unknown): unknown => {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    if ('code' in current && typeof current.code === 'string' && /^[\dA-Z]{5}$/u.test(current.code)) {
-      return current.code;
-    }
-  }
-
-  return null;
 };
 
 for (const {get, name} of backends) {

@@ -446,7 +446,7 @@ for (const {get, name} of backends) {
   });
 }
 
-/** The pool, counting the statements a store sends through it (transactions count as one). */
+/** The pool, counting the statements a store sends through it that succeeded (transactions count as one). */
 const countStatements = (pool: Backend['pool']) => {
   let count = 0;
   const counted = new Set(['any', 'anyFirst', 'many', 'manyFirst', 'maybeOne', 'maybeOneFirst', 'one', 'oneFirst', 'query', 'transaction']);
@@ -455,10 +455,14 @@ const countStatements = (pool: Backend['pool']) => {
       const value = Reflect.get(target, property, receiver) as unknown;
 
       if (typeof property === 'string' && counted.has(property) && typeof value === 'function') {
-        return (...parameters: unknown[]) => {
+        // Counted once it succeeded: a named statement that a reset connection lost (SQLSTATE
+        // 26000) fails before it runs and is sent again unnamed; that retry is the one that reads.
+        return async (...parameters: unknown[]) => {
+          const result = await (value as (...values: unknown[]) => Promise<unknown>).apply(target, parameters);
+
           count++;
 
-          return (value as (...values: unknown[]) => unknown).apply(target, parameters);
+          return result;
         };
       }
 
