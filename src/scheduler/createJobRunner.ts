@@ -60,8 +60,8 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
   const timers = createTimerQueue(clock, {keepArmedWhenEmpty: true});
 
   /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
-  const finishAttempt = async (job: JobRecord, outcome: JobOutcome, error: unknown, timedOut: boolean): Promise<JobRecord | null> => {
-    const finished = await finishes.add({attempt: job.attempt, id: job.id, now: clock.now(), outcome});
+  const finishAttempt = async (job: JobRecord, outcome: JobOutcome, error: unknown, timedOut: boolean, leaseEndedBy?: number): Promise<JobRecord | null> => {
+    const finished = await finishes.add({attempt: job.attempt, id: job.id, leaseEndedBy, now: clock.now(), outcome});
 
     if (finished === null) {
       return null;
@@ -136,7 +136,8 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
         if (!running.has(job.id)) {
           const error = new JobTimedOutError(job.id, (job.leaseUntil ?? 0) - (job.startedAt ?? 0));
 
-          await finishAttempt(job, outcomeOf(job, {error, state: 'TIMED_OUT'}), error, true);
+          // Fenced by the lease too: the attempt may have been given back and claimed again meanwhile, with the same number.
+          await finishAttempt(job, outcomeOf(job, {error, state: 'TIMED_OUT'}), error, true, now - leaseGrace);
         }
       }
     },

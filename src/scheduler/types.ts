@@ -199,6 +199,12 @@ export type TaskJobSummaries = {
 export type JobFinish = {
   readonly attempt: number;
   readonly id: number;
+  /**
+   * A recovery of a lost attempt: applies only if the attempt's lease ended at or before this
+   * instant. An attempt given back (released) and claimed again has the same number but a new lease,
+   * and must not be ended by a recovery that listed the old one.
+   */
+  readonly leaseEndedBy?: number;
   readonly now: number;
   readonly outcome: JobOutcome;
 };

@@ -88,10 +88,14 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
 
       return tasks.delete(name);
     },
-    finishJobs: async (finishes) => finishes.map(({attempt, id, now, outcome}) => {
+    finishJobs: async (finishes) => finishes.map(({attempt, id, leaseEndedBy, now, outcome}) => {
       const job = jobs.get(id);
 
       if (job === undefined || job.state !== 'RUNNING' || job.attempt !== attempt) {
+        return null;
+      }
+
+      if (leaseEndedBy !== undefined && (job.leaseUntil ?? Number.POSITIVE_INFINITY) > leaseEndedBy) {
         return null;
       }
 

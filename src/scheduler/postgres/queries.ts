@@ -286,11 +286,12 @@ export const finishJobs = async (connection: CommonQueryMethods, tables: Schedul
     return [];
   }
 
-  const input = finishes.map(({attempt, id, now, outcome}) => ({
+  const input = finishes.map(({attempt, id, leaseEndedBy, now, outcome}) => ({
     finishAttempt: attempt,
     finishEndedAt: outcome.state === 'WAITING' ? null : now,
     finishError: outcome.state === 'DONE' ? null : outcome.error,
     finishId: id,
+    finishLeaseEndedBy: leaseEndedBy ?? null,
     finishRunAt: outcome.state === 'WAITING' ? outcome.runAt : null,
     finishState: outcome.state,
   }));
@@ -300,9 +301,11 @@ export const finishJobs = async (connection: CommonQueryMethods, tables: Schedul
     SET state = finished."finishState", lease_until = NULL, ended_at = to_timestamp(finished."finishEndedAt" / 1000),
       run_at = COALESCE(to_timestamp(finished."finishRunAt" / 1000), run_at), error = COALESCE(finished."finishError", error)
     FROM jsonb_to_recordset(${json(input)}) AS finished (
-      "finishId" bigint, "finishAttempt" integer, "finishState" text, "finishEndedAt" float8, "finishRunAt" float8, "finishError" jsonb
+      "finishId" bigint, "finishAttempt" integer, "finishState" text, "finishEndedAt" float8, "finishRunAt" float8, "finishError" jsonb,
+      "finishLeaseEndedBy" float8
     )
     WHERE id = finished."finishId" AND state = 'RUNNING' AND attempt = finished."finishAttempt"
+      AND (finished."finishLeaseEndedBy" IS NULL OR lease_until <= to_timestamp(finished."finishLeaseEndedBy" / 1000))
     RETURNING ${JOB_COLUMNS}
   `)).map(toJob);
 };

@@ -4,7 +4,7 @@
  * Time is a manual clock; only the store's own I/O takes real time.
  */
 import type {TestFn} from 'ava';
-import type {Job, JobRecord} from '../../../src/scheduler/index.ts';
+import {type Job, type JobRecord, parseSchedule} from '../../../src/scheduler/index.ts';
 import {createHarness, recordSchedulerEvents, type SchedulerStoreFactory, waitFor} from './createHarness.ts';
 
 const MINUTE = 60_000;
@@ -13,6 +13,39 @@ const at = (time: string) => `2026-01-01T${time}.000Z`;
 
 export const defineSchedulerSuite = (test: TestFn, name: string, createStore: SchedulerStoreFactory) => {
   const title = (text: string) => `${name}: ${text}`;
+
+  test(title('the recovery of a lost attempt does not end the same attempt given back and claimed again (fenced by its lease)'), async (t) => {
+    const {store} = await createHarness(t, createStore);
+    const now = Date.parse(at('00:00:00'));
+    const taskNames = ['report'];
+
+    await store.saveTask({
+      now,
+      task: {concurrency: 1, misfire: 'once', name: 'report', payload: null, retry: {attempts: 3, backoff: null}, schedule: parseSchedule({schedule: '1h'}), timeout: MINUTE},
+    });
+    await store.materializeJobs({now, plan: () => ({jobs: [{runAt: now, scheduledFor: now, slotCount: 1}], lastSlot: now, nextRunAt: null, skipped: null}), taskNames, until: now});
+
+    // The first claim's lease ends at 00:01; given back, then claimed again at 00:05 (lease to 00:06), as attempt 1 again.
+    const [first] = await store.claimJobs({claimUntil: now, limit: 1, now, taskNames, worker: 'lost'});
+    const id = first?.id ?? 0;
+
+    t.like(first, {attempt: 1, leaseUntil: now + MINUTE});
+    await store.releaseJobs([{attempt: 1, id}]);
+
+    const later = now + 5 * MINUTE;
+    const [again] = await store.claimJobs({claimUntil: later, limit: 1, now: later, taskNames, worker: 'live'});
+
+    t.like(again, {attempt: 1, id, leaseUntil: later + MINUTE});
+
+    // A recovery that listed the first attempt (lease past by 00:02) finishes attempt 1: fenced off.
+    const lostOutcome = {error: {message: 'timed out'}, state: 'ERROR' as const};
+
+    t.deepEqual(await store.finishJobs([{attempt: 1, id, leaseEndedBy: now + 2 * MINUTE, now: later, outcome: lostOutcome}]), [null]);
+    t.like(await store.getJob(id), {attempt: 1, state: 'RUNNING', worker: 'live'});
+
+    // Once the live attempt's own lease has ended, a recovery applies.
+    t.like((await store.finishJobs([{attempt: 1, id, leaseEndedBy: later + MINUTE, now: later + MINUTE, outcome: {state: 'DONE'}}]))[0], {state: 'DONE'});
+  });
 
   test(title('a cron task runs one job per slot, with its id, slot, attempt and payload, and getTask reports it'), async (t) => {
     const h = await createHarness(t, createStore);
