@@ -10,22 +10,4 @@ export type {
   BullMqWorkerConfiguration,
   BullMqWorkerEvents,
 } from './types.ts';
-export {connectSink} from '../connectSink.ts';
-export {
-  BrokerConnectionError,
-  InvalidSinkConfigurationError,
-  InvalidSinkMessageError,
-  SinkPublishError,
-  SinkRejectedError,
-  SinkReleaseError,
-  WorkerStoreError,
-} from '../sinkErrors.ts';
-export type {SinkFailureReason} from '../sinkErrors.ts';
-export type {
-  ConnectSinkConfiguration,
-  Sink,
-  SinkConnection,
-  SinkMessage,
-  SinkProcessor,
-  WorkerEvents,
-} from '../sinkTypes.ts';
+export * from '../sinkExports.ts';

@@ -11,25 +11,4 @@ export type {
   NatsWorkerConfiguration,
   NatsWorkerEvents,
 } from './types.ts';
-export {connectSink} from '../connectSink.ts';
-export {
-  BrokerConnectionError,
-  InvalidSinkConfigurationError,
-  InvalidSinkMessageError,
-  SinkPublishError,
-  SinkRejectedError,
-  SinkReleaseError,
-  WorkerStoreError,
-} from '../sinkErrors.ts';
-export type {SinkFailureReason} from '../sinkErrors.ts';
-export type {
-  ConnectSinkConfiguration,
-  Sink,
-  SinkConnection,
-  SinkConnectionStats,
-  SinkMessage,
-  SinkProcessor,
-  SinkStore,
-  WorkerEvents,
-  WorkerStore,
-} from '../sinkTypes.ts';
+export * from '../sinkExports.ts';

@@ -1,0 +1,34 @@
+/**
+ * What every broker entry point (`planton/rabbitmq`, `planton/bullmq`, `planton/nats`) exports
+ * beside its own sink and worker: connectSink, the shared worker logic, the sink errors and types.
+ * One list, so the three entry points cannot drift apart.
+ */
+export {connectSink} from './connectSink.ts';
+export {createSinkMessageHandler} from './createSinkMessageHandler.ts';
+export type {SinkMessageHandler, SinkMessageHandlerConfiguration, SinkMessageOutcome, SinkMessageResult} from './createSinkMessageHandler.ts';
+export {
+  BrokerConnectionError,
+  InvalidSinkConfigurationError,
+  InvalidSinkMessageError,
+  SinkPublishError,
+  SinkRejectedError,
+  SinkReleaseError,
+  WorkerStoreError,
+} from './sinkErrors.ts';
+export type {SinkFailureReason, WorkerStoreOperation} from './sinkErrors.ts';
+export type {
+  CompleteExecutions,
+  ConnectSinkConfiguration,
+  FindNotRunning,
+  HeartbeatExecutions,
+  Sink,
+  SinkConnection,
+  SinkConnectionStats,
+  SinkMessage,
+  SinkProcessor,
+  SinkStore,
+  SinkWorkerOptions,
+  WorkerEvents,
+  WorkerStore,
+  WorkerStoreRetry,
+} from './sinkTypes.ts';
