@@ -5,7 +5,6 @@
 import {randomUUID} from 'node:crypto';
 import {createPool, type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
-import type {PostgresClaim} from '../../src/adapters/postgres/types.ts';
 
 const empty = z.object({});
 
@@ -41,20 +40,4 @@ export const countCompleted = async (pool: DatabasePool, schema: string): Promis
   return await pool.oneFirst(sql.type(z.object({count: z.number()}))`
     SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])} WHERE state = 'COMPLETED'
   `);
-};
-
-/**
- * Marks the rows it claims (`claimed_at`), so a claimed row is no longer eligible: the claim of the
- * postgres benchmark. `= ANY(ARRAY(…))` fetches the locked ids by index.
- */
-export const createClaim = (schema: string): PostgresClaim<number> => {
-  const item = sql.identifier([schema, 'item']);
-
-  return ({limit}) => sql.type(z.object({id: z.number()}))`
-    UPDATE ${item} SET claimed_at = now()
-    WHERE id = ANY(ARRAY(
-      SELECT id FROM ${item} WHERE claimed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
-    ))
-    RETURNING id
-  `;
 };

@@ -7,7 +7,8 @@
 import {connectSink} from '../../src/adapters/connectSink.ts';
 import {createPostgresStore} from '../../src/adapters/postgres/createPostgresStore.ts';
 import {createPlanton} from '../../src/index.ts';
-import {countCompleted, createBenchPool, createClaim, createItemTable, createSchemaName, dropSchema} from './database.ts';
+import {createClaim} from '../postgres/throughput/planton.ts';
+import {countCompleted, createBenchPool, createItemTable, createSchemaName, dropSchema} from './database.ts';
 import {settings} from './settings.ts';
 import type {BrokerHarness, Metrics} from './types.ts';
 

@@ -2,24 +2,19 @@
  * graphile-worker 0.18 idle (pollInterval 60 s; its LISTEN/NOTIFY on job insert wakes it): latency
  * from `addJob`'s commit to the handler's start.
  */
-import {Logger, makeWorkerUtils, run} from 'graphile-worker';
+import {run} from 'graphile-worker';
 import {createSchemaName, dropSchema} from '../database.ts';
+import {migrateWorkerUtils, silent} from '../graphileWorkerUtils.ts';
 import {BENCH_URL} from '../settings.ts';
 import {createLatencyProbe} from './insertSamples.ts';
 
 export const settings = 'defaults (concurrency 1, no localQueue), pollInterval 60 s: woken by its own LISTEN/NOTIFY; addJob through WorkerUtils';
 
-const silent = new Logger(() => () => {
-  // Quiet: stdout carries the JSON line.
-});
-
 export const measure = async () => {
   const schema = createSchemaName('graphile_worker');
 
   try {
-    const utils = await makeWorkerUtils({connectionString: BENCH_URL, logger: silent, schema});
-
-    await utils.migrate();
+    const utils = await migrateWorkerUtils(schema);
 
     const probe = createLatencyProbe();
     const runner = await run({

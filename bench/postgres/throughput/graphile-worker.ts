@@ -4,8 +4,9 @@
  * fastest measured here (localQueue 2000 beat the 500 of earlier measurements: ~24,000 vs ~19,000).
  */
 import {performance} from 'node:perf_hooks';
-import {Logger, makeWorkerUtils, run} from 'graphile-worker';
+import {run} from 'graphile-worker';
 import {createDeferred, createSchemaName, dropSchema, waitUntilZero, withClient} from '../database.ts';
+import {migrateWorkerUtils, silent} from '../graphileWorkerUtils.ts';
 import {BENCH_URL, JOB_COUNT} from '../settings.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_GW_CONCURRENCY ?? 10);
@@ -14,17 +15,11 @@ const COMPLETE_BATCH_DELAY = Number(process.env.BENCH_GW_COMPLETE_BATCH_DELAY ??
 
 export const settings = `concurrency ${CONCURRENCY}, localQueue.size ${LOCAL_QUEUE}, completeJobBatchDelay ${COMPLETE_BATCH_DELAY} ms, pool ${CONCURRENCY + 2}`;
 
-const silent = new Logger(() => () => {
-  // Quiet: stdout carries the JSON line.
-});
-
 export const measure = async () => {
   const schema = createSchemaName('graphile_worker');
 
   try {
-    const utils = await makeWorkerUtils({connectionString: BENCH_URL, logger: silent, schema});
-
-    await utils.migrate();
+    const utils = await migrateWorkerUtils(schema);
     await utils.addJobs(Array.from({length: JOB_COUNT}, (_, index) => ({identifier: 'noop', payload: {id: index + 1}})));
     await utils.release();
 
