@@ -21,7 +21,9 @@ test.after.always(async () => {
 const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>) => {
   const backend = await get();
   const schema = createSchemaName();
-  const store = await createPostgresStore<number>({pool: backend.pool, reaperInterval: 0, schema});
+  // No background heartbeat: these tests call heartbeatExecutions themselves, and one asserts that
+  // findNotRunning writes nothing (a loop beating 10 s into a slow run would write last_seen_at).
+  const store = await createPostgresStore<number>({heartbeatInterval: 3_600_000, pool: backend.pool, reaperInterval: 0, schema});
 
   t.teardown(async () => {
     await store.terminate();
