@@ -66,7 +66,12 @@ const validateEngineConfiguration = <Instruction extends TaskInstruction>(config
 export const createPlanton = <Instruction extends TaskInstruction = TaskInstruction>(configuration: PlantonConfiguration<NoInfer<Instruction>>): Planton<Instruction> => {
   const {maxConcurrentCalls, terminateTimeout} = validateEngineConfiguration(configuration);
   const clock = configuration.clock ?? createSystemClock();
-  const timers = createTimerQueue(clock);
+  /**
+   * Kept armed when empty: a trigger takes the loop it wakes out of the queue, and disarming there
+   * (aborting the clock's sleep) cost a tenth of a millisecond of every wake-up's latency. The sleep
+   * left armed fires once for nothing (unref()ed on the system clock); terminate disarms it.
+   */
+  const timers = createTimerQueue(clock, {keepArmedWhenEmpty: true});
   const queue = maxConcurrentCalls === Number.POSITIVE_INFINITY ? null : new PQueue({concurrency: maxConcurrentCalls});
   const runInSlot: RunInSlot | null = queue ?
     (start) => {
@@ -168,12 +173,14 @@ export const createPlanton = <Instruction extends TaskInstruction = TaskInstruct
 
       loops.delete(taskName);
       await loop.stop();
+      timers.disarmIfEmpty();
     },
     terminate: () => {
       terminating ??= (async () => {
         await Promise.all([...loops.values()].map(async (loop) => {
           await loop.stop();
         }));
+        timers.disarmIfEmpty();
         await queue?.onIdle();
       })();
 

@@ -27,6 +27,8 @@ export type TimerQueue = {
   readonly add: (delay: number, target: TimerTarget) => void;
   /** Forgets the target's pending wake-up, if any. */
   readonly cancel: (target: TimerTarget) => void;
+  /** Stops the clock sleep that a queue with `keepArmedWhenEmpty` left armed; nothing while targets wait. */
+  readonly disarmIfEmpty: () => void;
 };
 
 const before = (a: TimerTarget, b: TimerTarget): boolean => {
@@ -221,5 +223,10 @@ export const createTimerQueue = (clock: Clock, {keepArmedWhenEmpty = false}: {re
       }
     },
     cancel,
+    disarmIfEmpty: () => {
+      if (heap.length === 0) {
+        disarm();
+      }
+    },
   };
 };

@@ -86,6 +86,34 @@ test('cancelling targets as they end in order costs no clock timer each; with ke
   t.deepEqual(sleeps, [60_000, 30_000]);
 });
 
+test('disarmIfEmpty stops the clock timer a keepArmedWhenEmpty queue left armed, and only when nothing waits', async (t) => {
+  const clock = createManualClock();
+  const timers = createTimerQueue(clock, {keepArmedWhenEmpty: true});
+  const fired: number[] = [];
+  const waiting = target(() => fired.push(clock.now()));
+  const cancelled = target(() => fired.push(-1));
+
+  timers.add(1_000, waiting);
+  timers.add(500, cancelled);
+  timers.cancel(cancelled);
+  timers.disarmIfEmpty();
+  t.is(clock.pendingTimers(), 1, 'a target still waits: the timer stays');
+
+  await clock.advance(1_000);
+  t.deepEqual(fired, [1_000]);
+
+  timers.add(1_000, cancelled);
+  timers.cancel(cancelled);
+  await flush();
+  t.is(clock.pendingTimers(), 1, 'left armed when the queue emptied');
+
+  timers.disarmIfEmpty();
+  await flush();
+  t.is(clock.pendingTimers(), 0);
+  await clock.advance(5_000);
+  t.deepEqual(fired, [1_000]);
+});
+
 test('a wake-up beyond setTimeout\'s limit waits in steps of at most 2^31 - 1 ms, not in a loop of 1 ms timers', async (t) => {
   const {clock, countingClock, sleeps} = createCountingClock();
   const timers = createTimerQueue(countingClock);
