@@ -29,8 +29,10 @@ const MAX_FLUSHES = Number(process.env.BENCH_PLANTON_FLUSHES ?? 1);
  */
 export const createClaim = (schema: string): PostgresClaim<number> => {
   const item = sql.identifier([schema, 'item']);
+  // Built once, not per claim: constructing a zod schema costs about a tenth of a millisecond.
+  const row = z.object({id: z.number()});
 
-  return ({limit}) => sql.type(z.object({id: z.number()}))`
+  return ({limit}) => sql.type(row)`
     UPDATE ${item} SET claimed_at = now()
     WHERE id = ANY(ARRAY(
       SELECT id FROM ${item} WHERE claimed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED

@@ -36,12 +36,21 @@ const toId = (value: unknown): number => Number(value);
 const withNumberId = <Row extends {readonly id: unknown}>(row: Row) => ({...row, id: toId(row.id)});
 const empty = z.object({});
 
+// Row types, built once: zod schemas are costly to construct (a tenth of a millisecond each on a
+// loop woken from idle), and slonik only types the rows with them.
+const idRow = z.object({id});
+const instructionRow = z.object({instruction});
+const countRow = z.object({count: z.number()});
+const executionRow = z.object({id, instruction});
+const combinedClaimRow = z.object({active: z.number().nullable(), id: id.nullable(), instruction: z.unknown(), passed: z.boolean()});
+const terminatedRow = z.object({id, instruction, taskName: z.string()});
+
 const timestamp = (now: number) => {
   return sql.fragment`to_timestamp(${now / 1_000})`;
 };
 
 export const selectActiveTaskInstructions = async (connection: QueryMethods, tables: Tables, taskName: string): Promise<readonly TaskInstruction[]> => {
-  return await connection.anyFirst(sql.type(z.object({instruction}))`
+  return await connection.anyFirst(sql.type(instructionRow)`
     SELECT e.instruction
     FROM ${tables.execution} e
     JOIN ${tables.task} t ON t.id = e.maintenance_task_id
@@ -52,7 +61,7 @@ export const selectActiveTaskInstructions = async (connection: QueryMethods, tab
 
 /** The same, by the task's id (one index scan, no join): what the store asks once it knows the id. */
 export const selectActiveTaskInstructionsById = async (connection: QueryMethods, tables: Tables, taskId: number): Promise<readonly TaskInstruction[]> => {
-  return await connection.anyFirst(sql.type(z.object({instruction}))`
+  return await connection.anyFirst(sql.type(instructionRow)`
     SELECT instruction
     FROM ${tables.execution}
     WHERE maintenance_task_id = ${taskId} AND ended_at IS NULL
@@ -69,7 +78,7 @@ export const upsertTask = async (
   // A concurrent insert of the same nid commits between our INSERT … DO NOTHING and our statement's
   // snapshot; a second attempt then sees it.
   for (let attempt = 0; ; attempt++) {
-    const taskId = await connection.maybeOneFirst(sql.type(z.object({id}))`
+    const taskId = await connection.maybeOneFirst(sql.type(idRow)`
       WITH inserted AS (
         INSERT INTO ${tables.task} (nid, maximum_execution_duration, maximum_concurrent_execution_count)
         VALUES (${taskName}, make_interval(secs => ${maximumExecutionDuration / 1_000}), ${maximumConcurrentExecutionCount})
@@ -93,7 +102,7 @@ export const upsertTask = async (
 };
 
 export const selectMaximumConcurrentExecutionCount = async (connection: QueryMethods, tables: Tables, taskName: string): Promise<number | null> => {
-  return await connection.maybeOneFirst(sql.type(z.object({count: z.number()}))`
+  return await connection.maybeOneFirst(sql.type(countRow)`
     SELECT maximum_concurrent_execution_count AS count FROM ${tables.task} WHERE nid = ${taskName}
   `);
 };
@@ -107,7 +116,7 @@ export const insertExecutions = async (
   tables: Tables,
   {hostname, instructions, now, taskId}: {readonly hostname: string; readonly instructions: readonly TaskInstruction[]; readonly now: number; readonly taskId: number},
 ): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>> => {
-  return (await connection.any(sql.type(z.object({id, instruction}))`
+  return (await connection.any(sql.type(executionRow)`
     INSERT INTO ${tables.execution} (maintenance_task_id, instruction, hostname, started_at, last_seen_at)
     SELECT ${taskId}, claimed.instruction, ${hostname}, ${timestamp(now)}, ${timestamp(now)}
     FROM jsonb_array_elements(${sql.jsonb(instructions as SerializableValue)}) WITH ORDINALITY AS claimed (instruction, position)
@@ -140,7 +149,7 @@ export const claimAndInsertExecutions = async (
   tables: Tables,
   {capacity, claim, hostname, limit, now, taskId, types}: {readonly capacity: number | null; readonly claim: QuerySqlToken; readonly hostname: string; readonly limit: number; readonly now: number; readonly taskId: number; readonly types: readonly string[]},
 ): Promise<ReadonlyArray<{readonly active: number | null; readonly id: number | null; readonly instruction: unknown; readonly passed: boolean}>> => {
-  return (await connection.any(sql.type(z.object({active: z.number().nullable(), id: id.nullable(), instruction: z.unknown(), passed: z.boolean()}))`
+  return (await connection.any(sql.type(combinedClaimRow)`
     WITH claimed (instruction) AS (
       ${claim}
     ),
@@ -193,7 +202,7 @@ export const endExecution = async (
   tables: Tables,
   {error, executionId, now, state}: {readonly error: SerializableValue | null; readonly executionId: number; readonly now: number; readonly state: Exclude<ExecutionState, 'RUNNING' | 'TERMINATED'>},
 ): Promise<boolean> => {
-  const result = await connection.query(sql.type(z.object({id}))`
+  const result = await connection.query(sql.type(idRow)`
     UPDATE ${tables.execution}
     SET state = ${state}, ended_at = ${timestamp(now)}, error = ${error === null ? sql.fragment`NULL` : sql.jsonb(error)}
     WHERE id = ${executionId} AND ended_at IS NULL
@@ -209,7 +218,7 @@ export const completeExecutions = async (
   tables: Tables,
   {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number},
 ): Promise<readonly number[]> => {
-  return (await connection.anyFirst(sql.type(z.object({id}))`
+  return (await connection.anyFirst(sql.type(idRow)`
     UPDATE ${tables.execution}
     SET state = 'COMPLETED', ended_at = ${timestamp(now)}
     WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
@@ -222,7 +231,7 @@ export const selectRunningExecutionId = async (
   tables: Tables,
   {instruction: value, taskName}: {readonly instruction: TaskInstruction; readonly taskName: string},
 ): Promise<number | null> => {
-  const found = await connection.maybeOneFirst(sql.type(z.object({id}))`
+  const found = await connection.maybeOneFirst(sql.type(idRow)`
     SELECT e.id
     FROM ${tables.execution} e
     JOIN ${tables.task} t ON t.id = e.maintenance_task_id
@@ -234,7 +243,7 @@ export const selectRunningExecutionId = async (
 
 /** The ids among `executionIds` that are RUNNING. Reads only: no write, no commit to flush. */
 export const selectRunningExecutionIds = async (connection: QueryMethods, tables: Tables, {executionIds}: {readonly executionIds: readonly number[]}): Promise<readonly number[]> => {
-  return (await connection.anyFirst(sql.type(z.object({id}))`
+  return (await connection.anyFirst(sql.type(idRow)`
     SELECT id FROM ${tables.execution}
     WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
   `)).map(toId);
@@ -242,7 +251,7 @@ export const selectRunningExecutionIds = async (connection: QueryMethods, tables
 
 /** Refreshes last_seen_at; returns the ids that are still RUNNING. */
 export const touchExecutions = async (connection: QueryMethods, tables: Tables, {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number}): Promise<readonly number[]> => {
-  return (await connection.anyFirst(sql.type(z.object({id}))`
+  return (await connection.anyFirst(sql.type(idRow)`
     UPDATE ${tables.execution}
     SET last_seen_at = ${timestamp(now)}
     WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
@@ -259,7 +268,7 @@ export const terminateStaleExecutions = async (
   tables: Tables,
   {batchSize, now, reason}: {readonly batchSize: number; readonly now: number; readonly reason: string},
 ): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction; readonly taskName: string}>> => {
-  return (await connection.any(sql.type(z.object({id, instruction, taskName: z.string()}))`
+  return (await connection.any(sql.type(terminatedRow)`
     UPDATE ${tables.execution} e
     SET state = 'TERMINATED', ended_at = ${timestamp(now)}, terminated_at = ${timestamp(now)}, terminated_reason = ${reason}
     FROM (
