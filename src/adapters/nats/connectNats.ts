@@ -15,6 +15,19 @@ const CONNECT_TIMEOUT = 5_000;
 
 const clock = createSystemClock();
 
+/** Milliseconds `close()` waits for the server to confirm what was sent before it (acks, naks). */
+const FLUSH_TIMEOUT = 2_000;
+
+const flushWithin = async (connection: NatsConnection, timeout: number) => {
+  const timer = new AbortController();
+
+  try {
+    await Promise.race([connection.flush().catch(() => undefined), clock.sleep(timeout, timer.signal)]);
+  } finally {
+    timer.abort();
+  }
+};
+
 export type NatsLink = {
   /** Closes the connection if it was opened here; a `getConnection` still waiting rejects with `SINK_CLOSED`. */
   readonly close: () => Promise<void>;
@@ -146,8 +159,15 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
 
       waiters = [];
 
-      if (current !== null && server.connection === undefined) {
-        await current.close();
+      if (current !== null) {
+        // The client buffers what is sent and writes it on a microtask, and its close() destroys the
+        // socket at once: an ack or nak sent just before would be lost. flush() returns once the
+        // server has answered a PING sent after them (bounded: a server that is down answers never).
+        await flushWithin(current, FLUSH_TIMEOUT);
+
+        if (server.connection === undefined) {
+          await current.close();
+        }
       }
     },
     getConnection: async (signal) => {
