@@ -52,17 +52,6 @@ export type SinkMessageHandler = {
 };
 
 export type SinkMessageHandlerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = SinkWorkerOptions<Instruction> & {
-  /**
-   * Most completions one `completeExecutions` statement records (when the store has it); `1`
-   * completes one by one with `completeExecution`.
-   * @default 1_000
-   */
-  readonly completionBatchSize?: number;
-  /**
-   * `completeExecutions` statements in flight at once.
-   * @default 2
-   */
-  readonly completionConcurrency?: number;
   /** Where the handler reports `completed`, `failed`, `skipped` and `error`. */
   readonly events: Pick<Emitter<WorkerEvents<Instruction>>, 'emit'>;
 };

@@ -150,6 +150,18 @@ export type SinkWorkerOptions<Instruction extends TaskInstruction = TaskInstruct
    */
   readonly clock?: Clock;
   /**
+   * Most completions written in one `completeExecutions` call (when the store has it). Completions
+   * are grouped while the previous batch is being written (no timer); `1` completes one by one with
+   * `completeExecution`.
+   * @default 1_000
+   */
+  readonly completionBatchSize?: number;
+  /**
+   * `completeExecutions` statements in flight at once.
+   * @default 2
+   */
+  readonly completionConcurrency?: number;
+  /**
    * How often the execution of a message being processed gets a heartbeat (`store.heartbeat` by
    * id), so the reaper does not terminate work that takes longer than the task's
    * `maximumExecutionDuration`. Keep it well below that.

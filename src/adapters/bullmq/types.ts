@@ -79,18 +79,6 @@ export type BullMqSink<Instruction extends TaskInstruction = TaskInstruction> = 
 
 export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = BullMqConnectionConfiguration & SinkWorkerOptions<Instruction> & {
   /**
-   * `completeExecutions` statements in flight at once.
-   * @default 2
-   */
-  readonly completionConcurrency?: number;
-  /**
-   * Most completions written in one `completeExecutions` call (when the store has it). Completions
-   * are grouped while the previous batch is being written (no timer); `1` completes one by one with
-   * `completeExecution`.
-   * @default 1_000
-   */
-  readonly completionBatchSize?: number;
-  /**
    * How many jobs this worker processes at once.
    * @default 10
    */

@@ -17,8 +17,6 @@ const log = Logger.child({
   namespace: 'createNatsWorker',
 });
 
-const clock = createSystemClock();
-
 const DEFAULT_RECONNECTION_DELAY = 250;
 
 /** The longest wait (milliseconds) before the consumer is set up again after a failure. */
@@ -117,7 +115,11 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
   const events = createEmitter<NatsWorkerEvents<Instruction>>((eventName, _payload, error) => {
     log.error({error: serializeError(error), eventName: String(eventName)}, 'a worker event listener threw');
   });
+  const clock = configuration.clock ?? createSystemClock();
   const handler = createSinkMessageHandler<Instruction>({
+    clock,
+    completionBatchSize: configuration.completionBatchSize,
+    completionConcurrency: configuration.completionConcurrency,
     events,
     heartbeatInterval: keepAliveInterval,
     processor: configuration.processor,

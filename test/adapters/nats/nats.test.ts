@@ -613,6 +613,65 @@ function defineNatsTests (natsUrl: string) {
     t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
   });
 
+  /** `total` executions claimed and stored in JetStream before a worker starts (so that they reach it together), and a store that counts its completion calls. */
+  const setUpCompletions = async (t: ExecutionContext, total: number) => {
+    const backend = await setUp(t, total);
+    const {schema, store, stream, subject} = backend;
+    const sink = await createNatsSink<number>({stream, subject, url: natsUrl});
+
+    t.teardown(async () => {
+      await sink.close();
+    });
+
+    const executions = await store.claimExecutions({claim: createItemClaim(schema), limit: total, taskName: 'items'});
+
+    t.is(executions.length, total);
+    await Promise.all(executions.map(async ({executionId, instruction, taskName}) => {
+      await sink.publish({executionId: Number(executionId), instruction, taskName});
+    }));
+
+    const batches: number[] = [];
+    let single = 0;
+    const countingStore: WorkerStore<number> = {
+      ...store,
+      completeExecution: async (reference) => {
+        single++;
+        await store.completeExecution(reference);
+      },
+      completeExecutions: async (references) => {
+        batches.push(references.length);
+
+        return await store.completeExecutions(references);
+      },
+    };
+
+    return {...backend, batches, countingStore, getSingle: () => single};
+  };
+
+  test('nats: completionBatchSize caps the completions one statement writes', async (t) => {
+    const total = 30;
+    const {batches, countingStore, pool, schema, startWorker} = await setUpCompletions(t, total);
+    const {completed} = await startWorker({completionBatchSize: 4, completionConcurrency: 1, concurrency: total, store: countingStore});
+
+    await completed.until(total);
+    t.log(`batches: ${JSON.stringify(batches)}`);
+    t.is(batches.reduce((sum, size) => sum + size, 0), total);
+    t.true(batches.every((size) => size <= 4), 'no statement over completionBatchSize');
+    t.true(batches.length < total, 'completions were batched');
+    t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
+  });
+
+  test('nats: completionBatchSize 1 completes one by one', async (t) => {
+    const total = 10;
+    const {batches, countingStore, getSingle, pool, schema, startWorker} = await setUpCompletions(t, total);
+    const {completed} = await startWorker({completionBatchSize: 1, concurrency: total, store: countingStore});
+
+    await completed.until(total);
+    t.deepEqual(batches, []);
+    t.is(getSingle(), total);
+    t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
+  });
+
   test('nats: a retried publish of the same execution is stored once', async (t) => {
     const {admin, stream, subject} = await setUp(t, 0);
     const sink = await createNatsSink({stream, subject, url: natsUrl});
