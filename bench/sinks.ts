@@ -2,9 +2,10 @@
  * `npm run bench -- sinks`: end-to-end instructions per second, PostgreSQL → Planton → broker →
  * worker → completion, for each broker adapter (bench/sinks/brokers.ts), and the same jobs through
  * BullMQ alone (`bullmq-direct`, the reference). Every measurement runs in a fresh process on fresh
- * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 1) so a noisy neighbour hits
- * each alike. One JSON line per system (the median and every sample), a line for each skipped
- * system, then the ratio planton+bullmq / bullmq-direct. Settings:
+ * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 3, after
+ * BENCH_SINKS_WARMUP_ROUNDS = 1 not counted) so a noisy neighbour hits each alike. One JSON line per
+ * system (the median and every sample), a line for each skipped system, then the ratio
+ * planton+bullmq / bullmq-direct: the median of the rounds' own ratios. Settings:
  * bench/sinks/settings.ts.
  */
 import {brokers} from './sinks/brokers.ts';
@@ -33,13 +34,19 @@ const ratio = (a: unknown, b: unknown): number | null => {
 const samples = new Map<string, Array<Record<string, unknown>>>();
 const skipped = new Map<string, unknown>();
 
-for (let round = 0; round < settings.rounds; round++) {
+// Warm-up rounds first, not counted: the first measurements after the services have been idle run
+// cold (PostgreSQL's and Redis's caches, the page cache) and come out up to a fifth lower.
+for (let round = -settings.warmUpRounds; round < settings.rounds; round++) {
   for (const system of systems) {
     if (skipped.has(system)) {
       continue;
     }
 
     const metrics = await runChild(system);
+
+    if (round < 0 && metrics.skipped === undefined) {
+      continue;
+    }
 
     if (metrics.skipped === undefined) {
       samples.set(system, [...samples.get(system) ?? [], metrics]);
@@ -81,10 +88,15 @@ for (const system of ['planton+bullmq']) {
     const directSamples = samples.get('bullmq-direct') ?? [];
     const roundRatios = (samples.get(system) ?? []).map((sample, round) => ratio(sample.instructionsPerSecond, directSamples[round]?.instructionsPerSecond));
 
+    const pairedRatios = roundRatios.filter((value): value is number => value !== null);
+
     print({
       system: 'ratio',
       of: `${system} / bullmq-direct`,
-      instructionsPerSecond: ratio(planton, direct),
+      // The median of the rounds' own ratios: each pair ran back to back, so a slower spell of the
+      // machine between rounds cancels out (the ratio of the two medians does not).
+      instructionsPerSecond: pairedRatios.length > 0 ? median(pairedRatios.map((value) => value * 100)) / 100 : null,
+      ratioOfMedians: ratio(planton, direct),
       roundRatios,
       target: 0.7,
     });

@@ -3,11 +3,11 @@
  * (PLANTON_BENCH_*_URL, else the PLANTON_TEST_*_URL the test suites use). A system whose service
  * has no URL is skipped with a line saying which variable to set.
  */
-const integer = (name: string, fallback: number): number => {
+const integer = (name: string, fallback: number, minimum = 1): number => {
   const value = Number(process.env[name] ?? fallback);
 
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`Expected ${name} to be an integer >= 1, got ${String(process.env[name])}.`);
+  if (!Number.isInteger(value) || value < minimum) {
+    throw new Error(`Expected ${name} to be an integer >= ${minimum}, got ${String(process.env[name])}.`);
   }
 
   return value;
@@ -17,7 +17,9 @@ export const settings = {
   /** Instructions (jobs) per measurement. */
   jobs: integer('BENCH_SINKS_JOBS', 20_000),
   /** Interleaved rounds of every system; each line gives the median and every sample. */
-  rounds: integer('BENCH_SINKS_ROUNDS', 1),
+  rounds: integer('BENCH_SINKS_ROUNDS', 3),
+  /** Rounds run before those, not counted (0 for none). */
+  warmUpRounds: integer('BENCH_SINKS_WARMUP_ROUNDS', 1, 0),
   /** Jobs a worker processes at once: the same for every system. */
   workerConcurrency: integer('BENCH_SINKS_WORKER_CONCURRENCY', 1_000),
   /** Planton: claim loops (tasks) sharing the claim query. */
