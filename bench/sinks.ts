@@ -2,7 +2,7 @@
  * `npm run bench -- sinks`: end-to-end instructions per second, PostgreSQL → Planton → broker →
  * worker → completion, for each broker adapter (bench/sinks/brokers.ts), and the same jobs through
  * BullMQ alone (`bullmq-direct`, the reference). Every measurement runs in a fresh process on fresh
- * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 3, after
+ * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 5, after
  * BENCH_SINKS_WARMUP_ROUNDS = 1 not counted) so a noisy neighbour hits each alike. One JSON line per
  * system (the median and every sample), a line for each skipped system, then the ratio
  * planton+bullmq / bullmq-direct: the median of the rounds' own ratios. Settings:

@@ -17,7 +17,7 @@ export const settings = {
   /** Instructions (jobs) per measurement. */
   jobs: integer('BENCH_SINKS_JOBS', 20_000),
   /** Interleaved rounds of every system; each line gives the median and every sample. */
-  rounds: integer('BENCH_SINKS_ROUNDS', 3),
+  rounds: integer('BENCH_SINKS_ROUNDS', 5),
   /** Rounds run before those, not counted (0 for none). */
   warmUpRounds: integer('BENCH_SINKS_WARMUP_ROUNDS', 1, 0),
   /** Jobs a worker processes at once: the same for every system. */
