@@ -563,58 +563,11 @@ function defineNatsTests (natsUrl: string) {
     await eventually(async () => await admin.getMessageCount(stream) === 0);
   });
 
-  test('nats: the checks and completions of the messages that arrive together cost one statement each, not one per message', async (t) => {
-    const total = 50;
-    const {pool, schema, startWorker, store, stream, subject} = await setUp(t, total);
-    const sink = await createNatsSink<number>({stream, subject, url: natsUrl});
-
-    t.teardown(async () => {
-      await sink.close();
-    });
-
-    const executions = await store.claimExecutions({claim: createItemClaim(schema), limit: total, taskName: 'items'});
-
-    t.is(executions.length, total);
-    // Stored before the worker starts, so that they reach it together.
-    await Promise.all(executions.map(async ({executionId, instruction, taskName}) => {
-      await sink.publish({executionId: Number(executionId), instruction, taskName});
-    }));
-
-    const checks: number[] = [];
-    const completions: number[] = [];
-    const {completed} = await startWorker({
-      store: {
-        ...store,
-        completeExecutions: async (references) => {
-          completions.push(references.length);
-
-          return await store.completeExecutions(references);
-        },
-        findNotRunning: async (references) => {
-          checks.push(references.length);
-
-          return await store.findNotRunning(references);
-        },
-        heartbeat: async () => {
-          throw new Error('Not expected: the PostgreSQL store checks in batches.');
-        },
-        heartbeatExecutions: store.heartbeatExecutions,
-      },
-    });
-
-    await completed.until(total);
-    t.log(`checks: ${JSON.stringify(checks)}, completions: ${JSON.stringify(completions)}`);
-
-    t.is(checks.reduce((sum, size) => sum + size, 0), total);
-    t.is(completions.reduce((sum, size) => sum + size, 0), total);
-    t.true(checks.length < total / 2, 'the checks were batched');
-    t.true(completions.length < total / 2, 'the completions were batched');
-    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
-    t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
-  });
-
-  /** `total` executions claimed and stored in JetStream before a worker starts (so that they reach it together), and a store that counts its completion calls. */
-  const setUpCompletions = async (t: ExecutionContext, total: number) => {
+  /**
+   * `total` executions claimed and stored in JetStream before a worker starts (so that they reach it
+   * together), and the PostgreSQL store with its check and completion calls counted.
+   */
+  const setUpStoredMessages = async (t: ExecutionContext, total: number) => {
     const backend = await setUp(t, total);
     const {schema, store, stream, subject} = backend;
     const sink = await createNatsSink<number>({stream, subject, url: natsUrl});
@@ -630,27 +583,50 @@ function defineNatsTests (natsUrl: string) {
       await sink.publish({executionId: Number(executionId), instruction, taskName});
     }));
 
-    const batches: number[] = [];
-    let single = 0;
+    const calls = {checks: [] as number[], completions: [] as number[], singleCompletions: 0};
     const countingStore: WorkerStore<number> = {
       ...store,
       completeExecution: async (reference) => {
-        single++;
+        calls.singleCompletions++;
         await store.completeExecution(reference);
       },
       completeExecutions: async (references) => {
-        batches.push(references.length);
+        calls.completions.push(references.length);
 
         return await store.completeExecutions(references);
       },
+      findNotRunning: async (references) => {
+        calls.checks.push(references.length);
+
+        return await store.findNotRunning(references);
+      },
+      heartbeat: async () => {
+        throw new Error('Not expected: the PostgreSQL store checks in batches.');
+      },
     };
 
-    return {...backend, batches, countingStore, getSingle: () => single};
+    return {...backend, calls, countingStore};
   };
+
+  test('nats: the checks and completions of the messages that arrive together cost one statement each, not one per message', async (t) => {
+    const total = 50;
+    const {calls: {checks, completions}, countingStore, pool, schema, startWorker} = await setUpStoredMessages(t, total);
+    const {completed} = await startWorker({store: countingStore});
+
+    await completed.until(total);
+    t.log(`checks: ${JSON.stringify(checks)}, completions: ${JSON.stringify(completions)}`);
+
+    t.is(checks.reduce((sum, size) => sum + size, 0), total);
+    t.is(completions.reduce((sum, size) => sum + size, 0), total);
+    t.true(checks.length < total / 2, 'the checks were batched');
+    t.true(completions.length < total / 2, 'the completions were batched');
+    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
+    t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
+  });
 
   test('nats: completionBatchSize caps the completions one statement writes', async (t) => {
     const total = 30;
-    const {batches, countingStore, pool, schema, startWorker} = await setUpCompletions(t, total);
+    const {calls: {completions: batches}, countingStore, pool, schema, startWorker} = await setUpStoredMessages(t, total);
     const {completed} = await startWorker({completionBatchSize: 4, completionConcurrency: 1, concurrency: total, store: countingStore});
 
     await completed.until(total);
@@ -663,12 +639,12 @@ function defineNatsTests (natsUrl: string) {
 
   test('nats: completionBatchSize 1 completes one by one', async (t) => {
     const total = 10;
-    const {batches, countingStore, getSingle, pool, schema, startWorker} = await setUpCompletions(t, total);
+    const {calls, countingStore, pool, schema, startWorker} = await setUpStoredMessages(t, total);
     const {completed} = await startWorker({completionBatchSize: 1, concurrency: total, store: countingStore});
 
     await completed.until(total);
-    t.deepEqual(batches, []);
-    t.is(getSingle(), total);
+    t.deepEqual(calls.completions, []);
+    t.is(calls.singleCompletions, total);
     t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
   });
 
