@@ -41,6 +41,8 @@ export type JobRunner = {
   readonly prepare: (job: JobRecord) => (processor: Processor) => void;
   /** Settles when every job running here has ended (or after `signal` aborts). */
   readonly whenIdle: () => Promise<void>;
+  /** Stops the timeouts' clock timer, which stays armed while no job runs; nothing while jobs run. */
+  readonly disarmTimeouts: () => void;
 };
 
 /**
@@ -95,6 +97,9 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
       for (const {controller} of running.values()) {
         controller.abort();
       }
+    },
+    disarmTimeouts: () => {
+      timers.disarmIfEmpty();
     },
     getRunningJobIds: () => [...running.keys()],
     postponeUnprocessed: async (taskNames, now) => {

@@ -437,6 +437,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
         await Promise.race([runner.whenIdle(), clock.sleep(options.terminateTimeout, grace.signal)]);
         grace.abort();
         runner.abortAll();
+        runner.disarmTimeouts();
       })();
 
       return terminating;

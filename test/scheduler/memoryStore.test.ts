@@ -1,5 +1,24 @@
 import test from 'ava';
 import {createMemorySchedulerStore} from '../../src/scheduler/index.ts';
+import {flush} from '../helpers/createManualClock.ts';
+import {createHarness, recordSchedulerEvents, waitFor} from './helpers/createHarness.ts';
 import {defineSchedulerSuite} from './helpers/defineSchedulerSuite.ts';
 
 defineSchedulerSuite(test, 'memory', async () => ({store: createMemorySchedulerStore()}));
+
+test('memory: a terminated scheduler leaves no timer of its clock armed (job timeouts included)', async (t) => {
+  const h = await createHarness(t, async () => ({store: createMemorySchedulerStore()}), Date.parse('2026-01-01T00:00:00.000Z'));
+  const scheduler = await h.createScheduler();
+  const events = recordSchedulerEvents(scheduler);
+
+  await scheduler.schedule({name: 'every-10s', schedule: '10s', timeout: 5_000});
+  scheduler.addProcessor('every-10s', async () => {
+    // Ends at once: its timeout is cancelled, and the timeouts' timer stays armed for the next job.
+  });
+  await h.clock.advance(10_000);
+  await waitFor(() => events.succeeded.length === 1);
+  await scheduler.terminate();
+  await flush();
+
+  t.is(h.clock.pendingTimers(), 0);
+});
