@@ -3,7 +3,8 @@
  * worker → completion, for each broker adapter (bench/sinks/brokers.ts), and the same jobs through
  * BullMQ alone (`bullmq-direct`, the reference). Every measurement runs in a fresh process on fresh
  * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 5, after
- * BENCH_SINKS_WARMUP_ROUNDS = 1 not counted) so a noisy neighbour hits each alike. One JSON line per
+ * BENCH_SINKS_WARMUP_ROUNDS = 1 not counted) so a noisy neighbour hits each alike; planton+bullmq
+ * and bullmq-direct run back to back, first one then the other first. One JSON line per
  * system (the median and every sample), a line for each skipped system, then the ratio
  * planton+bullmq / bullmq-direct: the median of the rounds' own ratios. Settings:
  * bench/sinks/settings.ts.
@@ -13,8 +14,14 @@ import {runChild} from './sinks/runChild.ts';
 import {settings} from './sinks/settings.ts';
 
 const SCENARIO = `end-to-end-${settings.jobs}`;
-const systems = [...brokers.map((broker) => broker.system), 'bullmq-direct']
+// The pair the target compares (planton+bullmq, bullmq-direct) runs back to back, in turn first and
+// second (ABBA): the machine's speed drifts over a run, and a pair measured apart or always in the
+// same order would carry that drift into its ratio.
+const systems = ['planton+bullmq', 'bullmq-direct', ...brokers.map((broker) => broker.system).filter((system) => system !== 'planton+bullmq')]
   .filter((system) => settings.systems === null || settings.systems.includes(system));
+const orderOf = (round: number): readonly string[] => {
+  return round % 2 === 0 ? systems : [...systems.slice(0, 2).reverse(), ...systems.slice(2).reverse()];
+};
 
 const print = (line: Record<string, unknown>) => {
   process.stdout.write(`${JSON.stringify({bench: 'sinks', scenario: SCENARIO, ...line})}\n`);
@@ -37,7 +44,7 @@ const skipped = new Map<string, unknown>();
 // Warm-up rounds first, not counted: the first measurements after the services have been idle run
 // cold (PostgreSQL's and Redis's caches, the page cache) and come out up to a fifth lower.
 for (let round = -settings.warmUpRounds; round < settings.rounds; round++) {
-  for (const system of systems) {
+  for (const system of orderOf(round)) {
     if (skipped.has(system)) {
       continue;
     }
