@@ -65,6 +65,34 @@ const countMarked = async (pool: DatabasePool, schema: string) => {
   `);
 };
 
+/**
+ * Three claimed executions, all last seen an hour ago, the third completed since: what the batch
+ * checks and heartbeats are asked about.
+ */
+const setUpThreeStale = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>) => {
+  const {pool, schema, store} = await setUp(t, get);
+  const [first, second, third] = await store.claimExecutions({claim: createItemClaim(schema), limit: 3, taskName: 'items'});
+
+  if (!first || !second || !third) {
+    throw new Error('Expected three executions.');
+  }
+
+  await pool.query(sql.type(z.object({}))`
+    UPDATE ${sql.identifier([schema, 'maintenance_task_execution'])} SET last_seen_at = now() - interval '1 hour'
+  `);
+  await store.completeExecution({executionId: third.executionId});
+
+  /** Executions seen in the last minute (`runningOnly`: those not ended). */
+  const countSeenRecently = async ({runningOnly}: {readonly runningOnly: boolean}) => {
+    return await pool.oneFirst(sql.type(z.object({count: z.number()}))`
+      SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+      WHERE last_seen_at > now() - interval '1 minute' ${runningOnly ? sql.fragment`AND ended_at IS NULL` : sql.fragment``}
+    `);
+  };
+
+  return {countSeenRecently, first, second, store, third};
+};
+
 for (const {get, name} of backends) {
   test(`${name}: completeExecutions completes a batch in one call and returns the references that were not running`, async (t) => {
     const {pool, schema, store} = await setUp(t, get);
@@ -106,20 +134,7 @@ for (const {get, name} of backends) {
   });
 
   test(`${name}: heartbeatExecutions marks a batch alive in one call and returns the references that are not running`, async (t) => {
-    const {pool, schema, store} = await setUp(t, get);
-    const [first, second, third] = await store.claimExecutions({claim: createItemClaim(schema), limit: 3, taskName: 'items'});
-
-    if (!first || !second || !third) {
-      t.fail('expected three executions');
-
-      return;
-    }
-
-    await pool.query(sql.type(z.object({}))`
-      UPDATE ${sql.identifier([schema, 'maintenance_task_execution'])} SET last_seen_at = now() - interval '1 hour'
-    `);
-    await store.completeExecution({executionId: third.executionId});
-
+    const {countSeenRecently, first, second, store, third} = await setUpThreeStale(t, get);
     const notRunning = await store.heartbeatExecutions([
       {executionId: first.executionId},
       {instruction: second.instruction, taskName: 'items'},
@@ -129,28 +144,12 @@ for (const {get, name} of backends) {
 
     t.deepEqual(notRunning, [{executionId: third.executionId}, {executionId: 999_999}]);
     // The two running executions were seen just now; both stay claimed by this store.
-    t.is(await pool.oneFirst(sql.type(z.object({count: z.number()}))`
-      SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
-      WHERE ended_at IS NULL AND last_seen_at > now() - interval '1 minute'
-    `), 2);
+    t.is(await countSeenRecently({runningOnly: true}), 2);
     t.is(store.getClaimedExecutionId({instruction: second.instruction, taskName: 'items'}), second.executionId);
   });
 
   test(`${name}: findNotRunning reads which executions of a batch are not running, and writes nothing`, async (t) => {
-    const {pool, schema, store} = await setUp(t, get);
-    const [first, second, third] = await store.claimExecutions({claim: createItemClaim(schema), limit: 3, taskName: 'items'});
-
-    if (!first || !second || !third) {
-      t.fail('expected three executions');
-
-      return;
-    }
-
-    await pool.query(sql.type(z.object({}))`
-      UPDATE ${sql.identifier([schema, 'maintenance_task_execution'])} SET last_seen_at = now() - interval '1 hour'
-    `);
-    await store.completeExecution({executionId: third.executionId});
-
+    const {countSeenRecently, first, second, store, third} = await setUpThreeStale(t, get);
     const notRunning = await store.findNotRunning([
       {executionId: first.executionId},
       {instruction: second.instruction, taskName: 'items'},
@@ -160,10 +159,7 @@ for (const {get, name} of backends) {
     ]);
 
     t.deepEqual(notRunning, [{executionId: third.executionId}, {executionId: first.executionId}, {executionId: 999_999}]);
-    t.is(await pool.oneFirst(sql.type(z.object({count: z.number()}))`
-      SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
-      WHERE last_seen_at > now() - interval '1 minute'
-    `), 0, 'no heartbeat was written');
+    t.is(await countSeenRecently({runningOnly: false}), 0, 'no heartbeat was written');
   });
 
   test(`${name}: a claim query that is a WITH holding an UPDATE is claimed and recorded in one transaction too`, async (t) => {
@@ -264,7 +260,8 @@ for (const {get, name} of backends) {
       INSERT INTO ${tables.task} (nid) VALUES ('mark') RETURNING id
     `);
 
-    const error = await t.throwsAsync(claimAndInsertExecutions(pool, tables, {
+    /** Marks three items (processed_count = -1) and returns them: one more than the limit of 2. */
+    const claimThreeOfTwo = async () => await claimAndInsertExecutions(pool, tables, {
       capacity: null,
       claim: sql.type(z.object({id: z.number()}))`UPDATE ${item(schema)} SET processed_count = -1 WHERE id <= 3 RETURNING id`,
       hostname: 'test',
@@ -272,7 +269,8 @@ for (const {get, name} of backends) {
       now: Date.now(),
       taskId,
       types: ['integer'],
-    }));
+    });
+    const error = await t.throwsAsync(claimThreeOfTwo());
 
     t.is(getSqlState(error), 'PT001');
     t.is(await countMarked(pool, schema), 0);
@@ -290,15 +288,7 @@ for (const {get, name} of backends) {
       types: ['integer'],
     });
 
-    const again = await t.throwsAsync(claimAndInsertExecutions(pool, tables, {
-      capacity: null,
-      claim: sql.type(z.object({id: z.number()}))`UPDATE ${item(schema)} SET processed_count = -1 WHERE id <= 3 RETURNING id`,
-      hostname: 'test',
-      limit: 2,
-      now: Date.now(),
-      taskId,
-      types: ['integer'],
-    }));
+    const again = await t.throwsAsync(claimThreeOfTwo());
 
     t.is(getSqlState(again), 'PT001');
     t.is(await countMarked(pool, schema), 0);
