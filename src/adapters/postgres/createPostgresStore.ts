@@ -1,4 +1,3 @@
-import {hostname as getHostname} from 'node:os';
 import {serializeError} from 'serialize-error';
 import {type CommonQueryMethods, type FragmentSqlToken, type QuerySqlToken, type SerializableValue, sql} from 'slonik';
 import {z} from 'zod';
@@ -21,7 +20,6 @@ import type {
   ExecutionReference,
   StoreEvents,
   SubscribeConfiguration,
-  TaskDefinition,
   WakeReason,
 } from '../types.ts';
 import {applyMigrations} from './applyMigrations.ts';
@@ -43,89 +41,20 @@ import {
   touchExecutions,
   upsertTask,
 } from './queries.ts';
+import {createExecutionTracker} from './createExecutionTracker.ts';
 import {createPreparedStatements, type QueryMethods} from './createPreparedStatements.ts';
 import {getSqlState} from './getSqlState.ts';
+import {validatePostgresStoreConfiguration, validateTaskDefinition} from './validatePostgresStoreConfiguration.ts';
 import type {PostgresClaim, PostgresStore, PostgresStoreConfiguration} from './types.ts';
 
 const log = Logger.child({
   namespace: 'createPostgresStore',
 });
 
-const DEFAULT_HEARTBEAT_INTERVAL = 10_000;
-const DEFAULT_REAPER_INTERVAL = 10_000;
-const DEFAULT_MAXIMUM_EXECUTION_DURATION = 300_000;
 const REAPER_BATCH_SIZE = 1_000;
 const TERMINATED_REASON = 'last_seen_at older than maximum_execution_duration';
 /** First key of the advisory lock serializing trigger installation ('trig'); the second is hashtext(channel). */
 const TRIGGER_LOCK_KEY = 0x74_72_69_67;
-
-const validateConfiguration = (configuration: PostgresStoreConfiguration) => {
-  if (typeof configuration !== 'object' || configuration === null) {
-    throw new InvalidStoreConfigurationError('configuration', `Expected a configuration object, got \`${String(configuration)}\`.`);
-  }
-
-  const {
-    activeFromMemory = true,
-    heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL,
-    hostname = getHostname(),
-    pool,
-    preparedStatements = true,
-    reaperInterval = DEFAULT_REAPER_INTERVAL,
-    schema = 'planton',
-  } = configuration;
-
-  if (typeof pool?.transaction !== 'function') {
-    throw new InvalidStoreConfigurationError('pool', `Expected \`pool\` to be a slonik DatabasePool, got \`${typeof pool}\`.`);
-  }
-
-  if (typeof schema !== 'string' || schema === '' || Buffer.byteLength(schema) > 63) {
-    throw new InvalidStoreConfigurationError('schema', `Expected \`schema\` to be a non-empty string of at most 63 bytes, got \`${describeValue(schema)}\`.`);
-  }
-
-  if (!Number.isFinite(heartbeatInterval) || heartbeatInterval <= 0) {
-    throw new InvalidStoreConfigurationError('heartbeatInterval', `Expected \`heartbeatInterval\` to be a finite number > 0, got \`${describeValue(heartbeatInterval)}\`.`);
-  }
-
-  if (!Number.isFinite(reaperInterval) || reaperInterval < 0) {
-    throw new InvalidStoreConfigurationError('reaperInterval', `Expected \`reaperInterval\` to be a finite number >= 0, got \`${describeValue(reaperInterval)}\`.`);
-  }
-
-  if (typeof hostname !== 'string' || hostname === '') {
-    throw new InvalidStoreConfigurationError('hostname', `Expected \`hostname\` to be a non-empty string, got \`${describeValue(hostname)}\`.`);
-  }
-
-  if (typeof activeFromMemory !== 'boolean') {
-    throw new InvalidStoreConfigurationError('activeFromMemory', `Expected \`activeFromMemory\` to be a boolean, got \`${describeValue(activeFromMemory)}\`.`);
-  }
-
-  if (typeof preparedStatements !== 'boolean') {
-    throw new InvalidStoreConfigurationError('preparedStatements', `Expected \`preparedStatements\` to be a boolean, got \`${describeValue(preparedStatements)}\`.`);
-  }
-
-  return {activeFromMemory, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema};
-};
-
-const validateTaskDefinition = (definition: TaskDefinition) => {
-  const {
-    maximumConcurrentExecutionCount = 0,
-    maximumExecutionDuration = DEFAULT_MAXIMUM_EXECUTION_DURATION,
-    name,
-  } = definition;
-
-  if (typeof name !== 'string' || name === '') {
-    throw new InvalidStoreConfigurationError('name', `Expected \`name\` to be a non-empty string, got \`${describeValue(name)}\`.`);
-  }
-
-  if (!Number.isFinite(maximumExecutionDuration) || maximumExecutionDuration <= 0) {
-    throw new InvalidStoreConfigurationError('maximumExecutionDuration', `Expected \`maximumExecutionDuration\` to be a finite number > 0, got \`${describeValue(maximumExecutionDuration)}\`.`);
-  }
-
-  if (!Number.isInteger(maximumConcurrentExecutionCount) || maximumConcurrentExecutionCount < 0) {
-    throw new InvalidStoreConfigurationError('maximumConcurrentExecutionCount', `Expected \`maximumConcurrentExecutionCount\` to be an integer >= 0, got \`${describeValue(maximumConcurrentExecutionCount)}\`.`);
-  }
-
-  return {maximumConcurrentExecutionCount, maximumExecutionDuration, taskName: name};
-};
 
 /** Accepts what a claim query returns: strings, finite numbers, and bigints that fit a number (int8 ids). */
 const toInstruction = (value: unknown): TaskInstruction | undefined => {
@@ -160,17 +89,13 @@ const CAPACITY_EXCEEDED = 'PT002';
  */
 const FALL_BACK_SQL_STATES = new Set([COMBINED_CLAIM_REJECTED, NESTED_DATA_MODIFYING_WITH, '23502', '23514', '42601']);
 
-const toKey = (taskName: string, instruction: TaskInstruction): string => {
-  return JSON.stringify([taskName, instruction]);
-};
-
 /**
  * The PostgreSQL store (also PGlite, through createPglitePool): applies schema.sql into its own
  * schema, claims and records executions in one transaction, completes/fails/heartbeats them, reaps
  * crashed ones and wakes task loops through LISTEN/NOTIFY. Given a slonik pool it does not own.
  */
 export const createPostgresStore = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: PostgresStoreConfiguration): Promise<PostgresStore<Instruction>> => {
-  const {activeFromMemory, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema} = validateConfiguration(configuration);
+  const {activeFromMemory, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema} = validatePostgresStoreConfiguration(configuration);
   // Statements that run on their own go through `statements`; transactions use `pool`.
   const statements = createPreparedStatements(pool, {enabled: preparedStatements});
   const clock = configuration.clock ?? createSystemClock();
@@ -180,20 +105,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
   const tables = createTables(schema);
   const taskIds = new Map<string, number>();
-  /** Executions this store claimed and has not seen end: key(taskName, instruction) ⇄ execution id. */
-  const inFlightByKey = new Map<string, number>();
-  const inFlightById = new Map<number, {readonly key: string; readonly taskName: string}>();
-  /**
-   * Per task, its active instructions as this store last read them, plus what it claimed and minus
-   * what it ended since (keyed by toKey). While `trusted`, getActiveTaskInstructions answers from
-   * here without a query, and the claim that follows has the database enforce the task's
-   * concurrency (PT002). A view that disagrees with the database's count is read again.
-   */
-  const activeViews = new Map<string, {concurrency: number | null; readonly instructions: Map<string, Instruction>; trusted: boolean}>();
-  /** Lists getActiveTaskInstructions answered from memory: the claim given one is checked in SQL. */
-  const servedFromMemory = new WeakSet<readonly TaskInstruction[]>();
-  /** Tasks whose claim goes the separate way (no capacity check there): always read from the database. */
-  const separateTasks = new Set<string>();
+  const tracker = createExecutionTracker<Instruction>({activeFromMemory});
   /** Claim functions whose query cannot be nested in claimAndInsertExecutions (a WITH holding an UPDATE, …). */
   const separateClaims = new WeakSet<PostgresClaim<Instruction>>();
   const subscriptions = new Set<{readonly onWake: SubscribeConfiguration['onWake']; readonly taskName: string; unlisten: (() => Promise<void>) | null}>();
@@ -208,24 +120,6 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     events.emit('error', {error});
   };
 
-  const track = (taskName: string, instruction: TaskInstruction, executionId: number) => {
-    const key = toKey(taskName, instruction);
-
-    inFlightByKey.set(key, executionId);
-    inFlightById.set(executionId, {key, taskName});
-    activeViews.get(taskName)?.instructions.set(key, instruction as Instruction);
-  };
-
-  const forget = (executionId: number) => {
-    const tracked = inFlightById.get(executionId);
-
-    if (tracked !== undefined) {
-      inFlightById.delete(executionId);
-      inFlightByKey.delete(tracked.key);
-      activeViews.get(tracked.taskName)?.instructions.delete(tracked.key);
-    }
-  };
-
   /** Reads the task's active instructions from the database, and trusts the view again. */
   const readActiveTaskInstructions = async (taskName: string): Promise<readonly Instruction[]> => {
     // On the wake-up path: once the task's id is known (registered or claimed), no join by name.
@@ -234,29 +128,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       await selectActiveTaskInstructions(statements, tables, taskName) :
       await selectActiveTaskInstructionsById(statements, tables, taskId)) as readonly Instruction[];
 
-    activeViews.set(taskName, {
-      concurrency: activeViews.get(taskName)?.concurrency ?? null,
-      instructions: new Map(instructions.map((instruction) => [toKey(taskName, instruction), instruction])),
-      trusted: true,
-    });
-
-    return instructions;
-  };
-
-  /**
-   * The view when it can stand in for a query: trusted, the claim combined, the concurrency known
-   * and not reached (a full task is always confirmed by the database, so a stale view never stalls it).
-   */
-  const getActiveFromMemory = (taskName: string): readonly Instruction[] | null => {
-    const view = activeViews.get(taskName);
-
-    if (!activeFromMemory || view === undefined || !view.trusted || view.concurrency === null || view.instructions.size >= view.concurrency || separateTasks.has(taskName)) {
-      return null;
-    }
-
-    const instructions = [...view.instructions.values()];
-
-    servedFromMemory.add(instructions);
+    tracker.setView(taskName, instructions);
 
     return instructions;
   };
@@ -284,7 +156,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       return reference.executionId;
     }
 
-    const executionId = inFlightByKey.get(toKey(reference.taskName, reference.instruction)) ??
+    const executionId = tracker.getClaimedExecutionId(reference.taskName, reference.instruction) ??
       await selectRunningExecutionId(connection, tables, reference);
 
     if (executionId === null) {
@@ -303,7 +175,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     const executionId = await resolveExecutionId(reference, connection);
 
     if (!('executionId' in reference)) {
-      activeViews.get(reference.taskName)?.instructions.delete(toKey(reference.taskName, reference.instruction));
+      tracker.removeFromView(reference.taskName, reference.instruction);
     }
 
     try {
@@ -311,7 +183,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
         throw new ExecutionNotRunningError({...reference, executionId});
       }
     } finally {
-      forget(executionId);
+      tracker.forget(executionId);
     }
   };
 
@@ -333,7 +205,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     for (const reference of references) {
       const executionId = 'executionId' in reference ?
         reference.executionId :
-        inFlightByKey.get(toKey(reference.taskName, reference.instruction)) ?? await selectRunningExecutionId(connection, tables, reference);
+        tracker.getClaimedExecutionId(reference.taskName, reference.instruction) ?? await selectRunningExecutionId(connection, tables, reference);
 
       if (executionId === null || byId.has(executionId)) {
         notRunning.add(reference);
@@ -357,7 +229,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       } finally {
         for (const executionId of executionIds) {
           if (ends || !applied.has(executionId)) {
-            forget(executionId);
+            tracker.forget(executionId);
           }
         }
       }
@@ -383,10 +255,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 0, got \`${describeValue(limit)}\`.`);
     }
 
-    const view = activeViews.get(taskName);
-
-    if (view !== undefined && concurrency !== undefined) {
-      view.concurrency = concurrency;
+    if (concurrency !== undefined) {
+      tracker.setConcurrency(taskName, concurrency);
     }
 
     if (limit === 0 || signal?.aborted) {
@@ -431,7 +301,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
             throw new UnexpectedClaimResultError(taskName, claimLimit, values, `returned ${describeValue(value)}, which is not a string or a finite number`);
           }
 
-          const key = toKey(taskName, instruction);
+          // JSON: 42 and '42' are two instructions.
+          const key = JSON.stringify(instruction);
 
           if (!seen.has(key)) {
             seen.add(key);
@@ -459,12 +330,10 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     const claimCombined = async (claimQuery: QuerySqlToken, claimLimit: number, capacity: number | null) => {
       const rows = await claimAndInsertExecutions(statements, tables, {capacity, claim: claimQuery, hostname, limit: claimLimit, now, taskId, types: COMBINED_CLAIM_TYPES});
       const active = rows[0]?.active ?? null;
-      const current = activeViews.get(taskName);
-
       // The database counted otherwise than the view: another process claimed or ended executions
       // of this task. Read again next round.
-      if (active !== null && current !== undefined && active !== current.instructions.size) {
-        current.trusted = false;
+      if (active !== null) {
+        tracker.distrust(taskName, active);
       }
 
       return rows.flatMap(({id, instruction}) => id === null ? [] : [{id, instruction: instruction as TaskInstruction}]);
@@ -475,7 +344,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       const claimQuery = claim({activeTaskInstructions: active, isActiveInstruction, limit: claimLimit, taskName});
 
       if (separateClaims.has(claim)) {
-        separateTasks.add(taskName);
+        tracker.useSeparateClaims(taskName);
 
         return await claimSeparately(claimQuery, claimLimit);
       }
@@ -491,14 +360,14 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
         if (sqlState === NESTED_DATA_MODIFYING_WITH) {
           separateClaims.add(claim);
-          separateTasks.add(taskName);
+          tracker.useSeparateClaims(taskName);
         }
 
         return await claimSeparately(claimQuery, claimLimit);
       }
     };
 
-    const fromMemory = concurrency !== undefined && servedFromMemory.has(activeTaskInstructions);
+    const fromMemory = concurrency !== undefined && tracker.isServedFromMemory(activeTaskInstructions);
     let executions: ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>;
 
     try {
@@ -518,7 +387,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     }
 
     return executions.map(({id, instruction}) => {
-      track(taskName, instruction, id);
+      tracker.track(taskName, instruction, id);
 
       return {executionId: id, instruction: instruction as Instruction, taskName};
     });
@@ -531,9 +400,9 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       const rows = await terminateStaleExecutions(statements, tables, {batchSize: REAPER_BATCH_SIZE, now: clock.now(), reason: TERMINATED_REASON});
 
       for (const row of rows) {
-        forget(row.id);
+        tracker.forget(row.id);
         // Possibly another process's execution, in the view as read from the database.
-        activeViews.get(row.taskName)?.instructions.delete(toKey(row.taskName, row.instruction));
+        tracker.removeFromView(row.taskName, row.instruction);
         reaped.push({executionId: row.id, instruction: row.instruction as Instruction, taskName: row.taskName});
       }
 
@@ -561,7 +430,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
   };
 
   const beat = async () => {
-    const executionIds = [...inFlightById.keys()];
+    const executionIds = tracker.getClaimedExecutionIds();
 
     if (executionIds.length === 0) {
       return;
@@ -572,7 +441,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
       for (const executionId of executionIds) {
         if (!running.has(executionId)) {
-          forget(executionId);
+          tracker.forget(executionId);
         }
       }
     } catch (error) {
@@ -618,10 +487,10 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       await end(reference, 'FAILED', serializeError(error) as SerializableValue, statements);
     },
     getClaimedExecutionId: ({instruction, taskName}) => {
-      return inFlightByKey.get(toKey(taskName, instruction)) ?? null;
+      return tracker.getClaimedExecutionId(taskName, instruction) ?? null;
     },
     getActiveTaskInstructions: async (taskName) => {
-      return getActiveFromMemory(taskName) ?? await readActiveTaskInstructions(taskName);
+      return tracker.getActiveFromMemory(taskName) ?? await readActiveTaskInstructions(taskName);
     },
     getTaskChannel: getTaskChannelOf,
     getTaskConcurrency: async ({concurrency, taskName}) => {
@@ -634,7 +503,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       const running = await touchExecutions(statements, tables, {executionIds: [executionId], now: clock.now()});
 
       if (running.length === 0) {
-        forget(executionId);
+        tracker.forget(executionId);
 
         throw new ExecutionNotRunningError({...reference, executionId});
       }
