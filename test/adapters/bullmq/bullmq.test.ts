@@ -1,5 +1,3 @@
-import {spawn} from 'node:child_process';
-import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test, {type ExecutionContext} from 'ava';
 import {Queue} from 'bullmq';
@@ -10,18 +8,16 @@ import {createBullMqSink} from '../../../src/adapters/bullmq/createBullMqSink.ts
 import {createBullMqWorker} from '../../../src/adapters/bullmq/createBullMqWorker.ts';
 import {createJobId} from '../../../src/adapters/bullmq/createJobId.ts';
 import type {BullMqSinkConfiguration, BullMqWorkerConfiguration} from '../../../src/adapters/bullmq/types.ts';
-import {connectSink} from '../../../src/adapters/connectSink.ts';
-import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import type {PostgresClaim} from '../../../src/adapters/postgres/types.ts';
-import type {SinkMessage} from '../../../src/adapters/sinkTypes.ts';
-import {createPlanton, type ErrorEvent} from '../../../src/index.ts';
 import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
-import {type Backend, createBackends, createItems, createSchemaName, dropSchema, eventually} from '../postgres/helpers/backends.ts';
-import {countExecutions, countItems, createItemClaim, selectUncompletedInstructions} from '../postgres/helpers/items.ts';
-import type {HangingWorkerMessage} from './fixtures/hangingWorker.ts';
-import {createQueueNames, REDIS_URL, withPort} from './helpers/redis.ts';
-import {countEvents} from '../../helpers/countEvents.ts';
 import {withDeadline} from '../../helpers/withDeadline.ts';
+import {eventually} from '../postgres/helpers/backends.ts';
+import {countExecutions, countItems, createItemClaim} from '../postgres/helpers/items.ts';
+import {createSinkTestBed} from '../sinks/helpers/createSinkTestBed.ts';
+import {defineSinkConformanceTests} from '../sinks/helpers/defineSinkConformanceTests.ts';
+import {spawnHangingWorker} from '../sinks/helpers/spawnHangingWorker.ts';
+import {withPort} from '../sinks/helpers/withPort.ts';
+import {createQueueNames, REDIS_URL} from './helpers/redis.ts';
 
 const HANGING_WORKER = fileURLToPath(new URL('fixtures/hangingWorker.ts', import.meta.url));
 
@@ -35,78 +31,37 @@ if (REDIS_URL === null) {
 }
 
 function defineBullMqTests (redisUrl: string) {
-  const {backends, endAll} = createBackends();
-  // The server when PLANTON_TEST_DATABASE_URL is set, else PGlite.
-  const backend = backends.at(-1) as {readonly get: () => Promise<Backend>};
+  const bed = createSinkTestBed();
   const redisPort = Number(new URL(redisUrl).port || 6379);
   const redisHost = new URL(redisUrl).hostname;
+  const reconnection = {initialDelay: 20, maxDelay: 200};
 
-  test.after.always(async () => {
-    await endAll();
-  });
-
-  /** Per test: a schema with `itemCount` items, a store, a fresh queue name and key prefix — all removed afterwards. */
+  /** Per test: the test bed (a schema with `itemCount` items, a store), a fresh queue name and key prefix — all removed afterwards. */
   const setUp = async (t: ExecutionContext, itemCount: number) => {
-    const {pool} = await backend.get();
-    const schema = createSchemaName();
+    const context = await bed.setUp(t, itemCount);
     const {prefix, queueName} = createQueueNames();
     const admin = new Redis(redisUrl, {maxRetriesPerRequest: null});
     const queue = new Queue(queueName, {connection: admin, prefix});
-    const cleanUps: Array<() => Promise<void>> = [];
-    const errors: ErrorEvent[] = [];
-    /** How many times the processor ran, per instruction. */
-    const runs = new Map<number, number>();
 
-    t.teardown(async () => {
-      // A close that hangs fails the test here instead of timing out the whole file.
-      for (const cleanUp of cleanUps.reverse()) {
-        await withDeadline(cleanUp(), 'a clean-up step', 30_000);
-      }
-
+    context.addCleanUp(async () => {
       await queue.obliterate({force: true});
       await queue.close();
       admin.disconnect();
-      await dropSchema(pool, schema);
     });
-
-    await createItems(pool, schema, itemCount);
-
-    const store = await createPostgresStore<number>({pool, reaperInterval: 0, schema});
-
-    cleanUps.push(async () => {
-      await store.terminate();
-    });
-
-    const processItem = async (message: SinkMessage<number>) => {
-      runs.set(message.instruction, (runs.get(message.instruction) ?? 0) + 1);
-      await pool.query(sql.type(z.object({}))`
-        UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count + 1 WHERE id = ${message.instruction}
-      `);
-    };
 
     const startWorker = async (configuration: Partial<BullMqWorkerConfiguration<number>> = {}) => {
       const worker = createBullMqWorker<number>({
         concurrency: 20,
         prefix,
-        processor: processItem,
+        processor: context.processItem,
         queueName,
-        reconnection: {initialDelay: 20, maxDelay: 200},
-        store,
+        reconnection,
+        store: context.store,
         url: redisUrl,
         ...configuration,
       });
 
-      cleanUps.push(async () => {
-        await worker.close();
-      });
-
-      const counters = {
-        completed: countEvents(worker.events, 'completed'),
-        errors: countEvents(worker.events, 'error'),
-        failed: countEvents(worker.events, 'failed'),
-        skipped: countEvents(worker.events, 'skipped'),
-        worker,
-      };
+      const counters = {...context.watchWorker(worker), worker};
 
       await withDeadline(worker.waitUntilReady(), 'the worker to be ready');
 
@@ -115,130 +70,93 @@ function defineBullMqTests (redisUrl: string) {
 
     /** Planton claiming items → connectSink → the BullMQ sink. */
     const startDispatch = (configuration: Partial<BullMqSinkConfiguration> & {readonly claim?: PostgresClaim<number>; readonly concurrency?: number} = {}) => {
-      const {claim = createItemClaim(schema), concurrency = 500, ...sinkConfiguration} = configuration;
+      const {claim, concurrency, ...sinkConfiguration} = configuration;
       const sink = createBullMqSink<number>({
         prefix,
         queueName,
-        reconnection: {initialDelay: 20, maxDelay: 200},
+        reconnection,
         url: redisUrl,
         ...sinkConfiguration,
       });
-      const planton = createPlanton<number>({
-        getActiveTaskInstructions: store.getActiveTaskInstructions,
-        tasks: [{calculateDelay: () => 5, concurrency, name: 'items', schedule: store.createSchedule(claim)}],
-      });
-      const connection = connectSink({planton, sink, store});
 
-      planton.events.on('error', (event) => {
-        errors.push(event);
-      });
-      cleanUps.push(async () => {
-        await planton.terminate();
-        await connection.close();
-        await sink.close();
-      });
-
-      return {connection, planton, sink};
+      return context.dispatch({claim, concurrency, sink});
     };
 
-    return {errors, pool, prefix, queue, queueName, runs, schema, startDispatch, startWorker, store};
+    return {...context, prefix, queue, queueName, startDispatch, startWorker};
   };
 
-  /** Claims unprocessed items and marks them processed in the same statement (`processed_count` then counts claims). */
-  const createMarkingClaim = (schema: string): PostgresClaim<number> => {
-    const item = sql.identifier([schema, 'item']);
+  // The stalled-job check finds the dead worker's job once its lock expired; the hanging worker and its successor share these.
+  const lockDuration = 1_000;
+  const stalledInterval = 250;
 
-    return ({limit}) => sql.type(z.object({id: z.number()}))`
-      UPDATE ${item} SET processed_count = processed_count + 1
-      WHERE id = ANY(ARRAY(
-        SELECT id FROM ${item} WHERE processed_count = 0 ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
-      ))
-      RETURNING id
-    `;
-  };
+  defineSinkConformanceTests({
+    address: {host: redisHost, port: redisPort},
+    killedWorker: {
+      spawn: async (t, {prefix, queueName}) => spawnHangingWorker(t, {
+        environment: {LOCK_DURATION: String(lockDuration), PREFIX: prefix, QUEUE_NAME: queueName, REDIS_URL: redisUrl, STALLED_INTERVAL: String(stalledInterval)},
+        fixture: HANGING_WORKER,
+      }),
+      startSuccessor: async (context, options) => await context.startWorker({...options, workerOptions: {lockDuration, stalledInterval}}),
+      title: 'a worker killed mid-processing has its job recovered and completed once',
+    },
+    name: 'bullmq',
+    outage: {
+      publishTimeout: 300,
+      title: 'with Redis unreachable when a batch is dispatched nothing is lost, and once it is back every instruction completes',
+    },
+    poison: {
+      assertRefused: async (t, {queue}) => {
+        await eventually(async () => (await queue.getJobCounts('failed')).failed === 1);
 
-  const countByState = async (pool: Backend['pool'], schema: string) => {
-    return Object.fromEntries((await countExecutions(pool, schema)).map(({count, state}) => [state, count]));
-  };
+        const [failed] = await queue.getJobs(['failed']);
 
-  test('bullmq: 5,000 instructions go through BullMQ to a worker and each is completed exactly once', async (t) => {
-    const total = 5_000;
-    const {errors, pool, queue, runs, schema, startDispatch, startWorker} = await setUp(t, total);
-    const {completed, errors: workerErrors} = await startWorker({
-      concurrency: 50,
-      // The claim marked the item; the processor only counts its runs (one statement per item less).
-      processor: (message) => {
-        runs.set(message.instruction, (runs.get(message.instruction) ?? 0) + 1);
+        t.regex(failed?.failedReason ?? '', /^INVALID_SINK_MESSAGE: /u);
+        t.is(failed?.attemptsMade, 1);
       },
-    });
-    const startedAt = performance.now();
-    const {connection} = startDispatch({claim: createMarkingClaim(schema), concurrency: 1_000});
+      content: '{"instruction":{"nested":true},"taskName":"items"}',
+      // Valid JSON (BullMQ stores job data as JSON), but not a sink message.
+      publish: async ({queue}) => {
+        await queue.add('items', {instruction: {nested: true}, taskName: 'items'});
+      },
+      reason: /not a Planton sink message \(`instruction` is not a string or a finite number\)/u,
+      title: 'a poison job fails with a clear coded error and does not block the queue',
+    },
+    redelivery: {
+      assertAcknowledged: async (t, {queue}, {message}) => {
+        const jobId = createJobId(message.taskName, message.executionId ?? 0);
 
-    await completed.until(total);
+        await eventually(async () => await queue.getJobState(jobId) === 'completed');
+        t.is(await queue.getJobState(jobId), 'completed');
+      },
+      // The job the sink would have added for the execution.
+      publish: async ({queue}, message) => {
+        await queue.add(message.taskName, message, {jobId: createJobId(message.taskName, message.executionId ?? 0)});
+      },
+      title: 'a job of an execution that already ended completes without running',
+    },
+    setUp,
+    startDispatch: async (context, options) => {
+      const {connection, errors} = context.startDispatch(options);
 
-    const elapsedMs = performance.now() - startedAt;
+      // The BullMQ sink reports no connections.
+      return {connected: null, connection, errors};
+    },
+    startWorker: async (context, options) => await context.startWorker(options),
+    throughput: {
+      assertBroker: async (t, {queue}) => {
+        await eventually(async () => (await queue.getJobCounts('completed')).completed === 5_000);
 
-    t.log(`5,000 instructions in ${Math.round(elapsedMs)} ms`);
-    t.deepEqual(errors, []);
-    t.deepEqual(workerErrors.payloads, []);
-    t.like(connection.getStats(), {confirmed: total, failed: 0});
-    t.is(runs.size, total);
-    t.true([...runs.values()].every((count) => count === 1));
-    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
-    t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
-    await eventually(async () => (await queue.getJobCounts('completed')).completed === total);
+        // connectSink put each execution's id in its message: the job id is `items/<execution id>`.
+        const [job] = await queue.getJobs(['completed'], 0, 0);
 
-    // connectSink put each execution's id in its message: the job id is `items/<execution id>`.
-    const [job] = await queue.getJobs(['completed'], 0, 0);
-
-    t.regex(job?.id ?? '', /^items\/\d+$/u);
-    t.is(job?.id, `items/${String(job?.data.executionId)}`);
-  });
-
-  test('bullmq: with Redis unreachable when a batch is dispatched nothing is lost, and once it is back every instruction completes', async (t) => {
-    const total = 200;
-    const concurrency = 50;
-    // Registered first, so closed last (teardowns run in reverse): the clients close while Redis is reachable.
-    const proxy = await createTcpProxy({host: redisHost, port: redisPort});
-
-    t.teardown(async () => {
-      await proxy.close();
-    });
-
-    const {errors, pool, runs, schema, startDispatch, startWorker} = await setUp(t, total);
-
-    const {completed} = await startWorker();
-
-    // The sink reaches Redis through the proxy, which is down; the worker reaches it directly.
-    proxy.setAvailable(false);
-
-    const {connection} = startDispatch({concurrency, publishTimeout: 300, url: withPort(redisUrl, proxy.port)});
-
-    // Publishes wait for the connection, fill the task's concurrency and time out: released, not lost.
-    await eventually(async () => ((await countByState(pool, schema)).FAILED ?? 0) >= concurrency);
-
-    const duringOutage = await countByState(pool, schema);
-
-    t.is(completed.payloads.length, 0);
-    t.true((duringOutage.RUNNING ?? 0) <= concurrency, 'claims stop at the concurrency while nothing is stored');
-    t.true(errors.length >= concurrency);
-    t.true(errors.every(({error}) => error.code === 'SINK_PUBLISH_FAILED'));
-    t.true(errors.every(({error}) => (error.cause as {code?: unknown}).code === 'SINK_TIMEOUT'));
-
-    proxy.setAvailable(true);
-    await completed.until(total);
-
-    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
-    t.true([...runs.values()].every((count) => count === 1));
-
-    const after = await countByState(pool, schema);
-    const late = await selectUncompletedInstructions(pool, schema);
-
-    t.is((after.COMPLETED ?? 0) + late.length, total);
-    t.true(late.every(({codes}) => codes.length > 0 && codes.every((code) => code === 'SINK_PUBLISH_FAILED')), 'each was released by the sink');
-    t.is(after.RUNNING, undefined);
-    t.true((after.FAILED ?? 0) >= concurrency);
-    t.true((after.FAILED ?? 0) <= connection.getStats().failed);
+        t.regex(job?.id ?? '', /^items\/\d+$/u);
+        t.is(job?.id, `items/${String(job?.data.executionId)}`);
+      },
+      dispatchConcurrency: 1_000,
+      markOnClaim: true,
+      title: '5,000 instructions go through BullMQ to a worker and each is completed exactly once',
+    },
+    url: redisUrl,
   });
 
   test('bullmq: the worker reconnects on its own after losing Redis and takes jobs again', async (t) => {
@@ -250,14 +168,14 @@ function defineBullMqTests (redisUrl: string) {
       await proxy.close();
     });
 
-    const {pool, schema, startDispatch, startWorker} = await setUp(t, total);
+    const {countByState, pool, schema, startDispatch, startWorker} = await setUp(t, total);
 
     const {completed} = await startWorker({url: withPort(redisUrl, proxy.port)});
 
     proxy.setAvailable(false);
     startDispatch({concurrency: 20});
     // The sink stores jobs meanwhile; the worker cannot take them.
-    await eventually(async () => ((await countByState(pool, schema)).RUNNING ?? 0) === 20);
+    await eventually(async () => ((await countByState()).RUNNING ?? 0) === 20);
     t.is(completed.payloads.length, 0);
 
     proxy.setAvailable(true);
@@ -265,123 +183,6 @@ function defineBullMqTests (redisUrl: string) {
 
     t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
     t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
-  });
-
-  test('bullmq: a worker killed mid-processing has its job recovered and completed once', async (t) => {
-    const lockDuration = 1_000;
-    const stalledInterval = 250;
-    const {pool, prefix, queueName, runs, schema, startDispatch, startWorker} = await setUp(t, 1);
-    const child = spawn(process.execPath, [HANGING_WORKER], {
-      env: {...process.env, LOCK_DURATION: String(lockDuration), PREFIX: prefix, QUEUE_NAME: queueName, REDIS_URL: redisUrl, STALLED_INTERVAL: String(stalledInterval)},
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const messages: HangingWorkerMessage[] = [];
-    const received = async (type: HangingWorkerMessage['type']) => {
-      await withDeadline(new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (messages.some((message) => message.type === type)) {
-            child.off('message', onMessage);
-            resolve();
-          }
-        };
-        const onMessage = (message: HangingWorkerMessage) => {
-          messages.push(message);
-          check();
-        };
-
-        child.on('message', onMessage);
-        child.once('exit', () => {
-          reject(new Error(`The hanging worker exited before "${type}".`));
-        });
-        check();
-      }), `the hanging worker's "${type}"`);
-    };
-
-    t.teardown(() => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-      }
-    });
-
-    await received('ready');
-    startDispatch({concurrency: 1});
-    await received('processing');
-
-    const exited = once(child, 'exit');
-
-    child.kill('SIGKILL');
-    t.is((await exited)[1], 'SIGKILL');
-
-    const redeliveries: boolean[] = [];
-    const {completed} = await startWorker({
-      processor: async (message, {redelivered}) => {
-        redeliveries.push(redelivered);
-        runs.set(message.instruction, (runs.get(message.instruction) ?? 0) + 1);
-        await pool.query(sql.type(z.object({}))`
-          UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count + 1 WHERE id = ${message.instruction}
-        `);
-      },
-      // The stalled-job check finds the dead worker's job once its lock expired.
-      workerOptions: {lockDuration, stalledInterval},
-    });
-
-    await completed.until(1);
-
-    t.deepEqual(messages.find((message) => message.type === 'processing'), {instruction: 1, redelivered: false, type: 'processing'});
-    t.deepEqual(redeliveries, [true]);
-    t.deepEqual(await countItems(pool, schema), {done: 1, duplicated: 0, total: 1});
-    t.deepEqual(await countExecutions(pool, schema), [{count: 1, state: 'COMPLETED'}]);
-  });
-
-  test('bullmq: a poison job fails with a clear coded error and does not block the queue', async (t) => {
-    const total = 3;
-    const {pool, queue, schema, startDispatch, startWorker} = await setUp(t, total);
-    const {completed, errors} = await startWorker({concurrency: 1});
-    const poison = await queue.add('items', {instruction: {nested: true}, taskName: 'items'});
-
-    startDispatch({concurrency: 10});
-    await completed.until(total);
-    await errors.until(1);
-
-    t.is(errors.payloads.length, 1);
-    t.like(errors.payloads[0]?.error, {code: 'INVALID_SINK_MESSAGE', content: '{"instruction":{"nested":true},"taskName":"items"}'});
-    t.regex(errors.payloads[0]?.error.message ?? '', /not a Planton sink message \(`instruction` is not a string or a finite number\)/u);
-    await eventually(async () => await queue.getJobState(poison.id ?? '') === 'failed');
-
-    const failed = await queue.getJob(poison.id ?? '');
-
-    t.regex(failed?.failedReason ?? '', /^INVALID_SINK_MESSAGE: /u);
-    t.is(failed?.attemptsMade, 1);
-    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
-  });
-
-  test('bullmq: a job of an execution that already ended completes without running', async (t) => {
-    const {queue, schema, startWorker, store} = await setUp(t, 1);
-    const processed: unknown[] = [];
-    const {completed, skipped} = await startWorker({
-      processor: (message) => {
-        processed.push(message);
-      },
-    });
-    const [execution] = await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
-
-    if (execution === undefined) {
-      throw new Error('Nothing was claimed.');
-    }
-
-    const executionId = Number(execution.executionId);
-
-    await store.completeExecution({executionId});
-
-    const job = await queue.add('items', {executionId, instruction: 1, taskName: 'items'});
-
-    await skipped.until(1);
-
-    t.deepEqual(skipped.payloads, [{message: {executionId, instruction: 1, taskName: 'items'}}]);
-    t.deepEqual(processed, []);
-    t.is(completed.payloads.length, 0);
-    await eventually(async () => await queue.getJobState(job.id ?? '') === 'completed');
-    t.pass();
   });
 
   test('bullmq: a job whose execution the store could not check by the time the worker closed goes back to the queue without using up an attempt', async (t) => {

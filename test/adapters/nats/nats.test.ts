@@ -1,23 +1,19 @@
-import {spawn} from 'node:child_process';
-import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test, {type ExecutionContext} from 'ava';
-import {sql} from 'slonik';
-import {z} from 'zod';
-import {connectSink} from '../../../src/adapters/connectSink.ts';
 import {encodeSinkMessage} from '../../../src/adapters/encodeSinkMessage.ts';
 import {createNatsSink} from '../../../src/adapters/nats/createNatsSink.ts';
 import {createNatsWorker} from '../../../src/adapters/nats/createNatsWorker.ts';
 import type {NatsSinkConfiguration, NatsWorkerConfiguration} from '../../../src/adapters/nats/types.ts';
-import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
-import type {SinkMessage, WorkerStore} from '../../../src/adapters/sinkTypes.ts';
-import {createPlanton, type ErrorEvent} from '../../../src/index.ts';
-import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
-import {type Backend, createBackends, createItems, createSchemaName, dropSchema, eventually} from '../postgres/helpers/backends.ts';
-import {countExecutions, countItems, createItemClaim} from '../postgres/helpers/items.ts';
-import type {HangingWorkerMessage} from './fixtures/hangingWorker.ts';
+import type {WorkerStore} from '../../../src/adapters/sinkTypes.ts';
 import {countEvents} from '../../helpers/countEvents.ts';
-import {createAdmin, createBrokerName, NATS_URL, withPort} from './helpers/nats.ts';
+import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
+import {eventually} from '../postgres/helpers/backends.ts';
+import {countExecutions, countItems, createItemClaim} from '../postgres/helpers/items.ts';
+import {createSinkTestBed} from '../sinks/helpers/createSinkTestBed.ts';
+import {defineSinkConformanceTests} from '../sinks/helpers/defineSinkConformanceTests.ts';
+import {spawnHangingWorker} from '../sinks/helpers/spawnHangingWorker.ts';
+import {withPort} from '../sinks/helpers/withPort.ts';
+import {createAdmin, createBrokerName, NATS_URL} from './helpers/nats.ts';
 
 const HANGING_WORKER = fileURLToPath(new URL('fixtures/hangingWorker.ts', import.meta.url));
 
@@ -31,60 +27,31 @@ if (NATS_URL === null) {
 }
 
 function defineNatsTests (natsUrl: string) {
-  const {backends, endAll} = createBackends();
-  // The server when PLANTON_TEST_DATABASE_URL is set, else PGlite.
-  const backend = backends.at(-1) as {readonly get: () => Promise<Backend>};
+  const bed = createSinkTestBed();
   const reconnection = {delay: 20, jitter: 20};
-  const natsTarget = new URL(natsUrl);
-  const createNatsProxy = async () => await createTcpProxy({host: natsTarget.hostname, port: Number(natsTarget.port || 4222)});
+  const natsTarget = {host: new URL(natsUrl).hostname, port: Number(new URL(natsUrl).port || 4222)};
+  const createNatsProxy = async () => await createTcpProxy(natsTarget);
 
-  test.after.always(async () => {
-    await endAll();
-  });
-
-  /** Per test: a schema with `itemCount` items, a store, a fresh stream, subject and consumer — all removed afterwards. */
+  /** Per test: the test bed (a schema with `itemCount` items, a store), a fresh stream, subject and consumer — all removed afterwards. */
   const setUp = async (t: ExecutionContext, itemCount: number) => {
-    const {pool} = await backend.get();
-    const schema = createSchemaName();
+    const context = await bed.setUp(t, itemCount);
     const stream = createBrokerName();
     const subject = `${stream}.items`;
     const consumer = `${stream}_worker`;
     const admin = await createAdmin(natsUrl);
-    const cleanUps: Array<() => Promise<void>> = [];
-    const errors: ErrorEvent[] = [];
 
-    t.teardown(async () => {
-      for (const cleanUp of cleanUps.reverse()) {
-        await cleanUp();
-      }
-
+    context.addCleanUp(async () => {
       await admin.deleteStream(stream);
       await admin.close();
-      await dropSchema(pool, schema);
     });
-
-    await createItems(pool, schema, itemCount);
-
-    const store = await createPostgresStore<number>({pool, reaperInterval: 0, schema});
-
-    cleanUps.push(async () => {
-      await store.terminate();
-    });
-
-    /** The processor: counts each run, so a second run of an item shows in the database. */
-    const processItem = async (message: SinkMessage<number>) => {
-      await pool.query(sql.type(z.object({}))`
-        UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count + 1 WHERE id = ${message.instruction}
-      `);
-    };
 
     const startWorker = async (configuration: Partial<NatsWorkerConfiguration<number>> = {}) => {
       const worker = await createNatsWorker<number>({
         concurrency: 50,
         consumer,
-        processor: processItem,
+        processor: context.processItem,
         reconnection,
-        store,
+        store: context.store,
         stream,
         subject,
         url: natsUrl,
@@ -94,26 +61,20 @@ function defineNatsTests (natsUrl: string) {
       // The worker connects in the background: listeners attached now see every event.
       const consuming = countEvents(worker.events, 'consuming');
 
-      cleanUps.push(async () => {
-        await worker.close();
-      });
-
       return {
-        completed: countEvents(worker.events, 'completed'),
+        ...context.watchWorker(worker),
         connected: countEvents(worker.events, 'connected'),
         consuming: async () => {
           await consuming.until(1);
         },
         disconnected: countEvents(worker.events, 'disconnected'),
-        errors: countEvents(worker.events, 'error'),
-        skipped: countEvents(worker.events, 'skipped'),
         worker,
       };
     };
 
     /** Planton claiming items → the sink → JetStream. */
     const startDispatch = async (configuration: Partial<NatsSinkConfiguration> & {readonly concurrency?: number} = {}) => {
-      const {concurrency = 500, ...sinkConfiguration} = configuration;
+      const {concurrency, ...sinkConfiguration} = configuration;
       const sink = await createNatsSink<number>({
         reconnection,
         stream,
@@ -121,109 +82,91 @@ function defineNatsTests (natsUrl: string) {
         url: natsUrl,
         ...sinkConfiguration,
       } as NatsSinkConfiguration);
-      const planton = createPlanton<number>({
-        getActiveTaskInstructions: store.getActiveTaskInstructions,
-        tasks: [{calculateDelay: () => 5, concurrency, name: 'items', schedule: store.createSchedule(createItemClaim(schema))}],
-      });
-      const connection = connectSink({planton, sink, store});
 
-      planton.events.on('error', (event) => {
-        errors.push(event);
-      });
-      cleanUps.push(async () => {
-        await planton.terminate();
-        await connection.close();
-        await sink.close();
-      });
-
-      return {connection, planton, sink};
+      return context.dispatch({concurrency, sink});
     };
 
-    return {admin, consumer, errors, pool, schema, startDispatch, startWorker, store, stream, subject};
+    return {...context, admin, consumer, startDispatch, startWorker, stream, subject};
   };
 
-  const countByState = async (pool: Backend['pool'], schema: string) => {
-    return Object.fromEntries((await countExecutions(pool, schema)).map(({count, state}) => [state, count])) as Record<string, number | undefined>;
+  type Context = Awaited<ReturnType<typeof setUp>>;
+
+  /** `startWorker` resolved once the worker consumes. */
+  const startConsuming = async (context: Context, configuration: Partial<NatsWorkerConfiguration<number>>) => {
+    const worker = await context.startWorker(configuration);
+
+    await worker.consuming();
+
+    return worker;
   };
 
-  // Serial: runs before the concurrent tests of this file, so its duration says something.
-  test.serial('nats: 5,000 instructions go through JetStream to a consumer and each is completed exactly once', async (t) => {
-    t.timeout(180_000);
+  /** Resolves once JetStream dropped every message of the test's stream (a work queue keeps a message until it is acknowledged or terminated). */
+  /** Waits until JetStream holds no message of the test's stream (acknowledged or terminated), then says so. */
+  const assertStreamEmptied = async (t: ExecutionContext, {admin, stream}: Context) => {
+    await eventually(async () => await admin.getMessageCount(stream) === 0);
+    t.is(await admin.getMessageCount(stream), 0);
+  };
 
-    const total = 5_000;
-    const {errors, pool, schema, startDispatch, startWorker} = await setUp(t, total);
-    const runs = new Map<number, number>();
-    const {completed, consuming, errors: workerErrors} = await startWorker({
-      processor: async (message) => {
-        runs.set(message.instruction, (runs.get(message.instruction) ?? 0) + 1);
-        await pool.query(sql.type(z.object({}))`
-          UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count + 1 WHERE id = ${message.instruction}
-        `);
+  // The hanging worker and its successor: JetStream redelivers the dead worker's message once this passes without a keep-alive.
+  const ackWait = 2_000;
+
+  defineSinkConformanceTests({
+    address: natsTarget,
+    killedWorker: {
+      spawn: async (t, {consumer, stream, subject}) => spawnHangingWorker(t, {
+        environment: {ACK_WAIT: String(ackWait), CONSUMER: consumer, NATS_URL: natsUrl, STREAM: stream, SUBJECT: subject},
+        fixture: HANGING_WORKER,
+      }),
+      startSuccessor: async (context, options) => await startConsuming(context, {...options, ackWait}),
+      title: 'a consumer killed mid-processing has its message redelivered and completed once',
+    },
+    name: 'nats',
+    outage: {
+      publishTimeout: 300,
+      title: 'with the server unreachable when a batch is dispatched nothing is lost, and once it is back every instruction completes',
+    },
+    poison: {
+      // Terminated, not left for redelivery.
+      assertRefused: async (t, context) => {
+        await assertStreamEmptied(t, context);
       },
-    });
+      content: '{not json',
+      publish: async ({admin, subject}) => {
+        await admin.publishRaw(subject, Buffer.from('{not json'));
+      },
+      reason: /not a Planton sink message \(not JSON\)/u,
+      title: 'a poison message is terminated with a clear error and does not block the queue',
+    },
+    redelivery: {
+      assertAcknowledged: async (t, context) => {
+        await assertStreamEmptied(t, context);
+      },
+      publish: async ({admin, subject}, message) => {
+        await admin.publishRaw(subject, encodeSinkMessage(message));
+      },
+      title: 'a redelivered message of an execution that already completed is acknowledged and not run again',
+    },
+    setUp,
+    startDispatch: async (context, options) => {
+      const {connection, errors, sink} = await context.startDispatch(options);
 
-    await consuming();
-
-    const startedAt = Date.now();
-    const {connection} = await startDispatch({concurrency: 500});
-
-    await completed.until(total);
-    t.log(`${total} instructions completed in ${Date.now() - startedAt} ms`);
-
-    t.deepEqual(errors, []);
-    t.deepEqual(workerErrors.payloads, []);
-    t.like(connection.getStats(), {confirmed: total, failed: 0});
-    t.is(runs.size, total);
-    t.true([...runs.values()].every((count) => count === 1), 'the processor ran each instruction once');
-    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
-    t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
-  });
-
-  test('nats: with the server unreachable when a batch is dispatched nothing is lost, and once it is back every instruction completes', async (t) => {
-    const total = 200;
-    const concurrency = 50;
-    const {errors, pool, schema, startDispatch, startWorker} = await setUp(t, total);
-    const proxy = await createNatsProxy();
-
-    t.teardown(async () => {
-      await proxy.close();
-    });
-
-    const {completed, consuming} = await startWorker();
-
-    await consuming();
-
-    // The sink reaches the server through the proxy, which is down; the consumer reaches it directly.
-    proxy.setAvailable(false);
-
-    const {sink} = await startDispatch({concurrency, publishTimeout: 300, url: withPort(natsUrl, proxy.port)});
-    const connected = countEvents(sink.events, 'connected');
-
-    // Publishes wait for the connection, fill the task's concurrency and time out: released, not lost.
-    await eventually(async () => ((await countByState(pool, schema)).FAILED ?? 0) >= concurrency);
-
-    const duringOutage = await countByState(pool, schema);
-
-    t.is(completed.payloads.length, 0);
-    t.true((duringOutage.RUNNING ?? 0) <= concurrency, 'claims stop at the concurrency while nothing is acknowledged');
-    t.true(errors.length >= concurrency);
-    t.true(errors.every(({error}) => error.code === 'SINK_PUBLISH_FAILED' && (error.cause as {code?: string}).code === 'SINK_TIMEOUT'));
-
-    proxy.setAvailable(true);
-    await completed.until(total);
-    await connected.until(1);
-
-    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
-    // A publish that timed out may still be stored (its acknowledgement came late): its consumer then
-    // finds the execution released (skips it), or runs it before the release lands (the item is done,
-    // its execution FAILED). Either way nothing is left running and every item was done once.
-    t.is((await countByState(pool, schema)).RUNNING, undefined);
+      return {connected: countEvents(sink.events, 'connected'), connection, errors};
+    },
+    startWorker: startConsuming,
+    throughput: {
+      dispatchConcurrency: 500,
+      // Serial: runs before the concurrent tests of this file, so its duration says something.
+      serial: true,
+      timeout: 180_000,
+      title: '5,000 instructions go through JetStream to a consumer and each is completed exactly once',
+    },
+    url: natsUrl,
   });
 
   test('nats: publishes made while the connection is down wait for the reconnection and are stored once', async (t) => {
     const total = 100;
     const concurrency = 40;
-    const {errors, pool, schema, startDispatch, startWorker} = await setUp(t, total);
+    const {pool, schema, startDispatch, startWorker} = await setUp(t, total);
     const proxy = await createNatsProxy();
 
     t.teardown(async () => {
@@ -234,7 +177,7 @@ function defineNatsTests (natsUrl: string) {
 
     await consuming();
 
-    const {connection, sink} = await startDispatch({concurrency, publishTimeout: 120_000, url: withPort(natsUrl, proxy.port)});
+    const {connection, errors, sink} = await startDispatch({concurrency, publishTimeout: 120_000, url: withPort(natsUrl, proxy.port)});
     const connected = countEvents(sink.events, 'connected');
     const disconnected = countEvents(sink.events, 'disconnected');
 
@@ -246,7 +189,7 @@ function defineNatsTests (natsUrl: string) {
     proxy.setAvailable(true);
     await completed.until(total);
 
-    t.deepEqual(errors, []);
+    t.deepEqual(errors.payloads, []);
     t.like(connection.getStats(), {failed: 0, inFlight: 0});
     // Publishes sent again after the reconnection were de-duplicated by message id: no second copy reached the worker.
     t.is(skipped.payloads.length, 0);
@@ -304,119 +247,6 @@ function defineNatsTests (natsUrl: string) {
     t.true(connected.payloads.some(({reconnected}) => reconnected));
     t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
     t.deepEqual(await countExecutions(pool, schema), [{count: total, state: 'COMPLETED'}]);
-  });
-
-  test('nats: a consumer killed mid-processing has its message redelivered and completed once', async (t) => {
-    const ackWait = 2_000;
-    const {consumer, pool, schema, startDispatch, startWorker, stream, subject} = await setUp(t, 1);
-    const child = spawn(process.execPath, [HANGING_WORKER], {
-      env: {...process.env, ACK_WAIT: String(ackWait), CONSUMER: consumer, NATS_URL: natsUrl, STREAM: stream, SUBJECT: subject},
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const messages: HangingWorkerMessage[] = [];
-    const received = async (type: HangingWorkerMessage['type']) => await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`The hanging worker did not report "${type}" within 120 s.`));
-      }, 120_000);
-      const check = () => {
-        if (messages.some((message) => message.type === type)) {
-          clearTimeout(timer);
-          child.off('message', onMessage);
-          resolve();
-        }
-      };
-      const onMessage = (message: HangingWorkerMessage) => {
-        messages.push(message);
-        check();
-      };
-
-      child.on('message', onMessage);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        reject(new Error(`The hanging worker exited before "${type}".`));
-      });
-      check();
-    });
-
-    t.teardown(() => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-      }
-    });
-
-    await received('consuming');
-    await startDispatch({concurrency: 1});
-    await received('processing');
-
-    const exited = once(child, 'exit');
-
-    child.kill('SIGKILL');
-    t.is((await exited)[1], 'SIGKILL');
-
-    const redeliveries: boolean[] = [];
-    const {completed} = await startWorker({
-      ackWait,
-      processor: async (message, {redelivered}) => {
-        redeliveries.push(redelivered);
-        await pool.query(sql.type(z.object({}))`
-          UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count + 1 WHERE id = ${message.instruction}
-        `);
-      },
-    });
-
-    await completed.until(1);
-
-    t.deepEqual(messages.find((message) => message.type === 'processing'), {instruction: 1, redelivered: false, type: 'processing'});
-    t.deepEqual(redeliveries, [true]);
-    t.deepEqual(await countItems(pool, schema), {done: 1, duplicated: 0, total: 1});
-    t.deepEqual(await countExecutions(pool, schema), [{count: 1, state: 'COMPLETED'}]);
-  });
-
-  test('nats: a poison message is terminated with a clear error and does not block the queue', async (t) => {
-    const total = 3;
-    const {admin, pool, schema, startDispatch, startWorker, stream, subject} = await setUp(t, total);
-    const {completed, consuming, errors} = await startWorker({concurrency: 1});
-
-    await consuming();
-    await admin.publishRaw(subject, Buffer.from('{not json'));
-    await startDispatch({concurrency: 10});
-    await completed.until(total);
-    await errors.until(1);
-
-    t.is(errors.payloads.length, 1);
-    t.like(errors.payloads[0]?.error, {code: 'INVALID_SINK_MESSAGE', content: '{not json'});
-    t.regex(errors.payloads[0]?.error.message ?? '', /not a Planton sink message \(not JSON\)/u);
-    t.deepEqual(await countItems(pool, schema), {done: total, duplicated: 0, total});
-    // Terminated, not left for redelivery: the work-queue stream is empty.
-    await eventually(async () => await admin.getMessageCount(stream) === 0);
-    t.pass();
-  });
-
-  test('nats: a redelivered message of an execution that already completed is acknowledged and not run again', async (t) => {
-    const {admin, schema, startWorker, store, subject} = await setUp(t, 1);
-    const processed: unknown[] = [];
-    const {consuming, skipped} = await startWorker({
-      processor: (message) => {
-        processed.push(message);
-      },
-    });
-
-    await consuming();
-
-    const [execution] = await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
-
-    if (execution === undefined) {
-      throw new Error('Nothing was claimed.');
-    }
-
-    const executionId = Number(execution.executionId);
-
-    await store.completeExecution({executionId});
-    await admin.publishRaw(subject, encodeSinkMessage({executionId, instruction: execution.instruction, taskName: execution.taskName}));
-    await skipped.until(1);
-
-    t.deepEqual(skipped.payloads, [{message: {executionId, instruction: 1, taskName: 'items'}}]);
-    t.deepEqual(processed, []);
   });
 
   test('nats: while the store is unreachable the message is held and the check retried with a growing delay, then completed once', async (t) => {

@@ -8,12 +8,3 @@ export const createQueueNames = () => {
 
   return {prefix: `planton-test-${id}`, queueName: `items-${id}`};
 };
-
-/** `url` with its port replaced (to reach Redis through a proxy). */
-export const withPort = (url: string, port: number) => {
-  const parsed = new URL(url);
-
-  parsed.port = String(port);
-
-  return parsed.toString().replace(/\/$/u, '');
-};

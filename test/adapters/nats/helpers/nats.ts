@@ -8,15 +8,6 @@ export const createBrokerName = () => {
   return `planton_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 };
 
-/** `url` with its port replaced (to reach the server through a proxy). */
-export const withPort = (url: string, port: number) => {
-  const parsed = new URL(url);
-
-  parsed.port = String(port);
-
-  return parsed.toString().replace(/\/$/u, '');
-};
-
 /** A plain connection for set-up, inspection and clean-up. */
 export const createAdmin = async (url: string) => {
   const connection = await connect({servers: url});

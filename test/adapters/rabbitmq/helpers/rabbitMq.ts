@@ -8,15 +8,6 @@ export const createBrokerName = () => {
   return `planton-test-${randomUUID().slice(0, 12)}`;
 };
 
-/** `url` with its port replaced (to reach the broker through a proxy). */
-export const withPort = (url: string, port: number) => {
-  const parsed = new URL(url);
-
-  parsed.port = String(port);
-
-  return parsed.toString().replace(/\/$/u, '');
-};
-
 /** A plain (non-recovering) connection for set-up, inspection and clean-up. */
 export const createAdmin = async (url: string) => {
   const connection = await connect(url);
