@@ -41,7 +41,7 @@ export type JobRunner = {
   readonly prepare: (job: JobRecord) => (processor: Processor) => void;
   /** Settles when every job running here has ended (or after `signal` aborts). */
   readonly whenIdle: () => Promise<void>;
-  /** Stops the timeouts' clock timer, which stays armed while no job runs; nothing while jobs run. */
+  /** At terminate: stops the timeouts' clock timer, which stays armed while no job runs, now or once the last running job ends. */
   readonly disarmTimeouts: () => void;
 };
 
@@ -60,6 +60,8 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
    * system clock, so it keeps no process up).
    */
   const timers = createTimerQueue(clock, {keepArmedWhenEmpty: true});
+  /** Set at terminate: from then on the timer is disarmed whenever the last job ends. */
+  let timeoutsDisarmed = false;
 
   /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
   const finishAttempt = async (job: JobRecord, outcome: JobOutcome, error: unknown, timedOut: boolean, leaseEndedBy?: number): Promise<JobRecord | null> => {
@@ -99,6 +101,7 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
       }
     },
     disarmTimeouts: () => {
+      timeoutsDisarmed = true;
       timers.disarmIfEmpty();
     },
     getRunningJobIds: () => [...running.keys()],
@@ -158,6 +161,12 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
             throw error;
           } finally {
             running.delete(job.id);
+
+            // Jobs aborted at terminate end after it: the last one to end disarms the timeouts' timer.
+            if (timeoutsDisarmed) {
+              timers.disarmIfEmpty();
+            }
+
             onJobEnded(job.taskName, state);
           }
         },

@@ -22,3 +22,25 @@ test('memory: a terminated scheduler leaves no timer of its clock armed (job tim
 
   t.is(h.clock.pendingTimers(), 0);
 });
+
+test('memory: a job still running at terminate, which ends on its abort, leaves no timer armed either', async (t) => {
+  const h = await createHarness(t, async () => ({store: createMemorySchedulerStore()}), Date.parse('2026-01-01T00:00:00.000Z'));
+  const scheduler = await h.createScheduler({terminateTimeout: 0});
+  let started = false;
+
+  await scheduler.schedule({name: 'slow', schedule: '10s', timeout: 60_000});
+  scheduler.addProcessor('slow', async (job) => {
+    started = true;
+    await new Promise<void>((resolve) => {
+      job.signal.addEventListener('abort', () => {
+        resolve();
+      }, {once: true});
+    });
+  });
+  await h.clock.advance(10_000);
+  await waitFor(() => started);
+  await scheduler.terminate();
+  // The job ends a few turns after terminate (its processor resolves on the abort); the clock never moves.
+  await waitFor(() => h.clock.pendingTimers() === 0, 5_000);
+  t.is(h.clock.pendingTimers(), 0, 'disarmed once the aborted job ended, not at its 60 s timeout');
+});
