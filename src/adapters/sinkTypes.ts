@@ -145,7 +145,9 @@ export type WorkerStoreRetry = {
 /** The broker-independent options of every sink's worker (RabbitMQ, BullMQ, NATS). */
 export type SinkWorkerOptions<Instruction extends TaskInstruction = TaskInstruction> = {
   /**
-   * Where time comes from (heartbeat interval, retry delays). Tests inject a manual clock.
+   * Where time comes from: the heartbeats (and the NATS worker's `working()` keep-alives), the
+   * store retries' delays, the NATS worker's pull and set-up delays. Tests inject a manual clock;
+   * the broker's own timeouts (JetStream's `ackWait`, BullMQ's lock) still run in real time.
    * @default the system clock
    */
   readonly clock?: Clock;

@@ -63,6 +63,8 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
 
   /** Stops the status iterator of the connection watched now (one of a connection you own must not outlive `close()`). */
   let stopWatching = () => {};
+  /** False between a `disconnect` and the `reconnect`: nothing sent then reaches the server, so `close()` does not wait for it. */
+  let reachable = true;
 
   const watch = (connection: NatsConnection) => {
     const statuses = connection.status();
@@ -74,9 +76,11 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
     void (async () => {
       for await (const status of statuses) {
         if (status.type === 'disconnect') {
+          reachable = false;
           log.warn({server: String(status.data)}, 'lost the NATS connection; reconnecting');
           events.emit('disconnected', {});
         } else if (status.type === 'reconnect') {
+          reachable = true;
           log.debug({server: String(status.data)}, 'reconnected to NATS');
           events.emit('connected', {reconnected: true});
         } else if (status.type === 'error') {
@@ -90,6 +94,7 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
 
   const use = (connection: NatsConnection) => {
     current = connection;
+    reachable = true;
     events.emit('connected', {reconnected: connections++ > 0});
 
     for (const waiter of waiters) {
@@ -159,14 +164,19 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
 
       waiters = [];
 
-      if (current !== null) {
+      // Read once: `open` sets `current` to null when the client closes the connection meanwhile.
+      const connection = current;
+
+      if (connection !== null) {
         // The client buffers what is sent and writes it on a microtask, and its close() destroys the
         // socket at once: an ack or nak sent just before would be lost. flush() returns once the
         // server has answered a PING sent after them (bounded: a server that is down answers never).
-        await flushWithin(current, FLUSH_TIMEOUT);
+        if (reachable && !connection.isClosed()) {
+          await flushWithin(connection, FLUSH_TIMEOUT);
+        }
 
         if (server.connection === undefined) {
-          await current.close();
+          await connection.close();
         }
       }
     },

@@ -229,7 +229,7 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
     }
 
     const batch = concurrency - handling.size - reserved;
-    const startedAt = Date.now();
+    const startedAt = clock.now();
     let received = 0;
 
     reserved += batch;
@@ -261,7 +261,7 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
     }
 
     // A pull that ended early with nothing (the server refused it): do not spin.
-    if (received === 0 && Date.now() - startedAt < expires / 2) {
+    if (received === 0 && clock.now() - startedAt < expires / 2) {
       await clock.sleep(reconnectionDelay, abortController.signal);
     }
   };

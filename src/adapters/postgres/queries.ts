@@ -29,7 +29,7 @@ const id = z.coerce.number();
 
 /**
  * Execution ids are int8, which slonik's type parser returns as bigint (slonik does not apply the
- * zod row types above). Ids travel as numbers everywhere (JSON, Map keys): exact up to 2^53.
+ * zod row types below). Ids travel as numbers everywhere (JSON, Map keys): exact up to 2^53.
  */
 const toId = (value: unknown): number => Number(value);
 

@@ -59,8 +59,8 @@ export type RabbitMqSink<Instruction extends TaskInstruction = TaskInstruction> 
 };
 
 /**
- * The queue side; `processor`, `store`, `heartbeatInterval`, `storeRetry` and `clock` are the
- * options every sink's worker shares (`SinkWorkerOptions`).
+ * The queue side; `processor`, `store`, `heartbeatInterval`, `storeRetry`, `completionBatchSize`,
+ * `completionConcurrency` and `clock` are the options every sink's worker shares (`SinkWorkerOptions`).
  */
 export type RabbitMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = SinkWorkerOptions<Instruction> & {
   /**

@@ -100,8 +100,7 @@ function defineNatsTests (natsUrl: string) {
     return worker;
   };
 
-  /** Resolves once JetStream dropped every message of the test's stream (a work queue keeps a message until it is acknowledged or terminated). */
-  /** Waits until JetStream holds no message of the test's stream (acknowledged or terminated), then says so. */
+  /** Waits until JetStream dropped every message of the test's stream (a work queue keeps a message until it is acknowledged or terminated). */
   const assertStreamEmptied = async (t: ExecutionContext, {admin, stream}: Context) => {
     await eventually(async () => await admin.getMessageCount(stream) === 0);
     t.is(await admin.getMessageCount(stream), 0);

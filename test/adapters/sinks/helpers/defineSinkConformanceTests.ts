@@ -43,7 +43,7 @@ export type SinkConformanceWorkerOptions = {
 
 /** Planton → connectSink → the broker's sink, as the scenarios see it. */
 export type SinkConformanceDispatch = {
-  /** The sink's `connected` events since it was created, or null for a sink that reports none (BullMQ's). */
+  /** The sink's `connected` events from when `startDispatch` resolved, or null for a sink that reports none (BullMQ's). */
   readonly connected: EventCount<{readonly reconnected: boolean}> | null;
   readonly connection: SinkConnection;
   /** Planton's `error` events (a released publish is one). */
