@@ -2,7 +2,7 @@
  * `npm run bench -- sinks`: end-to-end instructions per second, PostgreSQL → Planton → broker →
  * worker → completion, for each broker adapter (bench/sinks/brokers.ts), and the same jobs through
  * BullMQ alone (`bullmq-direct`, the reference). Every measurement runs in a fresh process on fresh
- * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 5, after
+ * names; systems are interleaved in rounds (BENCH_SINKS_ROUNDS, default 6, after
  * BENCH_SINKS_WARMUP_ROUNDS = 1 not counted) so a noisy neighbour hits each alike; planton+bullmq
  * and bullmq-direct run back to back, first one then the other first. One JSON line per
  * system (the median and every sample), a line for each skipped system, then the ratio
@@ -20,8 +20,12 @@ const SCENARIO = `end-to-end-${settings.jobs}`;
 const systems = ['planton+bullmq', 'bullmq-direct', ...brokers.map((broker) => broker.system).filter((system) => system !== 'planton+bullmq')]
   .filter((system) => settings.systems === null || settings.systems.includes(system));
 const orderOf = (round: number): readonly string[] => {
-  return round % 2 === 0 ? systems : [...systems.slice(0, 2).reverse(), ...systems.slice(2).reverse()];
+  return Math.abs(round) % 2 === 0 ? systems : [...systems.slice(0, 2).reverse(), ...systems.slice(2).reverse()];
 };
+
+if (settings.rounds % 2 === 1) {
+  process.stderr.write(`BENCH_SINKS_ROUNDS=${settings.rounds} is odd: planton+bullmq runs first in one round more than bullmq-direct.\n`);
+}
 
 const print = (line: Record<string, unknown>) => {
   process.stdout.write(`${JSON.stringify({bench: 'sinks', scenario: SCENARIO, ...line})}\n`);

@@ -16,8 +16,8 @@ const integer = (name: string, fallback: number, minimum = 1): number => {
 export const settings = {
   /** Instructions (jobs) per measurement. */
   jobs: integer('BENCH_SINKS_JOBS', 20_000),
-  /** Interleaved rounds of every system; each line gives the median and every sample. */
-  rounds: integer('BENCH_SINKS_ROUNDS', 5),
+  /** Interleaved rounds of every system; each line gives the median and every sample. Even, so that each of the pair's two orders runs as often. */
+  rounds: integer('BENCH_SINKS_ROUNDS', 6),
   /** Rounds run before those, not counted (0 for none). */
   warmUpRounds: integer('BENCH_SINKS_WARMUP_ROUNDS', 1, 0),
   /** Jobs a worker processes at once: the same for every system. */
