@@ -19,6 +19,13 @@ const log = Logger.child({
 
 const DEFAULT_RECONNECTION_DELAY = 250;
 
+/**
+ * Milliseconds after a pull was sent during which `close()` lets JetStream's answer arrive before it
+ * stops the pull: a message sent to a subscription the client has closed is dropped there and waits
+ * out `ackWait`; received, it is given back at once. A pull older than this has had its messages.
+ */
+const PULL_DELIVERY_GRACE = 500;
+
 /** The longest wait (milliseconds) before the consumer is set up again after a failure. */
 const MAXIMUM_SETUP_DELAY = 5_000;
 
@@ -133,6 +140,9 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
   /** Messages asked for by the pull in progress and not yet received. */
   let reserved = 0;
   let onSlotFreed: (() => void) | null = null;
+  /** Called for each message of the pull in progress, and when it ends (see `close`). */
+  let onPulled: (() => void) | null = null;
+  let pullStartedAt = 0;
   let fetching: ConsumerMessages | null = null;
 
   /** Tells JetStream the worker still works on every message it holds (processor running, store retried, a copy waiting for another). */
@@ -158,9 +168,13 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
       } else if (outcome === 'REJECT') {
         delivery.term();
       } else if (outcome === 'REQUEUE') {
-        delivery.nak(calculateBackoffDelay({attempt: delivery.info.redeliveryCount - 1, ...storeRetry}));
+        const delay = calculateBackoffDelay({attempt: delivery.info.redeliveryCount - 1, ...storeRetry});
+
+        // While closing, not back before the pull in progress has stopped: it would take it again.
+        delivery.nak(abortController.signal.aborted ? Math.max(delay, PULL_DELIVERY_GRACE) : delay);
       } else {
-        delivery.nak();
+        // RELEASE happens while closing: the same.
+        delivery.nak(PULL_DELIVERY_GRACE);
       }
     } catch (error) {
       log.warn({error: serializeError(error), seq: delivery.seq}, 'could not settle a message; JetStream redelivers it');
@@ -186,6 +200,40 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
       });
       onSlotFreed = null;
     }
+  };
+
+  /** Waits (at most until the pull in progress is PULL_DELIVERY_GRACE old) for what JetStream is sending it. */
+  const waitForPullDelivery = async () => {
+    const remaining = PULL_DELIVERY_GRACE - (clock.now() - pullStartedAt);
+
+    if (fetching === null || reserved === 0 || remaining <= 0) {
+      return;
+    }
+
+    const timer = new AbortController();
+    const graceOver = clock.sleep(remaining, timer.signal).then(() => true);
+
+    try {
+      while (fetching !== null && reserved > 0) {
+        const pulled = new Promise<boolean>((resolve) => {
+          onPulled = () => {
+            resolve(false);
+          };
+        });
+
+        if (await Promise.race([pulled, graceOver])) {
+          break;
+        }
+      }
+    } finally {
+      onPulled = null;
+      timer.abort();
+    }
+  };
+
+  const stopPull = async () => {
+    await waitForPullDelivery();
+    fetching?.stop();
   };
 
   const link = connectNats({
@@ -232,14 +280,16 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
     const startedAt = clock.now();
     let received = 0;
 
+    pullStartedAt = startedAt;
+
     reserved += batch;
 
     try {
       fetching = await consumer.fetch({expires, max_messages: batch});
 
       if (abortController.signal.aborted) {
-        // Closed while the pull was being set up.
-        fetching.stop();
+        // Closed while the pull was being set up: what it brings is given back, then it stops.
+        void stopPull();
       }
 
       for await (const delivery of fetching) {
@@ -247,6 +297,8 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
         if (++received <= batch) {
           reserved--;
         }
+
+        onPulled?.();
 
         if (abortController.signal.aborted) {
           // Closing: give it back at once rather than after `ackWait`.
@@ -258,6 +310,7 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
     } finally {
       reserved -= Math.max(0, batch - received);
       fetching = null;
+      onPulled?.();
     }
 
     // A pull that ended early with nothing (the server refused it): do not spin.
@@ -304,7 +357,8 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
       // Store calls still failing give up; their messages are given back (`nak` with a delay).
       handler.close();
       onSlotFreed?.();
-      fetching?.stop();
+      // Messages still arriving for the pull are given back (`nak`) by the loop above.
+      await stopPull();
       await consuming;
 
       while (handling.size > 0) {

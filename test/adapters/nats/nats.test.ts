@@ -298,6 +298,52 @@ function defineNatsTests (natsUrl: string) {
     t.deepEqual(completions, [{executionId: 7}]);
   });
 
+  test('nats: a worker closed while JetStream delivers its pull gives those messages back, none waits out ackWait', async (t) => {
+    const total = 120;
+    const {admin, startWorker, subject} = await setUp(t, 0);
+    const completions = new Set<number>();
+    const store: WorkerStore<number> = {
+      completeExecution: async (reference) => {
+        completions.add('executionId' in reference ? reference.executionId : -1);
+      },
+      failExecution: async () => {
+        throw new Error('Not expected: the processor does not throw.');
+      },
+      heartbeat: async () => undefined,
+    };
+    // A first worker creates the stream and the consumer.
+    const opener = await startWorker({processor: () => undefined, store});
+
+    await opener.consuming();
+    await opener.worker.close();
+
+    for (let executionId = 1; executionId <= total; executionId++) {
+      await admin.publishRaw(subject, encodeSinkMessage({executionId, instruction: executionId, taskName: 'items'}));
+    }
+
+    // Ten workers of 4 slots, each closed 0 to 3 ms after its first completion: by then it has pulled
+    // again and JetStream is sending that pull its messages. (The delay only varies the moment of the
+    // close; nothing waits on it. Before the worker let a young pull deliver, 2 messages a close were
+    // dropped by the stopped subscription and came back only after ackWait.)
+    for (let close = 0; close < 10; close++) {
+      const {completed, worker} = await startWorker({concurrency: 4, processor: () => undefined, store});
+
+      await completed.until(1);
+      await new Promise<void>((resolve) => {
+        setTimeout(resolve, close % 4);
+      });
+      await worker.close();
+    }
+
+    const closedAt = Date.now();
+    const last = await startWorker({concurrency: 20, processor: () => undefined, store});
+
+    await eventually(async () => completions.size === total);
+    t.true(Date.now() - closedAt < 15_000, `the rest completed ${Date.now() - closedAt} ms after the close, not after ackWait (30 s)`);
+    t.is(completions.size, total);
+    await last.worker.close();
+  });
+
   test('nats: a message whose execution the store could not check by the time the worker closed is given back then, not after ackWait, and completed by the next worker', async (t) => {
     const {admin, startWorker, stream, subject} = await setUp(t, 0);
     const unreachable = async (): Promise<never> => {
