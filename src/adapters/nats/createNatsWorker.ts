@@ -22,9 +22,13 @@ const DEFAULT_RECONNECTION_DELAY = 250;
 /**
  * Milliseconds after a pull was sent during which `close()` lets JetStream's answer arrive before it
  * stops the pull: a message sent to a subscription the client has closed is dropped there and waits
- * out `ackWait`; received, it is given back at once. A pull older than this has had its messages.
+ * out `ackWait`; received, it is given back, available again this much later (so that it does not
+ * come back to the same pull). A pull older than this has had its messages. Real time, whatever
+ * clock the worker is given: it is the network's.
  */
 const PULL_DELIVERY_GRACE = 500;
+
+const realClock = createSystemClock();
 
 /** The longest wait (milliseconds) before the consumer is set up again after a failure. */
 const MAXIMUM_SETUP_DELAY = 5_000;
@@ -142,7 +146,8 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
   let onSlotFreed: (() => void) | null = null;
   /** Called for each message of the pull in progress, and when it ends (see `close`). */
   let onPulled: (() => void) | null = null;
-  let pullStartedAt = 0;
+  /** When the pull in progress was sent, in real time (see PULL_DELIVERY_GRACE). */
+  let pullSentAt = 0;
   let fetching: ConsumerMessages | null = null;
 
   /** Tells JetStream the worker still works on every message it holds (processor running, store retried, a copy waiting for another). */
@@ -204,14 +209,14 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
 
   /** Waits (at most until the pull in progress is PULL_DELIVERY_GRACE old) for what JetStream is sending it. */
   const waitForPullDelivery = async () => {
-    const remaining = PULL_DELIVERY_GRACE - (clock.now() - pullStartedAt);
+    const remaining = PULL_DELIVERY_GRACE - (realClock.now() - pullSentAt);
 
     if (fetching === null || reserved === 0 || remaining <= 0) {
       return;
     }
 
     const timer = new AbortController();
-    const graceOver = clock.sleep(remaining, timer.signal).then(() => true);
+    const graceOver = realClock.sleep(remaining, timer.signal).then(() => true);
 
     try {
       while (fetching !== null && reserved > 0) {
@@ -280,7 +285,7 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
     const startedAt = clock.now();
     let received = 0;
 
-    pullStartedAt = startedAt;
+    pullSentAt = realClock.now();
 
     reserved += batch;
 
@@ -301,7 +306,7 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
         onPulled?.();
 
         if (abortController.signal.aborted) {
-          // Closing: give it back at once rather than after `ackWait`.
+          // Closing: give it back (PULL_DELIVERY_GRACE later) rather than after `ackWait`.
           settle(delivery, 'RELEASE');
         } else {
           start(delivery);
