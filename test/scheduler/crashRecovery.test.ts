@@ -6,7 +6,7 @@ import {createPostgresSchedulerStore, createScheduler} from '../../src/scheduler
 import {withDeadline} from '../helpers/withDeadline.ts';
 import type {StuckJobWorkerMessage} from './fixtures/stuckJobWorker.ts';
 import {recordSchedulerEvents, waitFor} from './helpers/createHarness.ts';
-import {createSchemaName, createServerStores, dropSchema, SERVER_URL} from './helpers/postgresStores.ts';
+import {defineServerSchedulerTests, useFreshSchema} from './helpers/postgresStores.ts';
 
 const WORKER = fileURLToPath(new URL('fixtures/stuckJobWorker.ts', import.meta.url));
 
@@ -14,25 +14,11 @@ const WORKER = fileURLToPath(new URL('fixtures/stuckJobWorker.ts', import.meta.u
 const TIMEOUT = 3_000;
 const LEASE_GRACE = 500;
 
-if (SERVER_URL === null) {
-  console.log('skipped: set PLANTON_TEST_DATABASE_URL');
-  // A file without tests fails under ava; a skipped one shows in the summary.
-  test.skip('postgres: the crash recovery test needs PLANTON_TEST_DATABASE_URL', () => undefined);
-} else {
-  const connectionUri = SERVER_URL;
-  const {end, getPool} = createServerStores(connectionUri);
-
-  test.after.always(async () => {
-    await end();
-  });
+defineServerSchedulerTests('the crash recovery test needs PLANTON_TEST_DATABASE_URL', ({connectionUri, getPool}) => {
 
   test('postgres: jobs of a scheduler process killed (SIGKILL) while they run are found by another instance after their timeout plus leaseGrace, fail with job_timed_out, and their task runs again there: the one-shot retried, the cron at its next slot', async (t) => {
     const pool = await getPool();
-    const schema = createSchemaName();
-
-    t.teardown(async () => {
-      await dropSchema(pool, schema);
-    });
+    const schema = useFreshSchema(t, pool);
 
     const store = await createPostgresSchedulerStore({pool, schema});
     const child = spawn(process.execPath, [WORKER], {
@@ -132,4 +118,4 @@ if (SERVER_URL === null) {
     t.deepEqual(jobs.filter((job) => job.state === 'RUNNING' && job.worker?.includes(heldByChild)), [], 'no job is left to the dead process');
     t.deepEqual(events.error, []);
   });
-}
+});

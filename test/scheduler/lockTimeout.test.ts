@@ -8,28 +8,16 @@ import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
 import {waitFor} from './helpers/createHarness.ts';
-import {createSchemaName, createServerStores, dropSchema, SERVER_URL} from './helpers/postgresStores.ts';
+import {defineServerSchedulerTests, useFreshSchema} from './helpers/postgresStores.ts';
 
 /** The store's claim lock: its first key ('schc'), the second is hashtext(schema). */
 const CLAIM_LOCK_KEY = 0x73_63_68_63;
 
-if (SERVER_URL === null) {
-  console.log('skipped: set PLANTON_TEST_DATABASE_URL');
-  test.skip('postgres: the lock timeout test needs PLANTON_TEST_DATABASE_URL', () => undefined);
-} else {
-  const {end, getPool} = createServerStores(SERVER_URL);
-
-  test.after.always(async () => {
-    await end();
-  });
+defineServerSchedulerTests('the lock timeout test needs PLANTON_TEST_DATABASE_URL', ({getPool}) => {
 
   test('postgres: a claim waiting for the claim lock past queryTimeout fails, and its wait ends on the server too', async (t) => {
     const pool = await getPool();
-    const schema = createSchemaName();
-
-    t.teardown(async () => {
-      await dropSchema(pool, schema);
-    });
+    const schema = useFreshSchema(t, pool);
 
     const store = await createPostgresSchedulerStore({pool, queryTimeout: 1_000, schema});
     const waiting = async () => await pool.oneFirst(sql.type(z.object({count: z.number()}))`
@@ -65,4 +53,4 @@ if (SERVER_URL === null) {
       await holder;
     }
   });
-}
+});

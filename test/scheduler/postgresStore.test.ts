@@ -7,24 +7,14 @@ import {z} from 'zod';
 import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
 import type {SchedulerWorkerMessage} from './fixtures/schedulerWorker.ts';
 import {defineSchedulerSuite} from './helpers/defineSchedulerSuite.ts';
-import {createSchemaName, createServerStores, dropSchema, SERVER_URL} from './helpers/postgresStores.ts';
+import {defineServerSchedulerTests, useFreshSchema} from './helpers/postgresStores.ts';
 
 const WORKER = fileURLToPath(new URL('fixtures/schedulerWorker.ts', import.meta.url));
 
 /** How long the three processes run (the issue asks for at least 30 s); PLANTON_SCHEDULER_E2E_SECONDS overrides it. */
 const SECONDS = Number(process.env.PLANTON_SCHEDULER_E2E_SECONDS ?? 30);
 
-if (SERVER_URL === null) {
-  console.log('skipped: set PLANTON_TEST_DATABASE_URL');
-  // A file without tests fails under ava; a skipped one shows in the summary.
-  test.skip('postgres: the scheduler suite and the three-process test need PLANTON_TEST_DATABASE_URL', () => undefined);
-} else {
-  const connectionUri = SERVER_URL;
-  const {createStore, end, getPool} = createServerStores(connectionUri);
-
-  test.after.always(async () => {
-    await end();
-  });
+defineServerSchedulerTests('the scheduler suite and the three-process test need PLANTON_TEST_DATABASE_URL', ({connectionUri, createStore, getPool}) => {
 
   defineSchedulerSuite(test, 'postgres', createStore);
 
@@ -32,11 +22,7 @@ if (SERVER_URL === null) {
     t.timeout(SECONDS * 1_000 + 60_000);
 
     const pool = await getPool();
-    const schema = createSchemaName();
-
-    t.teardown(async () => {
-      await dropSchema(pool, schema);
-    });
+    const schema = useFreshSchema(t, pool);
 
     // The tables exist before the processes start, so they begin on equal terms.
     await createPostgresSchedulerStore({pool, schema});
@@ -97,4 +83,4 @@ if (SERVER_URL === null) {
 
     t.is(reports.reduce((sum, report) => sum + (report.type === 'stopped' ? report.processed : 0), 0), jobs.filter((job) => job.state === 'DONE').length, 'no job ran twice');
   });
-}
+});

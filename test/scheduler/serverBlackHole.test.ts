@@ -11,22 +11,12 @@ import {countEvents} from '../helpers/countEvents.ts';
 import {createTcpProxy} from '../helpers/createTcpProxy.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
 import {waitFor} from './helpers/createHarness.ts';
-import {createSchemaName, createServerStores, dropSchema, SERVER_URL} from './helpers/postgresStores.ts';
+import {createSchemaName, defineServerSchedulerTests, dropSchema} from './helpers/postgresStores.ts';
 
 /** The test stores' `queryTimeout` (milliseconds). */
 const QUERY_TIMEOUT = 2_500;
 
-if (SERVER_URL === null) {
-  console.log('skipped: set PLANTON_TEST_DATABASE_URL');
-  // A file without tests fails under ava; a skipped one shows in the summary.
-  test.skip('postgres: the black-holed network tests need PLANTON_TEST_DATABASE_URL', () => undefined);
-} else {
-  const connectionUri = SERVER_URL;
-  const {end, getPool} = createServerStores(connectionUri);
-
-  test.after.always(async () => {
-    await end();
-  });
+defineServerSchedulerTests('the black-holed network tests need PLANTON_TEST_DATABASE_URL', ({connectionUri, getPool}) => {
 
   /**
    * A store in a fresh schema whose statements go through a proxy (`store`), and one on the same
@@ -158,4 +148,4 @@ if (SERVER_URL === null) {
     t.deepEqual(errors.payloads.map(({error}) => (error as Error & {readonly code?: string}).code).filter((code) => code !== 'server_unreachable'), []);
     t.is(new Set(ran).size, ran.length, 'no job ran twice');
   });
-}
+});

@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto';
+import test, {type ExecutionContext} from 'ava';
 import {PGlite} from '@electric-sql/pglite';
 import {createPool, type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
@@ -70,4 +71,38 @@ export const createServerStores = (connectionUri: string) => {
     },
     getPool,
   };
+};
+
+/** A fresh schema name for the test, dropped from `pool` at its teardown. */
+export const useFreshSchema = (t: ExecutionContext, pool: DatabasePool): string => {
+  const schema = createSchemaName();
+
+  t.teardown(async () => {
+    await dropSchema(pool, schema);
+  });
+
+  return schema;
+};
+
+/**
+ * Registers a file's tests that need the PostgreSQL server: with PLANTON_TEST_DATABASE_URL set,
+ * `define` gets its URI and the file's stores (their pool ended after the file); without it, a
+ * "skipped: set …" line and one skipped test titled `postgres: <skipTitle>` (a file without tests
+ * fails under ava; a skipped one shows in the summary).
+ */
+export const defineServerSchedulerTests = (skipTitle: string, define: (server: ReturnType<typeof createServerStores> & {readonly connectionUri: string}) => void): void => {
+  if (SERVER_URL === null) {
+    console.log('skipped: set PLANTON_TEST_DATABASE_URL');
+    test.skip(`postgres: ${skipTitle}`, () => undefined);
+
+    return;
+  }
+
+  const stores = createServerStores(SERVER_URL);
+
+  test.after.always(async () => {
+    await stores.end();
+  });
+
+  define({...stores, connectionUri: SERVER_URL});
 };
