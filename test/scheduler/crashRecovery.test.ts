@@ -1,8 +1,8 @@
-import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {createPostgresSchedulerStore, createScheduler} from '../../src/scheduler/index.ts';
+import {spawnFixture} from '../helpers/spawnFixture.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
 import type {StuckJobWorkerMessage} from './fixtures/stuckJobWorker.ts';
 import {recordSchedulerEvents, waitFor} from './helpers/createHarness.ts';
@@ -21,10 +21,7 @@ defineServerSchedulerTests('the crash recovery test needs PLANTON_TEST_DATABASE_
     const schema = useFreshSchema(t, pool);
 
     const store = await createPostgresSchedulerStore({pool, schema});
-    const child = spawn(process.execPath, [WORKER], {
-      env: {...process.env, DATABASE_URL: connectionUri, SCHEMA: schema, TIMEOUT: String(TIMEOUT)},
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const {child} = spawnFixture<StuckJobWorkerMessage>(WORKER, {DATABASE_URL: connectionUri, SCHEMA: schema, TIMEOUT: String(TIMEOUT)});
     const exited = once(child, 'exit');
 
     t.teardown(() => {

@@ -1,10 +1,11 @@
-import {type ChildProcess, spawn} from 'node:child_process';
+import type {ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
+import {spawnFixture} from '../helpers/spawnFixture.ts';
 import type {SchedulerWorkerMessage} from './fixtures/schedulerWorker.ts';
 import {defineSchedulerSuite} from './helpers/defineSchedulerSuite.ts';
 import {defineServerSchedulerTests, useFreshSchema} from './helpers/postgresStores.ts';
@@ -27,10 +28,7 @@ defineServerSchedulerTests('the scheduler suite and the three-process test need 
     // The tables exist before the processes start, so they begin on equal terms.
     await createPostgresSchedulerStore({pool, schema});
 
-    const workers: ChildProcess[] = Array.from({length: 3}, () => spawn(process.execPath, [WORKER], {
-      env: {...process.env, DATABASE_URL: connectionUri, SCHEMA: schema},
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }));
+    const workers: ChildProcess[] = Array.from({length: 3}, () => spawnFixture<SchedulerWorkerMessage>(WORKER, {DATABASE_URL: connectionUri, SCHEMA: schema}).child);
 
     t.teardown(() => {
       for (const worker of workers) {

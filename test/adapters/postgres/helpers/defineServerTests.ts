@@ -2,7 +2,7 @@
  * Tests that need a real server: several processes on one database, SIGKILL, pg_terminate_backend,
  * psql. Registered by store.test.ts when PLANTON_TEST_DATABASE_URL is set.
  */
-import {type ChildProcess, execFile, spawn} from 'node:child_process';
+import {type ChildProcess, execFile} from 'node:child_process';
 import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
@@ -14,6 +14,7 @@ import {createPostgresStore} from '../../../../src/adapters/postgres/createPostg
 import type {WakeReason} from '../../../../src/adapters/types.ts';
 import {createPlanton, createSystemClock} from '../../../../src/index.ts';
 import {createDeferred} from '../../../helpers/createManualClock.ts';
+import {spawnFixture} from '../../../helpers/spawnFixture.ts';
 import type {ParentMessage, WorkerMessage} from '../fixtures/worker.ts';
 import {createItems, createSchemaName, dropSchema} from './backends.ts';
 import {countExecutions, countItems, createItemClaim, processItem} from './items.ts';
@@ -22,50 +23,13 @@ const WORKER = fileURLToPath(new URL('../fixtures/worker.ts', import.meta.url));
 const SCHEMA_SQL = fileURLToPath(new URL('../../../../schema.sql', import.meta.url));
 
 const spawnWorker = (connectionUri: string, schema: string, environment: Record<string, string> = {}) => {
-  const child = spawn(process.execPath, [WORKER], {
-    env: {...process.env, ...environment, DATABASE_URL: connectionUri, SCHEMA: schema},
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const messages: WorkerMessage[] = [];
-  const listeners = new Set<() => void>();
-
-  child.on('message', (message: WorkerMessage) => {
-    messages.push(message);
-
-    for (const listener of listeners) {
-      listener();
-    }
-  });
-
-  /** Resolves with the first message (already received or to come) that `predicate` accepts. */
-  const waitFor = async <T extends WorkerMessage>(predicate: (message: WorkerMessage) => message is T): Promise<T> => {
-    return await new Promise<T>((resolve, reject) => {
-      const check = () => {
-        const found = messages.find(predicate);
-
-        if (found) {
-          listeners.delete(check);
-          child.off('exit', onExit);
-          resolve(found);
-        }
-      };
-
-      const onExit = (code: number | null, signal: string | null) => {
-        listeners.delete(check);
-        reject(new Error(`Worker exited (${String(code)}, ${String(signal)}) before the awaited message.`));
-      };
-
-      listeners.add(check);
-      child.once('exit', onExit);
-      check();
-    });
-  };
+  const fixture = spawnFixture<WorkerMessage>(WORKER, {...environment, DATABASE_URL: connectionUri, SCHEMA: schema});
 
   const post = (message: ParentMessage) => {
-    child.send(message);
+    fixture.child.send(message);
   };
 
-  return {child, listeners, messages, post, waitFor};
+  return {...fixture, post};
 };
 
 const kill = (child: ChildProcess) => {
@@ -119,7 +83,7 @@ export const defineServerTests = (test: TestFn, connectionUri: string) => {
     let completed = 0;
 
     for (const worker of workers) {
-      worker.listeners.add(() => {
+      worker.onMessage(() => {
         const last = worker.messages.at(-1);
 
         if (last?.type === 'completed' && ++completed === total) {

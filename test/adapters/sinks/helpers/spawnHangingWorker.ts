@@ -3,9 +3,9 @@
  * process: a real consumer that takes a message and never finishes it, so that a test can SIGKILL
  * it mid-processing and watch the broker hand the message to another worker.
  */
-import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import type {ExecutionContext} from 'ava';
+import {spawnFixture} from '../../../helpers/spawnFixture.ts';
 import {withDeadline} from '../../../helpers/withDeadline.ts';
 
 /** What a hanging worker tells its parent over IPC: that it consumes, then which message it took. */
@@ -29,60 +29,13 @@ export type HangingWorkerConfiguration = {
 
 /** Spawns the fixture; the test's teardown kills it if it is still alive. */
 export const spawnHangingWorker = (t: ExecutionContext, configuration: HangingWorkerConfiguration): HangingWorker => {
-  const child = spawn(process.execPath, [configuration.fixture], {
-    env: {...process.env, ...configuration.environment},
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  // Collected from the start: a message that arrives while nobody waits is not lost.
-  const messages: HangingWorkerMessage[] = [];
-  const listeners = new Set<() => void>();
-
-  child.on('message', (message: HangingWorkerMessage) => {
-    messages.push(message);
-
-    for (const listener of listeners) {
-      listener();
-    }
-  });
+  const {child, waitFor} = spawnFixture<HangingWorkerMessage>(configuration.fixture, configuration.environment);
 
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
     }
   });
-
-  const received = async <Type extends HangingWorkerMessage['type']>(type: Type) => {
-    type Found = Extract<HangingWorkerMessage, {readonly type: Type}>;
-
-    let check: () => void = () => undefined;
-    let onExit: () => void = () => undefined;
-
-    try {
-      return await withDeadline(new Promise<Found>((resolve, reject) => {
-        check = () => {
-          const found = messages.find((message): message is Found => message.type === type);
-
-          if (found !== undefined) {
-            resolve(found);
-          }
-        };
-        onExit = () => {
-          reject(new Error(`The hanging worker exited before "${type}".`));
-        };
-
-        listeners.add(check);
-        child.once('exit', onExit);
-        check();
-
-        if (child.exitCode !== null || child.signalCode !== null) {
-          onExit();
-        }
-      }), `the hanging worker's "${type}"`);
-    } finally {
-      listeners.delete(check);
-      child.off('exit', onExit);
-    }
-  };
 
   return {
     kill: async () => {
@@ -92,6 +45,8 @@ export const spawnHangingWorker = (t: ExecutionContext, configuration: HangingWo
 
       return (await exited)[1] as NodeJS.Signals | null;
     },
-    received,
+    received: async <Type extends HangingWorkerMessage['type']>(type: Type) => {
+      return await withDeadline(waitFor((message): message is Extract<HangingWorkerMessage, {readonly type: Type}> => message.type === type), `the hanging worker's "${type}"`);
+    },
   };
 };
