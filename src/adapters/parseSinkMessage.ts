@@ -24,22 +24,24 @@ const quote = (text: string): string => {
  * gives the payload's text, for the error only.
  */
 export const readSinkMessage = <Instruction extends TaskInstruction = TaskInstruction>(value: unknown, describe: () => string): ParsedSinkMessage<Instruction> => {
+  const invalid = (reason: string) => ({content: quote(describe()), ok: false as const, reason});
+
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return {content: quote(describe()), ok: false, reason: 'not a JSON object'};
+    return invalid('not a JSON object');
   }
 
   const {executionId, instruction, taskName} = value as Record<string, unknown>;
 
   if (typeof taskName !== 'string' || taskName === '') {
-    return {content: quote(describe()), ok: false, reason: '`taskName` is not a non-empty string'};
+    return invalid('`taskName` is not a non-empty string');
   }
 
   if (!isInstruction(instruction)) {
-    return {content: quote(describe()), ok: false, reason: '`instruction` is not a string or a finite number'};
+    return invalid('`instruction` is not a string or a finite number');
   }
 
   if (executionId !== undefined && !Number.isSafeInteger(executionId)) {
-    return {content: quote(describe()), ok: false, reason: '`executionId` is not an integer'};
+    return invalid('`executionId` is not an integer');
   }
 
   return {

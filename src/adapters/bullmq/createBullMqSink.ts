@@ -63,7 +63,7 @@ const CONNECTION_FAILURE = /Stream isn't writeable|Connection is closed|max retr
 type PendingJob = {
   readonly data: Record<string, unknown>;
   /** When the publish times out (performance.now()): it rejects with `SINK_TIMEOUT` and is left out of the adds that follow. */
-  deadline: Deadline;
+  readonly deadline: Deadline;
   /** The connection failure that made the last add of this job fail, if any. */
   lastError: unknown;
   readonly name: string;
