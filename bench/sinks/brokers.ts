@@ -9,7 +9,7 @@ import {Redis} from 'ioredis';
 import {createBullMqSink} from '../../src/adapters/bullmq/createBullMqSink.ts';
 import {createBullMqWorker} from '../../src/adapters/bullmq/createBullMqWorker.ts';
 import type {Emitter} from '../../src/index.ts';
-import type {Sink, SinkProcessor, WorkerEvents, WorkerStore} from '../../src/adapters/sinkTypes.ts';
+import type {Sink, SinkProcessor, WorkerEvents, WorkerStore} from '../../src/adapters/sinks/types.ts';
 import {settings} from './settings.ts';
 import type {BrokerEntry, BrokerHarness} from './types.ts';
 

@@ -4,7 +4,7 @@
  * Timed from the engine's start until the worker reported every instruction completed; then the
  * database is checked (every execution COMPLETED).
  */
-import {connectSink} from '../../src/adapters/connectSink.ts';
+import {connectSink} from '../../src/adapters/sinks/connectSink.ts';
 import {createPostgresStore} from '../../src/adapters/postgres/createPostgresStore.ts';
 import {createPlanton} from '../../src/index.ts';
 import {createClaim} from '../postgres/throughput/planton.ts';

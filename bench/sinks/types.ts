@@ -1,6 +1,6 @@
 import type {Emitter} from '../../src/index.ts';
 import type {PostgresStore} from '../../src/adapters/postgres/types.ts';
-import type {Sink, SinkProcessor, WorkerEvents} from '../../src/adapters/sinkTypes.ts';
+import type {Sink, SinkProcessor, WorkerEvents} from '../../src/adapters/sinks/types.ts';
 import type {ServiceName} from './settings.ts';
 
 /** One broker's sink and worker, set up for one measurement on fresh names, and removed after it. */

@@ -1,6 +1,6 @@
 import {Redis} from 'ioredis';
 import {describeValue} from '../../planton/describeValue.ts';
-import {InvalidSinkConfigurationError} from '../sinkErrors.ts';
+import {InvalidSinkConfigurationError} from '../sinks/errors.ts';
 import type {BullMqReconnection} from './types.ts';
 
 export type RedisConnectionConfiguration = {

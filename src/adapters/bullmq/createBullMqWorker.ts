@@ -5,8 +5,8 @@ import {createEmitter} from '../../planton/createEmitter.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
-import {createSinkMessageHandler} from '../createSinkMessageHandler.ts';
-import {BrokerConnectionError, InvalidSinkConfigurationError} from '../sinkErrors.ts';
+import {createSinkMessageHandler} from '../sinks/createSinkMessageHandler.ts';
+import {BrokerConnectionError, InvalidSinkConfigurationError} from '../sinks/errors.ts';
 import {connectRedis, validateConnectionConfiguration} from './connectRedis.ts';
 import type {BullMqWorker, BullMqWorkerConfiguration, BullMqWorkerEvents} from './types.ts';
 

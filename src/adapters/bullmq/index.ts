@@ -10,4 +10,4 @@ export type {
   BullMqWorkerConfiguration,
   BullMqWorkerEvents,
 } from './types.ts';
-export * from '../sinkExports.ts';
+export * from '../sinks/index.ts';

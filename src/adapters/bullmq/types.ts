@@ -2,7 +2,7 @@ import type {JobsOptions, Queue, Worker, WorkerOptions} from 'bullmq';
 import type {Redis} from 'ioredis';
 import type {Emitter, TaskInstruction} from '../../planton/types.ts';
 import type {PlantonError} from '../../planton/errors.ts';
-import type {Sink, SinkWorkerOptions, WorkerEvents} from '../sinkTypes.ts';
+import type {Sink, SinkWorkerOptions, WorkerEvents} from '../sinks/types.ts';
 
 /** How a lost Redis connection is retried: exponential backoff (ioredis' `retryStrategy`), forever. */
 export type BullMqReconnection = {

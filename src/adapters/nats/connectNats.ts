@@ -3,7 +3,7 @@ import {serializeError} from 'serialize-error';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {Emitter} from '../../planton/types.ts';
-import {BrokerConnectionError, SinkRejectedError} from '../sinkErrors.ts';
+import {BrokerConnectionError, SinkRejectedError} from '../sinks/errors.ts';
 import type {NatsConnectionEvents, NatsReconnection, NatsServer} from './types.ts';
 
 const log = Logger.child({

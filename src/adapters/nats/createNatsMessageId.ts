@@ -1,4 +1,4 @@
-import type {SinkMessage} from '../sinkTypes.ts';
+import type {SinkMessage} from '../sinks/types.ts';
 
 /**
  * The `Nats-Msg-Id` of a sink message, by which JetStream drops a second copy within the stream's

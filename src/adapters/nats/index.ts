@@ -11,4 +11,4 @@ export type {
   NatsWorkerConfiguration,
   NatsWorkerEvents,
 } from './types.ts';
-export * from '../sinkExports.ts';
+export * from '../sinks/index.ts';

@@ -1,7 +1,7 @@
 import type {NatsConnection} from 'nats';
 import type {PlantonError} from '../../planton/errors.ts';
 import type {Emitter, TaskInstruction} from '../../planton/types.ts';
-import type {Sink, SinkProcessor, SinkWorkerOptions, WorkerEvents, WorkerStore, WorkerStoreRetry} from '../sinkTypes.ts';
+import type {Sink, SinkProcessor, SinkWorkerOptions, WorkerEvents, WorkerStore, WorkerStoreRetry} from '../sinks/types.ts';
 
 /** How a lost connection is retried (the nats client's reconnection, forever; the first connection the same way). */
 export type NatsReconnection = {

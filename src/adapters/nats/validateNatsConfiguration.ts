@@ -1,5 +1,5 @@
 import {describeValue} from '../../planton/describeValue.ts';
-import {InvalidSinkConfigurationError} from '../sinkErrors.ts';
+import {InvalidSinkConfigurationError} from '../sinks/errors.ts';
 import type {NatsReconnection, NatsServer, NatsStreamDefaults} from './types.ts';
 
 const DEFAULT_DUPLICATE_WINDOW = 120_000;

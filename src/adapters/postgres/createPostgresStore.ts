@@ -7,7 +7,7 @@ import {createSystemClock} from '../../planton/createSystemClock.ts';
 import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
-import {createIntervalLoop, type IntervalLoop} from '../createIntervalLoop.ts';
+import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
 import {
   ExecutionNotRunningError,
   InvalidStoreConfigurationError,

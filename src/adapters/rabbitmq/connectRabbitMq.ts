@@ -2,7 +2,7 @@ import {connect, type RecoveringChannelModel} from 'amqplib';
 import {serializeError} from 'serialize-error';
 import {Logger} from '../../planton/Logger.ts';
 import type {Emitter} from '../../planton/types.ts';
-import {BrokerConnectionError} from '../sinkErrors.ts';
+import {BrokerConnectionError} from '../sinks/errors.ts';
 import type {RabbitMqConnectionEvents, RabbitMqReconnection} from './types.ts';
 
 const log = Logger.child({

@@ -9,4 +9,4 @@ export type {
   RabbitMqWorkerConfiguration,
   RabbitMqWorkerEvents,
 } from './types.ts';
-export * from '../sinkExports.ts';
+export * from '../sinks/index.ts';

@@ -1,6 +1,6 @@
 import type {Emitter, TaskInstruction} from '../../planton/types.ts';
 import type {PlantonError} from '../../planton/errors.ts';
-import type {Sink, SinkWorkerOptions, WorkerEvents} from '../sinkTypes.ts';
+import type {Sink, SinkWorkerOptions, WorkerEvents} from '../sinks/types.ts';
 
 /** How a lost connection is retried: exponential backoff with jitter (amqplib's connection recovery). */
 export type RabbitMqReconnection = {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import {createNatsMessageId} from '../../../src/adapters/nats/createNatsMessageId.ts';
-import type {SinkMessage} from '../../../src/adapters/sinkTypes.ts';
+import type {SinkMessage} from '../../../src/adapters/sinks/types.ts';
 
 const cases: ReadonlyArray<readonly [message: SinkMessage, expected: string]> = [
   [{executionId: 42, instruction: 7, taskName: 'send_user_email'}, 'send_user_email:42'],

@@ -1,10 +1,10 @@
 import {fileURLToPath} from 'node:url';
 import test, {type ExecutionContext} from 'ava';
-import {encodeSinkMessage} from '../../../src/adapters/encodeSinkMessage.ts';
+import {encodeSinkMessage} from '../../../src/adapters/sinks/encodeSinkMessage.ts';
 import {createNatsSink} from '../../../src/adapters/nats/createNatsSink.ts';
 import {createNatsWorker} from '../../../src/adapters/nats/createNatsWorker.ts';
 import type {NatsSinkConfiguration, NatsWorkerConfiguration} from '../../../src/adapters/nats/types.ts';
-import type {WorkerStore} from '../../../src/adapters/sinkTypes.ts';
+import type {WorkerStore} from '../../../src/adapters/sinks/types.ts';
 import {countEvents} from '../../helpers/countEvents.ts';
 import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
 import {eventually} from '../postgres/helpers/backends.ts';

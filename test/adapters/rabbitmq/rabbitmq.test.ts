@@ -7,7 +7,7 @@
  */
 import {fileURLToPath} from 'node:url';
 import test, {type ExecutionContext} from 'ava';
-import {encodeSinkMessage} from '../../../src/adapters/encodeSinkMessage.ts';
+import {encodeSinkMessage} from '../../../src/adapters/sinks/encodeSinkMessage.ts';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import {createRabbitMqSink} from '../../../src/adapters/rabbitmq/createRabbitMqSink.ts';
 import {createRabbitMqWorker} from '../../../src/adapters/rabbitmq/createRabbitMqWorker.ts';

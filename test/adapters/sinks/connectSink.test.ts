@@ -5,10 +5,10 @@
 import test, {type ExecutionContext} from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
-import {connectSink} from '../../../src/adapters/connectSink.ts';
+import {connectSink} from '../../../src/adapters/sinks/connectSink.ts';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
-import {SinkRejectedError} from '../../../src/adapters/sinkErrors.ts';
-import type {Sink, SinkMessage} from '../../../src/adapters/sinkTypes.ts';
+import {SinkRejectedError} from '../../../src/adapters/sinks/errors.ts';
+import type {Sink, SinkMessage} from '../../../src/adapters/sinks/types.ts';
 import {createPlanton, type ErrorEvent} from '../../../src/index.ts';
 import {createBackends, createItems, createSchemaName, dropSchema, eventually} from '../postgres/helpers/backends.ts';
 import {countExecutions, createItemClaim} from '../postgres/helpers/items.ts';

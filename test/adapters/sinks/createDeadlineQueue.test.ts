@@ -1,5 +1,5 @@
 import test from 'ava';
-import {createDeadlineQueue} from '../../../src/adapters/createDeadlineQueue.ts';
+import {createDeadlineQueue} from '../../../src/adapters/sinks/createDeadlineQueue.ts';
 import {createDeferred} from '../../helpers/createManualClock.ts';
 
 // The queue's timer is unref()ed (a sink's sockets keep a process up); here this one does.

@@ -1,9 +1,9 @@
 import test from 'ava';
-import {calculateBackoffDelay} from '../../../src/adapters/calculateBackoffDelay.ts';
-import {createSinkMessageHandler} from '../../../src/adapters/createSinkMessageHandler.ts';
-import {encodeSinkMessage} from '../../../src/adapters/encodeSinkMessage.ts';
+import {calculateBackoffDelay} from '../../../src/adapters/sinks/calculateBackoffDelay.ts';
+import {createSinkMessageHandler} from '../../../src/adapters/sinks/createSinkMessageHandler.ts';
+import {encodeSinkMessage} from '../../../src/adapters/sinks/encodeSinkMessage.ts';
 import {ExecutionNotRunningError} from '../../../src/adapters/errors.ts';
-import type {SinkMessage, SinkProcessor, WorkerEvents, WorkerStore} from '../../../src/adapters/sinkTypes.ts';
+import type {SinkMessage, SinkProcessor, WorkerEvents, WorkerStore} from '../../../src/adapters/sinks/types.ts';
 import type {ExecutionReference} from '../../../src/adapters/types.ts';
 import {createEmitter} from '../../../src/planton/createEmitter.ts';
 import {createDeferred, createManualClock, flush, until} from '../../helpers/createManualClock.ts';

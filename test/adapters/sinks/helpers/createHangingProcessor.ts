@@ -4,7 +4,7 @@
  * (see spawnHangingWorker) and never finishes it, and a store that answers the "still running?"
  * check and the heartbeats but never ends an execution. Runs in the child process (no ava here).
  */
-import type {SinkProcessor, WorkerStore} from '../../../../src/adapters/sinkTypes.ts';
+import type {SinkProcessor, WorkerStore} from '../../../../src/adapters/sinks/types.ts';
 import type {HangingWorkerMessage} from './spawnHangingWorker.ts';
 
 export const createHangingProcessor = () => {

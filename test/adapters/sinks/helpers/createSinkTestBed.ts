@@ -7,10 +7,10 @@
 import test, {type ExecutionContext} from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
-import {connectSink} from '../../../../src/adapters/connectSink.ts';
+import {connectSink} from '../../../../src/adapters/sinks/connectSink.ts';
 import {createPostgresStore} from '../../../../src/adapters/postgres/createPostgresStore.ts';
 import type {PostgresClaim} from '../../../../src/adapters/postgres/types.ts';
-import type {Sink, SinkMessage, SinkProcessor, WorkerEvents} from '../../../../src/adapters/sinkTypes.ts';
+import type {Sink, SinkMessage, SinkProcessor, WorkerEvents} from '../../../../src/adapters/sinks/types.ts';
 import {createPlanton, type Emitter} from '../../../../src/index.ts';
 import {countEvents} from '../../../helpers/countEvents.ts';
 import {withDeadline} from '../../../helpers/withDeadline.ts';

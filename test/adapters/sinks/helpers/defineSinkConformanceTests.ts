@@ -13,7 +13,7 @@ import test, {type ExecutionContext} from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
 import type {PostgresClaim} from '../../../../src/adapters/postgres/types.ts';
-import type {SinkConnection, SinkMessage, SinkProcessor, WorkerEvents} from '../../../../src/adapters/sinkTypes.ts';
+import type {SinkConnection, SinkMessage, SinkProcessor, WorkerEvents} from '../../../../src/adapters/sinks/types.ts';
 import type {ErrorEvent} from '../../../../src/index.ts';
 import {createTcpProxy} from '../../../helpers/createTcpProxy.ts';
 import {countExecutions, countItems, createItemClaim, selectUncompletedInstructions} from '../../postgres/helpers/items.ts';

@@ -14,8 +14,8 @@ export {
   SinkRejectedError,
   SinkReleaseError,
   WorkerStoreError,
-} from './sinkErrors.ts';
-export type {SinkFailureReason, WorkerStoreOperation} from './sinkErrors.ts';
+} from './errors.ts';
+export type {SinkFailureReason, WorkerStoreOperation} from './errors.ts';
 export type {
   CompleteExecutions,
   ConnectSinkConfiguration,
@@ -31,4 +31,4 @@ export type {
   WorkerEvents,
   WorkerStore,
   WorkerStoreRetry,
-} from './sinkTypes.ts';
+} from './types.ts';

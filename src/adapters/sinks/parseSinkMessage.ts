@@ -1,5 +1,5 @@
-import type {TaskInstruction} from '../planton/types.ts';
-import type {SinkMessage} from './sinkTypes.ts';
+import type {TaskInstruction} from '../../planton/types.ts';
+import type {SinkMessage} from './types.ts';
 
 /** How many characters of an unparseable payload an error quotes. */
 const QUOTED_LENGTH = 200;

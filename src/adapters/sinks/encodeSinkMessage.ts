@@ -1,4 +1,4 @@
-import type {SinkMessage} from './sinkTypes.ts';
+import type {SinkMessage} from './types.ts';
 
 /** The wire form of a sink message: JSON with `taskName`, `instruction` and, when known, `executionId`. */
 export const encodeSinkMessage = (message: SinkMessage): Buffer => {

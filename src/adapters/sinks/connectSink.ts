@@ -1,9 +1,9 @@
 import {serializeError} from 'serialize-error';
-import type {PlantonError} from '../planton/errors.ts';
-import {Logger} from '../planton/Logger.ts';
-import type {TaskEvent, TaskInstruction} from '../planton/types.ts';
-import {SinkPublishError, SinkReleaseError} from './sinkErrors.ts';
-import type {ConnectSinkConfiguration, SinkConnection, SinkMessage} from './sinkTypes.ts';
+import type {PlantonError} from '../../planton/errors.ts';
+import {Logger} from '../../planton/Logger.ts';
+import type {TaskEvent, TaskInstruction} from '../../planton/types.ts';
+import {SinkPublishError, SinkReleaseError} from './errors.ts';
+import type {ConnectSinkConfiguration, SinkConnection, SinkMessage} from './types.ts';
 
 const log = Logger.child({
   namespace: 'connectSink',

@@ -1,6 +1,6 @@
-import type {TaskInstruction} from '../planton/types.ts';
-import {createBatcher} from './createBatcher.ts';
-import type {ExecutionReference} from './types.ts';
+import type {TaskInstruction} from '../../planton/types.ts';
+import {createBatcher} from '../../planton/createBatcher.ts';
+import type {ExecutionReference} from '../types.ts';
 
 /**
  * A store call that applies to many executions in one statement and resolves with the references

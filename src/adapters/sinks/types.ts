@@ -4,9 +4,9 @@
  * responsibility for it (a publisher confirm, a resolved add, a publish ack). `connectSink` feeds a
  * Planton's `task` events into a sink and releases what the broker did not confirm.
  */
-import type {PlantonError} from '../planton/errors.ts';
-import type {Clock, Planton, TaskInstruction} from '../planton/types.ts';
-import type {ExecutionReference, Store} from './types.ts';
+import type {PlantonError} from '../../planton/errors.ts';
+import type {Clock, Planton, TaskInstruction} from '../../planton/types.ts';
+import type {ExecutionReference, Store} from '../types.ts';
 
 /**
  * What travels through the broker, encoded as JSON: `{"taskName": …, "instruction": …,

@@ -3,7 +3,7 @@
  * `code`, its context fields and, where there is one, `cause`. Kept beside `errors.ts` (the stores')
  * so the two contracts evolve without touching each other's file.
  */
-import {PlantonError} from '../planton/errors.ts';
+import {PlantonError} from '../../planton/errors.ts';
 
 /** A sink's or worker's configuration is invalid. Thrown by the sink and worker factories. */
 export class InvalidSinkConfigurationError extends PlantonError {

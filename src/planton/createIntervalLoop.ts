@@ -1,4 +1,4 @@
-import type {Clock} from '../planton/types.ts';
+import type {Clock} from './types.ts';
 
 export type IntervalLoop = {
   /** Stops the loop: aborts its pending sleep and waits for a run in progress. */

@@ -1,16 +1,16 @@
 import {serializeError} from 'serialize-error';
-import {createSystemClock} from '../planton/createSystemClock.ts';
-import {describeValue} from '../planton/describeValue.ts';
-import type {PlantonError} from '../planton/errors.ts';
-import {Logger} from '../planton/Logger.ts';
-import type {Emitter, TaskInstruction} from '../planton/types.ts';
+import {createSystemClock} from '../../planton/createSystemClock.ts';
+import {describeValue} from '../../planton/describeValue.ts';
+import type {PlantonError} from '../../planton/errors.ts';
+import {Logger} from '../../planton/Logger.ts';
+import type {Emitter, TaskInstruction} from '../../planton/types.ts';
 import {calculateBackoffDelay} from './calculateBackoffDelay.ts';
 import {createExecutionBatcher, type ExecutionBatcher} from './createExecutionBatcher.ts';
-import {createIntervalLoop, type IntervalLoop} from './createIntervalLoop.ts';
+import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
 import {type ParsedSinkMessage, parseSinkMessage, readSinkMessage} from './parseSinkMessage.ts';
-import {InvalidSinkConfigurationError, InvalidSinkMessageError, WorkerStoreError, type WorkerStoreOperation} from './sinkErrors.ts';
-import type {SinkMessage, SinkWorkerOptions, WorkerEvents} from './sinkTypes.ts';
-import type {ExecutionReference} from './types.ts';
+import {InvalidSinkConfigurationError, InvalidSinkMessageError, WorkerStoreError, type WorkerStoreOperation} from './errors.ts';
+import type {SinkMessage, SinkWorkerOptions, WorkerEvents} from './types.ts';
+import type {ExecutionReference} from '../types.ts';
 
 const log = Logger.child({
   namespace: 'createSinkMessageHandler',
