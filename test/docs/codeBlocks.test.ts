@@ -1,20 +1,12 @@
-import {mkdir, readdir, rm, rmdir, writeFile} from 'node:fs/promises';
+import {mkdir, rm, rmdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {checkCodeBlocks} from './checkCodeBlocks.ts';
 import {extractCodeBlocks} from './extractCodeBlocks.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import {listMarkdownFiles, root} from './listMarkdownFiles.ts';
 
 // Inside the repository, so the blocks resolve its node_modules; .gitignore lists it.
 const scratch = path.join(root, '.docs-blocks');
-
-const listMarkdownFiles = async (): Promise<string[]> => {
-  const docs = await readdir(path.join(root, 'docs'));
-
-  return ['README.md', ...docs.filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
-};
 
 test.after.always(async () => {
   // Left behind only when a block failed to compile, for a look at the generated modules.

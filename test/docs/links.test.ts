@@ -1,9 +1,7 @@
-import {readdir, readFile} from 'node:fs/promises';
+import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import test from 'ava';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import {listMarkdownFiles, root} from './listMarkdownFiles.ts';
 
 /** The Markdown outside fenced blocks and inline code, where links and headings are. */
 const readProse = (markdown: string): string[] => {
@@ -39,7 +37,7 @@ const readAnchors = async (file: string): Promise<Set<string>> => {
 };
 
 test('every relative link of the README and docs/ points to a file and heading that exist', async (t) => {
-  const markdownFiles = ['README.md', ...(await readdir(path.join(root, 'docs'))).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+  const markdownFiles = await listMarkdownFiles();
   const broken: string[] = [];
   let checked = 0;
 
