@@ -4,10 +4,16 @@ export type Batcher<Item, Result> = {
 };
 
 export type BatcherConfiguration<Item, Result> = {
-  /** Most items in one `run` call; a queue that reaches it is sent at once (when a slot is free). */
-  readonly maxBatchSize: number;
-  /** `run` calls in flight at once. */
-  readonly maxInFlight: number;
+  /**
+   * Most items in one `run` call; a queue that reaches it is sent at once (when a slot is free).
+   * @default 1000
+   */
+  readonly maxBatchSize?: number;
+  /**
+   * `run` calls in flight at once.
+   * @default 4
+   */
+  readonly maxInFlight?: number;
   /** Handles a batch; resolves with one result per item, in the same order. */
   readonly run: (items: readonly Item[]) => Promise<readonly Result[]>;
 };
@@ -22,9 +28,10 @@ type Pending<Item, Result> = {
  * Group commit: an item waits at most one macrotask for the items that arrive with it (or none,
  * once `maxBatchSize` are queued), then they go out in one `run` call. While `maxInFlight` calls run,
  * items queue up and go together in the next one. No timer: at rest an item costs one call and no
- * added latency; under load batches grow by themselves.
+ * added latency; under load batches grow by themselves. It yields with setImmediate, not an injected
+ * clock: it batches work, it does not wait for time to pass.
  */
-export const createBatcher = <Item, Result>({maxBatchSize, maxInFlight, run}: BatcherConfiguration<Item, Result>): Batcher<Item, Result> => {
+export const createBatcher = <Item, Result>({maxBatchSize = 1_000, maxInFlight = 4, run}: BatcherConfiguration<Item, Result>): Batcher<Item, Result> => {
   let queue: Array<Pending<Item, Result>> = [];
   let inFlight = 0;
   let scheduled = false;

@@ -1,6 +1,6 @@
 import type {Emitter, Listener} from './types.ts';
 
-type OnListenerError = (eventName: PropertyKey, payload: unknown, error: unknown) => void;
+export type OnListenerError = (eventName: PropertyKey, payload: unknown, error: unknown) => void;
 
 type Registration = {
   /** What the user passed to `on`/`once`, so `off` finds it either way. */

@@ -1,13 +1,13 @@
 import PQueue from 'p-queue';
-import {serializeError} from 'serialize-error';
 import {createEmitter} from './createEmitter.ts';
+import {createErrorReporter} from './createErrorReporter.ts';
+import {createListenerErrorHook} from './createListenerErrorHook.ts';
 import {createSystemClock} from './createSystemClock.ts';
 import {createTaskLoop, type RunInSlot, type TaskLoop} from './createTaskLoop.ts';
 import {createTimerQueue} from './createTimerQueue.ts';
 import {
   DuplicateTaskNameError,
   InvalidConfigurationError,
-  type PlantonError,
   PlantonTerminatedError,
   TaskListenerError,
   UnknownTaskError,
@@ -86,21 +86,19 @@ export const createPlanton = <Instruction extends TaskInstruction = TaskInstruct
   const loops = new Map<string, TaskLoop>();
   let terminating: Promise<void> | null = null;
 
-  const reportError = (taskName: string, error: PlantonError, message: string) => {
-    log.error({error: serializeError(error), taskName}, message);
-    // eslint-disable-next-line @typescript-eslint/no-use-before-define -- the emitter's listener-error hook reports through here
-    events.emit('error', {error, taskName});
-  };
-
+  const logListenerError = createListenerErrorHook(log);
+  // A `task` listener that threw is the task's error (an `error` event); any other is only logged.
   const events = createEmitter<PlantonEvents<Instruction>>((eventName, payload, error) => {
     if (eventName === 'task') {
       const {instruction, taskName} = payload as TaskEvent<Instruction>;
 
-      reportError(taskName, new TaskListenerError(taskName, instruction, error), 'a task listener threw');
+      // eslint-disable-next-line @typescript-eslint/no-use-before-define -- called on emit, once both exist
+      reportError({error: new TaskListenerError(taskName, instruction, error), taskName}, 'a task listener threw');
     } else {
-      log.error({error: serializeError(error), eventName: String(eventName)}, 'an event listener threw');
+      logListenerError(eventName, payload, error);
     }
   });
+  const reportError = createErrorReporter<PlantonEvents<Instruction>>({events, log});
 
   const emitTask = (taskName: string, instruction: Instruction) => {
     events.emit('task', {instruction, taskName});

@@ -1,3 +1,4 @@
+import type {ReportError} from './createErrorReporter.ts';
 import {TIMER_IDLE, TIMER_IMMEDIATE, type TimerQueue, type TimerTarget} from './createTimerQueue.ts';
 import {
   InvalidDelayError,
@@ -12,6 +13,7 @@ import {
 import type {
   ActiveTaskInstructionsContext,
   Clock,
+  ErrorEvent,
   GetActiveTaskInstructions,
   TaskInstruction,
   TaskStats,
@@ -51,7 +53,7 @@ export type TaskLoopConfiguration<Instruction extends TaskInstruction> = {
   readonly clock: Clock;
   readonly emitTask: (taskName: string, instruction: Instruction) => void;
   readonly getActiveTaskInstructions: GetActiveTaskInstructions<Instruction>;
-  readonly reportError: (taskName: string, error: PlantonError, message: string) => void;
+  readonly reportError: ReportError<ErrorEvent>;
   /** Present when `maxConcurrentCalls` bounds user calls. */
   readonly runInSlot: RunInSlot | null;
   readonly task: ResolvedTask<Instruction>;
@@ -254,7 +256,7 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
 
   private report (error: PlantonError, message: string): void {
     this.errors++;
-    this.configuration.reportError(this.configuration.task.name, error, message);
+    this.configuration.reportError({error, taskName: this.configuration.task.name}, message);
   }
 
   /** Makes the user call of `step`; may throw, may return a promise. */

@@ -1,7 +1,7 @@
 import {serializeError} from 'serialize-error';
 import type {Clock} from '../planton/types.ts';
+import {createBatcher} from '../planton/createBatcher.ts';
 import {createTimerQueue} from '../planton/createTimerQueue.ts';
-import {createBatcher} from './createBatcher.ts';
 import {createJob, type JobController, type JobResult} from './createJob.ts';
 import {decideJobOutcome} from './decideJobOutcome.ts';
 import {JobTimedOutError, NoProcessorError} from './errors.ts';
@@ -53,7 +53,7 @@ export type JobRunner = {
 export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunner => {
   const {clock, emit, getRetryPolicy, leaseGrace, noProcessorGrace, noProcessorRetryDelays, onJobEnded, random, reportError, store} = configuration;
   const running = new Map<number, {readonly controller: JobController; readonly taskName: string}>();
-  const finishes = createBatcher<JobFinish, JobRecord | null>({handle: store.finishJobs});
+  const finishes = createBatcher<JobFinish, JobRecord | null>({run: store.finishJobs});
   /**
    * Every running job's timeout, behind one timer. Kept armed when empty: jobs that end at once
    * empty it between two of them. A timer left armed fires once for nothing (unref()ed on the

@@ -1,7 +1,9 @@
 import {randomUUID} from 'node:crypto';
 import {hostname as getHostname} from 'node:os';
-import {serializeError} from 'serialize-error';
 import {createEmitter} from '../planton/createEmitter.ts';
+import {createErrorReporter} from '../planton/createErrorReporter.ts';
+import {createIntervalLoop} from '../planton/createIntervalLoop.ts';
+import {createListenerErrorHook} from '../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../planton/createSystemClock.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Clock} from '../planton/types.ts';
@@ -181,19 +183,14 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
   const localRetryPolicies = new Map<string, RetryPolicy>();
   /** Names `schedule()` was called with in this instance (a second call is a duplicate). */
   const scheduledHere = new Set<string>();
-  const syncController = new AbortController();
   let terminating: Promise<void> | null = null;
 
-  const events = createEmitter<SchedulerEvents>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a scheduler event listener threw');
-  });
+  const events = createEmitter<SchedulerEvents>(createListenerErrorHook(log));
+  const report = createErrorReporter<SchedulerEvents>({events, log});
 
   /** Logs and announces a background failure; the scheduler goes on. */
   const reportError = (error: unknown, taskName: string | null) => {
-    const wrapped = error instanceof Error ? error : new Error(String(error));
-
-    log.error({error: serializeError(wrapped), taskName}, 'scheduler operation failed');
-    events.emit('error', {error: wrapped, taskName});
+    report({error: error instanceof Error ? error : new Error(String(error)), taskName}, 'scheduler operation failed');
   };
 
   const getRetryPolicy = (taskName: string): RetryPolicy => {
@@ -274,19 +271,17 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
   await sync();
 
-  if (options.syncInterval > 0) {
-    void (async () => {
-      while (!syncController.signal.aborted) {
-        await clock.sleep(options.syncInterval, syncController.signal);
-
-        if (!syncController.signal.aborted) {
-          await sync().catch((error: unknown) => {
-            reportError(error, null);
-          });
-        }
-      }
-    })();
-  }
+  const syncLoop = options.syncInterval > 0 ?
+    createIntervalLoop({
+      clock,
+      interval: options.syncInterval,
+      run: async () => {
+        await sync().catch((error: unknown) => {
+          reportError(error, null);
+        });
+      },
+    }) :
+    null;
 
   const toTaskInfo = async (record: TaskRecord): Promise<TaskInfo> => {
     return {
@@ -429,7 +424,8 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     },
     terminate: () => {
       terminating ??= (async () => {
-        syncController.abort();
+        // Not awaited: terminating does not wait for a sync in flight.
+        void syncLoop?.stop();
         await dispatcher.terminate();
 
         const grace = new AbortController();

@@ -1,8 +1,9 @@
 import {setImmediate as yieldMacrotask} from 'node:timers/promises';
 import {type JobsOptions, Queue} from 'bullmq';
 import type {Redis} from 'ioredis';
-import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
@@ -86,9 +87,8 @@ type JobOutcome = SinkRejectedError | null;
  */
 export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstruction>(configuration: BullMqSinkConfiguration): BullMqSink<Instruction> => {
   const {connection, jobOptions, prefix, publishBatchSize, publishConcurrency, publishTimeout, queueName, reconnection, url} = validateConfiguration(configuration);
-  const events = createEmitter<BullMqConnectionEvents>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a sink event listener threw');
-  });
+  const events = createEmitter<BullMqConnectionEvents>(createListenerErrorHook(log));
+  const reportError = createErrorReporter<BullMqConnectionEvents>({events, log});
   const redis: Redis = connection ?? connectRedis({reconnection, role: 'SINK', url: url as string});
   const queue = new Queue(queueName, {connection: redis, prefix});
   /** Resolves at the next `ready` of the connection; shared by every group waiting for it. */
@@ -103,10 +103,7 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
   });
 
   const onError = (error: Error) => {
-    const wrapped = new BrokerConnectionError(error);
-
-    log.warn({error: serializeError(wrapped)}, 'Redis connection error (the sink reconnects)');
-    events.emit('error', {error: wrapped});
+    reportError({error: new BrokerConnectionError(error)}, 'Redis connection error (the sink reconnects)');
   };
 
   // Without a listener, an `error` of the queue would be thrown.

@@ -2,6 +2,8 @@ import {DelayedError, type Job, UnrecoverableError, Worker} from 'bullmq';
 import type {Redis} from 'ioredis';
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
@@ -55,9 +57,8 @@ const toError = (value: unknown): Error => {
  */
 export const createBullMqWorker = <Instruction extends TaskInstruction = TaskInstruction>(configuration: BullMqWorkerConfiguration<Instruction>): BullMqWorker<Instruction> => {
   const {concurrency, connection, prefix, queueName, reconnection, retryDelay, url, workerOptions} = validateConfiguration(configuration);
-  const events = createEmitter<BullMqWorkerEvents<Instruction>>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a worker event listener threw');
-  });
+  const events = createEmitter<BullMqWorkerEvents<Instruction>>(createListenerErrorHook(log));
+  const reportError = createErrorReporter<BullMqWorkerEvents<Instruction>>({events, log});
   // Validates processor, store, heartbeatInterval, storeRetry and the completion batching (throws before connecting).
   const handler = createSinkMessageHandler<Instruction>({
     clock: configuration.clock,
@@ -112,10 +113,7 @@ export const createBullMqWorker = <Instruction extends TaskInstruction = TaskIns
 
   // Without a listener, an `error` of the worker would be thrown.
   worker.on('error', (error) => {
-    const wrapped = new BrokerConnectionError(error);
-
-    log.error({error: serializeError(wrapped)}, 'BullMQ worker error (it reconnects)');
-    events.emit('error', {error: wrapped});
+    reportError({error: new BrokerConnectionError(error)}, 'BullMQ worker error (it reconnects)');
   });
 
   let closing: Promise<void> | null = null;

@@ -1,5 +1,6 @@
 import {connect, type NatsConnection} from 'nats';
 import {serializeError} from 'serialize-error';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {Emitter} from '../../planton/types.ts';
@@ -54,12 +55,7 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
   let waiters: Array<{readonly reject: (error: Error) => void; readonly resolve: (connection: NatsConnection) => void}> = [];
   let connections = 0;
 
-  const reportError = (cause: unknown, message: string) => {
-    const error = new BrokerConnectionError(cause);
-
-    log.error({error: serializeError(error)}, message);
-    events.emit('error', {error});
-  };
+  const reportError = createErrorReporter<NatsConnectionEvents>({events, log});
 
   /** Stops the status iterator of the connection watched now (one of a connection you own must not outlive `close()`). */
   let stopWatching = () => {};
@@ -84,7 +80,7 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
           log.debug({server: String(status.data)}, 'reconnected to NATS');
           events.emit('connected', {reconnected: true});
         } else if (status.type === 'error') {
-          reportError(status.data, 'NATS connection error');
+          reportError({error: new BrokerConnectionError(status.data)}, 'NATS connection error');
         }
       }
     })().catch((error: unknown) => {
@@ -134,7 +130,7 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
           return;
         }
 
-        reportError(closedWith ?? new Error('The connection closed.'), 'the NATS client gave up its connection; opening a new one');
+        reportError({error: new BrokerConnectionError(closedWith ?? new Error('The connection closed.'))}, 'the NATS client gave up its connection; opening a new one');
       } catch (error) {
         log.debug({error: serializeError(error)}, 'could not connect to NATS; retrying');
       }

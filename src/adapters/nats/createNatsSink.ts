@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto';
 import type {JetStreamClient, NatsConnection} from 'nats';
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
@@ -58,9 +59,7 @@ export const createNatsSink = async <Instruction extends TaskInstruction = TaskI
     failOption('publishTimeout', 'a finite number > 0', publishTimeout);
   }
 
-  const events = createEmitter<NatsConnectionEvents>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a sink event listener threw');
-  });
+  const events = createEmitter<NatsConnectionEvents>(createListenerErrorHook(log));
   const link = connectNats({events, name: `planton-sink:${stream}`, reconnection, server});
   /** What `close()` rejects: every publish still waiting. */
   const pending = new Set<(error: SinkRejectedError) => void>();

@@ -1,6 +1,8 @@
 import {AckPolicy, type Consumer, type ConsumerMessages, DeliverPolicy, type JsMsg, nanos, type NatsConnection} from 'nats';
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
@@ -123,9 +125,8 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
     stream,
     subject,
   } = validateConfiguration(configuration);
-  const events = createEmitter<NatsWorkerEvents<Instruction>>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a worker event listener threw');
-  });
+  const events = createEmitter<NatsWorkerEvents<Instruction>>(createListenerErrorHook(log));
+  const reportError = createErrorReporter<NatsWorkerEvents<Instruction>>({events, log});
   const clock = configuration.clock ?? createSystemClock();
   const handler = createSinkMessageHandler<Instruction>({
     clock,
@@ -342,10 +343,7 @@ export const createNatsWorker = async <Instruction extends TaskInstruction = Tas
 
         consumer = null;
 
-        const wrapped = new BrokerConnectionError(error);
-
-        log.error({error: serializeError(wrapped)}, 'could not pull from the JetStream consumer; retrying');
-        events.emit('error', {error: wrapped});
+        reportError({error: new BrokerConnectionError(error)}, 'could not pull from the JetStream consumer; retrying');
         // The stream or consumer deleted, JetStream unavailable: retried with a growing delay.
         await clock.sleep(calculateBackoffDelay({attempt: failures++, initialDelay: reconnectionDelay, maxDelay: MAXIMUM_SETUP_DELAY}), abortController.signal);
       }

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
@@ -72,20 +74,12 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
 
   const channels = new Map<string, Set<OnNotification>>();
   const stopController = new AbortController();
-  const events = createEmitter<PgNotificationListenerEvents>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a listener event listener threw');
-  });
+  const events = createEmitter<PgNotificationListenerEvents>(createListenerErrorHook(log));
+  const reportError = createErrorReporter<PgNotificationListenerEvents>({events, log});
 
   let current: Connection | null = null;
   let connecting: Promise<void> | null = null;
   let hasConnected = false;
-
-  const reportError = (error: unknown, message: string) => {
-    const wrapped = new StoreBackgroundError('LISTEN', error);
-
-    log.error({error: serializeError(wrapped)}, message);
-    events.emit('error', {error: wrapped});
-  };
 
   const dispatch = (channel: string, reason: 'NOTIFICATION' | 'RECONNECTED') => {
     for (const onNotification of channels.get(channel) ?? []) {
@@ -115,7 +109,7 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
         // Already gone.
       });
       void ensureConnected().catch((reconnectError: unknown) => {
-        reportError(reconnectError, 'reconnecting failed');
+        reportError({error: new StoreBackgroundError('LISTEN', reconnectError)}, 'reconnecting failed');
       });
     };
 
@@ -174,7 +168,7 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
 
         return;
       } catch (error) {
-        reportError(error, 'connecting the listener failed');
+        reportError({error: new StoreBackgroundError('LISTEN', error)}, 'connecting the listener failed');
         await clock.sleep(reconnectDelay(attemptNumber), stopController.signal);
       }
     }
@@ -217,7 +211,7 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
           await listenOn(connection, channel);
         } catch (error) {
           // The connection is dying; the reconnection LISTENs on every channel again.
-          reportError(error, 'LISTEN failed');
+          reportError({error: new StoreBackgroundError('LISTEN', error)}, 'LISTEN failed');
         }
       }
 
@@ -234,7 +228,7 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
 
         if (active?.listened.delete(channel)) {
           await active.client.query(`UNLISTEN ${active.client.escapeIdentifier(channel)}`).catch((error: unknown) => {
-            reportError(error, 'UNLISTEN failed');
+            reportError({error: new StoreBackgroundError('LISTEN', error)}, 'UNLISTEN failed');
           });
         }
       };

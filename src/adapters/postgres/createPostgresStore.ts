@@ -3,8 +3,9 @@ import {type CommonQueryMethods, type FragmentSqlToken, type QuerySqlToken, type
 import {z} from 'zod';
 import {describeValue} from '../../planton/describeValue.ts';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
-import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
@@ -111,14 +112,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
   const subscriptions = new Set<{readonly onWake: SubscribeConfiguration['onWake']; readonly taskName: string; unlisten: (() => Promise<void>) | null}>();
   let terminated = false;
 
-  const events = createEmitter<StoreEvents<Instruction>>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a store event listener threw');
-  });
-
-  const reportError = (error: PlantonError, message: string) => {
-    log.error({error: serializeError(error)}, message);
-    events.emit('error', {error});
-  };
+  const events = createEmitter<StoreEvents<Instruction>>(createListenerErrorHook(log));
+  const reportError = createErrorReporter<StoreEvents<Instruction>>({events, log});
 
   /** Reads the task's active instructions from the database, and trusts the view again. */
   const readActiveTaskInstructions = async (taskName: string): Promise<readonly Instruction[]> => {
@@ -242,7 +237,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     try {
       subscription.onWake(reason);
     } catch (error) {
-      reportError(new StoreBackgroundError('WAKE', error), 'a wake-up callback threw');
+      reportError({error: new StoreBackgroundError('WAKE', error)}, 'a wake-up callback threw');
     }
   };
 
@@ -445,7 +440,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
         }
       }
     } catch (error) {
-      reportError(new StoreBackgroundError('HEARTBEAT', error), 'heartbeat failed');
+      reportError({error: new StoreBackgroundError('HEARTBEAT', error)}, 'heartbeat failed');
     }
   };
 
@@ -459,7 +454,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
         try {
           await reap();
         } catch (error) {
-          reportError(new StoreBackgroundError('REAP', error), 'reaper failed');
+          reportError({error: new StoreBackgroundError('REAP', error)}, 'reaper failed');
         }
       },
     }));

@@ -1,5 +1,6 @@
 import {connect, type RecoveringChannelModel} from 'amqplib';
 import {serializeError} from 'serialize-error';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {Emitter} from '../../planton/types.ts';
 import {BrokerConnectionError} from '../sinks/errors.ts';
@@ -23,6 +24,7 @@ export const connectRabbitMq = async ({events, onConnect, reconnection = {}, url
   const {initialDelay = 100, maxDelay = 5_000} = reconnection;
   const model = await connect(url, {recovery: {initialDelay, maxDelay, waitForConnect: false}});
   let connections = 0;
+  const reportError = createErrorReporter<RabbitMqConnectionEvents>({events, log});
 
   model.on('connect', () => {
     log.debug({reconnected: connections > 0}, 'connected to RabbitMQ');
@@ -37,10 +39,7 @@ export const connectRabbitMq = async ({events, onConnect, reconnection = {}, url
     log.debug({error: serializeError(error)}, 'could not connect to RabbitMQ; retrying');
   });
   model.on('error', (error: Error) => {
-    const wrapped = new BrokerConnectionError(error);
-
-    log.error({error: serializeError(wrapped)}, 'RabbitMQ connection error');
-    events.emit('error', {error: wrapped});
+    reportError({error: new BrokerConnectionError(error)}, 'RabbitMQ connection error');
   });
 
   return model;

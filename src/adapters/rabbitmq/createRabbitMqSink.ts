@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto';
 import type {ConfirmChannel} from 'amqplib';
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
@@ -62,9 +63,7 @@ const validateConfiguration = (configuration: RabbitMqSinkConfiguration) => {
  */
 export const createRabbitMqSink = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: RabbitMqSinkConfiguration): Promise<RabbitMqSink<Instruction>> => {
   const {assertExchange, exchange, exchangeType, publishTimeout, reconnection, routingKey, url} = validateConfiguration(configuration);
-  const events = createEmitter<RabbitMqConnectionEvents>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a sink event listener threw');
-  });
+  const events = createEmitter<RabbitMqConnectionEvents>(createListenerErrorHook(log));
   const model = await connectRabbitMq({events, reconnection, url});
   /** Message ids the broker returned as unroutable; their ack follows the return. */
   const returned = new Set<string>();

@@ -1,6 +1,7 @@
 import type {Channel, ConsumeMessage} from 'amqplib';
 import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
@@ -51,9 +52,7 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
  */
 export const createRabbitMqWorker = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: RabbitMqWorkerConfiguration<Instruction>): Promise<RabbitMqWorker<Instruction>> => {
   const {assertQueue, deadLetterExchange, exchange, exchangeType, prefetch, queue, routingKey, url} = validateConfiguration(configuration);
-  const events = createEmitter<RabbitMqWorkerEvents<Instruction>>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a worker event listener threw');
-  });
+  const events = createEmitter<RabbitMqWorkerEvents<Instruction>>(createListenerErrorHook(log));
   // Validates processor, store, heartbeatInterval and storeRetry (throws before connecting).
   const handler = createSinkMessageHandler<Instruction>({...configuration, events});
   const handling = new Set<Promise<void>>();

@@ -1,7 +1,6 @@
-import {serializeError} from 'serialize-error';
-import type {PlantonError} from '../../planton/errors.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
 import {Logger} from '../../planton/Logger.ts';
-import type {TaskEvent, TaskInstruction} from '../../planton/types.ts';
+import type {PlantonEvents, TaskEvent, TaskInstruction} from '../../planton/types.ts';
 import {SinkPublishError, SinkReleaseError} from './errors.ts';
 import type {ConnectSinkConfiguration, SinkConnection, SinkMessage} from './types.ts';
 
@@ -30,10 +29,7 @@ export const connectSink = <Instruction extends TaskInstruction = TaskInstructio
   let failed = 0;
   let closed = false;
 
-  const reportError = (taskName: string, error: PlantonError, message: string) => {
-    log.error({error: serializeError(error), taskName}, message);
-    planton.events.emit('error', {error, taskName});
-  };
+  const reportError = createErrorReporter<PlantonEvents<Instruction>>({events: planton.events, log});
 
   const release = async (message: SinkMessage<Instruction>, publishError: unknown) => {
     const executionId = message.executionId ?? null;
@@ -46,11 +42,11 @@ export const connectSink = <Instruction extends TaskInstruction = TaskInstructio
     } catch (releaseError) {
       // EXECUTION_NOT_RUNNING: a consumer already ended it (the message got through after all).
       if ((releaseError as {code?: unknown}).code !== 'EXECUTION_NOT_RUNNING') {
-        reportError(message.taskName, new SinkReleaseError(message.taskName, message.instruction, releaseError, executionId), 'could not release an unconfirmed instruction');
+        reportError({error: new SinkReleaseError(message.taskName, message.instruction, releaseError, executionId), taskName: message.taskName}, 'could not release an unconfirmed instruction');
       }
     }
 
-    reportError(message.taskName, error, 'the broker did not confirm an instruction; released its execution');
+    reportError({error, taskName: message.taskName}, 'the broker did not confirm an instruction; released its execution');
   };
 
   const onTask = (event: TaskEvent<Instruction>) => {

@@ -1,4 +1,5 @@
 import {serializeError} from 'serialize-error';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import type {PlantonError} from '../../planton/errors.ts';
@@ -157,10 +158,7 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
   /** Runs while `running` is not empty: one timer for all of them, not one per message. */
   let heartbeatLoop: IntervalLoop | null = null;
 
-  const reportError = (error: PlantonError, message: string) => {
-    log.error({error: serializeError(error)}, message);
-    events.emit('error', {error});
-  };
+  const reportError = createErrorReporter<WorkerEvents<Instruction>>({events, log});
 
   /** Calls the store until it answers; `GAVE_UP` once the handler is closed. */
   const callStore = async (operation: WorkerStoreOperation, call: () => Promise<'APPLIED' | 'NOT_RUNNING'>): Promise<'APPLIED' | 'GAVE_UP' | 'NOT_RUNNING'> => {
@@ -172,7 +170,7 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
           return 'NOT_RUNNING';
         }
 
-        reportError(new WorkerStoreError(operation, error, attempt + 1), 'a worker store call failed; retrying');
+        reportError({error: new WorkerStoreError(operation, error, attempt + 1)}, 'a worker store call failed; retrying');
 
         if (closing.signal.aborted) {
           return 'GAVE_UP';
@@ -215,7 +213,7 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
       result = await heartbeat(reference);
     } catch (error) {
       if (!isNotRunning(error)) {
-        reportError(new WorkerStoreError('HEARTBEAT', error), 'a heartbeat failed; trying again at the next interval');
+        reportError({error: new WorkerStoreError('HEARTBEAT', error)}, 'a heartbeat failed; trying again at the next interval');
 
         return;
       }
@@ -257,7 +255,7 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
     if (!parsed.ok) {
       const error = new InvalidSinkMessageError(parsed.content, parsed.reason);
 
-      reportError(error, 'rejected a poison message');
+      reportError({error}, 'rejected a poison message');
 
       return {error, outcome: 'REJECT'};
     }

@@ -1,0 +1,13 @@
+import type {Logger} from 'roarr';
+import {serializeError} from 'serialize-error';
+import type {OnListenerError} from './createEmitter.ts';
+
+/**
+ * The `onListenerError` hook given to `createEmitter`: a listener that threw is logged (error
+ * level, with the event's name) on the emitting component's logger; the emit goes on.
+ */
+export const createListenerErrorHook = (log: Logger): OnListenerError => {
+  return (eventName, _payload, error) => {
+    log.error({error: serializeError(error), eventName: String(eventName)}, 'an event listener threw');
+  };
+};
