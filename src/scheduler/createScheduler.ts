@@ -7,7 +7,6 @@ import {Logger} from '../planton/Logger.ts';
 import type {Clock} from '../planton/types.ts';
 import {calculateNextRun} from './calculateNextRun.ts';
 import {createDispatcher} from './createDispatcher.ts';
-import {createJobRunner} from './createJobRunner.ts';
 import {
   DuplicateScheduledTaskError,
   InvalidDateError,
@@ -207,38 +206,21 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     return task === undefined ? parseRetryPolicy({schedule: {every: 1, kind: 'INTERVAL'}}) : fromStoredRetryPolicy(task.retry, task.schedule);
   };
 
-  // eslint-disable-next-line prefer-const -- assigned once the runner exists; the runner calls it only later
-  let dispatcher: ReturnType<typeof createDispatcher>;
-
-  const runner = createJobRunner({
+  const dispatcher = createDispatcher({
     clock,
     emit: events.emit,
     getRetryPolicy,
     leaseGrace: options.leaseGrace,
+    misfireThreshold: options.misfireThreshold,
     noProcessorGrace: options.noProcessorGrace,
     noProcessorRetryDelays: options.noProcessorRetryDelays,
-    onJobEnded: (_taskName, state) => {
-      // A retry is due later (a new wake time), or a concurrency slot is free for a job that waits for one.
-      if ((state !== 'DONE' && state !== 'ERROR') || dispatcher.isBlocked()) {
-        dispatcher.request({claim: true});
-      }
-    },
+    pollInterval: options.pollInterval,
+    processors,
     random,
     reportError,
     store,
-  });
-
-  dispatcher = createDispatcher({
-    clock,
-    leaseGrace: options.leaseGrace,
-    misfireThreshold: options.misfireThreshold,
-    noProcessorGrace: options.noProcessorGrace,
-    pollInterval: options.pollInterval,
-    processors,
-    reportError,
-    runner,
-    store,
     tasks,
+    terminateTimeout: options.terminateTimeout,
     worker,
   });
 
@@ -431,13 +413,6 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
       terminating ??= (async () => {
         syncController.abort();
         await dispatcher.terminate();
-
-        const grace = new AbortController();
-
-        await Promise.race([runner.whenIdle(), clock.sleep(options.terminateTimeout, grace.signal)]);
-        grace.abort();
-        runner.abortAll();
-        runner.disarmTimeouts();
       })();
 
       return terminating;
