@@ -19,6 +19,7 @@ import {
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseScheduledTask} from './parseScheduledTask.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
+import {validateSchedulerConfiguration} from './validateSchedulerConfiguration.ts';
 import type {
   JobLogEntry,
   JobRecord,
@@ -126,40 +127,6 @@ export type Scheduler = {
   readonly unschedule: (name: string) => Promise<boolean>;
 };
 
-const isNonNegative = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-
-const validate = (configuration: SchedulerConfiguration) => {
-  const {
-    leaseGrace = 5_000,
-    misfireThreshold = 60_000,
-    noProcessorGrace = 1_000,
-    noProcessorRetryDelays = [1_000, 10_000, 30_000],
-    pollInterval = 5_000,
-    syncInterval = 5_000,
-    terminateTimeout = 5_000,
-  } = configuration;
-
-  if (typeof configuration.store !== 'object' || configuration.store === null) {
-    throw new InvalidSchedulerConfigurationError('store', 'a scheduler store', configuration.store);
-  }
-
-  for (const [option, value] of Object.entries({leaseGrace, misfireThreshold, noProcessorGrace, syncInterval, terminateTimeout})) {
-    if (!isNonNegative(value)) {
-      throw new InvalidSchedulerConfigurationError(option, 'a finite number >= 0 (milliseconds)', value);
-    }
-  }
-
-  if (!isNonNegative(pollInterval) || pollInterval < 1) {
-    throw new InvalidSchedulerConfigurationError('pollInterval', 'a finite number >= 1 (milliseconds)', pollInterval);
-  }
-
-  if (!Array.isArray(noProcessorRetryDelays) || !noProcessorRetryDelays.every(isNonNegative)) {
-    throw new InvalidSchedulerConfigurationError('noProcessorRetryDelays', 'an array of finite numbers >= 0 (milliseconds)', noProcessorRetryDelays);
-  }
-
-  return {leaseGrace, misfireThreshold, noProcessorGrace, noProcessorRetryDelays, pollInterval, syncInterval, terminateTimeout};
-};
-
 /**
  * The cron/processor layer: tasks on a schedule, stored so that they survive restarts and every
  * instance on the same store shares them, and processors that run their jobs. Built on createPlanton:
@@ -169,7 +136,7 @@ const validate = (configuration: SchedulerConfiguration) => {
  * sleeps until the next slot or job, and its `task` events start processors at their jobs' time.
  */
 export const createScheduler = async (configuration: SchedulerConfiguration): Promise<Scheduler> => {
-  const options = validate(configuration);
+  const options = validateSchedulerConfiguration(configuration);
   const {store} = configuration;
   const clock = configuration.clock ?? createSystemClock();
   const random = configuration.random ?? Math.random;
