@@ -112,8 +112,6 @@ export type Scheduler = {
   /** The task's jobs, by slot. */
   readonly listJobs: (taskName: string) => Promise<readonly JobRecord[]>;
   readonly listTasks: () => Promise<readonly TaskInfo[]>;
-  /** The same as `addProcessor`. */
-  readonly processor: (taskName: string, processor: Processor) => void;
   readonly removeProcessor: (taskName: string) => void;
   /** Moves a job that is not RUNNING or DONE to `date` (as SCHEDULED). Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly reschedule: (jobId: number, date: Date | number | string) => Promise<JobRecord>;
@@ -309,7 +307,6 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     },
     listJobs: async (taskName) => await store.listJobs({taskName}),
     listTasks: async () => await Promise.all((await store.listTasks()).map(toTaskInfo)),
-    processor: addProcessor,
     removeProcessor: (taskName) => {
       processors.delete(taskName);
     },

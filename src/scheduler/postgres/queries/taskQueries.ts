@@ -1,6 +1,6 @@
 /** Queries on `scheduled_task`: a task's definition and its planned slots. */
 import {type CommonQueryMethods, sql} from 'slonik';
-import type {Schedule, TaskDefinition, TaskRecord} from '../../types.ts';
+import type {Schedule, ScheduledTaskDefinition, TaskRecord} from '../../types.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
 import {at, empty, json, names, row, TASK_COLUMNS, toStoredSchedule, toTask} from './rows.ts';
 
@@ -16,7 +16,7 @@ export const selectTasks = async (connection: CommonQueryMethods, tables: Schedu
 };
 
 /** Inserts the task, or replaces its definition; `restart` also clears its slots (a changed schedule). */
-export const upsertTask = async (connection: CommonQueryMethods, tables: SchedulerTables, {now, restart, task}: {readonly now: number; readonly restart: boolean; readonly task: TaskDefinition}): Promise<TaskRecord> => {
+export const upsertTask = async (connection: CommonQueryMethods, tables: SchedulerTables, {now, restart, task}: {readonly now: number; readonly restart: boolean; readonly task: ScheduledTaskDefinition}): Promise<TaskRecord> => {
   return toTask(await connection.one(sql.type(row)`
     INSERT INTO ${tables.task} AS t (name, schedule, timeout_ms, concurrency, misfire, retry, payload, created_at, updated_at)
     VALUES (
