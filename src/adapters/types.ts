@@ -13,7 +13,7 @@ import type {
 
 /**
  * `RUNNING` until the processor completes or fails it, or the reaper terminates it (its heartbeat
- * got older than the task's `maximumExecutionDuration`). Only `RUNNING` executions are active.
+ * got older than the task's `maxExecutionDuration`). Only `RUNNING` executions are active.
  */
 export type ExecutionState = 'COMPLETED' | 'FAILED' | 'RUNNING' | 'TERMINATED';
 
@@ -33,15 +33,21 @@ export type ExecutionReference<Instruction extends TaskInstruction = TaskInstruc
 
 export type TaskDefinition = {
   /**
-   * Written only when the task is new; an existing row (tuned by an operator) is left alone.
+   * Most executions of the task RUNNING at once, across every process (`maximum_concurrent_execution_count`);
+   * above 0 it overrides the concurrency given in code. Written only when the task is new; an existing
+   * row (tuned by an operator) is left alone.
    * @default 0 (use the concurrency given in code)
    */
-  readonly maximumConcurrentExecutionCount?: number;
+  readonly maxConcurrentExecutionCount?: number;
   /**
-   * Milliseconds an execution may go without a heartbeat before the reaper terminates it.
-   * Written only when the task is new.
+   * Milliseconds an execution may go without a heartbeat before the reaper terminates it
+   * (`maximum_execution_duration`). Written only when the task is new.
    * @default 300_000
    */
+  readonly maxExecutionDuration?: number;
+  /** @deprecated Use `maxConcurrentExecutionCount` (the same option; when both are given, it wins). */
+  readonly maximumConcurrentExecutionCount?: number;
+  /** @deprecated Use `maxExecutionDuration` (the same option; when both are given, it wins). */
   readonly maximumExecutionDuration?: number;
   readonly name: string;
 };

@@ -1,9 +1,9 @@
 import {createPlanton} from '../planton/createPlanton.ts';
 import type {Clock} from '../planton/types.ts';
-import type {JobRunner} from './createJobRunner.ts';
+import {createJobRunner} from './createJobRunner.ts';
 import {UnknownScheduledTaskError} from './errors.ts';
 import {planMaterialization} from './planMaterialization.ts';
-import type {JobRecord, Processor, SchedulerStore, TaskRecord, WakeTimes} from './types.ts';
+import type {JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore, TaskRecord, WakeTimes} from './types.ts';
 
 /**
  * How far ahead (milliseconds) slots get their jobs: a round that plans creates those up to now + this.
@@ -34,27 +34,35 @@ const DISPATCHER = 'planton-scheduler-dispatcher';
 
 export type DispatcherConfiguration = {
   readonly clock: Clock;
+  /** Announces how jobs end (`succeeded`, `retry`, `failed`, `timeout`). */
+  readonly emit: <Name extends keyof SchedulerEvents>(name: Name, payload: SchedulerEvents[Name]) => void;
+  /** The retry policy of a task (a default one when the task is gone). */
+  readonly getRetryPolicy: (taskName: string) => RetryPolicy;
   readonly leaseGrace: number;
   readonly misfireThreshold: number;
   readonly noProcessorGrace: number;
+  readonly noProcessorRetryDelays: readonly number[];
   readonly pollInterval: number;
   readonly processors: ReadonlyMap<string, Processor>;
+  readonly random: () => number;
   readonly reportError: (error: unknown, taskName: string | null) => void;
-  readonly runner: JobRunner;
   readonly store: SchedulerStore;
   /** The tasks this instance serves, by name; their records are updated as rounds save them. */
   readonly tasks: Map<string, TaskRecord>;
+  /** How long `terminate` waits for running jobs to end (milliseconds) before it aborts their signals. */
+  readonly terminateTimeout: number;
   readonly worker: string;
 };
 
 export type Dispatcher = {
-  /** Some due job waited for a free concurrency slot at the last round: a job ending here may let it start. */
-  readonly isBlocked: () => boolean;
   /** Creates the jobs of the tasks' due and upcoming slots now (outside a round); resolves the tasks as saved. */
   readonly materialize: (taskNames: readonly string[]) => Promise<readonly TaskRecord[]>;
   /** Wakes the dispatcher for a round now; `materialize`/`claim` make that round plan slots and claim jobs whatever the wake times say. */
   readonly request: (work: {readonly claim?: boolean; readonly materialize?: boolean}) => void;
-  /** Stops rounds; claimed jobs whose time has not come are given back to the store. */
+  /**
+   * Stops rounds; claimed jobs whose time has not come are given back to the store. Then waits up to
+   * `terminateTimeout` for running jobs to end and aborts the signals of those still running.
+   */
   readonly terminate: () => Promise<void>;
 };
 
@@ -80,10 +88,11 @@ const earliest = (...values: ReadonlyArray<number | null>): number => {
  * job is a `task` event; it starts from a local timer at its `runAt`, so its lateness is the timer's,
  * not the database's. `calculateDelay` sleeps until the earliest of the next slot to plan, the next
  * job to claim, the end of a no-processor grace or of a lease, and `pollInterval`; job ends,
- * `schedule()`, `reschedule()` and new processors wake it earlier.
+ * `schedule()`, `reschedule()` and new processors wake it earlier. Claimed jobs run in its job
+ * runner (`createJobRunner`), whose job ends come back here as wake-ups.
  */
 export const createDispatcher = (configuration: DispatcherConfiguration): Dispatcher => {
-  const {clock, leaseGrace, misfireThreshold, noProcessorGrace, pollInterval, processors, reportError, runner, store, tasks, worker} = configuration;
+  const {clock, leaseGrace, misfireThreshold, noProcessorGrace, pollInterval, processors, reportError, store, tasks, terminateTimeout, worker} = configuration;
   /** Claimed jobs not yet handed to their timer (between the round and its `task` event). */
   const claimed = new Map<number, JobRecord>();
   /** Claimed jobs waiting for their `runAt`, by job id. */
@@ -102,6 +111,34 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
   /** How many plannings beside the rounds have ended: a wake-times read that overlapped one has a stale `nextRunAt`. */
   let plannings = 0;
   let terminating = false;
+
+  const request = ({claim = false, materialize: plan = false}: {readonly claim?: boolean; readonly materialize?: boolean}) => {
+    if (terminating) {
+      return;
+    }
+
+    materializeRequested ||= plan;
+    claimRequested ||= claim;
+    planton.trigger(DISPATCHER);
+  };
+
+  const runner = createJobRunner({
+    clock,
+    emit: configuration.emit,
+    getRetryPolicy: configuration.getRetryPolicy,
+    leaseGrace,
+    noProcessorGrace,
+    noProcessorRetryDelays: configuration.noProcessorRetryDelays,
+    onJobEnded: (_taskName, state) => {
+      // A retry is due later (a new wake time), or a concurrency slot is free for a job that waits for one.
+      if ((state !== 'DONE' && state !== 'ERROR') || wake.blocked) {
+        request({claim: true});
+      }
+    },
+    random: configuration.random,
+    reportError,
+    store,
+  });
 
   const materialize = async (taskNames: readonly string[], now: number): Promise<readonly TaskRecord[]> => {
     const planned = await store.materializeJobs({
@@ -317,17 +354,8 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
   });
 
   return {
-    isBlocked: () => wake.blocked,
     materialize: async (taskNames) => await materialize(taskNames, clock.now()),
-    request: ({claim = false, materialize: plan = false}) => {
-      if (terminating) {
-        return;
-      }
-
-      materializeRequested ||= plan;
-      claimRequested ||= claim;
-      planton.trigger(DISPATCHER);
-    },
+    request,
     terminate: async () => {
       terminating = true;
       await planton.terminate();
@@ -338,6 +366,13 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
 
       waiting.clear();
       await release(unstarted);
+
+      const grace = new AbortController();
+
+      await Promise.race([runner.whenIdle(), clock.sleep(terminateTimeout, grace.signal)]);
+      grace.abort();
+      runner.abortAll();
+      runner.disarmTimeouts();
     },
   };
 };

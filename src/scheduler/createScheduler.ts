@@ -9,7 +9,6 @@ import {Logger} from '../planton/Logger.ts';
 import type {Clock} from '../planton/types.ts';
 import {calculateNextRun} from './calculateNextRun.ts';
 import {createDispatcher} from './createDispatcher.ts';
-import {createJobRunner} from './createJobRunner.ts';
 import {
   DuplicateScheduledTaskError,
   InvalidDateError,
@@ -22,6 +21,7 @@ import {
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseScheduledTask} from './parseScheduledTask.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
+import {validateSchedulerConfiguration} from './validateSchedulerConfiguration.ts';
 import type {
   JobLogEntry,
   JobRecord,
@@ -114,8 +114,6 @@ export type Scheduler = {
   /** The task's jobs, by slot. */
   readonly listJobs: (taskName: string) => Promise<readonly JobRecord[]>;
   readonly listTasks: () => Promise<readonly TaskInfo[]>;
-  /** The same as `addProcessor`. */
-  readonly processor: (taskName: string, processor: Processor) => void;
   readonly removeProcessor: (taskName: string) => void;
   /** Moves a job that is not RUNNING or DONE to `date` (as SCHEDULED). Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly reschedule: (jobId: number, date: Date | number | string) => Promise<JobRecord>;
@@ -129,40 +127,6 @@ export type Scheduler = {
   readonly unschedule: (name: string) => Promise<boolean>;
 };
 
-const isNonNegative = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-
-const validate = (configuration: SchedulerConfiguration) => {
-  const {
-    leaseGrace = 5_000,
-    misfireThreshold = 60_000,
-    noProcessorGrace = 1_000,
-    noProcessorRetryDelays = [1_000, 10_000, 30_000],
-    pollInterval = 5_000,
-    syncInterval = 5_000,
-    terminateTimeout = 5_000,
-  } = configuration;
-
-  if (typeof configuration.store !== 'object' || configuration.store === null) {
-    throw new InvalidSchedulerConfigurationError('store', 'a scheduler store', configuration.store);
-  }
-
-  for (const [option, value] of Object.entries({leaseGrace, misfireThreshold, noProcessorGrace, syncInterval, terminateTimeout})) {
-    if (!isNonNegative(value)) {
-      throw new InvalidSchedulerConfigurationError(option, 'a finite number >= 0 (milliseconds)', value);
-    }
-  }
-
-  if (!isNonNegative(pollInterval) || pollInterval < 1) {
-    throw new InvalidSchedulerConfigurationError('pollInterval', 'a finite number >= 1 (milliseconds)', pollInterval);
-  }
-
-  if (!Array.isArray(noProcessorRetryDelays) || !noProcessorRetryDelays.every(isNonNegative)) {
-    throw new InvalidSchedulerConfigurationError('noProcessorRetryDelays', 'an array of finite numbers >= 0 (milliseconds)', noProcessorRetryDelays);
-  }
-
-  return {leaseGrace, misfireThreshold, noProcessorGrace, noProcessorRetryDelays, pollInterval, syncInterval, terminateTimeout};
-};
-
 /**
  * The cron/processor layer: tasks on a schedule, stored so that they survive restarts and every
  * instance on the same store shares them, and processors that run their jobs. Built on createPlanton:
@@ -172,7 +136,7 @@ const validate = (configuration: SchedulerConfiguration) => {
  * sleeps until the next slot or job, and its `task` events start processors at their jobs' time.
  */
 export const createScheduler = async (configuration: SchedulerConfiguration): Promise<Scheduler> => {
-  const options = validate(configuration);
+  const options = validateSchedulerConfiguration(configuration);
   const {store} = configuration;
   const clock = configuration.clock ?? createSystemClock();
   const random = configuration.random ?? Math.random;
@@ -204,38 +168,21 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     return task === undefined ? parseRetryPolicy({schedule: {every: 1, kind: 'INTERVAL'}}) : fromStoredRetryPolicy(task.retry, task.schedule);
   };
 
-  // eslint-disable-next-line prefer-const -- assigned once the runner exists; the runner calls it only later
-  let dispatcher: ReturnType<typeof createDispatcher>;
-
-  const runner = createJobRunner({
+  const dispatcher = createDispatcher({
     clock,
     emit: events.emit,
     getRetryPolicy,
     leaseGrace: options.leaseGrace,
+    misfireThreshold: options.misfireThreshold,
     noProcessorGrace: options.noProcessorGrace,
     noProcessorRetryDelays: options.noProcessorRetryDelays,
-    onJobEnded: (_taskName, state) => {
-      // A retry is due later (a new wake time), or a concurrency slot is free for a job that waits for one.
-      if ((state !== 'DONE' && state !== 'ERROR') || dispatcher.isBlocked()) {
-        dispatcher.request({claim: true});
-      }
-    },
+    pollInterval: options.pollInterval,
+    processors,
     random,
     reportError,
     store,
-  });
-
-  dispatcher = createDispatcher({
-    clock,
-    leaseGrace: options.leaseGrace,
-    misfireThreshold: options.misfireThreshold,
-    noProcessorGrace: options.noProcessorGrace,
-    pollInterval: options.pollInterval,
-    processors,
-    reportError,
-    runner,
-    store,
     tasks,
+    terminateTimeout: options.terminateTimeout,
     worker,
   });
 
@@ -355,7 +302,6 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     },
     listJobs: async (taskName) => await store.listJobs({taskName}),
     listTasks: async () => await Promise.all((await store.listTasks()).map(toTaskInfo)),
-    processor: addProcessor,
     removeProcessor: (taskName) => {
       processors.delete(taskName);
     },
@@ -427,13 +373,6 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
         // Not awaited: terminating does not wait for a sync in flight.
         void syncLoop?.stop();
         await dispatcher.terminate();
-
-        const grace = new AbortController();
-
-        await Promise.race([runner.whenIdle(), clock.sleep(options.terminateTimeout, grace.signal)]);
-        grace.abort();
-        runner.abortAll();
-        runner.disarmTimeouts();
       })();
 
       return terminating;

@@ -6,8 +6,6 @@
 import {describeValue} from '../planton/describeValue.ts';
 import {PlantonError} from '../planton/errors.ts';
 
-export {describeValue};
-
 type ErrorOptions = {
   readonly cause?: unknown;
 };

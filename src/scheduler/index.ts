@@ -23,7 +23,7 @@ export type {DecideJobOutcomeConfiguration} from './decideJobOutcome.ts';
 export type {DueJob, DueSlots, ListDueSlotsConfiguration} from './listDueSlots.ts';
 export type {ParseRetryPolicyConfiguration} from './parseRetryPolicy.ts';
 export type {ParseScheduleConfiguration} from './parseSchedule.ts';
-export type {ScheduledTask, ScheduledTaskConfiguration} from './parseScheduledTask.ts';
+export type {ParseScheduledTaskConfiguration, ScheduledTask} from './parseScheduledTask.ts';
 export type {PlanMaterializationConfiguration} from './planMaterialization.ts';
 export type {PostgresSchedulerStoreConfiguration} from './postgres/createPostgresSchedulerStore.ts';
 export type * from './types.ts';

@@ -4,7 +4,7 @@ import {parseSchedule} from './parseSchedule.ts';
 import type {MisfirePolicy, RetryPolicy, RetryPolicyInput, Schedule, ScheduleInput} from './types.ts';
 
 /** The timing part of what `scheduler.schedule()` takes (name, concurrency and the like are checked elsewhere). */
-export type ScheduledTaskConfiguration = {
+export type ParseScheduledTaskConfiguration = {
   /**
    * What to do with slots missed while no scheduler ran: `'once'`, `'all'` or `'skip'` (see `listDueSlots`).
    * @default 'once'
@@ -39,7 +39,7 @@ const POLICIES: readonly unknown[] = ['all', 'once', 'skip'];
  * a coded error before anything is stored: `INVALID_TIMEZONE`, the codes of `parseSchedule`,
  * `INVALID_TIMEOUT`, `INVALID_MISFIRE_POLICY`, `INVALID_RETRY_POLICY`.
  */
-export const parseScheduledTask = (configuration: ScheduledTaskConfiguration): ScheduledTask => {
+export const parseScheduledTask = (configuration: ParseScheduledTaskConfiguration): ScheduledTask => {
   const schedule = parseSchedule({schedule: configuration.schedule, timezone: configuration.timezone});
   const {timeout} = configuration;
   const misfire = configuration.misfire ?? 'once';

@@ -107,7 +107,7 @@ export type StoredRetryPolicy = {
 };
 
 /** What `SchedulerStore.saveTask` writes. */
-export type TaskDefinition = {
+export type ScheduledTaskDefinition = {
   readonly concurrency: number;
   readonly misfire: MisfirePolicy;
   readonly name: string;
@@ -119,7 +119,7 @@ export type TaskDefinition = {
 };
 
 /** A task as a store holds it. Times are milliseconds since the epoch. */
-export type TaskRecord = TaskDefinition & {
+export type TaskRecord = ScheduledTaskDefinition & {
   readonly createdAt: number;
   /** The slot of the task's last job created by planning (up to 3 s ahead of now: slots get their jobs ahead), or `null` before its first. */
   readonly lastSlot: number | null;
@@ -290,7 +290,7 @@ export type SchedulerStore = {
   /** Moves a SCHEDULED, WAITING, ERROR or CANCELED job to `runAt` (as SCHEDULED). `null` when it is RUNNING, DONE or unknown. */
   readonly rescheduleJob: (input: {readonly id: number; readonly now: number; readonly runAt: number}) => Promise<JobRecord | null>;
   /** Creates or replaces the task. A changed schedule starts afresh: `lastSlot` cleared, `createdAt` = now, pending jobs discarded as by `deleteTask`. */
-  readonly saveTask: (input: {readonly now: number; readonly task: TaskDefinition}) => Promise<TaskRecord>;
+  readonly saveTask: (input: {readonly now: number; readonly task: ScheduledTaskDefinition}) => Promise<TaskRecord>;
 };
 
 /** A node-style callback that `done`, `fail`, `log` and `progress` accept besides returning a promise. */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {parseScheduledTask, type ScheduledTaskConfiguration} from '../../src/scheduler/index.ts';
+import {parseScheduledTask, type ParseScheduledTaskConfiguration} from '../../src/scheduler/index.ts';
 
 test('applies the defaults: misfire once, UTC, retry by schedule kind', (t) => {
   t.like(parseScheduledTask({schedule: '0 3 * * *', timeout: 60_000}), {
@@ -11,7 +11,7 @@ test('applies the defaults: misfire once, UTC, retry by schedule kind', (t) => {
   t.like(parseScheduledTask({schedule: {date: 0}, timeout: 1}), {retry: {attempts: 4, backoff: {delay: 1_000, type: 'exponential'}}});
 });
 
-const invalid: Array<[string, Partial<ScheduledTaskConfiguration>, {readonly code: string; readonly message?: string; readonly option: string}]> = [
+const invalid: Array<[string, Partial<ParseScheduledTaskConfiguration>, {readonly code: string; readonly message?: string; readonly option: string}]> = [
   ['a negative timeout', {timeout: -1}, {code: 'INVALID_TIMEOUT', message: 'Expected `timeout` to be a finite number > 0 (milliseconds), got `-1`.', option: 'timeout'}],
   ['a zero timeout', {timeout: 0}, {code: 'INVALID_TIMEOUT', option: 'timeout'}],
   ['an infinite timeout', {timeout: Number.POSITIVE_INFINITY}, {code: 'INVALID_TIMEOUT', option: 'timeout'}],
@@ -24,7 +24,7 @@ const invalid: Array<[string, Partial<ScheduledTaskConfiguration>, {readonly cod
 
 for (const [title, override, expected] of invalid) {
   test(`rejects a scheduled task with ${title}`, (t) => {
-    const error = t.throws(() => parseScheduledTask({schedule: '* * * * *', timeout: 1_000, ...override} as ScheduledTaskConfiguration));
+    const error = t.throws(() => parseScheduledTask({schedule: '* * * * *', timeout: 1_000, ...override} as ParseScheduledTaskConfiguration));
     t.like(error, expected);
   });
 }

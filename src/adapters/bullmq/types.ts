@@ -2,7 +2,7 @@ import type {JobsOptions, Queue, Worker, WorkerOptions} from 'bullmq';
 import type {Redis} from 'ioredis';
 import type {Emitter, TaskInstruction} from '../../planton/types.ts';
 import type {PlantonError} from '../../planton/errors.ts';
-import type {Sink, SinkWorkerOptions, WorkerEvents} from '../sinks/types.ts';
+import type {Sink, SinkWorkerConfiguration, WorkerEvents} from '../sinks/types.ts';
 
 /** How a lost Redis connection is retried: exponential backoff (ioredis' `retryStrategy`), forever. */
 export type BullMqReconnection = {
@@ -77,7 +77,7 @@ export type BullMqSink<Instruction extends TaskInstruction = TaskInstruction> = 
   readonly queue: Queue;
 };
 
-export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = BullMqConnectionConfiguration & SinkWorkerOptions<Instruction> & {
+export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = BullMqConnectionConfiguration & SinkWorkerConfiguration<Instruction> & {
   /**
    * How many jobs this worker processes at once.
    * @default 10

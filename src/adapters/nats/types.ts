@@ -1,7 +1,7 @@
 import type {NatsConnection} from 'nats';
 import type {PlantonError} from '../../planton/errors.ts';
 import type {Emitter, TaskInstruction} from '../../planton/types.ts';
-import type {Sink, SinkProcessor, SinkWorkerOptions, WorkerEvents, WorkerStore, WorkerStoreRetry} from '../sinks/types.ts';
+import type {Sink, SinkProcessor, SinkWorkerConfiguration, WorkerEvents, WorkerStore, WorkerStoreRetry} from '../sinks/types.ts';
 
 /** How a lost connection is retried (the nats client's reconnection, forever; the first connection the same way). */
 export type NatsReconnection = {
@@ -68,8 +68,8 @@ export type NatsSink<Instruction extends TaskInstruction = TaskInstruction> = Si
   readonly events: Emitter<NatsConnectionEvents>;
 };
 
-/** `clock`, `completionBatchSize` and `completionConcurrency` are the options every sink's worker shares (`SinkWorkerOptions`). */
-export type NatsWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = NatsServer & NatsStreamDefaults & Pick<SinkWorkerOptions<Instruction>, 'clock' | 'completionBatchSize' | 'completionConcurrency'> & {
+/** `clock`, `completionBatchSize` and `completionConcurrency` are the options every sink's worker shares (`SinkWorkerConfiguration`). */
+export type NatsWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = NatsServer & NatsStreamDefaults & Pick<SinkWorkerConfiguration<Instruction>, 'clock' | 'completionBatchSize' | 'completionConcurrency'> & {
   /**
    * Milliseconds JetStream waits for a message's acknowledgement before it redelivers it (the
    * consumer's `ack_wait`). While the processor runs, the worker tells JetStream it is still

@@ -73,7 +73,7 @@ export const selectActiveTaskInstructionsById = async (connection: QueryMethods,
 export const upsertTask = async (
   connection: QueryMethods,
   tables: Tables,
-  {maximumConcurrentExecutionCount, maximumExecutionDuration, taskName}: {readonly maximumConcurrentExecutionCount: number; readonly maximumExecutionDuration: number; readonly taskName: string},
+  {maxConcurrentExecutionCount, maxExecutionDuration, taskName}: {readonly maxConcurrentExecutionCount: number; readonly maxExecutionDuration: number; readonly taskName: string},
 ): Promise<number> => {
   // A concurrent insert of the same nid commits between our INSERT … DO NOTHING and our statement's
   // snapshot; a second attempt then sees it.
@@ -81,7 +81,7 @@ export const upsertTask = async (
     const taskId = await connection.maybeOneFirst(sql.type(idRow)`
       WITH inserted AS (
         INSERT INTO ${tables.task} (nid, maximum_execution_duration, maximum_concurrent_execution_count)
-        VALUES (${taskName}, make_interval(secs => ${maximumExecutionDuration / 1_000}), ${maximumConcurrentExecutionCount})
+        VALUES (${taskName}, make_interval(secs => ${maxExecutionDuration / 1_000}), ${maxConcurrentExecutionCount})
         ON CONFLICT (nid) DO NOTHING
         RETURNING id
       )

@@ -6,7 +6,7 @@ import type {PostgresStoreConfiguration} from './types.ts';
 
 const DEFAULT_HEARTBEAT_INTERVAL = 10_000;
 const DEFAULT_REAPER_INTERVAL = 10_000;
-const DEFAULT_MAXIMUM_EXECUTION_DURATION = 300_000;
+const DEFAULT_MAX_EXECUTION_DURATION = 300_000;
 
 /** The PostgreSQL store's options with their defaults; throws INVALID_STORE_CONFIGURATION on the first bad one. */
 export const validatePostgresStoreConfiguration = (configuration: PostgresStoreConfiguration) => {
@@ -55,25 +55,34 @@ export const validatePostgresStoreConfiguration = (configuration: PostgresStoreC
   return {activeFromMemory, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema};
 };
 
-/** A task's row in maintenance_task, with its defaults; throws INVALID_STORE_CONFIGURATION on the first bad field. */
+/** The option as the caller named it: the current name, or its deprecated alias when only that was given. */
+const pickOption = (definition: TaskDefinition, name: keyof TaskDefinition, alias: keyof TaskDefinition) => {
+  return definition[name] === undefined && definition[alias] !== undefined ? {option: alias, value: definition[alias]} : {option: name, value: definition[name]};
+};
+
+/**
+ * A task's row in maintenance_task, with its defaults; throws INVALID_STORE_CONFIGURATION on the first
+ * bad field. The deprecated `maximumExecutionDuration` and `maximumConcurrentExecutionCount` are read
+ * when their `max*` names are not given.
+ */
 export const validateTaskDefinition = (definition: TaskDefinition) => {
-  const {
-    maximumConcurrentExecutionCount = 0,
-    maximumExecutionDuration = DEFAULT_MAXIMUM_EXECUTION_DURATION,
-    name,
-  } = definition;
+  const {name} = definition;
+  const duration = pickOption(definition, 'maxExecutionDuration', 'maximumExecutionDuration');
+  const count = pickOption(definition, 'maxConcurrentExecutionCount', 'maximumConcurrentExecutionCount');
+  const maxExecutionDuration = duration.value === undefined ? DEFAULT_MAX_EXECUTION_DURATION : duration.value;
+  const maxConcurrentExecutionCount = count.value === undefined ? 0 : count.value;
 
   if (typeof name !== 'string' || name === '') {
     throw new InvalidStoreConfigurationError('name', `Expected \`name\` to be a non-empty string, got \`${describeValue(name)}\`.`);
   }
 
-  if (!Number.isFinite(maximumExecutionDuration) || maximumExecutionDuration <= 0) {
-    throw new InvalidStoreConfigurationError('maximumExecutionDuration', `Expected \`maximumExecutionDuration\` to be a finite number > 0, got \`${describeValue(maximumExecutionDuration)}\`.`);
+  if (typeof maxExecutionDuration !== 'number' || !Number.isFinite(maxExecutionDuration) || maxExecutionDuration <= 0) {
+    throw new InvalidStoreConfigurationError(duration.option, `Expected \`${duration.option}\` to be a finite number > 0, got \`${describeValue(maxExecutionDuration)}\`.`);
   }
 
-  if (!Number.isInteger(maximumConcurrentExecutionCount) || maximumConcurrentExecutionCount < 0) {
-    throw new InvalidStoreConfigurationError('maximumConcurrentExecutionCount', `Expected \`maximumConcurrentExecutionCount\` to be an integer >= 0, got \`${describeValue(maximumConcurrentExecutionCount)}\`.`);
+  if (typeof maxConcurrentExecutionCount !== 'number' || !Number.isInteger(maxConcurrentExecutionCount) || maxConcurrentExecutionCount < 0) {
+    throw new InvalidStoreConfigurationError(count.option, `Expected \`${count.option}\` to be an integer >= 0, got \`${describeValue(maxConcurrentExecutionCount)}\`.`);
   }
 
-  return {maximumConcurrentExecutionCount, maximumExecutionDuration, taskName: name};
+  return {maxConcurrentExecutionCount, maxExecutionDuration, taskName: name};
 };

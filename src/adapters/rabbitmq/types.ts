@@ -1,6 +1,6 @@
 import type {Emitter, TaskInstruction} from '../../planton/types.ts';
 import type {PlantonError} from '../../planton/errors.ts';
-import type {Sink, SinkWorkerOptions, WorkerEvents} from '../sinks/types.ts';
+import type {Sink, SinkWorkerConfiguration, WorkerEvents} from '../sinks/types.ts';
 
 /** How a lost connection is retried: exponential backoff with jitter (amqplib's connection recovery). */
 export type RabbitMqReconnection = {
@@ -60,9 +60,9 @@ export type RabbitMqSink<Instruction extends TaskInstruction = TaskInstruction> 
 
 /**
  * The queue side; `processor`, `store`, `heartbeatInterval`, `storeRetry`, `completionBatchSize`,
- * `completionConcurrency` and `clock` are the options every sink's worker shares (`SinkWorkerOptions`).
+ * `completionConcurrency` and `clock` are the options every sink's worker shares (`SinkWorkerConfiguration`).
  */
-export type RabbitMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = SinkWorkerOptions<Instruction> & {
+export type RabbitMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = SinkWorkerConfiguration<Instruction> & {
   /**
    * Declare the queue (durable, with `deadLetterExchange`) on every connection. A queue that exists
    * with other arguments makes the declaration fail: pass `false` to use it as it is.

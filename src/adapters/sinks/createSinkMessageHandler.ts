@@ -10,7 +10,7 @@ import {createExecutionBatcher, type ExecutionBatcher} from './createExecutionBa
 import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
 import {type ParsedSinkMessage, parseSinkMessage, readSinkMessage} from './parseSinkMessage.ts';
 import {InvalidSinkConfigurationError, InvalidSinkMessageError, WorkerStoreError, type WorkerStoreOperation} from './errors.ts';
-import type {SinkMessage, SinkWorkerOptions, WorkerEvents} from './types.ts';
+import type {SinkMessage, SinkWorkerConfiguration, WorkerEvents} from './types.ts';
 import type {ExecutionReference} from '../types.ts';
 
 const log = Logger.child({
@@ -52,7 +52,7 @@ export type SinkMessageHandler = {
   readonly handleDecoded: (value: unknown, context: {readonly redelivered: boolean}) => Promise<SinkMessageResult>;
 };
 
-export type SinkMessageHandlerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = SinkWorkerOptions<Instruction> & {
+export type SinkMessageHandlerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = SinkWorkerConfiguration<Instruction> & {
   /** Where the handler reports `completed`, `failed`, `skipped` and `error`. */
   readonly events: Pick<Emitter<WorkerEvents<Instruction>>, 'emit'>;
 };

@@ -1,7 +1,7 @@
 /**
  * Errors of the sinks and their workers (adapter layer). Each extends `PlantonError` with a stable
- * `code`, its context fields and, where there is one, `cause`. Kept beside `errors.ts` (the stores')
- * so the two contracts evolve without touching each other's file.
+ * `code`, its context fields and, where there is one, `cause`. Kept apart from `../errors.ts` (the
+ * stores') so the two contracts evolve without touching each other's file.
  */
 import {PlantonError} from '../../planton/errors.ts';
 
@@ -58,7 +58,7 @@ export class SinkPublishError extends PlantonError {
 
 /**
  * An unconfirmed instruction could not be released (the store failed). The store stops
- * heartbeating it, so its reaper frees it after the task's `maximumExecutionDuration`.
+ * heartbeating it, so its reaper frees it after the task's `maxExecutionDuration`.
  */
 export class SinkReleaseError extends PlantonError {
   public readonly taskName: string;

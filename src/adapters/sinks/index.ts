@@ -27,7 +27,7 @@ export type {
   SinkMessage,
   SinkProcessor,
   SinkStore,
-  SinkWorkerOptions,
+  SinkWorkerConfiguration,
   WorkerEvents,
   WorkerStore,
   WorkerStoreRetry,

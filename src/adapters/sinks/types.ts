@@ -1,5 +1,5 @@
 /**
- * The contract every sink implements (RabbitMQ today; BullMQ and NATS JetStream next). A sink hands
+ * The contract every sink implements (RabbitMQ, BullMQ and NATS JetStream). A sink hands
  * each dispatched instruction to a message broker and resolves only once the broker has taken
  * responsibility for it (a publisher confirm, a resolved add, a publish ack). `connectSink` feeds a
  * Planton's `task` events into a sink and releases what the broker did not confirm.
@@ -143,7 +143,7 @@ export type WorkerStoreRetry = {
 };
 
 /** The broker-independent options of every sink's worker (RabbitMQ, BullMQ, NATS). */
-export type SinkWorkerOptions<Instruction extends TaskInstruction = TaskInstruction> = {
+export type SinkWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = {
   /**
    * Where time comes from: the heartbeats (and the NATS worker's `working()` keep-alives), the
    * store retries' delays, the NATS worker's pull and set-up delays. Tests inject a manual clock;
@@ -166,7 +166,7 @@ export type SinkWorkerOptions<Instruction extends TaskInstruction = TaskInstruct
   /**
    * How often the execution of a message being processed gets a heartbeat (`store.heartbeat` by
    * id), so the reaper does not terminate work that takes longer than the task's
-   * `maximumExecutionDuration`. Keep it well below that.
+   * `maxExecutionDuration`. Keep it well below that.
    * @default 10_000
    */
   readonly heartbeatInterval?: number;

@@ -4,7 +4,7 @@ import type {SchedulerStore} from '../types.ts';
 import {applySchedulerMigrations} from './applySchedulerMigrations.ts';
 import {createSchedulerTables} from './createSchedulerTables.ts';
 import {createStoreGuard} from './createStoreGuard.ts';
-import * as queries from './queries.ts';
+import * as queries from './queries/index.ts';
 
 export type PostgresSchedulerStoreConfiguration = {
   /**

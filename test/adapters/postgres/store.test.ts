@@ -174,7 +174,7 @@ for (const {get, name} of backends) {
     `);
     t.is(await store.getTaskConcurrency({concurrency: 7, taskName: 'limited'}), 3);
     // Registering again leaves the operator's setting alone.
-    await store.registerTask({maximumConcurrentExecutionCount: 0, name: 'limited'});
+    await store.registerTask({maxConcurrentExecutionCount: 0, name: 'limited'});
     t.is(await store.getTaskConcurrency({concurrency: 7, taskName: 'limited'}), 3);
   });
 
@@ -187,7 +187,7 @@ for (const {get, name} of backends) {
     const reaper = await createStore({clock, heartbeatInterval: 3_600_000});
 
     await createItems(backend.pool, schema, 4);
-    await reaper.registerTask({maximumExecutionDuration: 60_000, name: 'items'});
+    await reaper.registerTask({maxExecutionDuration: 60_000, name: 'items'});
 
     const claimedByCrashed = await crashed.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
     const claimedByAlive = await alive.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
@@ -234,7 +234,7 @@ for (const {get, name} of backends) {
     });
 
     await createItems(backend.pool, schema, 2);
-    await worker.registerTask({maximumExecutionDuration: 25_000, name: 'items'});
+    await worker.registerTask({maxExecutionDuration: 25_000, name: 'items'});
     await worker.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
 
     const lastSeen = async () => {

@@ -235,7 +235,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     scheduler.addProcessor('throws', () => {
       throw new Error('sync boom');
     });
-    scheduler.processor('rejects', async () => {
+    scheduler.addProcessor('rejects', async () => {
       throw new Error('async boom');
     });
 

@@ -1,0 +1,176 @@
+/** Queries on `scheduled_job` outside an attempt: jobs created, postponed, canceled, rescheduled, read. */
+import {type CommonQueryMethods, sql} from 'slonik';
+import type {JobRecord, JobSummary, MaterializationPlan, WakeTimes, WakeTimesInput} from '../../types.ts';
+import type {SchedulerTables} from '../createSchedulerTables.ts';
+import {at, empty, epoch, JOB_COLUMNS, json, milliseconds, names, PENDING, row, toJob} from './rows.ts';
+
+/**
+ * One job per planned slot of every task, each task's payload copied in, in one statement. A slot that
+ * has a job already keeps it; only the number of slots an untouched job made in advance stands for is
+ * updated (misfire `'once'`). Returns how many rows were inserted or updated.
+ */
+export const insertJobs = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  {jobs, now}: {readonly jobs: ReadonlyArray<MaterializationPlan['jobs'][number] & {readonly taskName: string}>; readonly now: number},
+): Promise<number> => {
+  if (jobs.length === 0) {
+    return 0;
+  }
+
+  const result = await connection.query(sql.type(empty)`
+    INSERT INTO ${tables.job} (task_name, scheduled_for, run_at, slot_count, state, payload, created_at)
+    SELECT t.name, to_timestamp(planned."scheduledFor" / 1000), to_timestamp(planned."runAt" / 1000), planned."slotCount", 'SCHEDULED', t.payload, ${at(now)}
+    FROM jsonb_to_recordset(${json(jobs)}) AS planned ("taskName" text, "scheduledFor" float8, "runAt" float8, "slotCount" integer)
+    JOIN ${tables.task} t ON t.name = planned."taskName"
+    ORDER BY planned."taskName", planned."scheduledFor"
+    ON CONFLICT (task_name, scheduled_for) DO UPDATE SET slot_count = excluded.slot_count
+    WHERE ${tables.job}.state = 'SCHEDULED' AND ${tables.job}.attempt = 0 AND ${tables.job}.slot_count <> excluded.slot_count
+  `);
+
+  return result.rowCount;
+};
+
+/** The task's pending jobs that never started are deleted (freeing their slots); the other pending ones are canceled. */
+export const discardPendingJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {now, taskName}: {readonly now: number; readonly taskName: string}): Promise<void> => {
+  await connection.query(sql.type(empty)`DELETE FROM ${tables.job} WHERE task_name = ${taskName} AND state IN ${PENDING} AND attempt = 0`);
+  await connection.query(sql.type(empty)`
+    UPDATE ${tables.job} SET state = 'CANCELED', ended_at = ${at(now)} WHERE task_name = ${taskName} AND state IN ${PENDING}
+  `);
+};
+
+export const cancelSkippedJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {now, skipped, taskName}: {readonly now: number; readonly skipped: NonNullable<MaterializationPlan['skipped']>; readonly taskName: string}): Promise<void> => {
+  await connection.query(sql.type(empty)`
+    UPDATE ${tables.job} SET state = 'CANCELED', ended_at = ${at(now)}
+    WHERE task_name = ${taskName} AND state = 'SCHEDULED' AND attempt = 0
+      AND scheduled_for BETWEEN ${at(skipped.from)} AND ${at(skipped.through)}
+  `);
+};
+
+export const postponeJob = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  {error, id, noProcessorCount, now, runAt}: {readonly error: Readonly<Record<string, unknown>> | null; readonly id: number; readonly noProcessorCount: number; readonly now: number; readonly runAt: number | null},
+): Promise<JobRecord | null> => {
+  const found = await connection.maybeOne(sql.type(row)`
+    UPDATE ${tables.job}
+    SET no_processor_count = no_processor_count + 1, error = ${json(error)},
+      state = ${runAt === null ? 'ERROR' : sql.fragment`state`}, ended_at = ${runAt === null ? at(now) : sql.fragment`ended_at`},
+      run_at = ${runAt === null ? sql.fragment`run_at` : at(runAt)}
+    WHERE id = ${id} AND state IN ${PENDING} AND no_processor_count = ${noProcessorCount}
+    RETURNING ${JOB_COLUMNS}
+  `);
+
+  return found === null ? null : toJob(found);
+};
+
+export const cancelJob = async (connection: CommonQueryMethods, tables: SchedulerTables, {id, now}: {readonly id: number; readonly now: number}): Promise<JobRecord | null> => {
+  const found = await connection.maybeOne(sql.type(row)`
+    UPDATE ${tables.job} SET state = 'CANCELED', ended_at = ${at(now)} WHERE id = ${id} AND state IN ${PENDING}
+    RETURNING ${JOB_COLUMNS}
+  `);
+
+  return found === null ? null : toJob(found);
+};
+
+export const rescheduleJob = async (connection: CommonQueryMethods, tables: SchedulerTables, {id, runAt}: {readonly id: number; readonly runAt: number}): Promise<JobRecord | null> => {
+  const found = await connection.maybeOne(sql.type(row)`
+    UPDATE ${tables.job} SET state = 'SCHEDULED', run_at = ${at(runAt)}, ended_at = NULL, no_processor_count = 0
+    WHERE id = ${id} AND state IN ('SCHEDULED', 'WAITING', 'ERROR', 'CANCELED')
+    RETURNING ${JOB_COLUMNS}
+  `);
+
+  return found === null ? null : toJob(found);
+};
+
+export const selectJob = async (connection: CommonQueryMethods, tables: SchedulerTables, id: number): Promise<JobRecord | null> => {
+  const found = await connection.maybeOne(sql.type(row)`SELECT ${JOB_COLUMNS} FROM ${tables.job} WHERE id = ${id}`);
+
+  return found === null ? null : toJob(found);
+};
+
+export const selectJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, taskName: string): Promise<readonly JobRecord[]> => {
+  return (await connection.any(sql.type(row)`SELECT ${JOB_COLUMNS} FROM ${tables.job} WHERE task_name = ${taskName} ORDER BY scheduled_for, id`)).map(toJob);
+};
+
+export const selectDueJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {limit, now, taskNames}: {readonly limit: number; readonly now: number; readonly taskNames: readonly string[]}): Promise<readonly JobRecord[]> => {
+  if (taskNames.length === 0) {
+    return [];
+  }
+
+  return (await connection.any(sql.type(row)`
+    SELECT ${JOB_COLUMNS} FROM ${tables.job}
+    WHERE task_name = ANY(${names(taskNames)}) AND state IN ${PENDING} AND run_at <= ${at(now)}
+    ORDER BY run_at, id
+    LIMIT ${limit}
+  `)).map(toJob);
+};
+
+export const selectExpiredJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {before, taskNames}: {readonly before: number; readonly taskNames: readonly string[]}): Promise<readonly JobRecord[]> => {
+  if (taskNames.length === 0) {
+    return [];
+  }
+
+  return (await connection.any(sql.type(row)`
+    SELECT ${JOB_COLUMNS} FROM ${tables.job}
+    WHERE task_name = ANY(${names(taskNames)}) AND state = 'RUNNING' AND lease_until <= ${at(before)}
+    ORDER BY id
+  `)).map(toJob);
+};
+
+/** See `WakeTimes`: one statement for every task of an instance. */
+export const selectWakeTimes = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  input: WakeTimesInput,
+): Promise<WakeTimes> => {
+  const claimable = names(input.claimableTaskNames);
+  const found = await connection.one(sql.type(row)`
+    SELECT
+      (SELECT ${epoch(sql.fragment`min(next_run_at)`)} FROM ${tables.task} WHERE name = ANY(${names(input.taskNames)})) AS "nextRunAt",
+      (SELECT ${epoch(sql.fragment`min(run_at)`)} FROM ${tables.job}
+        WHERE task_name = ANY(${claimable}) AND state IN ${PENDING} AND run_at > ${at(input.claimUntil)}) AS "claimAt",
+      EXISTS (SELECT 1 FROM ${tables.job}
+        WHERE task_name = ANY(${claimable}) AND state IN ${PENDING} AND run_at <= ${at(input.claimUntil)}) AS blocked,
+      (SELECT ${epoch(sql.fragment`min(run_at)`)} FROM ${tables.job}
+        WHERE task_name = ANY(${names(input.unprocessedTaskNames)}) AND state IN ${PENDING} AND run_at > ${at(input.unprocessedAfter)}) AS "unprocessedRunAt",
+      (SELECT ${epoch(sql.fragment`min(lease_until)`)} FROM ${tables.job}
+        WHERE task_name = ANY(${names(input.taskNames)}) AND state = 'RUNNING' AND lease_until > ${at(input.leaseAfter)}) AS "leaseUntil"
+  `);
+
+  return {
+    blocked: found.blocked === true,
+    claimAt: milliseconds(found.claimAt),
+    leaseUntil: milliseconds(found.leaseUntil),
+    nextRunAt: milliseconds(found.nextRunAt),
+    unprocessedRunAt: milliseconds(found.unprocessedRunAt),
+  };
+};
+
+const SUMMARY_STATUS = sql.fragment`CASE state WHEN 'RUNNING' THEN 'running' WHEN 'DONE' THEN 'succeeded' ELSE 'failed' END`;
+
+/** The latest started job of the task among those matching `where`. */
+export const selectLatestJob = async (connection: CommonQueryMethods, tables: SchedulerTables, {taskName, where}: {readonly taskName: string; readonly where: 'FAILURE' | 'ANY' | 'SUCCESS'}): Promise<JobSummary | null> => {
+  const condition = where === 'SUCCESS' ?
+    sql.fragment`state = 'DONE'` :
+    where === 'FAILURE' ? sql.fragment`(state = 'ERROR' OR (state = 'WAITING' AND error IS NOT NULL))` : sql.fragment`state IN ('RUNNING', 'DONE', 'ERROR', 'WAITING')`;
+  const found = await connection.maybeOne(sql.type(row)`
+    SELECT id::float8 AS id, ${SUMMARY_STATUS} AS status, round(extract(epoch FROM started_at) * 1000)::float8 AS "startedAt"
+    FROM ${tables.job}
+    WHERE task_name = ${taskName} AND started_at IS NOT NULL AND ${condition}
+    ORDER BY started_at DESC, id DESC
+    LIMIT 1
+  `);
+
+  return found === null ? null : {date: new Date(Number(found.startedAt)), id: Number(found.id), status: found.status as JobSummary['status']};
+};
+
+export const selectNextJob = async (connection: CommonQueryMethods, tables: SchedulerTables, taskName: string): Promise<{readonly date: Date; readonly id: number} | null> => {
+  const found = await connection.maybeOne(sql.type(row)`
+    SELECT id::float8 AS id, round(extract(epoch FROM run_at) * 1000)::float8 AS "runAt"
+    FROM ${tables.job} WHERE task_name = ${taskName} AND state IN ${PENDING}
+    ORDER BY run_at, id LIMIT 1
+  `);
+
+  return found === null ? null : {date: new Date(Number(found.runAt)), id: Number(found.id)};
+};

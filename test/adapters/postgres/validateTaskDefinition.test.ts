@@ -1,0 +1,36 @@
+import test from 'ava';
+import type {TaskDefinition} from '../../../src/adapters/postgres/index.ts';
+import {validateTaskDefinition} from '../../../src/adapters/postgres/validatePostgresStoreConfiguration.ts';
+
+test('applies the defaults: executions may go 5 minutes without a heartbeat, concurrency from code', (t) => {
+  t.deepEqual(validateTaskDefinition({name: 'items'}), {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName: 'items'});
+});
+
+test('reads maxExecutionDuration and maxConcurrentExecutionCount', (t) => {
+  t.deepEqual(validateTaskDefinition({maxConcurrentExecutionCount: 3, maxExecutionDuration: 60_000, name: 'items'}), {maxConcurrentExecutionCount: 3, maxExecutionDuration: 60_000, taskName: 'items'});
+});
+
+test('still reads the deprecated maximumExecutionDuration and maximumConcurrentExecutionCount', (t) => {
+  const definition: TaskDefinition = {maximumConcurrentExecutionCount: 3, maximumExecutionDuration: 60_000, name: 'items'};
+
+  t.deepEqual(validateTaskDefinition(definition), {maxConcurrentExecutionCount: 3, maxExecutionDuration: 60_000, taskName: 'items'});
+});
+
+test('the max* names win over their deprecated aliases when both are given', (t) => {
+  t.like(validateTaskDefinition({maxConcurrentExecutionCount: 2, maxExecutionDuration: 1_000, maximumConcurrentExecutionCount: 9, maximumExecutionDuration: 9_000, name: 'items'}), {maxConcurrentExecutionCount: 2, maxExecutionDuration: 1_000});
+});
+
+const invalid: Array<[string, TaskDefinition, {readonly code: string; readonly message?: string; readonly option: string}]> = [
+  ['an empty name', {name: ''}, {code: 'INVALID_STORE_CONFIGURATION', option: 'name'}],
+  ['a zero maxExecutionDuration', {maxExecutionDuration: 0, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', message: 'Expected `maxExecutionDuration` to be a finite number > 0, got `0`.', option: 'maxExecutionDuration'}],
+  ['a null maxExecutionDuration', {maxExecutionDuration: null as never, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'maxExecutionDuration'}],
+  ['a fractional maxConcurrentExecutionCount', {maxConcurrentExecutionCount: 1.5, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'maxConcurrentExecutionCount'}],
+  ['a negative maximumExecutionDuration (named as given)', {maximumExecutionDuration: -1, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', message: 'Expected `maximumExecutionDuration` to be a finite number > 0, got `-1`.', option: 'maximumExecutionDuration'}],
+  ['a negative maximumConcurrentExecutionCount (named as given)', {maximumConcurrentExecutionCount: -1, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'maximumConcurrentExecutionCount'}],
+];
+
+for (const [title, definition, expected] of invalid) {
+  test(`rejects a task definition with ${title}`, (t) => {
+    t.like(t.throws(() => validateTaskDefinition(definition)), expected);
+  });
+}
