@@ -35,6 +35,14 @@ export type ApplyPostgresMigrationsConfiguration = {
 
 const empty = z.object({});
 
+/**
+ * The advisory lock (with hashtext(schema)) every component takes after its own: components
+ * migrating one schema at once would otherwise race on CREATE SCHEMA. It is the store's key ('plan'
+ * in ASCII), so earlier releases' store, which took it alone, is kept out as well. Always taken
+ * second, after the component's: no two processes wait for each other's.
+ */
+const SCHEMA_LOCK_KEY = 0x70_6C_61_6E;
+
 const appliedMigration = z.object({
   checksum: z.string(),
   version: z.number(),
@@ -50,7 +58,7 @@ export const createMigrationTable = (table: IdentifierSqlToken) => sql.type(empt
 
 /**
  * Applies a component's missing migrations into `schema` (created if needed), each in its own
- * transaction under the component's advisory lock, and records each (version, file name, sha256)
+ * transaction under the component's advisory lock (and the schema's), and records each (version, file name, sha256)
  * in `<schema>.<table>`. Any number of processes may start at once: one applies, the others wait
  * for the lock and find it done. A migration that fails rolls back alone (`MigrationError`), those
  * before it stay applied; one applied whose file changed since stops everything
@@ -67,6 +75,7 @@ export const applyPostgresMigrations = async (configuration: ApplyPostgresMigrat
   /** Applies the first missing migration, if any; whether it did. */
   const applyNext = async () => await pool.transaction(async (connection) => {
     await connection.query(sql.type(empty)`SELECT pg_advisory_xact_lock(${lockKey}, hashtext(${schema}))`);
+    await connection.query(sql.type(empty)`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY}, hashtext(${schema}))`);
     await connection.query(sql.type(empty)`CREATE SCHEMA IF NOT EXISTS ${schemaIdentifier}`);
     await connection.query(createMigrationTable(migrationTable));
 
