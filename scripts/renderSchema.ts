@@ -26,7 +26,7 @@ const HEADER = `-- Planton's PostgreSQL schema: every table of the store (planto
 -- Each migration is copied byte for byte (databases record its checksum), comments included: the
 -- store's version 1 was schema.sql itself before the migrations moved to migrations/postgres/.`;
 
-const renderComponent = async ({component, table}: PostgresMigrationComponent): Promise<string[]> => {
+const renderComponent = async ({name: component, table}: PostgresMigrationComponent): Promise<string[]> => {
   const migrations = await readMigrations({component, dialect: 'postgres'});
   const identifier = sql.identifier([table]);
   const records = migrations.map((migration) => `(${migration.version}, ${sql.literalValue(migration.file).sql}, ${sql.literalValue(migration.checksum).sql})`);

@@ -6,8 +6,8 @@ import {applyPostgresMigrations, type PostgresMigrationComponent} from './applyP
  * under the advisory lock ('plan' in ASCII, hashtext(schema)) that earlier releases took as well.
  */
 export const STORE_MIGRATIONS: PostgresMigrationComponent = {
-  component: 'store',
   lockKey: 0x70_6C_61_6E,
+  name: 'store',
   table: 'planton_migration',
 };
 

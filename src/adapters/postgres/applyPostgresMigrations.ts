@@ -12,8 +12,8 @@ const log = Logger.child({
 
 /** One set of migrations on PostgreSQL: the store's, the scheduler's. */
 export type PostgresMigrationComponent = {
-  /** The folder under `migrations/postgres/` that holds its files. */
-  readonly component: string;
+  /** The component's name: the folder under `migrations/postgres/` that holds its files. */
+  readonly name: string;
   /** The first key of the advisory lock that serializes its migrations; the second is hashtext(schema). */
   readonly lockKey: number;
   /** The table, in the migrated schema, that records its applied versions. */
@@ -67,7 +67,7 @@ export const createMigrationTable = (table: IdentifierSqlToken) => sql.type(empt
  * byte for byte the same.
  */
 export const applyPostgresMigrations = async (configuration: ApplyPostgresMigrationsConfiguration): Promise<void> => {
-  const {component: {component, lockKey, table}, pool, schema} = configuration;
+  const {component: {lockKey, name: component, table}, pool, schema} = configuration;
   const migrations = configuration.migrations ?? await readMigrations({component, dialect: 'postgres'});
   const schemaIdentifier = sql.identifier([schema]);
   const migrationTable = sql.identifier([schema, table]);

@@ -8,8 +8,8 @@ import {applyPostgresMigrations, type PostgresMigrationComponent} from '../../ad
  * used without the other, in the same schema or another.
  */
 export const SCHEDULER_MIGRATIONS: PostgresMigrationComponent = {
-  component: 'scheduler',
   lockKey: 0x73_63_68_64,
+  name: 'scheduler',
   table: 'planton_scheduler_migration',
 };
 

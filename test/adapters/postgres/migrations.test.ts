@@ -53,7 +53,7 @@ const createMigration = (version: number, text: string): Migration => {
   return {checksum: createHash('sha256').update(text).digest('hex'), file: `000${version}-test.sql`, text, version};
 };
 
-const TEST_COMPONENT = {component: 'test', lockKey: 0x74_65_73_74, table: 'test_migration'};
+const TEST_COMPONENT = {lockKey: 0x74_65_73_74, name: 'test', table: 'test_migration'};
 
 test('the store\'s shipped migrations keep the checksums databases recorded for them', async (t) => {
   const migrations = await readMigrations({component: 'store', dialect: 'postgres'});
