@@ -1,3 +1,28 @@
+-- Planton's PostgreSQL schema: every table of the store (planton/postgres) and of the scheduler
+-- (planton/scheduler). PostgreSQL 14 or newer; PGlite included.
+--
+-- GENERATED from migrations/postgres/ by `npm run schema`: do not edit it; add a migration there
+-- instead (a test fails while this file and the migrations disagree).
+--
+-- `psql --single-transaction -f schema.sql` applies it to an empty schema (the first of the
+-- search_path), together with the tables that record which migrations it holds: createPostgresStore
+-- and createPostgresSchedulerStore given that schema find it up to date and apply only what later
+-- releases add. They also create all of it themselves when the schema is empty.
+--
+-- Each migration is copied byte for byte (databases record its checksum), comments included: the
+-- store's version 1 was schema.sql itself before the migrations moved to migrations/postgres/.
+
+-- store: the table recording its migrations
+
+CREATE TABLE IF NOT EXISTS "planton_migration" (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- store, version 1: migrations/postgres/store/0001-schema.sql
+
 -- Planton's PostgreSQL schema (PostgreSQL 14 or newer; PGlite included).
 --
 -- Plain SQL: `psql -f schema.sql` applies it to an empty database (into the first schema of the
@@ -73,3 +98,124 @@ BEGIN
   RETURN NULL;
 END;
 $$;
+
+-- store, version 2: migrations/postgres/store/0002-combined-claim-check.sql
+
+-- Version 2 of Planton's PostgreSQL schema (applied after schema.sql, version 1).
+--
+-- The store claims work and records its executions in ONE self-committing statement (a claim
+-- query nested in a WITH that inserts the RUNNING executions): no explicit transaction, so one
+-- round trip instead of three. Whatever that statement must not commit (more rows than the limit,
+-- an instruction type it does not convert exactly) it rolls back by raising through this function,
+-- with SQLSTATE PT001; the store then claims the two-statement way, inside a transaction, which
+-- decides and reports exactly as it always did. SQLSTATE PT002: the claim would take the task past
+-- its concurrency (the store's in-memory view of active executions was behind); the store then
+-- reads the active executions and claims again.
+
+CREATE FUNCTION assert_combined_claim (passes boolean, reason text, sql_state text) RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+BEGIN
+  IF passes IS NOT TRUE THEN
+    RAISE EXCEPTION USING ERRCODE = sql_state, MESSAGE = reason;
+  END IF;
+
+  RETURN true;
+END;
+$$;
+
+-- store: the migrations above, recorded
+
+INSERT INTO "planton_migration" (version, name, checksum) VALUES
+  (1, '0001-schema.sql', 'dccbb792662128e4685c92614d24a4fc82e435c2b4afc24a5ce2765846aa21e2'),
+  (2, '0002-combined-claim-check.sql', '654c604c5068a9a8707d753603b917d694339058be785bc459b0b5608c617d3d');
+
+-- scheduler: the table recording its migrations
+
+CREATE TABLE IF NOT EXISTS "planton_scheduler_migration" (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- scheduler, version 1: migrations/postgres/scheduler/0001-scheduler-tables.sql
+
+-- Version 1 of the scheduler's PostgreSQL schema (planton/scheduler, createPostgresSchedulerStore).
+--
+-- scheduled_task      one row per task: its schedule, limits and retry policy, and the last slot
+--                     planned (last_slot) and the next one due (next_run_at).
+-- scheduled_job       one row per job. UNIQUE (task_name, scheduled_for) is what makes each slot
+--                     produce exactly one job across any number of instances. States: SCHEDULED
+--                     (pending its first attempt), WAITING (pending a later one), RUNNING (held
+--                     under a lease until lease_until), DONE, ERROR, CANCELED.
+-- scheduled_job_log   what a job logged (message, progress, step), per attempt.
+--
+-- Releases before the versioned migrations created these tables with the same statements, each
+-- CREATE … IF NOT EXISTS, and recorded nothing; the IF NOT EXISTS kept here lets this version find
+-- such a schema and adopt it as version 1 unchanged. Later versions are plain DDL.
+
+CREATE TABLE IF NOT EXISTS scheduled_task (
+  name text PRIMARY KEY,
+  schedule jsonb NOT NULL,
+  timeout_ms double precision NOT NULL CHECK (timeout_ms > 0),
+  concurrency integer NOT NULL CHECK (concurrency >= 1),
+  misfire text NOT NULL CHECK (misfire IN ('all', 'once', 'skip')),
+  retry jsonb NOT NULL,
+  payload jsonb,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  last_slot timestamptz,
+  next_run_at timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS scheduled_job (
+  id bigserial PRIMARY KEY,
+  task_name text NOT NULL,
+  scheduled_for timestamptz NOT NULL,
+  slot_count integer NOT NULL DEFAULT 1,
+  run_at timestamptz NOT NULL,
+  state text NOT NULL CHECK (state IN ('CANCELED', 'DONE', 'ERROR', 'RUNNING', 'SCHEDULED', 'WAITING')),
+  attempt integer NOT NULL DEFAULT 0,
+  no_processor_count integer NOT NULL DEFAULT 0,
+  payload jsonb,
+  worker text,
+  created_at timestamptz NOT NULL,
+  started_at timestamptz,
+  lease_until timestamptz,
+  ended_at timestamptz,
+  progress double precision,
+  step text,
+  error jsonb,
+  UNIQUE (task_name, scheduled_for)
+);
+
+-- The jobs waiting for their time, a retry or a processor: what the claim reads.
+CREATE INDEX IF NOT EXISTS scheduled_job_pending_idx ON scheduled_job (task_name, run_at)
+  WHERE state IN ('SCHEDULED', 'WAITING');
+
+-- The running jobs by lease: what counts a task's running jobs and finds expired leases.
+CREATE INDEX IF NOT EXISTS scheduled_job_running_idx ON scheduled_job (task_name, lease_until)
+  WHERE state = 'RUNNING';
+
+-- "The latest runs of a task".
+CREATE INDEX IF NOT EXISTS scheduled_job_started_idx ON scheduled_job (task_name, started_at DESC)
+  WHERE started_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS scheduled_job_log (
+  id bigserial PRIMARY KEY,
+  job_id bigint NOT NULL REFERENCES scheduled_job (id) ON DELETE CASCADE,
+  attempt integer NOT NULL,
+  created_at timestamptz NOT NULL,
+  message text,
+  progress double precision,
+  step text
+);
+
+CREATE INDEX IF NOT EXISTS scheduled_job_log_job_idx ON scheduled_job_log (job_id, id);
+
+-- scheduler: the migrations above, recorded
+
+INSERT INTO "planton_scheduler_migration" (version, name, checksum) VALUES
+  (1, '0001-scheduler-tables.sql', 'a63c5bd1b1163a0ab6181f6bab767e3e617c23dbf590e08de85b2530392e0490');

@@ -29,6 +29,33 @@ export class MigrationError extends PlantonError {
   }
 }
 
+/**
+ * A migration that the database records as applied differs from the file of the same version (its
+ * sha256 changed): shipped migrations are never edited, a change is a new migration. Nothing was
+ * applied; the migration transaction was rolled back.
+ */
+export class MigrationChecksumMismatchError extends PlantonError {
+  public readonly schema: string;
+
+  public readonly version: number;
+
+  /** The migration's file name (`name` is the error class's, as on every Error). */
+  public readonly file: string;
+
+  public readonly appliedChecksum: string;
+
+  public readonly fileChecksum: string;
+
+  public constructor ({appliedChecksum, file, fileChecksum, schema, version}: {readonly appliedChecksum: string; readonly file: string; readonly fileChecksum: string; readonly schema: string; readonly version: number}) {
+    super(`Migration ${version} (\`${file}\`) applied to schema \`${schema}\` had checksum ${appliedChecksum}; the file now has ${fileChecksum}. Restore the file and add a new migration instead.`, 'MIGRATION_CHECKSUM_MISMATCH');
+    this.schema = schema;
+    this.version = version;
+    this.file = file;
+    this.appliedChecksum = appliedChecksum;
+    this.fileChecksum = fileChecksum;
+  }
+}
+
 /** The claim query returned something other than at most `limit` strings or finite numbers; nothing was claimed. */
 export class UnexpectedClaimResultError extends PlantonError {
   public readonly taskName: string;

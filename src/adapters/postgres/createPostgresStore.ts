@@ -91,8 +91,8 @@ const CAPACITY_EXCEEDED = 'PT002';
 const FALL_BACK_SQL_STATES = new Set([COMBINED_CLAIM_REJECTED, NESTED_DATA_MODIFYING_WITH, '23502', '23514', '42601']);
 
 /**
- * The PostgreSQL store (also PGlite, through createPglitePool): applies schema.sql into its own
- * schema, claims and records executions in one transaction, completes/fails/heartbeats them, reaps
+ * The PostgreSQL store (also PGlite, through createPglitePool): applies its migrations
+ * (migrations/postgres/store/) into its own schema, claims and records executions in one transaction, completes/fails/heartbeats them, reaps
  * crashed ones and wakes task loops through LISTEN/NOTIFY. Given a slonik pool it does not own.
  */
 export const createPostgresStore = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: PostgresStoreConfiguration): Promise<PostgresStore<Instruction>> => {

@@ -18,6 +18,7 @@ export type {
 export {
   ExecutionNotRunningError,
   InvalidStoreConfigurationError,
+  MigrationChecksumMismatchError,
   MigrationError,
   StoreBackgroundError,
   StoreTerminatedError,

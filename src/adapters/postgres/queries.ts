@@ -2,27 +2,21 @@
  * The store's queries, one per function. Every value (task names, instructions, errors, times) is a
  * parameter; identifiers go through sql.identifier. `now` is the injected clock's milliseconds.
  */
-import {type IdentifierSqlToken, type QuerySqlToken, type SerializableValue, sql} from 'slonik';
+import {type QuerySqlToken, type SerializableValue, sql} from 'slonik';
 import {z} from 'zod';
 import type {TaskInstruction} from '../../planton/types.ts';
 import type {ExecutionState} from '../types.ts';
 import type {QueryMethods} from './createPreparedStatements.ts';
+import {createSchemaIdentifiers, type SchemaIdentifiers} from './createSchemaIdentifiers.ts';
 
-export type Tables = {
-  readonly assertCombinedClaim: IdentifierSqlToken;
-  readonly execution: IdentifierSqlToken;
-  readonly notifyFunction: IdentifierSqlToken;
-  readonly task: IdentifierSqlToken;
-};
+export type Tables = SchemaIdentifiers<'assertCombinedClaim' | 'execution' | 'notifyFunction' | 'task'>;
 
-export const createTables = (schema: string): Tables => {
-  return {
-    assertCombinedClaim: sql.identifier([schema, 'assert_combined_claim']),
-    execution: sql.identifier([schema, 'maintenance_task_execution']),
-    notifyFunction: sql.identifier([schema, 'notify_maintenance_task']),
-    task: sql.identifier([schema, 'maintenance_task']),
-  };
-};
+export const createTables = (schema: string): Tables => createSchemaIdentifiers(schema, {
+  assertCombinedClaim: 'assert_combined_claim',
+  execution: 'maintenance_task_execution',
+  notifyFunction: 'notify_maintenance_task',
+  task: 'maintenance_task',
+});
 
 const instruction = z.union([z.string(), z.number()]);
 const id = z.coerce.number();

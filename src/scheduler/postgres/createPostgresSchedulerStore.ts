@@ -8,7 +8,8 @@ import * as queries from './queries/index.ts';
 
 export type PostgresSchedulerStoreConfiguration = {
   /**
-   * Create the scheduler's tables (idempotent, under an advisory lock) before resolving.
+   * Apply the scheduler's migrations (migrations/postgres/scheduler/; any number of processes may
+   * start at once) before resolving.
    * @default true
    */
   readonly migrate?: boolean;

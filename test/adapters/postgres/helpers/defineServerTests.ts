@@ -1,11 +1,10 @@
 /**
- * Tests that need a real server: several processes on one database, SIGKILL, pg_terminate_backend,
- * psql. Registered by store.test.ts when PLANTON_TEST_DATABASE_URL is set.
+ * Tests that need a real server: several processes on one database, SIGKILL, pg_terminate_backend.
+ * Registered by store.test.ts when PLANTON_TEST_DATABASE_URL is set.
  */
-import {type ChildProcess, execFile} from 'node:child_process';
+import type {ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
-import {promisify} from 'node:util';
 import type {TestFn} from 'ava';
 import {createPool, type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
@@ -20,7 +19,6 @@ import {createItems, createSchemaName, dropSchema} from './backends.ts';
 import {countExecutions, countItems, createItemClaim, processItem} from './items.ts';
 
 const WORKER = fileURLToPath(new URL('../fixtures/worker.ts', import.meta.url));
-const SCHEMA_SQL = fileURLToPath(new URL('../../../../schema.sql', import.meta.url));
 
 const spawnWorker = (connectionUri: string, schema: string, environment: Record<string, string> = {}) => {
   const fixture = spawnFixture<WorkerMessage>(WORKER, {...environment, DATABASE_URL: connectionUri, SCHEMA: schema});
@@ -224,34 +222,5 @@ export const defineServerTests = (test: TestFn, connectionUri: string) => {
     await store.notifyTask('items');
     await notified.promise;
     t.is(reasons.filter((reason) => reason === 'NOTIFICATION').length, 2);
-  });
-
-  test('postgres: psql -f schema.sql builds the same tables the store applies', async (t) => {
-    const {pool, schema} = await setUp(t);
-    const viaPsql = createSchemaName();
-
-    t.teardown(async () => {
-      await dropSchema(pool, viaPsql);
-    });
-
-    await (await createPostgresStore({pool, reaperInterval: 0, schema})).terminate();
-    await pool.query(sql.type(z.object({}))`CREATE SCHEMA ${sql.identifier([viaPsql])}`);
-    await promisify(execFile)('psql', ['--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA_SQL, connectionUri], {
-      env: {...process.env, PGOPTIONS: `-c search_path=${viaPsql}`},
-    });
-
-    const describeSchema = async (name: string) => {
-      return await pool.any(sql.type(z.object({column: z.string(), table: z.string(), type: z.string()}))`
-        SELECT table_name::text AS table, column_name::text AS column, data_type::text AS type
-        FROM information_schema.columns
-        WHERE table_schema = ${name} AND table_name LIKE 'maintenance_task%'
-        ORDER BY table_name, ordinal_position
-      `);
-    };
-
-    const expected = await describeSchema(schema);
-
-    t.true(expected.length > 10);
-    t.deepEqual(await describeSchema(viaPsql), expected);
   });
 };
