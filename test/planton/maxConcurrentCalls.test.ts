@@ -1,6 +1,7 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, flush, until} from '../helpers/createManualClock.ts';
+import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
+import {until} from '../helpers/until.ts';
 
 test('maxConcurrentCalls bounds user calls in flight across all tasks, and every task gets its turn', async (t) => {
   const clock = createManualClock();

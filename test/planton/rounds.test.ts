@@ -1,7 +1,8 @@
 import test from 'ava';
 import {createPlanton, type ScheduleConfiguration} from '../../src/index.ts';
-import {createDeferred, createManualClock, until} from '../helpers/createManualClock.ts';
+import {createDeferred, createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {until} from '../helpers/until.ts';
 
 test('runs the planton@3 README program unchanged (the `delay` option, string instructions)', async (t) => {
   const clock = createManualClock();

@@ -1,7 +1,8 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, until} from '../helpers/createManualClock.ts';
+import {createDeferred, createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {until} from '../helpers/until.ts';
 
 test('a schedule call past scheduleTimeout is abandoned with SCHEDULE_TIMEOUT, its signal aborts, and the loop goes on', async (t) => {
   const clock = createManualClock();

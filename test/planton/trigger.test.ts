@@ -1,6 +1,7 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, flush, until} from '../helpers/createManualClock.ts';
+import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
+import {until} from '../helpers/until.ts';
 
 test('trigger wakes a sleeping loop at once, skipping the rest of its delay', async (t) => {
   const clock = createManualClock();

@@ -7,17 +7,17 @@ import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import type {TestFn} from 'ava';
-import {createPool, type DatabasePool, sql} from 'slonik';
+import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPgNotificationListener} from '../../../../src/adapters/postgres/createPgNotificationListener.ts';
 import {createPostgresStore} from '../../../../src/adapters/postgres/createPostgresStore.ts';
 import type {WakeReason} from '../../../../src/adapters/types.ts';
 import {createPlanton, createSystemClock} from '../../../../src/index.ts';
 import {createDeferred} from '../../../helpers/createManualClock.ts';
+import {useFreshSchema, useServer} from '../../../helpers/postgres.ts';
 import {spawnFixture} from '../../../helpers/spawnFixture.ts';
 import type {ParentMessage, WorkerMessage} from '../fixtures/worker.ts';
-import {createItems, createSchemaName, dropSchema} from './backends.ts';
-import {countExecutions, countItems, createItemClaim, processItem} from './items.ts';
+import {countExecutions, countItems, createItemClaim, createItems, processItem} from './items.ts';
 
 const WORKER = fileURLToPath(new URL('../fixtures/worker.ts', import.meta.url));
 const SCHEMA_SQL = fileURLToPath(new URL('../../../../schema.sql', import.meta.url));
@@ -39,26 +39,12 @@ const kill = (child: ChildProcess) => {
 };
 
 export const defineServerTests = (test: TestFn, connectionUri: string) => {
-  let poolPromise: Promise<DatabasePool> | null = null;
-  const getPool = () => {
-    poolPromise ??= createPool(connectionUri, {maxPoolSize: 10});
-
-    return poolPromise;
-  };
-
-  test.after.always(async () => {
-    await (await poolPromise)?.end();
-  });
+  const server = useServer(connectionUri);
 
   const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}) => {
-    const pool = await getPool();
-    const schema = createSchemaName();
+    const {pool} = await server.get();
 
-    t.teardown(async () => {
-      await dropSchema(pool, schema);
-    });
-
-    return {pool, schema};
+    return {pool, schema: useFreshSchema(t, pool)};
   };
 
   test('postgres: two engines in two processes dispatch each of 5,000 instructions exactly once', async (t) => {
@@ -228,11 +214,7 @@ export const defineServerTests = (test: TestFn, connectionUri: string) => {
 
   test('postgres: psql -f schema.sql builds the same tables the store applies', async (t) => {
     const {pool, schema} = await setUp(t);
-    const viaPsql = createSchemaName();
-
-    t.teardown(async () => {
-      await dropSchema(pool, viaPsql);
-    });
+    const viaPsql = useFreshSchema(t, pool);
 
     await (await createPostgresStore({pool, reaperInterval: 0, schema})).terminate();
     await pool.query(sql.type(z.object({}))`CREATE SCHEMA ${sql.identifier([viaPsql])}`);
