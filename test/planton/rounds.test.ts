@@ -3,6 +3,7 @@ import {createPlanton, type ScheduleConfiguration} from '../../src/index.ts';
 import {createDeferred, createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
 import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('runs the planton@3 README program unchanged (the `delay` option, string instructions)', async (t) => {
   const clock = createManualClock();
@@ -70,41 +71,28 @@ test('emits one task event per instruction and passes schedule its round', async
 });
 
 test('waits the delay before each round', async (t) => {
-  const clock = createManualClock();
-  let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 1_000, name: 'a', schedule: () => {
-      calls++;
-
-      return [];
-    }}],
-  });
+  const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 1_000}});
 
   await clock.advance(999);
-  t.is(calls, 0);
+  t.is(calls(), 0);
   await clock.advance(1);
-  t.is(calls, 1);
+  t.is(calls(), 1);
   await clock.advance(999);
-  t.is(calls, 1);
+  t.is(calls(), 1);
   await clock.advance(1);
-  t.is(calls, 2);
+  t.is(calls(), 2);
 
   await planton.terminate();
 });
 
 test('the default delay is 1000 ms and the default concurrency 1', async (t) => {
-  const clock = createManualClock();
   const limits: number[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{name: 'a', schedule: ({limit}) => {
+  const {clock, planton} = createTestPlanton({
+    task: {schedule: ({limit}) => {
       limits.push(limit);
 
       return [];
-    }}],
+    }},
   });
 
   await clock.advance(999);
@@ -181,43 +169,29 @@ test('calculateLimit receives the concurrency and the active instructions, and i
 });
 
 test('a limit of 0 skips schedule', async (t) => {
-  const clock = createManualClock();
-  let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, calculateLimit: () => 0, name: 'a', schedule: () => {
-      calls++;
-
-      return [];
-    }}],
-  });
+  const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, calculateLimit: () => 0}});
   const {errors} = recordEvents(planton);
 
   await clock.advance(100);
-  t.is(calls, 0);
+  t.is(calls(), 0);
   t.deepEqual(errors, []);
 
   await planton.terminate();
 });
 
 test('passes calculateDelay the attempt number: +1 per round without instructions, 0 after a round with some', async (t) => {
-  const clock = createManualClock();
   const attempts: number[] = [];
   const results = [[], [], [], ['a'], [], ['b', 'c'], []];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{
+  const {clock, planton} = createTestPlanton({
+    task: {
       calculateDelay: (attemptNumber) => {
         attempts.push(attemptNumber);
 
         return 10;
       },
       concurrency: 5,
-      name: 'a',
       schedule: () => results.shift() ?? [],
-    }],
+    },
   });
 
   await clock.advance(10 * 7);
@@ -255,12 +229,7 @@ test('a failing round counts as an attempt, so a broken database is backed off',
 });
 
 test('accepts strings and finite numbers, including 0, negative numbers and the empty string', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, concurrency: 10, name: 'a', schedule: () => [0, -1, 1.5, '', 'x']}],
-  });
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, concurrency: 10, schedule: () => [0, -1, 1.5, '', 'x']}});
   const {errors, tasks} = recordEvents(planton);
 
   await clock.advance(10);

@@ -3,6 +3,7 @@ import {createPlanton} from '../../src/index.ts';
 import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
 import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('addTask starts a loop at run time', async (t) => {
   const clock = createManualClock();
@@ -31,17 +32,14 @@ test('addTask validates as createPlanton does', (t) => {
 });
 
 test('removeTask waits for the in-flight round, then the task is gone', async (t) => {
-  const clock = createManualClock();
   const round = createDeferred<string[]>();
   let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: async () => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, schedule: async () => {
       calls++;
 
       return await round.promise;
-    }}],
+    }},
   });
   const {tasks} = recordEvents(planton);
 

@@ -3,23 +3,20 @@ import {createPlanton} from '../../src/index.ts';
 import {createDeferred, createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
 import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('a schedule call past scheduleTimeout is abandoned with SCHEDULE_TIMEOUT, its signal aborts, and the loop goes on', async (t) => {
-  const clock = createManualClock();
   const signals: AbortSignal[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{
+  const {clock, planton} = createTestPlanton({
+    task: {
       calculateDelay: () => 10,
-      name: 'a',
       schedule: async ({signal}) => {
         signals.push(signal);
 
         return signals.length === 1 ? await new Promise<never>(() => {}) : ['second'];
       },
       scheduleTimeout: 500,
-    }],
+    },
   });
   const {errors, tasks} = recordEvents(planton);
 
@@ -62,22 +59,18 @@ test('a getActiveTaskInstructions call past scheduleTimeout is abandoned the sam
 });
 
 test('instructions an abandoned schedule returns late are still emitted, not lost', async (t) => {
-  const clock = createManualClock();
   const late = createDeferred<string[]>();
   let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{
+  const {clock, planton} = createTestPlanton({
+    task: {
       calculateDelay: () => 10,
-      name: 'a',
       schedule: async () => {
         calls++;
 
         return calls === 1 ? await late.promise : [];
       },
       scheduleTimeout: 100,
-    }],
+    },
   });
   const {errors, tasks} = recordEvents(planton);
 
