@@ -46,11 +46,9 @@ for (const [title, result, message] of invalidResults) {
 }
 
 test('getActiveTaskInstructions returning garbage is an UNEXPECTED_TASK_INSTRUCTIONS error', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
+  const {clock, planton} = createTestPlanton({
     getActiveTaskInstructions: (() => [{}]) as never,
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => ['x']}],
+    task: {calculateDelay: () => 10, schedule: () => ['x']},
   });
   const {errors, tasks} = recordEvents(planton);
 

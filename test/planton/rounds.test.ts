@@ -104,27 +104,24 @@ test('the default delay is 1000 ms and the default concurrency 1', async (t) => 
 });
 
 test('does not call schedule while active instructions reach the concurrency', async (t) => {
-  const clock = createManualClock();
   const active = ['x', 'y'];
   const attempts: number[] = [];
   let calls = 0;
-  const planton = createPlanton({
-    clock,
+  const {clock, planton} = createTestPlanton({
     getActiveTaskInstructions: () => active,
-    tasks: [{
+    task: {
       calculateDelay: (attemptNumber) => {
         attempts.push(attemptNumber);
 
         return 10;
       },
       concurrency: 2,
-      name: 'a',
       schedule: () => {
         calls++;
 
         return [];
       },
-    }],
+    },
   });
 
   await clock.advance(50);
@@ -140,12 +137,10 @@ test('does not call schedule while active instructions reach the concurrency', a
 });
 
 test('calculateLimit receives the concurrency and the active instructions, and its limit reaches schedule', async (t) => {
-  const clock = createManualClock();
   const seen: unknown[] = [];
-  const planton = createPlanton({
-    clock,
+  const {clock, planton} = createTestPlanton({
     getActiveTaskInstructions: () => ['a', 'b'],
-    tasks: [{
+    task: {
       calculateDelay: () => 10,
       calculateLimit: (concurrency, active) => {
         seen.push([concurrency, active]);
@@ -153,13 +148,12 @@ test('calculateLimit receives the concurrency and the active instructions, and i
         return 1;
       },
       concurrency: 5,
-      name: 'a',
       schedule: ({limit}) => {
         seen.push(limit);
 
         return [];
       },
-    }],
+    },
   });
 
   await clock.advance(10);

@@ -97,16 +97,14 @@ test('addTask after terminate throws PLANTON_TERMINATED', async (t) => {
 });
 
 test('removing one task leaves the others running', async (t) => {
-  const clock = createManualClock();
   const calls: string[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: ['a', 'b'].map((name) => ({calculateDelay: () => 10, name, schedule: ({taskName}: {taskName: string}) => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, schedule: ({taskName}) => {
       calls.push(taskName);
 
       return [];
-    }})),
+    }},
+    taskNames: ['a', 'b'],
   });
 
   await planton.removeTask('a');

@@ -86,11 +86,9 @@ test('instructions an abandoned schedule returns late are still emitted, not los
 });
 
 test('a call that settles in time clears its timeout timer', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
+  const {clock, planton} = createTestPlanton({
     getActiveTaskInstructions: async () => [],
-    tasks: [{calculateDelay: () => 1_000, name: 'a', schedule: async () => [], scheduleTimeout: 100}],
+    task: {calculateDelay: () => 1_000, schedule: async () => [], scheduleTimeout: 100},
   });
   const {errors} = recordEvents(planton);
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
+import {createDeferred, flush} from '../helpers/createManualClock.ts';
 import {until} from '../helpers/until.ts';
 import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
@@ -55,16 +55,14 @@ test('several triggers during one round coalesce into one extra round', async (t
 });
 
 test('triggering one task does not wake another', async (t) => {
-  const clock = createManualClock();
   const calls: string[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: ['a', 'b'].map((name) => ({calculateDelay: () => 60_000, name, schedule: ({taskName}: {taskName: string}) => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 60_000, schedule: ({taskName}) => {
       calls.push(taskName);
 
       return [];
-    }})),
+    }},
+    taskNames: ['a', 'b'],
   });
 
   // Both loops wait on the engine's one shared timer.

@@ -7,28 +7,33 @@ export type TestPlantonConfiguration<Instruction extends TaskInstruction> = Part
    * @default a schedule that counts its calls (`calls()`) and returns no instruction
    */
   readonly task?: Partial<Omit<TaskConfiguration<Instruction>, 'name'>>;
+  /**
+   * The tasks' names, each configured as `task`.
+   * @default ['a']
+   */
+  readonly taskNames?: readonly string[];
 };
 
 /**
- * The set-up of most engine tests: Planton on a manual clock (at 0) with the one task `a` and, unless
- * `getActiveTaskInstructions` is given, no active instructions.
+ * The set-up of most engine tests: Planton on a manual clock (at 0) with the one task `a` (or one per
+ * name of `taskNames`) and, unless `getActiveTaskInstructions` is given, no active instructions.
  */
-export const createTestPlanton = <Instruction extends TaskInstruction = TaskInstruction>({task = {}, ...configuration}: TestPlantonConfiguration<Instruction> = {}) => {
+export const createTestPlanton = <Instruction extends TaskInstruction = TaskInstruction>({task = {}, taskNames = ['a'], ...configuration}: TestPlantonConfiguration<Instruction> = {}) => {
   const clock = createManualClock();
   let calls = 0;
   const planton = createPlanton<Instruction>({
     clock,
     getActiveTaskInstructions: () => [],
     ...configuration,
-    tasks: [{
-      name: 'a',
+    tasks: taskNames.map((name) => ({
+      name,
       schedule: () => {
         calls++;
 
         return [];
       },
       ...task,
-    }],
+    })),
   });
 
   return {calls: () => calls, clock, planton};
