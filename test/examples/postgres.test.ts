@@ -1,12 +1,10 @@
 import {spawn} from 'node:child_process';
-import {randomUUID} from 'node:crypto';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
-import {createPool, sql} from 'slonik';
-import {z} from 'zod';
+import {useFreshSchema, useServer} from '../helpers/postgres.ts';
+import {requireEnvironment} from '../helpers/requireEnvironment.ts';
 
 const MAIN = fileURLToPath(new URL('../../examples/postgres/main.ts', import.meta.url));
-const SERVER_URL = process.env.PLANTON_TEST_DATABASE_URL ?? null;
 
 type Run = {
   readonly code: number | null;
@@ -75,20 +73,13 @@ test.serial('npm start on PGlite purges, sends, verifies the database and exits 
   t.is(run.stderr, '');
 });
 
-if (SERVER_URL) {
-  const serverUrl = SERVER_URL;
+requireEnvironment({variable: 'PLANTON_TEST_DATABASE_URL'}, (serverUrl) => {
+  const server = useServer(serverUrl);
 
   test.serial('npm start with DATABASE_URL purges, sends, verifies the database and exits 0', async (t) => {
     t.timeout(180_000);
 
-    const schema = `planton_example_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-
-    t.teardown(async () => {
-      const pool = await createPool(serverUrl, {maxPoolSize: 1});
-
-      await pool.query(sql.type(z.object({}))`DROP SCHEMA IF EXISTS ${sql.identifier([schema])} CASCADE`);
-      await pool.end();
-    });
+    const schema = useFreshSchema(t, (await server.get()).pool);
 
     const run = await runExample(['--schema', schema], {DATABASE_URL: serverUrl});
 
@@ -96,9 +87,7 @@ if (SERVER_URL) {
     t.like(run.summary, {...expectedSummary, database: 'postgres'});
     t.regex(run.stdout, new RegExp(`into ${schema}\\.user_account on PostgreSQL at`, 'u'));
   });
-} else {
-  console.log('skipped (server run of the example): set PLANTON_TEST_DATABASE_URL');
-}
+});
 
 test.serial('--watch keeps running until SIGTERM, then shuts down cleanly and exits 0', async (t) => {
   t.timeout(120_000);

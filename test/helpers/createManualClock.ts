@@ -23,24 +23,6 @@ export const flush = async (rounds = 5): Promise<void> => {
 };
 
 /**
- * Waits until `condition` holds, yielding to the event loop between checks. Fails fast after
- * `maximumTurns` event-loop turns instead of hanging: it measures progress, not wall time.
- */
-export const until = async (condition: () => boolean, maximumTurns = 10_000): Promise<void> => {
-  for (let turn = 0; turn < maximumTurns; turn++) {
-    if (condition()) {
-      return;
-    }
-
-    await new Promise<void>((resolve) => {
-      setImmediate(resolve);
-    });
-  }
-
-  throw new Error(`Condition not met after ${maximumTurns} event-loop turns: ${condition.toString()}`);
-};
-
-/**
  * A clock whose time moves only when a test calls `advance`. `sleep(0)` still yields one real
  * macrotask, as the system clock does.
  */

@@ -1,4 +1,4 @@
-/** The deadline of every wait in the broker and sink tests: generous, since it only fails a test (it never paces one). */
+/** The deadline of every wait in the tests (withDeadline, until): generous, since it only fails a test (it never paces one). */
 export const DEADLINE = 120_000;
 
 /**

@@ -1,6 +1,7 @@
 import test from 'ava';
 import {createBatcher} from '../../src/planton/createBatcher.ts';
-import {createDeferred, flush, until} from '../helpers/createManualClock.ts';
+import {createDeferred, flush} from '../helpers/createManualClock.ts';
+import {until} from '../helpers/until.ts';
 
 test('items added together go out in one call on the next macrotask, each resolving with its own result', async (t) => {
   const calls: number[][] = [];

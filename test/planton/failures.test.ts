@@ -3,6 +3,7 @@ import test from 'ava';
 import {createPlanton, type TaskConfiguration, UserFunctionError} from '../../src/index.ts';
 import {createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 const invalidResults: Array<[string, unknown, string]> = [
   ['undefined', undefined, 'Expected an array of instructions, got `undefined`.'],
@@ -20,17 +21,13 @@ const invalidResults: Array<[string, unknown, string]> = [
 
 for (const [title, result, message] of invalidResults) {
   test(`schedule returning ${title} is an UNEXPECTED_TASK_INSTRUCTIONS error, emits nothing, and the loop goes on`, async (t) => {
-    const clock = createManualClock();
     const results: unknown[] = [result, ['ok']];
-    const planton = createPlanton({
-      clock,
-      getActiveTaskInstructions: () => [],
-      tasks: [{
+    const {clock, planton} = createTestPlanton({
+      task: {
         calculateDelay: () => 10,
         concurrency: 2,
-        name: 'a',
         schedule: (() => (results.length > 0 ? results.shift() : [])) as TaskConfiguration['schedule'],
-      }],
+      },
     });
     const {errors, tasks} = recordEvents(planton);
 
@@ -49,11 +46,9 @@ for (const [title, result, message] of invalidResults) {
 }
 
 test('getActiveTaskInstructions returning garbage is an UNEXPECTED_TASK_INSTRUCTIONS error', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
+  const {clock, planton} = createTestPlanton({
     getActiveTaskInstructions: (() => [{}]) as never,
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => ['x']}],
+    task: {calculateDelay: () => 10, schedule: () => ['x']},
   });
   const {errors, tasks} = recordEvents(planton);
 
@@ -121,21 +116,11 @@ const invalidLimits: unknown[] = [-1, 1.5, Number.NaN, '1', null];
 
 for (const limit of invalidLimits) {
   test(`calculateLimit returning ${String(limit)} is an INVALID_LIMIT error and schedule is not called`, async (t) => {
-    const clock = createManualClock();
-    let calls = 0;
-    const planton = createPlanton({
-      clock,
-      getActiveTaskInstructions: () => [],
-      tasks: [{calculateDelay: () => 10, calculateLimit: () => limit as number, name: 'a', schedule: () => {
-        calls++;
-
-        return [];
-      }}],
-    });
+    const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, calculateLimit: () => limit as number}});
     const {errors} = recordEvents(planton);
 
     await clock.advance(20);
-    t.is(calls, 0);
+    t.is(calls(), 0);
     t.is(errors.length, 2);
     t.like(errors[0]?.error, {code: 'INVALID_LIMIT', taskName: 'a'});
     t.is((errors[0]?.error as unknown as {limit: unknown}).limit, limit);
@@ -146,36 +131,21 @@ for (const limit of invalidLimits) {
 
 for (const delay of [-1, Number.NaN, Number.POSITIVE_INFINITY, '10']) {
   test(`calculateDelay returning ${String(delay)} is an INVALID_DELAY error and the loop waits 1000 ms instead`, async (t) => {
-    const clock = createManualClock();
-    let calls = 0;
-    const planton = createPlanton({
-      clock,
-      getActiveTaskInstructions: () => [],
-      tasks: [{calculateDelay: () => delay as number, name: 'a', schedule: () => {
-        calls++;
-
-        return [];
-      }}],
-    });
+    const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => delay as number}});
     const {errors} = recordEvents(planton);
 
     await clock.advance(999);
-    t.is(calls, 0);
+    t.is(calls(), 0);
     t.like(errors[0]?.error, {code: 'INVALID_DELAY', taskName: 'a'});
     await clock.advance(1);
-    t.is(calls, 1);
+    t.is(calls(), 1);
 
     await planton.terminate();
   });
 }
 
 test('a throwing task listener is reported as TASK_LISTENER_ERROR; other listeners still get the instruction', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, concurrency: 2, name: 'a', schedule: () => ['x', 'y']}],
-  });
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, concurrency: 2, schedule: () => ['x', 'y']}});
 
   planton.events.on('task', () => {
     throw new Error('listener broke');
@@ -192,15 +162,12 @@ test('a throwing task listener is reported as TASK_LISTENER_ERROR; other listene
 });
 
 test('an error with no error listener does not throw or stop the loop', async (t) => {
-  const clock = createManualClock();
   let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, schedule: () => {
       calls++;
       throw new Error('no one listens');
-    }}],
+    }},
   });
 
   await clock.advance(30);

@@ -1,6 +1,8 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, flush, until} from '../helpers/createManualClock.ts';
+import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
+import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('maxConcurrentCalls bounds user calls in flight across all tasks, and every task gets its turn', async (t) => {
   const clock = createManualClock();
@@ -52,18 +54,16 @@ test('maxConcurrentCalls bounds user calls in flight across all tasks, and every
 });
 
 test('with maxConcurrentCalls 1, equal tasks are served in turn (FIFO)', async (t) => {
-  const clock = createManualClock();
   const order: string[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
+  const {clock, planton} = createTestPlanton({
     maxConcurrentCalls: 1,
-    tasks: ['a', 'b', 'c'].map((name) => ({calculateDelay: () => 10, name, schedule: async ({taskName}: {taskName: string}) => {
+    task: {calculateDelay: () => 10, schedule: async ({taskName}) => {
       order.push(taskName);
       await Promise.resolve();
 
       return [];
-    }})),
+    }},
+    taskNames: ['a', 'b', 'c'],
   });
 
   await clock.advance(30);

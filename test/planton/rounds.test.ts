@@ -1,7 +1,9 @@
 import test from 'ava';
 import {createPlanton, type ScheduleConfiguration} from '../../src/index.ts';
-import {createDeferred, createManualClock, until} from '../helpers/createManualClock.ts';
+import {createDeferred, createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('runs the planton@3 README program unchanged (the `delay` option, string instructions)', async (t) => {
   const clock = createManualClock();
@@ -69,41 +71,28 @@ test('emits one task event per instruction and passes schedule its round', async
 });
 
 test('waits the delay before each round', async (t) => {
-  const clock = createManualClock();
-  let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 1_000, name: 'a', schedule: () => {
-      calls++;
-
-      return [];
-    }}],
-  });
+  const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 1_000}});
 
   await clock.advance(999);
-  t.is(calls, 0);
+  t.is(calls(), 0);
   await clock.advance(1);
-  t.is(calls, 1);
+  t.is(calls(), 1);
   await clock.advance(999);
-  t.is(calls, 1);
+  t.is(calls(), 1);
   await clock.advance(1);
-  t.is(calls, 2);
+  t.is(calls(), 2);
 
   await planton.terminate();
 });
 
 test('the default delay is 1000 ms and the default concurrency 1', async (t) => {
-  const clock = createManualClock();
   const limits: number[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{name: 'a', schedule: ({limit}) => {
+  const {clock, planton} = createTestPlanton({
+    task: {schedule: ({limit}) => {
       limits.push(limit);
 
       return [];
-    }}],
+    }},
   });
 
   await clock.advance(999);
@@ -115,27 +104,24 @@ test('the default delay is 1000 ms and the default concurrency 1', async (t) => 
 });
 
 test('does not call schedule while active instructions reach the concurrency', async (t) => {
-  const clock = createManualClock();
   const active = ['x', 'y'];
   const attempts: number[] = [];
   let calls = 0;
-  const planton = createPlanton({
-    clock,
+  const {clock, planton} = createTestPlanton({
     getActiveTaskInstructions: () => active,
-    tasks: [{
+    task: {
       calculateDelay: (attemptNumber) => {
         attempts.push(attemptNumber);
 
         return 10;
       },
       concurrency: 2,
-      name: 'a',
       schedule: () => {
         calls++;
 
         return [];
       },
-    }],
+    },
   });
 
   await clock.advance(50);
@@ -151,12 +137,10 @@ test('does not call schedule while active instructions reach the concurrency', a
 });
 
 test('calculateLimit receives the concurrency and the active instructions, and its limit reaches schedule', async (t) => {
-  const clock = createManualClock();
   const seen: unknown[] = [];
-  const planton = createPlanton({
-    clock,
+  const {clock, planton} = createTestPlanton({
     getActiveTaskInstructions: () => ['a', 'b'],
-    tasks: [{
+    task: {
       calculateDelay: () => 10,
       calculateLimit: (concurrency, active) => {
         seen.push([concurrency, active]);
@@ -164,13 +148,12 @@ test('calculateLimit receives the concurrency and the active instructions, and i
         return 1;
       },
       concurrency: 5,
-      name: 'a',
       schedule: ({limit}) => {
         seen.push(limit);
 
         return [];
       },
-    }],
+    },
   });
 
   await clock.advance(10);
@@ -180,43 +163,29 @@ test('calculateLimit receives the concurrency and the active instructions, and i
 });
 
 test('a limit of 0 skips schedule', async (t) => {
-  const clock = createManualClock();
-  let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, calculateLimit: () => 0, name: 'a', schedule: () => {
-      calls++;
-
-      return [];
-    }}],
-  });
+  const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, calculateLimit: () => 0}});
   const {errors} = recordEvents(planton);
 
   await clock.advance(100);
-  t.is(calls, 0);
+  t.is(calls(), 0);
   t.deepEqual(errors, []);
 
   await planton.terminate();
 });
 
 test('passes calculateDelay the attempt number: +1 per round without instructions, 0 after a round with some', async (t) => {
-  const clock = createManualClock();
   const attempts: number[] = [];
   const results = [[], [], [], ['a'], [], ['b', 'c'], []];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{
+  const {clock, planton} = createTestPlanton({
+    task: {
       calculateDelay: (attemptNumber) => {
         attempts.push(attemptNumber);
 
         return 10;
       },
       concurrency: 5,
-      name: 'a',
       schedule: () => results.shift() ?? [],
-    }],
+    },
   });
 
   await clock.advance(10 * 7);
@@ -254,12 +223,7 @@ test('a failing round counts as an attempt, so a broken database is backed off',
 });
 
 test('accepts strings and finite numbers, including 0, negative numbers and the empty string', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, concurrency: 10, name: 'a', schedule: () => [0, -1, 1.5, '', 'x']}],
-  });
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, concurrency: 10, schedule: () => [0, -1, 1.5, '', 'x']}});
   const {errors, tasks} = recordEvents(planton);
 
   await clock.advance(10);

@@ -1,7 +1,9 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, flush, until} from '../helpers/createManualClock.ts';
+import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('addTask starts a loop at run time', async (t) => {
   const clock = createManualClock();
@@ -30,17 +32,14 @@ test('addTask validates as createPlanton does', (t) => {
 });
 
 test('removeTask waits for the in-flight round, then the task is gone', async (t) => {
-  const clock = createManualClock();
   const round = createDeferred<string[]>();
   let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: async () => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, schedule: async () => {
       calls++;
 
       return await round.promise;
-    }}],
+    }},
   });
   const {tasks} = recordEvents(planton);
 
@@ -98,16 +97,14 @@ test('addTask after terminate throws PLANTON_TERMINATED', async (t) => {
 });
 
 test('removing one task leaves the others running', async (t) => {
-  const clock = createManualClock();
   const calls: string[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: ['a', 'b'].map((name) => ({calculateDelay: () => 10, name, schedule: ({taskName}: {taskName: string}) => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, schedule: ({taskName}) => {
       calls.push(taskName);
 
       return [];
-    }})),
+    }},
+    taskNames: ['a', 'b'],
   });
 
   await planton.removeTask('a');

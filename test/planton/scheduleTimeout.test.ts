@@ -1,24 +1,22 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, until} from '../helpers/createManualClock.ts';
+import {createDeferred, createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('a schedule call past scheduleTimeout is abandoned with SCHEDULE_TIMEOUT, its signal aborts, and the loop goes on', async (t) => {
-  const clock = createManualClock();
   const signals: AbortSignal[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{
+  const {clock, planton} = createTestPlanton({
+    task: {
       calculateDelay: () => 10,
-      name: 'a',
       schedule: async ({signal}) => {
         signals.push(signal);
 
         return signals.length === 1 ? await new Promise<never>(() => {}) : ['second'];
       },
       scheduleTimeout: 500,
-    }],
+    },
   });
   const {errors, tasks} = recordEvents(planton);
 
@@ -61,22 +59,18 @@ test('a getActiveTaskInstructions call past scheduleTimeout is abandoned the sam
 });
 
 test('instructions an abandoned schedule returns late are still emitted, not lost', async (t) => {
-  const clock = createManualClock();
   const late = createDeferred<string[]>();
   let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{
+  const {clock, planton} = createTestPlanton({
+    task: {
       calculateDelay: () => 10,
-      name: 'a',
       schedule: async () => {
         calls++;
 
         return calls === 1 ? await late.promise : [];
       },
       scheduleTimeout: 100,
-    }],
+    },
   });
   const {errors, tasks} = recordEvents(planton);
 
@@ -92,11 +86,9 @@ test('instructions an abandoned schedule returns late are still emitted, not los
 });
 
 test('a call that settles in time clears its timeout timer', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
+  const {clock, planton} = createTestPlanton({
     getActiveTaskInstructions: async () => [],
-    tasks: [{calculateDelay: () => 1_000, name: 'a', schedule: async () => [], scheduleTimeout: 100}],
+    task: {calculateDelay: () => 1_000, schedule: async () => [], scheduleTimeout: 100},
   });
   const {errors} = recordEvents(planton);
 

@@ -1,15 +1,13 @@
 import test from 'ava';
-import {createPlanton, type TaskEvent} from '../../src/index.ts';
-import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
+import type {TaskEvent} from '../../src/index.ts';
+import {createDeferred, flush} from '../helpers/createManualClock.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('getStats reports rounds, instructions, errors, last round duration, attempt number and whether a round is in flight', async (t) => {
-  const clock = createManualClock();
   const slow = createDeferred<string[]>();
   let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, concurrency: 3, name: 'a', schedule: async () => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, concurrency: 3, schedule: async () => {
       calls++;
 
       if (calls === 1) {
@@ -21,7 +19,7 @@ test('getStats reports rounds, instructions, errors, last round duration, attemp
       }
 
       return await slow.promise;
-    }}],
+    }},
   });
 
   planton.events.on('error', () => {});
@@ -43,12 +41,7 @@ test('getStats reports rounds, instructions, errors, last round duration, attemp
 });
 
 test('events.once fires a single time and events.off removes a listener', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => ['x']}],
-  });
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, schedule: () => ['x']}});
   const once: Array<TaskEvent<string | number>> = [];
   const on: Array<TaskEvent<string | number>> = [];
   const listener = (event: TaskEvent<string | number>) => {
@@ -73,12 +66,7 @@ test('events.once fires a single time and events.off removes a listener', async 
 });
 
 test('off removes a listener registered with once before it fires', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => ['x']}],
-  });
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, schedule: () => ['x']}});
   let calls = 0;
   const listener = () => {
     calls++;
@@ -95,12 +83,7 @@ test('off removes a listener registered with once before it fires', async (t) =>
 });
 
 test('the instruction type is generic', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton<number>({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => [1]}],
-  });
+  const {clock, planton} = createTestPlanton<number>({task: {calculateDelay: () => 10, schedule: () => [1]}});
   const seen: number[] = [];
 
   planton.events.on('task', ({instruction}) => {

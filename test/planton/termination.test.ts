@@ -1,7 +1,9 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, flush, until} from '../helpers/createManualClock.ts';
+import {createDeferred, flush} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 /** Reports whether a promise has settled, without waiting for it. */
 const track = (promise: Promise<unknown>) => {
@@ -15,44 +17,24 @@ const track = (promise: Promise<unknown>) => {
 };
 
 test('stops scheduling after Planton is terminated', async (t) => {
-  const clock = createManualClock();
-  let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => {
-      calls++;
-
-      return [];
-    }}],
-  });
+  const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 10}});
 
   await clock.advance(30);
-  t.is(calls, 3);
+  t.is(calls(), 3);
 
   await planton.terminate();
   await clock.advance(1_000);
-  t.is(calls, 3);
+  t.is(calls(), 3);
 });
 
 test('terminate cancels a pending 60 s delay at once, without time passing', async (t) => {
-  const clock = createManualClock();
-  let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 60_000, name: 'a', schedule: () => {
-      calls++;
-
-      return [];
-    }}],
-  });
+  const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 60_000}});
 
   await until(() => clock.pendingTimers() === 1);
   await planton.terminate();
 
   t.is(clock.pendingTimers(), 0);
-  t.is(calls, 0);
+  t.is(calls(), 0);
 });
 
 test('terminate on the system clock does not wait out a 60 s delay', async (t) => {
@@ -71,12 +53,7 @@ test('terminate on the system clock does not wait out a 60 s delay', async (t) =
 });
 
 test('terminate is safe to call twice and resolves both calls', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => []}],
-  });
+  const {planton} = createTestPlanton({task: {calculateDelay: () => 10, schedule: () => []}});
 
   const first = planton.terminate();
   const second = planton.terminate();
@@ -87,17 +64,14 @@ test('terminate is safe to call twice and resolves both calls', async (t) => {
 });
 
 test('terminate aborts the signal of an in-flight schedule and waits for it to settle; its instructions are still emitted', async (t) => {
-  const clock = createManualClock();
   const release = createDeferred<string[]>();
   let seenSignal: AbortSignal | undefined;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: async ({signal}) => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, schedule: async ({signal}) => {
       seenSignal = signal;
 
       return await release.promise;
-    }}],
+    }},
   });
   const {tasks} = recordEvents(planton);
 
@@ -116,11 +90,8 @@ test('terminate aborts the signal of an in-flight schedule and waits for it to s
 });
 
 test('terminate during a hung schedule without scheduleTimeout abandons it after terminateTimeout', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: async () => await new Promise<never>(() => {})}],
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, schedule: async () => await new Promise<never>(() => {})},
     terminateTimeout: 2_000,
   });
   const {errors} = recordEvents(planton);
@@ -137,12 +108,7 @@ test('terminate during a hung schedule without scheduleTimeout abandons it after
 });
 
 test('terminate during a hung schedule with scheduleTimeout resolves once the timeout abandons the call', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: async () => await new Promise<never>(() => {}), scheduleTimeout: 300}],
-  });
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, schedule: async () => await new Promise<never>(() => {}), scheduleTimeout: 300}});
   const {errors} = recordEvents(planton);
 
   await clock.advance(10);
@@ -157,15 +123,12 @@ test('terminate during a hung schedule with scheduleTimeout resolves once the ti
 });
 
 test('terminate during a hung schedule that honours its signal resolves at once', async (t) => {
-  const clock = createManualClock();
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 10, name: 'a', schedule: async ({signal}) => await new Promise<never>((resolve, reject) => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 10, schedule: async ({signal}) => await new Promise<never>((resolve, reject) => {
       signal.addEventListener('abort', () => {
         reject(new Error('aborted'));
       });
-    })}],
+    })},
   });
   const {errors} = recordEvents(planton);
 

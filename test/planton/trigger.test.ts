@@ -1,48 +1,37 @@
 import test from 'ava';
 import {createPlanton} from '../../src/index.ts';
-import {createDeferred, createManualClock, flush, until} from '../helpers/createManualClock.ts';
+import {createDeferred, flush} from '../helpers/createManualClock.ts';
+import {until} from '../helpers/until.ts';
+import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 test('trigger wakes a sleeping loop at once, skipping the rest of its delay', async (t) => {
-  const clock = createManualClock();
-  let calls = 0;
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 60_000, name: 'a', schedule: () => {
-      calls++;
-
-      return [];
-    }}],
-  });
+  const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 60_000}});
 
   await until(() => clock.pendingTimers() === 1);
   planton.trigger('a');
-  await until(() => calls === 1);
+  await until(() => calls() === 1);
   t.is(clock.now(), 0, 'no time passed');
 
   // Back to its delay after the extra round.
   await until(() => clock.pendingTimers() === 1);
   await clock.advance(59_999);
-  t.is(calls, 1);
+  t.is(calls(), 1);
   await clock.advance(1);
-  t.is(calls, 2);
+  t.is(calls(), 2);
 
   await planton.terminate();
 });
 
 test('several triggers during one round coalesce into one extra round', async (t) => {
-  const clock = createManualClock();
   const rounds: Array<ReturnType<typeof createDeferred<string[]>>> = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: [{calculateDelay: () => 60_000, name: 'a', schedule: async () => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 60_000, schedule: async () => {
       const round = createDeferred<string[]>();
 
       rounds.push(round);
 
       return await round.promise;
-    }}],
+    }},
   });
 
   await until(() => clock.pendingTimers() === 1);
@@ -66,16 +55,14 @@ test('several triggers during one round coalesce into one extra round', async (t
 });
 
 test('triggering one task does not wake another', async (t) => {
-  const clock = createManualClock();
   const calls: string[] = [];
-  const planton = createPlanton({
-    clock,
-    getActiveTaskInstructions: () => [],
-    tasks: ['a', 'b'].map((name) => ({calculateDelay: () => 60_000, name, schedule: ({taskName}: {taskName: string}) => {
+  const {clock, planton} = createTestPlanton({
+    task: {calculateDelay: () => 60_000, schedule: ({taskName}) => {
       calls.push(taskName);
 
       return [];
-    }})),
+    }},
+    taskNames: ['a', 'b'],
   });
 
   // Both loops wait on the engine's one shared timer.

@@ -2,11 +2,13 @@ import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {createPostgresSchedulerStore, createScheduler} from '../../src/scheduler/index.ts';
+import {useFreshSchema} from '../helpers/postgres.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
+import {until} from '../helpers/until.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
 import type {StuckJobWorkerMessage} from './fixtures/stuckJobWorker.ts';
-import {recordSchedulerEvents, waitFor} from './helpers/createHarness.ts';
-import {defineServerSchedulerTests, useFreshSchema} from './helpers/postgresStores.ts';
+import {recordSchedulerEvents} from './helpers/createHarness.ts';
+import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
 const WORKER = fileURLToPath(new URL('fixtures/stuckJobWorker.ts', import.meta.url));
 
@@ -84,7 +86,7 @@ defineServerSchedulerTests('the crash recovery test needs PLANTON_TEST_DATABASE_
       });
     }
 
-    await waitFor(() => events.succeeded.some(({job}) => job.id === oneShot) && events.succeeded.some(({job}) => job.taskName === 'every-second'), 60_000);
+    await until(() => events.succeeded.some(({job}) => job.id === oneShot) && events.succeeded.some(({job}) => job.taskName === 'every-second'), 60_000);
 
     // Both attempts timed out, found by this instance; not before their timeout plus leaseGrace.
     t.deepEqual(events.timeout.map(({job}) => job.id).sort(), [cron, oneShot].sort());

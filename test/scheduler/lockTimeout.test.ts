@@ -7,8 +7,9 @@ import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
-import {waitFor} from './helpers/createHarness.ts';
-import {defineServerSchedulerTests, useFreshSchema} from './helpers/postgresStores.ts';
+import {useFreshSchema} from '../helpers/postgres.ts';
+import {until} from '../helpers/until.ts';
+import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
 /** The store's claim lock: its first key ('schc'), the second is hashtext(schema). */
 const CLAIM_LOCK_KEY = 0x73_63_68_63;
@@ -46,7 +47,7 @@ defineServerSchedulerTests('the lock timeout test needs PLANTON_TEST_DATABASE_UR
 
       t.true(['server_unreachable', '55P03'].includes(String((error as {code?: unknown} | undefined)?.code)) || /lock timeout/u.test(String(error?.message)), String(error?.message));
       // Whichever answered first (the store's timer or the server), nothing waits for the lock now.
-      await waitFor(async () => await waiting() === 0, 5_000);
+      await until(async () => await waiting() === 0, 5_000);
       t.is(await waiting(), 0);
     } finally {
       release();

@@ -1,7 +1,8 @@
 import test from 'ava';
 import {createMemorySchedulerStore} from '../../src/scheduler/index.ts';
 import {flush} from '../helpers/createManualClock.ts';
-import {createHarness, recordSchedulerEvents, waitFor} from './helpers/createHarness.ts';
+import {until} from '../helpers/until.ts';
+import {createHarness, recordSchedulerEvents} from './helpers/createHarness.ts';
 import {defineSchedulerSuite} from './helpers/defineSchedulerSuite.ts';
 
 defineSchedulerSuite(test, 'memory', async () => ({store: createMemorySchedulerStore()}));
@@ -16,7 +17,7 @@ test('memory: a terminated scheduler leaves no timer of its clock armed (job tim
     // Ends at once: its timeout is cancelled, and the timeouts' timer stays armed for the next job.
   });
   await h.clock.advance(10_000);
-  await waitFor(() => events.succeeded.length === 1);
+  await until(() => events.succeeded.length === 1);
   await scheduler.terminate();
   await flush();
 
@@ -38,9 +39,9 @@ test('memory: a job still running at terminate, which ends on its abort, leaves 
     });
   });
   await h.clock.advance(10_000);
-  await waitFor(() => started);
+  await until(() => started);
   await scheduler.terminate();
   // The job ends a few turns after terminate (its processor resolves on the abort); the clock never moves.
-  await waitFor(() => h.clock.pendingTimers() === 0, 5_000);
+  await until(() => h.clock.pendingTimers() === 0, 5_000);
   t.is(h.clock.pendingTimers(), 0, 'disarmed once the aborted job ended, not at its 60 s timeout');
 });

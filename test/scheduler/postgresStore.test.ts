@@ -5,10 +5,11 @@ import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
+import {useFreshSchema} from '../helpers/postgres.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
 import type {SchedulerWorkerMessage} from './fixtures/schedulerWorker.ts';
 import {defineSchedulerSuite} from './helpers/defineSchedulerSuite.ts';
-import {defineServerSchedulerTests, useFreshSchema} from './helpers/postgresStores.ts';
+import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
 const WORKER = fileURLToPath(new URL('fixtures/schedulerWorker.ts', import.meta.url));
 

@@ -9,9 +9,10 @@ import {createPool} from 'slonik';
 import {createPostgresSchedulerStore, createScheduler, parseSchedule} from '../../src/scheduler/index.ts';
 import {countEvents} from '../helpers/countEvents.ts';
 import {createTcpProxy} from '../helpers/createTcpProxy.ts';
+import {createSchemaName, dropSchema} from '../helpers/postgres.ts';
+import {until} from '../helpers/until.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
-import {waitFor} from './helpers/createHarness.ts';
-import {createSchemaName, defineServerSchedulerTests, dropSchema} from './helpers/postgresStores.ts';
+import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
 /** The test stores' `queryTimeout` (milliseconds). */
 const QUERY_TIMEOUT = 2_500;
@@ -91,7 +92,7 @@ defineServerSchedulerTests('the black-holed network tests need PLANTON_TEST_DATA
 
     proxy.setBlackHole(false);
 
-    await waitFor(async () => (await direct.getJob(id))?.worker === 'late' && (await direct.getJob(id))?.state === 'WAITING', 30_000);
+    await until(async () => (await direct.getJob(id))?.worker === 'late' && (await direct.getJob(id))?.state === 'WAITING', 30_000);
     t.like(await direct.getJob(id), {attempt: 1, endedAt: null, state: 'WAITING'}, 'the late claim was given back; the late finish did not apply');
 
     const [again] = await store.claimJobs({claimUntil: Date.now(), limit: 10, now: Date.now(), taskNames, worker: 'after'});
@@ -142,7 +143,7 @@ defineServerSchedulerTests('the black-holed network tests need PLANTON_TEST_DATA
     };
 
     // Jobs claimed by a claim that timed out were given back and claimed again; ends that timed out applied late.
-    await waitFor(async () => (await jobsOfSlots()).every((jobs) => jobs.length === 1 && jobs[0]?.state === 'DONE'), 60_000);
+    await until(async () => (await jobsOfSlots()).every((jobs) => jobs.length === 1 && jobs[0]?.state === 'DONE'), 60_000);
     t.true(slots.length >= 4, `${slots.length} slots up to the healing`);
     t.deepEqual((await jobsOfSlots()).flat().filter((job) => job.attempt !== 1).map(({attempt, id}) => ({attempt, id})), [], 'each job in one attempt');
     t.deepEqual(errors.payloads.map(({error}) => (error as Error & {readonly code?: string}).code).filter((code) => code !== 'server_unreachable'), []);

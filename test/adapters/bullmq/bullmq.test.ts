@@ -10,25 +10,19 @@ import {createJobId} from '../../../src/adapters/bullmq/createJobId.ts';
 import type {BullMqSinkConfiguration, BullMqWorkerConfiguration} from '../../../src/adapters/bullmq/types.ts';
 import type {PostgresClaim} from '../../../src/adapters/postgres/types.ts';
 import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
+import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
+import {until} from '../../helpers/until.ts';
 import {withDeadline} from '../../helpers/withDeadline.ts';
-import {eventually} from '../postgres/helpers/backends.ts';
 import {countExecutions, countItems, createItemClaim} from '../postgres/helpers/items.ts';
 import {createSinkTestBed} from '../sinks/helpers/createSinkTestBed.ts';
 import {defineSinkConformanceTests} from '../sinks/helpers/defineSinkConformanceTests.ts';
 import {spawnHangingWorker} from '../sinks/helpers/spawnHangingWorker.ts';
 import {withPort} from '../sinks/helpers/withPort.ts';
-import {createQueueNames, REDIS_URL} from './helpers/redis.ts';
+import {createQueueNames} from './helpers/redis.ts';
 
 const HANGING_WORKER = fileURLToPath(new URL('fixtures/hangingWorker.ts', import.meta.url));
 
-if (REDIS_URL === null) {
-  console.log('skipped: set PLANTON_TEST_REDIS_URL');
-  test('bullmq: skipped (set PLANTON_TEST_REDIS_URL)', (t) => {
-    t.pass();
-  });
-} else {
-  defineBullMqTests(REDIS_URL);
-}
+requireEnvironment({skipTitle: 'bullmq: skipped (set PLANTON_TEST_REDIS_URL)', variable: 'PLANTON_TEST_REDIS_URL'}, defineBullMqTests);
 
 function defineBullMqTests (redisUrl: string) {
   const bed = createSinkTestBed();
@@ -106,7 +100,7 @@ function defineBullMqTests (redisUrl: string) {
     },
     poison: {
       assertRefused: async (t, {queue}) => {
-        await eventually(async () => (await queue.getJobCounts('failed')).failed === 1);
+        await until(async () => (await queue.getJobCounts('failed')).failed === 1);
 
         const [failed] = await queue.getJobs(['failed']);
 
@@ -125,7 +119,7 @@ function defineBullMqTests (redisUrl: string) {
       assertAcknowledged: async (t, {queue}, {message}) => {
         const jobId = createJobId(message.taskName, message.executionId ?? 0);
 
-        await eventually(async () => await queue.getJobState(jobId) === 'completed');
+        await until(async () => await queue.getJobState(jobId) === 'completed');
         t.is(await queue.getJobState(jobId), 'completed');
       },
       // The job the sink would have added for the execution.
@@ -144,7 +138,7 @@ function defineBullMqTests (redisUrl: string) {
     startWorker: async (context, options) => await context.startWorker(options),
     throughput: {
       assertBroker: async (t, {queue}) => {
-        await eventually(async () => (await queue.getJobCounts('completed')).completed === 5_000);
+        await until(async () => (await queue.getJobCounts('completed')).completed === 5_000);
 
         // connectSink put each execution's id in its message: the job id is `items/<execution id>`.
         const [job] = await queue.getJobs(['completed'], 0, 0);
@@ -175,7 +169,7 @@ function defineBullMqTests (redisUrl: string) {
     proxy.setAvailable(false);
     startDispatch({concurrency: 20});
     // The sink stores jobs meanwhile; the worker cannot take them.
-    await eventually(async () => ((await countByState()).RUNNING ?? 0) === 20);
+    await until(async () => ((await countByState()).RUNNING ?? 0) === 20);
     t.is(completed.payloads.length, 0);
 
     proxy.setAvailable(true);
@@ -217,7 +211,7 @@ function defineBullMqTests (redisUrl: string) {
 
     await second.completed.until(1);
     t.deepEqual(second.completed.payloads, [{message: {executionId, instruction: 1, taskName: 'items'}}]);
-    await eventually(async () => await queue.getJobState(job.id ?? '') === 'completed');
+    await until(async () => await queue.getJobState(job.id ?? '') === 'completed');
   });
 
   test('bullmq: the worker heartbeats an execution while its processor runs', async (t) => {

@@ -7,24 +7,18 @@ import type {NatsSinkConfiguration, NatsWorkerConfiguration} from '../../../src/
 import type {WorkerStore} from '../../../src/adapters/sinks/types.ts';
 import {countEvents} from '../../helpers/countEvents.ts';
 import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
-import {eventually} from '../postgres/helpers/backends.ts';
+import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
+import {until} from '../../helpers/until.ts';
 import {countExecutions, countItems, createItemClaim} from '../postgres/helpers/items.ts';
 import {createSinkTestBed} from '../sinks/helpers/createSinkTestBed.ts';
 import {defineSinkConformanceTests} from '../sinks/helpers/defineSinkConformanceTests.ts';
 import {spawnHangingWorker} from '../sinks/helpers/spawnHangingWorker.ts';
 import {withPort} from '../sinks/helpers/withPort.ts';
-import {createAdmin, createBrokerName, NATS_URL} from './helpers/nats.ts';
+import {createAdmin, createBrokerName} from './helpers/nats.ts';
 
 const HANGING_WORKER = fileURLToPath(new URL('fixtures/hangingWorker.ts', import.meta.url));
 
-if (NATS_URL === null) {
-  console.log('skipped: set PLANTON_TEST_NATS_URL');
-  test('nats: skipped (set PLANTON_TEST_NATS_URL)', (t) => {
-    t.pass();
-  });
-} else {
-  defineNatsTests(NATS_URL);
-}
+requireEnvironment({skipTitle: 'nats: skipped (set PLANTON_TEST_NATS_URL)', variable: 'PLANTON_TEST_NATS_URL'}, defineNatsTests);
 
 function defineNatsTests (natsUrl: string) {
   const bed = createSinkTestBed();
@@ -102,7 +96,7 @@ function defineNatsTests (natsUrl: string) {
 
   /** Waits until JetStream dropped every message of the test's stream (a work queue keeps a message until it is acknowledged or terminated). */
   const assertStreamEmptied = async (t: ExecutionContext, {admin, stream}: Context) => {
-    await eventually(async () => await admin.getMessageCount(stream) === 0);
+    await until(async () => await admin.getMessageCount(stream) === 0);
     t.is(await admin.getMessageCount(stream), 0);
   };
 
@@ -184,7 +178,7 @@ function defineNatsTests (natsUrl: string) {
     proxy.setAvailable(false);
     await disconnected.until(1);
     // Publishes of the first round not acknowledged yet, or of later rounds (the worker still completes), wait for the server.
-    await eventually(async () => connection.getStats().inFlight > 0);
+    await until(async () => connection.getStats().inFlight > 0);
     proxy.setAvailable(true);
     await completed.until(total);
 
@@ -338,7 +332,7 @@ function defineNatsTests (natsUrl: string) {
     const closedAt = Date.now();
     const last = await startWorker({concurrency: 20, processor: () => undefined, store});
 
-    await eventually(async () => completions.size === total);
+    await until(async () => completions.size === total);
     t.true(Date.now() - closedAt < 15_000, `the rest completed ${Date.now() - closedAt} ms after the close, not after ackWait (30 s)`);
     t.is(completions.size, total);
     await last.worker.close();
@@ -385,7 +379,7 @@ function defineNatsTests (natsUrl: string) {
     t.true(Date.now() - closedAt < 15_000, 'given back, not left to run out its ackWait');
     t.is(redeliveries.length, 1);
     t.deepEqual(completions, [{executionId: 7}]);
-    await eventually(async () => await admin.getMessageCount(stream) === 0);
+    await until(async () => await admin.getMessageCount(stream) === 0);
   });
 
   test('nats: a message held longer than ackWait, while the store is unreachable and then by a slow processor, is kept alive and delivered once', async (t) => {
@@ -435,7 +429,7 @@ function defineNatsTests (natsUrl: string) {
     t.true(errors.payloads.length > 0);
     t.true(errors.payloads.every(({error}) => error.code === 'WORKER_STORE_FAILED' && (error as {operation?: string}).operation === 'CHECK'));
     t.is((await admin.manager.consumers.info(stream, consumer)).delivered.consumer_seq, 1);
-    await eventually(async () => await admin.getMessageCount(stream) === 0);
+    await until(async () => await admin.getMessageCount(stream) === 0);
   });
 
   /**
@@ -598,7 +592,7 @@ function defineNatsTests (natsUrl: string) {
     t.deepEqual(processed, [{executionId: 1, instruction: 'a', taskName: 'items'}]);
     t.false(connection.isClosed());
     // The ack reaches the server a moment after the completion was recorded.
-    await eventually(async () => await admin.getMessageCount(stream) === 0);
+    await until(async () => await admin.getMessageCount(stream) === 0);
     t.is(await admin.getMessageCount(stream), 0);
   });
 

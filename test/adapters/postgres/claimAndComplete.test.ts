@@ -9,14 +9,10 @@ import {createPostgresStore} from '../../../src/adapters/postgres/createPostgres
 import {getSqlState} from '../../../src/adapters/postgres/getSqlState.ts';
 import {claimAndInsertExecutions, createTables} from '../../../src/adapters/postgres/queries.ts';
 import type {PostgresStore} from '../../../src/adapters/postgres/types.ts';
-import {type Backend, createBackends, createItems, createSchemaName, dropSchema} from './helpers/backends.ts';
-import {countExecutions, createItemClaim} from './helpers/items.ts';
+import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';
+import {countExecutions, createItemClaim, createItems} from './helpers/items.ts';
 
-const {backends, endAll} = createBackends();
-
-test.after.always(async () => {
-  await endAll();
-});
+const backends = useBackends();
 
 const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>) => {
   const backend = await get();

@@ -9,14 +9,10 @@ import {applyPostgresMigrations} from '../../../src/adapters/postgres/applyPostg
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import {applySchedulerMigrations, createPostgresSchedulerStore} from '../../../src/scheduler/index.ts';
 import {applyLegacySchedulerTables} from '../../scheduler/fixtures/applyLegacySchedulerTables.ts';
-import {type Backend, createBackends, createSchemaName, dropSchema} from './helpers/backends.ts';
+import {type Backend, useBackends, useFreshSchema} from '../../helpers/postgres.ts';
 import {describeSchema} from './helpers/describeSchema.ts';
 
-const {backends, endAll} = createBackends();
-
-test.after.always(async () => {
-  await endAll();
-});
+const backends = useBackends();
 
 const empty = z.object({});
 
@@ -28,13 +24,8 @@ const SHIPPED_STORE_CHECKSUMS = [
 
 const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>) => {
   const {pool} = await get();
-  const schema = createSchemaName();
 
-  t.teardown(async () => {
-    await dropSchema(pool, schema);
-  });
-
-  return {pool, schema};
+  return {pool, schema: useFreshSchema(t, pool)};
 };
 
 const selectMigrations = async (pool: DatabasePool, schema: string, table = 'planton_migration') => {
@@ -162,11 +153,7 @@ for (const {get, name} of backends) {
 
   test(`${name}: a scheduler schema created by earlier releases (IF NOT EXISTS, unversioned) is adopted as version 1, its rows kept`, async (t) => {
     const {pool, schema} = await setUp(t, get);
-    const fresh = createSchemaName();
-
-    t.teardown(async () => {
-      await dropSchema(pool, fresh);
-    });
+    const fresh = useFreshSchema(t, pool);
 
     await applyLegacySchedulerTables({pool, schema});
     await pool.query(sql.type(empty)`

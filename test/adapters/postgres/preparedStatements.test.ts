@@ -7,8 +7,9 @@ import {createPool, type DatabasePool, type Interceptor, sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import {getSqlState} from '../../../src/adapters/postgres/getSqlState.ts';
-import {createSchemaName, createItems, dropSchema, SERVER_URL} from './helpers/backends.ts';
-import {countExecutions, createItemClaim} from './helpers/items.ts';
+import {createSchemaName, dropSchema} from '../../helpers/postgres.ts';
+import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
+import {countExecutions, createItemClaim, createItems} from './helpers/items.ts';
 
 /** What the pool was asked to run: each statement's name (undefined: unnamed) and each failure's SQLSTATE. */
 const createRecorder = () => {
@@ -68,9 +69,7 @@ const claimAndComplete = async (pool: DatabasePool, options: {readonly preparedS
   }
 };
 
-if (SERVER_URL) {
-  const url = SERVER_URL;
-
+requireEnvironment({variable: 'PLANTON_TEST_DATABASE_URL'}, (url) => {
   test('a pool that keeps its sessions runs the store\'s statements prepared, under names of their own', async (t) => {
     const recorder = createRecorder();
     // One connection that is never reset: every statement lands in the session that prepared it.
@@ -146,9 +145,7 @@ if (SERVER_URL) {
       await pool.end();
     }
   });
-} else {
-  console.log('skipped: set PLANTON_TEST_DATABASE_URL');
-}
+});
 
 test('rejects a preparedStatements that is not a boolean', async (t) => {
   await t.throwsAsync(createPostgresStore({pool: {transaction: () => undefined} as never, preparedStatements: 'yes' as never}), {

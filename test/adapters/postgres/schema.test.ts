@@ -15,7 +15,8 @@ import {createPglitePool} from '../../../src/adapters/pglite/createPglitePool.ts
 import {applyMigrations} from '../../../src/adapters/postgres/applyMigrations.ts';
 import {applySchedulerMigrations} from '../../../src/scheduler/index.ts';
 import {renderSchema} from '../../../scripts/renderSchema.ts';
-import {createSchemaName, dropSchema, SERVER_URL} from './helpers/backends.ts';
+import {createSchemaName, dropSchema} from '../../helpers/postgres.ts';
+import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
 import {describeSchema} from './helpers/describeSchema.ts';
 
 const SCHEMA_SQL = fileURLToPath(new URL('../../../schema.sql', import.meta.url));
@@ -70,13 +71,10 @@ test('pglite: schema.sql, applied as one script, builds every table, index and m
   });
 });
 
-if (SERVER_URL === null) {
-  console.log('skipped: set PLANTON_TEST_DATABASE_URL');
-  test.skip('postgres: psql -f schema.sql builds every table, index and migration record the runners build', () => undefined);
-} else {
-  const connectionUri = SERVER_URL;
+const SERVER_TITLE = 'postgres: psql -f schema.sql builds every table, index and migration record the runners build';
 
-  test('postgres: psql -f schema.sql builds every table, index and migration record the runners build', async (t) => {
+requireEnvironment({skipTitle: SERVER_TITLE, variable: 'PLANTON_TEST_DATABASE_URL'}, (connectionUri) => {
+  test(SERVER_TITLE, async (t) => {
     const pool = await createPool(connectionUri, {maxPoolSize: 2});
 
     t.teardown(async () => {
@@ -89,4 +87,4 @@ if (SERVER_URL === null) {
       });
     });
   });
-}
+});

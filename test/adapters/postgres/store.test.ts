@@ -6,30 +6,18 @@ import type {PostgresStore, PostgresStoreConfiguration} from '../../../src/adapt
 import type {WakeReason} from '../../../src/adapters/types.ts';
 import {createPlanton} from '../../../src/index.ts';
 import {createDeferred, createManualClock} from '../../helpers/createManualClock.ts';
+import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';
 import {recordEvents} from '../../helpers/recordEvents.ts';
-import {
-  type Backend,
-  createBackends,
-  createItems,
-  createSchemaName,
-  dropSchema,
-  eventually,
-  SERVER_URL,
-} from './helpers/backends.ts';
+import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
+import {until} from '../../helpers/until.ts';
 import {defineServerTests} from './helpers/defineServerTests.ts';
-import {countExecutions, countItems, createItemClaim, processItem} from './helpers/items.ts';
+import {countExecutions, countItems, createItemClaim, createItems, processItem} from './helpers/items.ts';
 
-if (SERVER_URL) {
-  defineServerTests(test, SERVER_URL);
-} else {
-  console.log('skipped: set PLANTON_TEST_DATABASE_URL');
-}
-
-const {backends, endAll} = createBackends();
-
-test.after.always(async () => {
-  await endAll();
+requireEnvironment({variable: 'PLANTON_TEST_DATABASE_URL'}, (connectionUri) => {
+  defineServerTests(test, connectionUri);
 });
+
+const backends = useBackends();
 
 const empty = z.object({});
 
@@ -248,15 +236,15 @@ for (const {get, name} of backends) {
     // Every loop re-arms its timer once its run is over: 3 timers = worker heartbeat, reaper
     // heartbeat and reaper pass are all idle again, so time may move on.
     const idle = async (timers: number) => {
-      await eventually(async () => clock.pendingTimers() === timers);
+      await until(async () => clock.pendingTimers() === timers);
     };
 
     // Heartbeats at +10 s and +20 s.
     await clock.advance(10_000);
-    await eventually(async () => await lastSeen() === startedAt + 10);
+    await until(async () => await lastSeen() === startedAt + 10);
     await idle(3);
     await clock.advance(10_000);
-    await eventually(async () => await lastSeen() === startedAt + 20);
+    await until(async () => await lastSeen() === startedAt + 20);
     await idle(3);
 
     // The worker "crashes"; the reaper's pass at +30 s sees a heartbeat 10 s old: alive.
@@ -371,7 +359,7 @@ for (const {get, name} of backends) {
       await planton.terminate();
     });
 
-    await eventually(async () => events.tasks.length >= instructions.length);
+    await until(async () => events.tasks.length >= instructions.length);
     await planton.terminate();
 
     t.deepEqual(events.tasks.map((event) => event.instruction).sort(), [...instructions].sort());
@@ -434,7 +422,7 @@ for (const {get, name} of backends) {
       }));
     });
 
-    await eventually(async () => engines.reduce((sum, engine) => sum + engine.processed(), 0) >= total, 50_000);
+    await until(async () => engines.reduce((sum, engine) => sum + engine.processed(), 0) >= total, 50_000);
     await Promise.all(engines.map(async ({planton}) => {
       await planton.terminate();
     }));

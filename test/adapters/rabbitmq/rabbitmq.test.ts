@@ -15,23 +15,18 @@ import type {RabbitMqSinkConfiguration, RabbitMqWorkerConfiguration} from '../..
 import {countEvents} from '../../helpers/countEvents.ts';
 import {createDeferred} from '../../helpers/createManualClock.ts';
 import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
+import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
 import {withDeadline} from '../../helpers/withDeadline.ts';
 import {countExecutions, countItems} from '../postgres/helpers/items.ts';
 import {createSinkTestBed} from '../sinks/helpers/createSinkTestBed.ts';
 import {defineSinkConformanceTests} from '../sinks/helpers/defineSinkConformanceTests.ts';
 import {spawnHangingWorker} from '../sinks/helpers/spawnHangingWorker.ts';
 import {withPort} from '../sinks/helpers/withPort.ts';
-import {AMQP_URL, createAdmin, createBrokerName} from './helpers/rabbitMq.ts';
+import {createAdmin, createBrokerName} from './helpers/rabbitMq.ts';
 
 const HANGING_WORKER = fileURLToPath(new URL('fixtures/hangingWorker.ts', import.meta.url));
 
-if (AMQP_URL === null) {
-  console.log('skipped: set PLANTON_TEST_AMQP_URL');
-  // A file without tests fails under ava; a skipped one shows in the summary.
-  test.skip('rabbitmq: the RabbitMQ suite needs PLANTON_TEST_AMQP_URL', () => undefined);
-} else {
-  defineRabbitMqTests(AMQP_URL);
-}
+requireEnvironment({skipTitle: 'rabbitmq: the RabbitMQ suite needs PLANTON_TEST_AMQP_URL', variable: 'PLANTON_TEST_AMQP_URL'}, defineRabbitMqTests);
 
 function defineRabbitMqTests (amqpUrl: string) {
   const bed = createSinkTestBed();

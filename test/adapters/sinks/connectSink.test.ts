@@ -10,16 +10,12 @@ import {createPostgresStore} from '../../../src/adapters/postgres/createPostgres
 import {SinkRejectedError} from '../../../src/adapters/sinks/errors.ts';
 import type {Sink, SinkMessage} from '../../../src/adapters/sinks/types.ts';
 import {createPlanton, type ErrorEvent} from '../../../src/index.ts';
-import {createBackends, createItems, createSchemaName, dropSchema, eventually} from '../postgres/helpers/backends.ts';
-import {countExecutions, createItemClaim} from '../postgres/helpers/items.ts';
+import {createSchemaName, dropSchema, usePglite} from '../../helpers/postgres.ts';
+import {until} from '../../helpers/until.ts';
 import {withDeadline} from '../../helpers/withDeadline.ts';
+import {countExecutions, createItemClaim, createItems} from '../postgres/helpers/items.ts';
 
-const {backends, endAll} = createBackends();
-const pglite = backends[0];
-
-test.after.always(async () => {
-  await endAll();
-});
+const pglite = usePglite();
 
 /**
  * A sink whose every publish is decided by `decide` (resolve, reject, or never settle). As the
@@ -76,10 +72,6 @@ const createRecordingSink = (decide: (message: SinkMessage<number>, attempt: num
 };
 
 const setUp = async (t: ExecutionContext, {concurrency, items, sink}: {readonly concurrency: number; readonly items: number; readonly sink: Sink<number>}) => {
-  if (pglite === undefined) {
-    throw new Error('PGlite backend missing.');
-  }
-
   const {pool} = await pglite.get();
   const schema = createSchemaName();
 
@@ -181,7 +173,7 @@ test('backpressure: with a broker that never confirms, the engine claims at most
   // Let the loop go round many more times: every round finds the task full.
   const rounds = planton.getStats().items?.rounds ?? 0;
 
-  await eventually(async () => (planton.getStats().items?.rounds ?? 0) >= rounds + 50);
+  await until(async () => (planton.getStats().items?.rounds ?? 0) >= rounds + 50);
 
   t.is(published.length, concurrency);
   t.like(connection.getStats(), {confirmed: 0, failed: 0, inFlight: concurrency});

@@ -6,7 +6,8 @@ import {ExecutionNotRunningError} from '../../../src/adapters/errors.ts';
 import type {SinkMessage, SinkProcessor, WorkerEvents, WorkerStore} from '../../../src/adapters/sinks/types.ts';
 import type {ExecutionReference} from '../../../src/adapters/types.ts';
 import {createEmitter} from '../../../src/planton/createEmitter.ts';
-import {createDeferred, createManualClock, flush, until} from '../../helpers/createManualClock.ts';
+import {createDeferred, createManualClock, flush} from '../../helpers/createManualClock.ts';
+import {until} from '../../helpers/until.ts';
 
 type Call = {readonly method: string; readonly reference: unknown};
 

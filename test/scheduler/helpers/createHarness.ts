@@ -6,24 +6,6 @@ export type SchedulerStoreFactory = () => Promise<{readonly cleanup?: () => Prom
 
 type Recorded = {[Name in keyof SchedulerEvents]: Array<SchedulerEvents[Name]>};
 
-/**
- * Waits until `condition` holds: for effects that go through a store's real I/O (PGlite, a server).
- * Fails after `timeout` ms of wall time instead of hanging; it measures no behaviour.
- */
-export const waitFor = async (condition: () => boolean | Promise<boolean>, timeout = 120_000): Promise<void> => {
-  const deadline = Date.now() + timeout;
-
-  while (!await condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Condition not met within ${timeout} ms: ${condition.toString()}`);
-    }
-
-    await new Promise<void>((resolve) => {
-      setTimeout(resolve, 1);
-    });
-  }
-};
-
 export const recordSchedulerEvents = (scheduler: Scheduler): Recorded => {
   const recorded: Recorded = {error: [], failed: [], retry: [], succeeded: [], timeout: []};
 

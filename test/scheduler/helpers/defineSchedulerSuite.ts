@@ -5,7 +5,8 @@
  */
 import type {TestFn} from 'ava';
 import {type Job, type JobRecord, parseSchedule} from '../../../src/scheduler/index.ts';
-import {createHarness, recordSchedulerEvents, type SchedulerStoreFactory, waitFor} from './createHarness.ts';
+import {until} from '../../helpers/until.ts';
+import {createHarness, recordSchedulerEvents, type SchedulerStoreFactory} from './createHarness.ts';
 
 const MINUTE = 60_000;
 const iso = (value: Date | number) => new Date(value).toISOString();
@@ -64,7 +65,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     for (let slot = 1; slot <= 3; slot++) {
       await h.clock.advance(MINUTE);
-      await waitFor(() => events.succeeded.length === slot);
+      await until(() => events.succeeded.length === slot);
     }
 
     t.deepEqual(jobs.map((job) => iso(job.scheduledFor)), [at('00:01:00'), at('00:02:00'), at('00:03:00')]);
@@ -91,7 +92,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     for (let slot = 1; slot <= 3; slot++) {
       await h.clock.advance(10_000);
-      await waitFor(() => events.succeeded.length === slot);
+      await until(() => events.succeeded.length === slot);
     }
 
     t.deepEqual(events.succeeded.map(({job}) => iso(job.scheduledFor)), [at('00:00:10'), at('00:00:20'), at('00:00:30')]);
@@ -116,7 +117,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     await h.clock.advance(4 * MINUTE);
     t.is(events.succeeded.length, 0);
     await h.clock.advance(MINUTE);
-    await waitFor(() => events.succeeded.length === 1);
+    await until(() => events.succeeded.length === 1);
     await h.clock.advance(10 * MINUTE);
 
     t.deepEqual(events.succeeded.map(({job}) => job.taskName), ['reminder']);
@@ -136,7 +137,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     t.is(iso(moved.runAt), at('00:02:00'));
     await h.clock.advance(2 * MINUTE);
-    await waitFor(() => events.succeeded.length === 1);
+    await until(() => events.succeeded.length === 1);
     t.is(iso(h.clock.now()), at('00:02:00'));
     t.is(iso(events.succeeded[0]?.job.startedAt ?? 0), at('00:02:00'));
   });
@@ -151,7 +152,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     for (let slot = 1; slot <= 3; slot++) {
       await h.clock.advance(slot === 1 ? MINUTE : 2 * MINUTE);
-      await waitFor(() => events.succeeded.length === slot);
+      await until(() => events.succeeded.length === slot);
     }
 
     t.deepEqual(events.succeeded.map(({job}) => iso(job.scheduledFor)), [at('00:01:00'), at('00:03:00'), at('00:05:00')]);
@@ -194,9 +195,9 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     });
 
     await h.clock.advance(MINUTE);
-    await waitFor(() => checks.length === 1);
+    await until(() => checks.length === 1);
     await checks[0]?.();
-    await waitFor(() => events.succeeded.length === 1);
+    await until(() => events.succeeded.length === 1);
 
     const jobId = events.succeeded[0]?.job.id ?? 0;
     const logs = await scheduler.getJobLogs(jobId);
@@ -219,9 +220,9 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
       });
     });
     await h.clock.advance(MINUTE);
-    await waitFor(() => checks.length === 2);
+    await until(() => checks.length === 2);
     await checks[1]?.();
-    await waitFor(() => events.failed.length === 1);
+    await until(() => events.failed.length === 1);
     t.like(events.failed[0], {error: {message: 'disk full'}, job: {state: 'ERROR', taskName: 'failing'}});
   });
 
@@ -240,7 +241,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     });
 
     await h.clock.advance(MINUTE);
-    await waitFor(() => events.failed.length === 2);
+    await until(() => events.failed.length === 2);
 
     t.deepEqual(events.failed.map(({error}) => (error as Error).message).sort(), ['async boom', 'sync boom']);
     t.like((await scheduler.getTask('throws'))?.lastFailure, {status: 'failed'});
@@ -264,9 +265,9 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     });
 
     await h.clock.advance(MINUTE);
-    await waitFor(() => jobs.length === 1);
+    await until(() => jobs.length === 1);
     await h.clock.advance(5_000);
-    await waitFor(() => events.failed.length === 1);
+    await until(() => events.failed.length === 1);
 
     t.like(timeouts[0], {code: 'job_timed_out'});
     t.like(events.timeout[0], {error: {code: 'job_timed_out'}, job: {id: jobs[0]?.id}});
@@ -274,11 +275,11 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.true(jobs[0]?.signal.aborted);
     await t.throwsAsync(jobs[0]?.done() ?? Promise.resolve(), {code: 'job_timed_out'});
     t.throws(() => jobs[0]?.log('late'), {code: 'job_timed_out'});
-    await waitFor(async () => (await scheduler.getJobLogs(jobs[0]?.id ?? 0)).length === 1);
+    await until(async () => (await scheduler.getJobLogs(jobs[0]?.id ?? 0)).length === 1);
     t.like((await scheduler.getJobLogs(jobs[0]?.id ?? 0))[0], {message: 'working'});
 
     await h.clock.advance(MINUTE - 5_000);
-    await waitFor(() => jobs.length === 2);
+    await until(() => jobs.length === 2);
     t.is(iso(jobs[1]?.scheduledFor ?? 0), at('00:02:00'));
   });
 
@@ -297,11 +298,11 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     await h.clock.advance(MINUTE);
 
     for (const [index, delay] of [1_000, 2_000, 4_000].entries()) {
-      await waitFor(() => events.retry.length === index + 1);
+      await until(() => events.retry.length === index + 1);
       await h.clock.advance(delay);
     }
 
-    await waitFor(() => events.failed.length === 1);
+    await until(() => events.failed.length === 1);
 
     t.deepEqual(attempts, [
       {at: at('00:01:00'), attempt: 1},
@@ -328,12 +329,12 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     });
 
     await h.clock.advance(MINUTE);
-    await waitFor(() => events.failed.length === 1 && events.retry.length === 1);
+    await until(() => events.failed.length === 1 && events.retry.length === 1);
     t.like(events.failed[0], {job: {taskName: 'once'}});
     t.like(events.retry[0], {job: {state: 'WAITING', taskName: 'twice'}});
     t.is(iso(events.retry[0]?.runAt ?? 0), at('00:01:07'));
     await h.clock.advance(7_000);
-    await waitFor(() => events.failed.length === 2);
+    await until(() => events.failed.length === 2);
     t.like(events.failed[1], {job: {attempt: 2, taskName: 'twice'}});
   });
 
@@ -346,11 +347,11 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     await h.clock.advance(MINUTE);
 
     for (const [index, delay] of [1_000, 10_000, 30_000].entries()) {
-      await waitFor(() => events.retry.length === index + 1);
+      await until(() => events.retry.length === index + 1);
       await h.clock.advance(delay);
     }
 
-    await waitFor(() => events.failed.length === 1);
+    await until(() => events.failed.length === 1);
     t.deepEqual(events.retry.map(({runAt}) => iso(runAt)), [at('00:01:01'), at('00:01:11'), at('00:01:41')]);
     t.like(events.failed[0], {error: {code: 'NO_PROCESSOR'}, job: {state: 'ERROR', taskName: 'orphan'}});
     t.regex((events.failed[0]?.error as Error).message, /No processor for task `orphan`/u);
@@ -363,10 +364,10 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     await scheduler.schedule({name: 'late-processor', schedule: {date: at('00:01:00')}, timeout: 5_000});
     await h.clock.advance(MINUTE);
-    await waitFor(() => events.retry.length === 1);
+    await until(() => events.retry.length === 1);
     scheduler.addProcessor('late-processor', async () => undefined);
     await h.clock.advance(5_000);
-    await waitFor(() => events.succeeded.length === 1);
+    await until(() => events.succeeded.length === 1);
     t.like(events.succeeded[0]?.job, {attempt: 1, noProcessorCount: 1, state: 'DONE'});
   });
 
@@ -392,7 +393,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     for (let slot = 1; slot <= 5; slot++) {
       await h.clock.advance(10_000);
-      await waitFor(() => done() === slot);
+      await until(() => done() === slot);
     }
 
     await h.clock.advance(1_000);
@@ -422,7 +423,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     // Time keeps passing while the instances go round (as real time would between their rounds).
     await h.clock.advance(5_000);
-    await waitFor(async () => {
+    await until(async () => {
       await h.clock.advance(20);
 
       return running.length >= 2;
@@ -437,7 +438,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.is(await countRunning(), 2);
 
     await running[0]?.done();
-    await waitFor(async () => {
+    await until(async () => {
       await h.clock.advance(20);
 
       return running.length === 3;
@@ -461,7 +462,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
         ran.push(job);
       });
       await h.clock.advance(MINUTE);
-      await waitFor(() => ran.length === 1);
+      await until(() => ran.length === 1);
       await before.terminate();
 
       // Down from 00:01:30 to 00:04:30 (misfireThreshold 20 s: every missed slot is too late for 'skip').
@@ -475,13 +476,13 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
         afterRan.push(job);
       });
       after.trigger('nightly');
-      await waitFor(async () => afterRan.length === expected.length && (await after.getTask('nightly'))?.nextRunAt?.getTime() === Date.parse(at('00:05:00')));
+      await until(async () => afterRan.length === expected.length && (await after.getTask('nightly'))?.nextRunAt?.getTime() === Date.parse(at('00:05:00')));
       await h.clock.advance(1_000);
 
       t.deepEqual(afterRan.map((job) => ({scheduledFor: iso(job.scheduledFor), slotCount: job.slotCount})), [...expected]);
 
       await h.clock.advance(29_000);
-      await waitFor(() => afterRan.length === expected.length + 1);
+      await until(() => afterRan.length === expected.length + 1);
       t.is(iso(afterRan.at(-1)?.scheduledFor ?? 0), at('00:05:00'), 'then the schedule goes on');
     });
   }
@@ -498,7 +499,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     // 200 ms before its time the job is claimed (RUNNING, waiting for its timer here).
     await h.clock.advance(MINUTE - 200);
-    await waitFor(async () => (await first.listJobs('handed-over'))[0]?.state === 'RUNNING');
+    await until(async () => (await first.listJobs('handed-over'))[0]?.state === 'RUNNING');
     await first.terminate();
 
     t.like((await first.listJobs('handed-over'))[0], {attempt: 0, state: 'SCHEDULED'});
@@ -510,7 +511,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
       started.push(`second at ${iso(h.clock.now())}`);
     });
     await h.clock.advance(200);
-    await waitFor(() => events.succeeded.length === 1);
+    await until(() => events.succeeded.length === 1);
 
     t.deepEqual(started, [`second at ${at('00:01:00')}`]);
     t.like(events.succeeded[0]?.job, {attempt: 1, startedAt: Date.parse(at('00:01:00'))});
@@ -531,7 +532,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
         const expected = ran.length + 1;
 
         await h.clock.advance(86_400_000);
-        await waitFor(() => ran.length === expected);
+        await until(() => ran.length === expected);
       }
     };
 
@@ -551,7 +552,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     worker.addProcessor('shared-def', async () => undefined);
     await h.clock.advance(MINUTE);
-    await waitFor(() => events.succeeded.length === 1);
+    await until(() => events.succeeded.length === 1);
 
     t.true(await owner.unschedule('shared-def'));
     t.false(await owner.unschedule('shared-def'));

@@ -1,7 +1,5 @@
 import {randomUUID} from 'node:crypto';
 
-export const REDIS_URL = process.env.PLANTON_TEST_REDIS_URL ?? null;
-
 /** A fresh queue name and key prefix per test, so tests run in parallel on one Redis. */
 export const createQueueNames = () => {
   const id = randomUUID().slice(0, 12);

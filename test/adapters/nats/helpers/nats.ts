@@ -1,8 +1,6 @@
 import {randomUUID} from 'node:crypto';
 import {connect} from 'nats';
 
-export const NATS_URL = process.env.PLANTON_TEST_NATS_URL ?? null;
-
 /** A fresh stream/subject/consumer name per test, so tests run in parallel on one server. */
 export const createBrokerName = () => {
   return `planton_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;

@@ -6,17 +6,17 @@ import type {ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import type {TestFn} from 'ava';
-import {createPool, type DatabasePool, sql} from 'slonik';
+import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPgNotificationListener} from '../../../../src/adapters/postgres/createPgNotificationListener.ts';
 import {createPostgresStore} from '../../../../src/adapters/postgres/createPostgresStore.ts';
 import type {WakeReason} from '../../../../src/adapters/types.ts';
 import {createPlanton, createSystemClock} from '../../../../src/index.ts';
 import {createDeferred} from '../../../helpers/createManualClock.ts';
+import {useFreshSchema, useServer} from '../../../helpers/postgres.ts';
 import {spawnFixture} from '../../../helpers/spawnFixture.ts';
 import type {ParentMessage, WorkerMessage} from '../fixtures/worker.ts';
-import {createItems, createSchemaName, dropSchema} from './backends.ts';
-import {countExecutions, countItems, createItemClaim, processItem} from './items.ts';
+import {countExecutions, countItems, createItemClaim, createItems, processItem} from './items.ts';
 
 const WORKER = fileURLToPath(new URL('../fixtures/worker.ts', import.meta.url));
 
@@ -37,26 +37,12 @@ const kill = (child: ChildProcess) => {
 };
 
 export const defineServerTests = (test: TestFn, connectionUri: string) => {
-  let poolPromise: Promise<DatabasePool> | null = null;
-  const getPool = () => {
-    poolPromise ??= createPool(connectionUri, {maxPoolSize: 10});
-
-    return poolPromise;
-  };
-
-  test.after.always(async () => {
-    await (await poolPromise)?.end();
-  });
+  const server = useServer(connectionUri);
 
   const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}) => {
-    const pool = await getPool();
-    const schema = createSchemaName();
+    const {pool} = await server.get();
 
-    t.teardown(async () => {
-      await dropSchema(pool, schema);
-    });
-
-    return {pool, schema};
+    return {pool, schema: useFreshSchema(t, pool)};
   };
 
   test('postgres: two engines in two processes dispatch each of 5,000 instructions exactly once', async (t) => {

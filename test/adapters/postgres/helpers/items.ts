@@ -5,6 +5,18 @@ import type {TaskEvent} from '../../../../src/index.ts';
 
 const empty = z.object({});
 
+/** A table of work items `[schema].item(id, processed_count)` with `count` rows. */
+export const createItems = async (pool: DatabasePool, schema: string, count: number) => {
+  await pool.query(sql.type(empty)`CREATE SCHEMA IF NOT EXISTS ${sql.identifier([schema])}`);
+  await pool.query(sql.type(empty)`
+    CREATE TABLE ${sql.identifier([schema, 'item'])} (
+      id integer PRIMARY KEY,
+      processed_count integer NOT NULL DEFAULT 0
+    )
+  `);
+  await pool.query(sql.type(empty)`INSERT INTO ${sql.identifier([schema, 'item'])} (id) SELECT generate_series(1, ${count})`);
+};
+
 /** Claims unprocessed items that have no RUNNING execution, locking them (FOR UPDATE SKIP LOCKED). */
 export const createItemClaim = (schema: string): PostgresClaim<number> => {
   return ({isActiveInstruction, limit}) => sql.type(z.object({id: z.number()}))`

@@ -1,8 +1,6 @@
 import {randomUUID} from 'node:crypto';
 import {connect} from 'amqplib';
 
-export const AMQP_URL = process.env.PLANTON_TEST_AMQP_URL ?? null;
-
 /** A fresh exchange/queue name per test, so tests run in parallel on one broker. */
 export const createBrokerName = () => {
   return `planton-test-${randomUUID().slice(0, 12)}`;

@@ -4,7 +4,7 @@
  * adds only its broker (names, admin connection, sink, worker), so this is written once and the
  * conformance suite (defineSinkConformanceTests) finds the same fields for every broker.
  */
-import test, {type ExecutionContext} from 'ava';
+import type {ExecutionContext} from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
 import {connectSink} from '../../../../src/adapters/sinks/connectSink.ts';
@@ -14,8 +14,8 @@ import type {Sink, SinkMessage, SinkProcessor, WorkerEvents} from '../../../../s
 import {createPlanton, type Emitter} from '../../../../src/index.ts';
 import {countEvents} from '../../../helpers/countEvents.ts';
 import {withDeadline} from '../../../helpers/withDeadline.ts';
-import {type Backend, createBackends, createItems, createSchemaName, dropSchema} from '../../postgres/helpers/backends.ts';
-import {countExecutions, createItemClaim} from '../../postgres/helpers/items.ts';
+import {createSchemaName, dropSchema, SERVER_URL, usePglite, useServer} from '../../../helpers/postgres.ts';
+import {countExecutions, createItemClaim, createItems} from '../../postgres/helpers/items.ts';
 
 export type SinkTestDispatchConfiguration<BrokerSink extends Sink<number>> = {
   /**
@@ -39,13 +39,8 @@ export type SinkTestContext = Awaited<ReturnType<ReturnType<typeof createSinkTes
  * seconds to start) and returns the per-test `setUp`.
  */
 export const createSinkTestBed = () => {
-  const {backends, endAll} = createBackends();
   // The server when PLANTON_TEST_DATABASE_URL is set, else PGlite.
-  const backend = backends.at(-1) as {readonly get: () => Promise<Backend>};
-
-  test.after.always(async () => {
-    await endAll();
-  });
+  const backend = SERVER_URL === null ? usePglite() : useServer(SERVER_URL);
 
   /**
    * Per test: a schema with `itemCount` items and a store on it, both removed afterwards with
