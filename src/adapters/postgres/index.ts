@@ -25,8 +25,10 @@ export {
 } from '../errors.ts';
 export type {
   ClaimedExecution,
+  ExecutionFailure,
   ExecutionReference,
   ExecutionState,
+  FailExecutions,
   Store,
   TaskDefinition,
   WakeReason,
