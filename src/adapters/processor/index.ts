@@ -1,0 +1,18 @@
+export {createProcessor} from './createProcessor.ts';
+export type {
+  Processor,
+  ProcessorConfiguration,
+  ProcessorEvents,
+  ProcessorHandler,
+  ProcessorHandlerContext,
+  ProcessorStats,
+  ProcessorStore,
+  ProcessedInstruction,
+} from './types.ts';
+export {
+  InvalidProcessorConfigurationError,
+  ProcessorHandlerMissingError,
+  ProcessorStoppedError,
+  ProcessorStoreError,
+} from '../errors.ts';
+export type {ProcessorStoreOperation} from '../errors.ts';
