@@ -1,5 +1,6 @@
 import {setMaxListeners} from 'node:events';
 import {serializeError} from 'serialize-error';
+import {createBatcher} from '../../planton/createBatcher.ts';
 import {createEmitter} from '../../planton/createEmitter.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {describeValue} from '../../planton/describeValue.ts';
@@ -10,7 +11,7 @@ import {InvalidProcessorConfigurationError, ProcessorHandlerMissingError, Proces
 import type {ExecutionReference} from '../types.ts';
 import {createOutcomeWriter} from './createOutcomeWriter.ts';
 import {createSlots} from './createSlots.ts';
-import type {ProcessedInstruction, Processor, ProcessorConfiguration, ProcessorEvents, ProcessorHandler} from './types.ts';
+import type {ProcessedInstruction, Processor, ProcessorBatchHandling, ProcessorConfiguration, ProcessorEvents, ProcessorHandler} from './types.ts';
 
 const log = Logger.child({
   namespace: 'createProcessor',
@@ -19,9 +20,17 @@ const log = Logger.child({
 const DEFAULT_COMPLETION_BATCH_SIZE = 1_000;
 const DEFAULT_COMPLETION_CONCURRENCY = 2;
 const DEFAULT_STOP_TIMEOUT = 10_000;
+const DEFAULT_BATCH_SIZE = 100;
 
 /** A handler's end as the processor sees it: resolved (`null`), threw (`{error}`), or given up at the stop deadline. */
 type HandlerOutcome = 'ABANDONED' | {readonly error: unknown} | null;
+
+/** A call's end: its value, its error, or given up at the stop deadline. */
+type Settlement = 'ABANDONED' | {readonly error: unknown} | {readonly value: unknown};
+
+type ResolvedHandler<Instruction extends TaskInstruction> =
+  | {readonly batch: NonNullable<ProcessorBatchHandling<Instruction>['batch']>; readonly batchSize: number}
+  | {readonly handler: ProcessorHandler<Instruction>};
 
 const isFunction = (value: unknown): value is (...parameters: never[]) => unknown => {
   return typeof value === 'function';
@@ -50,9 +59,17 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
     throw new InvalidProcessorConfigurationError('handlers', `Expected \`handlers\` to be an object of functions by task name, got \`${describeValue(handlers)}\`.`);
   }
 
+  const resolvedHandlers = new Map<string, ResolvedHandler<Instruction>>();
+
   for (const [taskName, handler] of Object.entries(handlers)) {
-    if (!isFunction(handler)) {
-      throw new InvalidProcessorConfigurationError('handlers', `Expected the handler of task \`${taskName}\` to be a function, got \`${describeValue(handler)}\`.`);
+    if (isFunction(handler)) {
+      resolvedHandlers.set(taskName, {handler});
+    } else if (isFunction((handler as Partial<ProcessorBatchHandling<Instruction>> | null)?.batch)) {
+      const {batch, batchSize = DEFAULT_BATCH_SIZE} = handler as ProcessorBatchHandling<Instruction>;
+
+      resolvedHandlers.set(taskName, {batch, batchSize: validateInteger(`handlers.${taskName}.batchSize`, batchSize)});
+    } else {
+      throw new InvalidProcessorConfigurationError('handlers', `Expected the handler of task \`${taskName}\` to be a function or \`{batch}\` with a function, got \`${describeValue(handler)}\`.`);
     }
   }
 
@@ -80,7 +97,7 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
     completionBatchSize: validateInteger('completionBatchSize', completionBatchSize),
     completionConcurrency: validateInteger('completionConcurrency', completionConcurrency),
     concurrency: validateInteger('concurrency', concurrency, {allowInfinity: true}),
-    handlers: new Map<string, ProcessorHandler<Instruction>>(Object.entries(handlers)),
+    handlers: resolvedHandlers,
     planton,
     stopTimeout,
     store,
@@ -90,7 +107,8 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
 /**
  * Runs work in process on a store: for each `task` event of `planton`, the task's handler runs
  * (at most `concurrency` at once, across tasks); a handler that resolves completes the execution, one
- * that throws fails it with its error (serialized by the store). Outcomes that arrive together are
+ * that throws fails it with its error (serialized by the store). A `{batch}` handler gets the
+ * instructions of its task that arrived together, in one call. Outcomes that arrive together are
  * written with one store call each for completions and failures (group commit, no timer), then the
  * task is triggered so the freed slot is claimed again at once. A write that fails is retried with a
  * growing delay and reported on `error` (`PROCESSOR_STORE_ERROR`); nothing is dropped while the
@@ -154,17 +172,18 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     return error;
   };
 
-  const runHandler = async (handler: ProcessorHandler<Instruction>, {executionId, instruction, taskName}: ProcessedInstruction<Instruction>) => {
-    return await new Promise<HandlerOutcome>((resolve) => {
+  /** Runs `call` to its end, or until the stop deadline passes (then its outcome is no longer awaited). */
+  const settle = async (call: () => unknown) => {
+    return await new Promise<Settlement>((resolve) => {
       const abandon = () => {
         resolve('ABANDONED');
       };
 
       abandons.add(abandon);
       // The async wrapper turns a synchronous throw into a rejection.
-      void (async () => await handler(instruction, {executionId, signal: deadline.signal, taskName}))()
-        .then(() => {
-          resolve(null);
+      void (async () => await call())()
+        .then((value) => {
+          resolve({value});
         }, (error: unknown) => {
           resolve({error});
         })
@@ -174,11 +193,40 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     });
   };
 
+  /** One function per task that runs an instruction through its handler: one by one, or in the batch it arrives with. */
+  const runners = new Map([...handlers].map(([taskName, resolved]): [string, (processed: ProcessedInstruction<Instruction>) => Promise<HandlerOutcome>] => {
+    if ('handler' in resolved) {
+      return [taskName, async ({executionId, instruction}) => {
+        const settlement = await settle(() => resolved.handler(instruction, {executionId, signal: deadline.signal, taskName}));
+
+        return settlement === 'ABANDONED' || 'error' in settlement ? settlement : null;
+      }];
+    }
+
+    const batcher = createBatcher<ProcessedInstruction<Instruction>, HandlerOutcome>({
+      maxBatchSize: resolved.batchSize,
+      maxInFlight: Number.POSITIVE_INFINITY,
+      run: async (batch) => {
+        const settlement = await settle(() => resolved.batch(batch.map(({instruction}) => instruction), {signal: deadline.signal, taskName}));
+
+        if (settlement === 'ABANDONED' || 'error' in settlement) {
+          return batch.map(() => settlement);
+        }
+
+        const failures = settlement.value instanceof Map ? settlement.value as ReadonlyMap<Instruction, unknown> : new Map<Instruction, unknown>();
+
+        return batch.map(({instruction}) => failures.has(instruction) ? {error: failures.get(instruction)} : null);
+      },
+    });
+
+    return [taskName, batcher.add];
+  }));
+
   const handleInstruction = async (processed: ProcessedInstruction<Instruction>, reference: ExecutionReference<Instruction>) => {
     const {instruction, taskName} = processed;
-    const handler = handlers.get(taskName);
+    const run = runners.get(taskName);
 
-    if (handler === undefined) {
+    if (run === undefined) {
       const error = new ProcessorHandlerMissingError(taskName, instruction);
 
       reportError(error, 'no handler for the task; failing the execution');
@@ -196,7 +244,7 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     let outcome: HandlerOutcome;
 
     try {
-      outcome = await runHandler(handler, processed);
+      outcome = await run(processed);
     } finally {
       slots.release();
     }

@@ -1,6 +1,9 @@
 export {createProcessor} from './createProcessor.ts';
 export type {
   Processor,
+  ProcessorBatchHandler,
+  ProcessorBatchHandlerContext,
+  ProcessorBatchHandling,
   ProcessorConfiguration,
   ProcessorEvents,
   ProcessorHandler,

@@ -22,6 +22,34 @@ export type ProcessorHandler<Instruction extends TaskInstruction = TaskInstructi
   context: ProcessorHandlerContext,
 ) => Promise<unknown> | unknown;
 
+export type ProcessorBatchHandlerContext = {
+  /** Aborts when `stop()` has waited `stopTimeout` for the handler: stop the work; its outcome is no longer recorded. */
+  readonly signal: AbortSignal;
+  readonly taskName: string;
+};
+
+/**
+ * Does the work of the instructions of one task that arrived together (one statement for all of
+ * them, e.g. `DELETE … WHERE id = ANY(…)`). Resolving with nothing completes every execution;
+ * resolving with a map from instruction to error fails those (the others complete); throwing or
+ * rejecting fails them all with the error.
+ */
+export type ProcessorBatchHandler<Instruction extends TaskInstruction = TaskInstruction> = (
+  instructions: readonly Instruction[],
+  context: ProcessorBatchHandlerContext,
+) => Promise<ReadonlyMap<Instruction, unknown> | void> | ReadonlyMap<Instruction, unknown> | void;
+
+/** A task whose instructions are handled in batches rather than one by one. */
+export type ProcessorBatchHandling<Instruction extends TaskInstruction = TaskInstruction> = {
+  readonly batch: ProcessorBatchHandler<Instruction>;
+  /**
+   * Most instructions in one `batch` call. The instructions that arrive together (a round's claim)
+   * form a batch; no timer. Each instruction still takes one of the processor's `concurrency` slots.
+   * @default 100
+   */
+  readonly batchSize?: number;
+};
+
 /**
  * The part of a store a processor uses. With the batch forms (the PostgreSQL store has both), the
  * outcomes that arrive together are written with one statement each for completions and failures;
@@ -59,8 +87,12 @@ export type ProcessorConfiguration<Instruction extends TaskInstruction = TaskIns
    * @default Infinity
    */
   readonly concurrency?: number;
-  /** One handler per task name. An instruction of a task without one is failed (`PROCESSOR_HANDLER_MISSING`). */
-  readonly handlers: Readonly<Record<string, ProcessorHandler<Instruction>>>;
+  /**
+   * One handler per task name: a function run for each instruction, or `{batch}` run for the
+   * instructions that arrive together. An instruction of a task without one is failed
+   * (`PROCESSOR_HANDLER_MISSING`).
+   */
+  readonly handlers: Readonly<Record<string, ProcessorBatchHandling<Instruction> | ProcessorHandler<Instruction>>>;
   /**
    * The engine whose `task` events are processed, created with the store's
    * `getActiveTaskInstructions` and `createSchedule`. It is triggered after each recorded outcome,

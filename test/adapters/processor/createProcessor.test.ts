@@ -200,6 +200,37 @@ for (const {get, name} of backends) {
     t.like(processor.getStats(), {completed: 20, failed: 10});
   });
 
+  test(`${name}: a \`{batch}\` handler gets the instructions that arrive together in one call; the ones it maps to an error fail, the others complete`, async (t) => {
+    const {pool} = await get();
+    const batches: number[][] = [];
+    const {processor, schema} = await setUp(t, pool, {
+      items: 50,
+      processor: {handlers: {[TASK]: {batch: async (instructions, {taskName}) => {
+        t.is(taskName, TASK);
+        batches.push([...instructions]);
+
+        // Item 7 fails the first time only; the rest are processed with one statement.
+        const failures = new Map(instructions.filter((instruction) => instruction === 7 && batches.flat().filter((seen) => seen === 7).length === 1).map((instruction) => [instruction, new Error('item 7 broke')]));
+
+        await pool.query(sql.type(z.object({}))`
+          UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count + 1
+          WHERE id = ANY(${sql.array(instructions.filter((instruction) => !failures.has(instruction)), 'int4')})
+        `);
+
+        return failures;
+      }, batchSize: 20}}},
+    });
+
+    await countEvents(processor.events, 'completed').until(50);
+
+    t.true(batches.length < 20, `${batches.length} batch calls`);
+    t.true(batches.every((batch) => batch.length <= 20));
+    t.is(Math.max(...batches.map((batch) => batch.length)), 20);
+    t.deepEqual((await selectExecutions(pool, schema)).filter(({state}) => state === 'FAILED').map(({instruction, message}) => ({instruction, message})), [{instruction: 7, message: 'item 7 broke'}]);
+    t.deepEqual(await countExecutions(pool, schema), [{count: 50, state: 'COMPLETED'}, {count: 1, state: 'FAILED'}]);
+    t.like(processor.getStats(), {completed: 50, failed: 1});
+  });
+
   test(`${name}: triggers the task after each completion, so a freed slot is claimed at once rather than after the task's delay`, async (t) => {
     const {pool} = await get();
     const clock = createManualClock();
@@ -417,7 +448,8 @@ test('rejects an invalid configuration with a coded error', (t) => {
   const handlers = {[TASK]: () => undefined};
 
   t.throws(() => createProcessor({handlers, planton, store: {} as never}), {code: 'INVALID_PROCESSOR_CONFIGURATION', message: 'Expected `store` to have a `completeExecution` function, got `{}`.'});
-  t.throws(() => createProcessor({handlers: {[TASK]: 'no'} as never, planton, store}), {code: 'INVALID_PROCESSOR_CONFIGURATION', message: 'Expected the handler of task `items` to be a function, got `"no"`.'});
+  t.throws(() => createProcessor({handlers: {[TASK]: 'no'} as never, planton, store}), {code: 'INVALID_PROCESSOR_CONFIGURATION', message: 'Expected the handler of task `items` to be a function or `{batch}` with a function, got `"no"`.'});
+  t.throws(() => createProcessor({handlers: {[TASK]: {batch: () => undefined, batchSize: 0}}, planton, store}), {code: 'INVALID_PROCESSOR_CONFIGURATION', message: 'Expected `handlers.items.batchSize` to be an integer >= 1, got `0`.'});
   t.throws(() => createProcessor({concurrency: 0, handlers, planton, store}), {code: 'INVALID_PROCESSOR_CONFIGURATION', message: 'Expected `concurrency` to be an integer >= 1 or Infinity, got `0`.'});
   t.throws(() => createProcessor({completionBatchSize: 1.5, handlers, planton, store}), {code: 'INVALID_PROCESSOR_CONFIGURATION', message: 'Expected `completionBatchSize` to be an integer >= 1, got `1.5`.'});
   t.throws(() => createProcessor({handlers, planton, stopTimeout: -1, store}), {code: 'INVALID_PROCESSOR_CONFIGURATION', message: 'Expected `stopTimeout` to be a number >= 0, got `-1`.'});
