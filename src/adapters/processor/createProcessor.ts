@@ -22,11 +22,15 @@ const DEFAULT_COMPLETION_CONCURRENCY = 2;
 const DEFAULT_STOP_TIMEOUT = 10_000;
 const DEFAULT_BATCH_SIZE = 100;
 
-/** A handler's end as the processor sees it: resolved (`null`), threw (`{error}`), or given up at the stop deadline. */
-type HandlerOutcome = 'ABANDONED' | {readonly error: unknown} | null;
+/** What a batch handler's call came to for one instruction: completed (`null`) or failed. */
+type BatchOutcome = {readonly error: unknown} | null;
 
-/** A call's end: its value, its error, or given up at the stop deadline. */
-type Settlement = 'ABANDONED' | {readonly error: unknown} | {readonly value: unknown};
+/** An instruction being processed. `abandoned` once the stop deadline released it: its outcome is then dropped. */
+type Job<Instruction extends TaskInstruction> = {
+  abandoned: boolean;
+  readonly processed: ProcessedInstruction<Instruction>;
+  readonly reference: ExecutionReference<Instruction>;
+};
 
 type ResolvedHandler<Instruction extends TaskInstruction> =
   | {readonly batch: NonNullable<ProcessorBatchHandling<Instruction>['batch']>; readonly batchSize: number}
@@ -110,7 +114,8 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
  * that throws fails it with its error (serialized by the store). A `{batch}` handler gets the
  * instructions of its task that arrived together, in one call. Outcomes that arrive together are
  * written with one store call each for completions and failures (group commit, no timer), then the
- * task is triggered so the freed slot is claimed again at once. A write that fails is retried with a
+ * task is triggered so the freed slots are claimed again at once (unless its last round had free
+ * slots and found no work: it waits for work, not for slots). A write that fails is retried with a
  * growing delay and reported on `error` (`PROCESSOR_STORE_ERROR`); nothing is dropped while the
  * processor runs. An instruction of a task without a handler is failed with
  * `PROCESSOR_HANDLER_MISSING` (reported on `error`; its task is not triggered, so a missing handler
@@ -122,10 +127,12 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
   /** Aborts when `stop()` has waited `stopTimeout`: handlers' signal, and the end of write retries. */
   const deadline = new AbortController();
   const slots = createSlots(concurrency);
-  /** Stop waiting for a running handler (it passed the stop deadline). */
-  const abandons = new Set<() => void>();
-  /** One per instruction received and not yet recorded. Never rejects. */
-  const jobs = new Set<Promise<void>>();
+  /** Jobs whose handler runs now: released at the stop deadline. */
+  const running = new Set<Job<Instruction>>();
+  /** Instructions received and not yet recorded (or released). */
+  let inFlight = 0;
+  /** Set while `stop()` waits for `inFlight` to reach 0. */
+  let onIdle: (() => void) | null = null;
   let completed = 0;
   let failed = 0;
   let stopping: Promise<void> | null = null;
@@ -153,17 +160,47 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     store,
   });
 
+  /** Tasks to trigger once the outcomes written together have all been handled (one trigger per task, one getStats). */
+  const toTrigger = new Set<string>();
+
+  const triggerTasks = () => {
+    // A task whose last round had free slots and found nothing waits for new work, not for slots: no round for it.
+    const stats = planton.getStats?.();
+
+    for (const taskName of toTrigger) {
+      if ((stats?.[taskName]?.attemptNumber ?? 0) > 0) {
+        continue;
+      }
+
+      try {
+        planton.trigger(taskName);
+      } catch (error) {
+        // The task was removed meanwhile (UNKNOWN_TASK): nothing to wake.
+        log.debug({error: serializeError(error), taskName}, 'could not trigger the task');
+      }
+    }
+
+    toTrigger.clear();
+  };
+
   const trigger = (taskName: string) => {
-    try {
-      planton.trigger(taskName);
-    } catch (error) {
-      // The task was removed meanwhile (UNKNOWN_TASK): nothing to wake.
-      log.debug({error: serializeError(error), taskName}, 'could not trigger the task');
+    if (toTrigger.size === 0) {
+      queueMicrotask(triggerTasks);
+    }
+
+    toTrigger.add(taskName);
+  };
+
+  const finish = () => {
+    inFlight--;
+
+    if (inFlight === 0) {
+      onIdle?.();
     }
   };
 
   /** Ends the execution FAILED with `PROCESSOR_STOPPED`, so the instruction is scheduled again. */
-  const release = async (processed: ProcessedInstruction<Instruction>, reference: ExecutionReference<Instruction>, reason: string) => {
+  const release = async ({processed, reference}: Job<Instruction>, reason: string) => {
     const error = new ProcessorStoppedError(processed.taskName, processed.instruction, reason);
 
     log.warn({executionId: processed.executionId, instruction: processed.instruction, taskName: processed.taskName}, `released an execution: ${reason}`);
@@ -172,133 +209,131 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     return error;
   };
 
-  /** Runs `call` to its end, or until the stop deadline passes (then its outcome is no longer awaited). */
-  const settle = async (call: () => unknown) => {
-    return await new Promise<Settlement>((resolve) => {
-      const abandon = () => {
-        resolve('ABANDONED');
-      };
+  /** Per task: its handler, or the batcher that hands the instructions arriving together to its batch handler. */
+  type Runner = {readonly handler: ProcessorHandler<Instruction>} | {readonly add: (instruction: Instruction) => Promise<BatchOutcome>};
 
-      abandons.add(abandon);
-      // The async wrapper turns a synchronous throw into a rejection.
-      void (async () => await call())()
-        .then((value) => {
-          resolve({value});
-        }, (error: unknown) => {
-          resolve({error});
-        })
-        .finally(() => {
-          abandons.delete(abandon);
-        });
-    });
-  };
-
-  /** One function per task that runs an instruction through its handler: one by one, or in the batch it arrives with. */
-  const runners = new Map([...handlers].map(([taskName, resolved]): [string, (processed: ProcessedInstruction<Instruction>) => Promise<HandlerOutcome>] => {
+  const runners = new Map([...handlers].map(([taskName, resolved]): [string, Runner] => {
     if ('handler' in resolved) {
-      return [taskName, async ({executionId, instruction}) => {
-        const settlement = await settle(() => resolved.handler(instruction, {executionId, signal: deadline.signal, taskName}));
-
-        return settlement === 'ABANDONED' || 'error' in settlement ? settlement : null;
-      }];
+      return [taskName, resolved];
     }
 
-    const batcher = createBatcher<ProcessedInstruction<Instruction>, HandlerOutcome>({
+    const batcher = createBatcher<Instruction, BatchOutcome>({
       maxBatchSize: resolved.batchSize,
       maxInFlight: Number.POSITIVE_INFINITY,
-      run: async (batch) => {
-        const settlement = await settle(() => resolved.batch(batch.map(({instruction}) => instruction), {signal: deadline.signal, taskName}));
+      run: async (instructions) => {
+        let failures: unknown;
 
-        if (settlement === 'ABANDONED' || 'error' in settlement) {
-          return batch.map(() => settlement);
+        try {
+          failures = await resolved.batch(instructions, {signal: deadline.signal, taskName});
+        } catch (error) {
+          return instructions.map(() => ({error}));
         }
 
-        const failures = settlement.value instanceof Map ? settlement.value as ReadonlyMap<Instruction, unknown> : new Map<Instruction, unknown>();
-
-        return batch.map(({instruction}) => failures.has(instruction) ? {error: failures.get(instruction)} : null);
+        return instructions.map((instruction) => failures instanceof Map && failures.has(instruction) ? {error: failures.get(instruction)} : null);
       },
     });
 
-    return [taskName, batcher.add];
+    return [taskName, {add: batcher.add}];
   }));
 
-  const handleInstruction = async (processed: ProcessedInstruction<Instruction>, reference: ExecutionReference<Instruction>) => {
-    const {instruction, taskName} = processed;
-    const run = runners.get(taskName);
-
-    if (run === undefined) {
-      const error = new ProcessorHandlerMissingError(taskName, instruction);
-
-      reportError(error, 'no handler for the task; failing the execution');
-      await writer.write({failure: {error}, reference});
-
-      return;
-    }
-
-    if (!await slots.acquire()) {
-      await release(processed, reference, 'the processor stopped before a slot was free');
-
-      return;
-    }
-
-    let outcome: HandlerOutcome;
+  /** Runs the job's handler and records its outcome. Never rejects. */
+  const handleInstruction = async (job: Job<Instruction>) => {
+    const {processed, reference} = job;
+    const {executionId, instruction, taskName} = processed;
 
     try {
-      outcome = await run(processed);
+      const runner = runners.get(taskName);
+
+      if (runner === undefined) {
+        const error = new ProcessorHandlerMissingError(taskName, instruction);
+
+        reportError(error, 'no handler for the task; failing the execution');
+        await writer.write({failure: {error}, reference});
+
+        return;
+      }
+
+      const acquired = slots.acquire();
+
+      if (acquired !== true && !await acquired) {
+        await release(job, 'the processor stopped before a slot was free');
+
+        return;
+      }
+
+      let failure: BatchOutcome = null;
+
+      running.add(job);
+
+      try {
+        if ('handler' in runner) {
+          await runner.handler(instruction, {executionId, signal: deadline.signal, taskName});
+        } else {
+          failure = await runner.add(instruction);
+        }
+      } catch (error) {
+        failure = {error};
+      } finally {
+        slots.release();
+        running.delete(job);
+      }
+
+      if (job.abandoned || await writer.write({failure, reference}) === 'ABANDONED') {
+        return;
+      }
+
+      if (failure === null) {
+        completed++;
+        events.emit('completed', processed);
+      } else {
+        failed++;
+        events.emit('failed', {...processed, error: failure.error});
+      }
+
+      trigger(taskName);
+    } catch (error) {
+      // Not expected: handlers and store writes are caught above.
+      log.error({error: serializeError(error), instruction, taskName}, 'processing an instruction failed unexpectedly');
     } finally {
-      slots.release();
+      // An abandoned job was counted out when it was released.
+      if (!job.abandoned) {
+        finish();
+      }
     }
-
-    if (outcome === 'ABANDONED') {
-      await release(processed, reference, 'its handler was still running when the processor\'s stop timed out');
-
-      return;
-    }
-
-    if (await writer.write({failure: outcome, reference}) === 'ABANDONED') {
-      return;
-    }
-
-    if (outcome === null) {
-      completed++;
-      events.emit('completed', processed);
-    } else {
-      failed++;
-      events.emit('failed', {...processed, error: outcome.error});
-    }
-
-    trigger(taskName);
   };
 
   const onTask = ({instruction, taskName}: TaskEvent<Instruction>) => {
     const executionId = store.getClaimedExecutionId?.({instruction, taskName}) ?? null;
-    const processed: ProcessedInstruction<Instruction> = {executionId, instruction, taskName};
-    const reference: ExecutionReference<Instruction> = executionId === null ? {instruction, taskName} : {executionId};
-    const handled = stopping === null ?
-      handleInstruction(processed, reference) :
-      release(processed, reference, 'it arrived after stop() (terminate the Planton before stopping its processor)').then((error) => {
-        reportError(error, 'an instruction arrived after stop(); released it');
-      });
-    const job: Promise<void> = handled
-      .catch((error: unknown) => {
-        // Not expected: handlers and store calls are caught above.
-        log.error({error: serializeError(error), instruction, taskName}, 'processing an instruction failed unexpectedly');
-      })
-      .finally(() => {
-        jobs.delete(job);
-      });
+    const job: Job<Instruction> = {
+      abandoned: false,
+      processed: {executionId, instruction, taskName},
+      reference: executionId === null ? {instruction, taskName} : {executionId},
+    };
 
-    jobs.add(job);
+    inFlight++;
+
+    if (stopping === null) {
+      void handleInstruction(job);
+
+      return;
+    }
+
+    void release(job, 'it arrived after stop() (terminate the Planton before stopping its processor)').then((error) => {
+      reportError(error, 'an instruction arrived after stop(); released it');
+    }).finally(finish);
   };
 
-  /** The stop timed out: abort handlers' signal, stop waiting for them and for slots, end write retries. */
+  /** The stop timed out: abort handlers' signal, stop waiting for slots, release the jobs still running, end write retries. */
   const passDeadline = () => {
     deadline.abort();
     slots.abandonWaiting();
 
-    for (const abandon of [...abandons]) {
-      abandon();
+    for (const job of running) {
+      job.abandoned = true;
+      void release(job, 'its handler was still running when the processor\'s stop timed out').finally(finish);
     }
+
+    running.clear();
   };
 
   planton.events.on('task', onTask);
@@ -306,7 +341,7 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
   return {
     events,
     getStats: () => {
-      return {completed, failed, inFlight: jobs.size};
+      return {completed, failed, inFlight};
     },
     stop: async () => {
       stopping ??= (async () => {
@@ -320,8 +355,10 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
           });
         }
 
-        while (jobs.size > 0) {
-          await Promise.all(jobs);
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            onIdle = resolve;
+          });
         }
 
         timer.abort();

@@ -95,10 +95,12 @@ export type ProcessorConfiguration<Instruction extends TaskInstruction = TaskIns
   readonly handlers: Readonly<Record<string, ProcessorBatchHandling<Instruction> | ProcessorHandler<Instruction>>>;
   /**
    * The engine whose `task` events are processed, created with the store's
-   * `getActiveTaskInstructions` and `createSchedule`. It is triggered after each recorded outcome,
-   * so a freed slot is filled at once rather than after the task's delay.
+   * `getActiveTaskInstructions` and `createSchedule`. Its task is triggered after recorded
+   * outcomes, so freed slots are filled at once rather than after the task's delay; not when its
+   * `getStats()` says the last round had free slots and found nothing (an extra round would find
+   * nothing either).
    */
-  readonly planton: Pick<Planton<Instruction>, 'events' | 'trigger'>;
+  readonly planton: Pick<Planton<Instruction>, 'events' | 'trigger'> & Partial<Pick<Planton<Instruction>, 'getStats'>>;
   /**
    * How long `stop()` waits for handlers (running and waiting for a slot) and for failing writes to
    * succeed, in milliseconds. Then handlers' `signal` aborts, the executions of unfinished ones are
