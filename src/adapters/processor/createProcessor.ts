@@ -28,6 +28,8 @@ type BatchOutcome = {readonly error: unknown} | null;
 /** An instruction being processed. `abandoned` once the stop deadline released it: its outcome is then dropped. */
 type Job<Instruction extends TaskInstruction> = {
   abandoned: boolean;
+  /** What to record once the handler is done (the job is its own outcome: one object less per instruction). */
+  failure: BatchOutcome;
   readonly processed: ProcessedInstruction<Instruction>;
   readonly reference: ExecutionReference<Instruction>;
 };
@@ -261,24 +263,29 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
         return;
       }
 
-      let failure: BatchOutcome = null;
-
       running.add(job);
 
       try {
         if ('handler' in runner) {
-          await runner.handler(instruction, {executionId, signal: deadline.signal, taskName});
+          const result = runner.handler(instruction, {executionId, signal: deadline.signal, taskName});
+
+          // A synchronous handler's result is not awaited: no promise and no turn spent on it.
+          if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+            await result;
+          }
         } else {
-          failure = await runner.add(instruction);
+          job.failure = await runner.add(instruction);
         }
       } catch (error) {
-        failure = {error};
+        job.failure = {error};
       } finally {
         slots.release();
         running.delete(job);
       }
 
-      if (job.abandoned || await writer.write({failure, reference}) === 'ABANDONED') {
+      const {failure} = job;
+
+      if (job.abandoned || await writer.write(job) === 'ABANDONED') {
         return;
       }
 
@@ -304,10 +311,13 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
 
   const onTask = ({instruction, taskName}: TaskEvent<Instruction>) => {
     const executionId = store.getClaimedExecutionId?.({instruction, taskName}) ?? null;
+    const processed: ProcessedInstruction<Instruction> = {executionId, instruction, taskName};
     const job: Job<Instruction> = {
       abandoned: false,
-      processed: {executionId, instruction, taskName},
-      reference: executionId === null ? {instruction, taskName} : {executionId},
+      failure: null,
+      processed,
+      // With an id, `processed` is a reference by id already: one object less per instruction.
+      reference: executionId === null ? {instruction, taskName} : processed as {readonly executionId: number},
     };
 
     inFlight++;
