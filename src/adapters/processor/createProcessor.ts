@@ -165,24 +165,30 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
   /** Tasks to trigger once the outcomes written together have all been handled (one trigger per task, one getStats). */
   const toTrigger = new Set<string>();
 
+  /** Triggers each task in `toTrigger` once. Runs in a microtask: never throws. */
   const triggerTasks = () => {
-    // A task whose last round had free slots and found nothing waits for new work, not for slots: no round for it.
-    const stats = planton.getStats?.();
+    const taskNames = [...toTrigger];
+    let stats: ReturnType<NonNullable<typeof planton.getStats>> | undefined;
 
-    for (const taskName of toTrigger) {
-      if ((stats?.[taskName]?.attemptNumber ?? 0) > 0) {
-        continue;
-      }
+    toTrigger.clear();
 
+    try {
+      stats = planton.getStats?.();
+    } catch (error) {
+      log.debug({error: serializeError(error)}, 'getStats failed; triggering every task');
+    }
+
+    for (const taskName of taskNames) {
       try {
-        planton.trigger(taskName);
+        // A task whose last round had free slots and found nothing waits for new work, not for slots: no round for it.
+        if ((stats?.[taskName]?.attemptNumber ?? 0) === 0) {
+          planton.trigger(taskName);
+        }
       } catch (error) {
         // The task was removed meanwhile (UNKNOWN_TASK): nothing to wake.
         log.debug({error: serializeError(error), taskName}, 'could not trigger the task');
       }
     }
-
-    toTrigger.clear();
   };
 
   const trigger = (taskName: string) => {
