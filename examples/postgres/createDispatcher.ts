@@ -1,22 +1,23 @@
+import {createProcessor} from '../../src/adapters/processor/createProcessor.ts';
 import type {PostgresStore} from '../../src/adapters/postgres/types.ts';
 import {createPlanton} from '../../src/index.ts';
-import {type BatchProcessor, createBatchProcessor} from './createBatchProcessor.ts';
 import type {ExampleTask} from './types.ts';
 
 export type Dispatcher = {
   /** Rows done per task (purged, sent) since the start. */
   readonly getDoneCounts: () => Record<string, number>;
-  /** Instructions emitted and not yet processed, across tasks. */
+  /** Instructions claimed whose outcome is not recorded yet, across tasks. */
   readonly getPendingCount: () => number;
-  /** Stops claiming, waits for the batches in flight, then unsubscribes and stops the store. */
+  /** Stops claiming, waits for the handlers running and their outcomes, then unsubscribes and stops the store. */
   readonly terminate: () => Promise<void>;
 };
 
 /**
- * The wiring a Postgres user writes around Planton: one engine whose tasks claim through the
- * store (claim and execution record in one transaction), a processor per task that handles the
- * emitted instructions in batches and wakes the task when slots free up, and a subscription per
- * task so that a notification (a row inserted or updated) wakes it at once.
+ * The wiring a Postgres user writes around Planton: one engine whose tasks claim through the store
+ * (claim and execution record in one transaction), the processor that hands what a round claims
+ * to the task's handler in batches and records the outcomes (then triggers the task, so freed slots
+ * are claimed at once), and a subscription per task so that a notification (a row inserted or
+ * updated) wakes it at once.
  */
 export const createDispatcher = async ({onError, store, tasks}: {
   readonly onError: (error: unknown) => void;
@@ -40,52 +41,21 @@ export const createDispatcher = async ({onError, store, tasks}: {
     getActiveTaskInstructions: store.getActiveTaskInstructions,
     tasks: taskConfigurations,
   });
-  const doneCounts: Record<string, number> = Object.fromEntries(tasks.map((task) => [task.name, 0]));
-  const processors = new Map<string, BatchProcessor<number>>();
-
-  for (const task of tasks) {
-    processors.set(task.name, createBatchProcessor<number>({
-      maximumBatchSize: task.maximumBatchSize,
-      onError: async (error, instructions) => {
-        onError(error);
-
-        // The batch's transaction rolled back: end its executions as FAILED so the rows are claimed again.
-        const outcomes = await Promise.allSettled(instructions.map(async (instruction) => {
-          await store.failExecution({instruction, taskName: task.name}, error);
-        }));
-
-        for (const outcome of outcomes) {
-          if (outcome.status === 'rejected') {
-            onError(outcome.reason);
-          }
-        }
-
-        planton.trigger(task.name);
-      },
-      process: async (instructions) => {
-        const {done, errors} = await task.processBatch(instructions);
-
-        doneCounts[task.name] = (doneCounts[task.name] ?? 0) + done;
-
-        for (const error of errors) {
-          onError(error);
-        }
-
-        // The batch's slots are free: claim more now instead of waiting for the next poll.
-        planton.trigger(task.name);
-      },
-    }));
-  }
-
-  planton.events.on('task', ({instruction, taskName}) => {
-    processors.get(taskName)?.push(instruction);
+  const processor = createProcessor<number>({
+    handlers: Object.fromEntries(tasks.map((task) => [task.name, {batch: task.handleBatch, batchSize: task.maximumBatchSize}])),
+    planton,
+    store,
   });
-  planton.events.on('error', ({error}) => {
+
+  const reportError = ({error}: {readonly error: unknown}) => {
     onError(error);
-  });
-  store.events.on('error', ({error}) => {
-    onError(error);
-  });
+  };
+
+  planton.events.on('error', reportError);
+  store.events.on('error', reportError);
+  processor.events.on('error', reportError);
+  // A handler that throws fails its execution (claimed again later): an error of the run too.
+  processor.events.on('failed', reportError);
 
   const unsubscribes = await Promise.all(tasks.map(async (task) => {
     return await store.subscribe({
@@ -97,15 +67,11 @@ export const createDispatcher = async ({onError, store, tasks}: {
   }));
 
   return {
-    getDoneCounts: () => ({...doneCounts}),
-    getPendingCount: () => {
-      return [...processors.values()].reduce((sum, processor) => sum + processor.getPendingCount(), 0);
-    },
+    getDoneCounts: () => Object.fromEntries(tasks.map((task) => [task.name, task.getDoneCount()])),
+    getPendingCount: () => processor.getStats().inFlight,
     terminate: async () => {
       await planton.terminate();
-      await Promise.all([...processors.values()].map(async (processor) => {
-        await processor.drain();
-      }));
+      await processor.stop();
       await Promise.all(unsubscribes.map(async (unsubscribe) => {
         await unsubscribe();
       }));

@@ -53,8 +53,8 @@ export const runExample = async ({database, options, signal, stderr, stdout}: {
   const store = await createPostgresStore<number>({listener, pool, schema});
   const seed = await seedUserAccounts(pool, {schema, users: options.users});
   const seedSeconds = secondsSince(seedStartedAt);
-  const purgeTask = createPurgeSoftDeletedTask({pool, schema, store});
-  const emailTask = createSendUserEmailTask({pool, schema, sender: createFakeEmailSender(), store});
+  const purgeTask = createPurgeSoftDeletedTask({pool, schema});
+  const emailTask = createSendUserEmailTask({pool, schema, sender: createFakeEmailSender()});
   const tasks = [purgeTask, emailTask];
 
   for (const task of tasks) {

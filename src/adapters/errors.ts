@@ -110,3 +110,84 @@ export class StoreTerminatedError extends PlantonError {
     super(message, 'STORE_TERMINATED');
   }
 }
+
+/** A processor's configuration is invalid. Thrown by `createProcessor`. */
+export class InvalidProcessorConfigurationError extends PlantonError {
+  public readonly option: string;
+
+  public constructor (option: string, message: string) {
+    super(message, 'INVALID_PROCESSOR_CONFIGURATION');
+    this.option = option;
+  }
+}
+
+/**
+ * A processor received an instruction of a task it has no handler for. Its execution is ended
+ * FAILED with this error (so the slot is free and the row shows why); the task is not triggered.
+ */
+export class ProcessorHandlerMissingError extends PlantonError {
+  public readonly taskName: string;
+
+  public readonly instruction: unknown;
+
+  public constructor (taskName: string, instruction: unknown) {
+    super(`No handler for task \`${taskName}\`; instruction ${JSON.stringify(instruction)} was failed.`, 'PROCESSOR_HANDLER_MISSING');
+    this.taskName = taskName;
+    this.instruction = instruction;
+  }
+}
+
+/**
+ * A processor released an execution because it was stopping: the instruction arrived after `stop()`,
+ * or was still waiting for a slot or running when `stopTimeout` elapsed. The execution is ended
+ * FAILED with this error, so the instruction is scheduled again.
+ */
+export class ProcessorStoppedError extends PlantonError {
+  public readonly taskName: string;
+
+  public readonly instruction: unknown;
+
+  public constructor (taskName: string, instruction: unknown, reason: string) {
+    super(`Released instruction ${JSON.stringify(instruction)} of task \`${taskName}\`: ${reason}.`, 'PROCESSOR_STOPPED');
+    this.taskName = taskName;
+    this.instruction = instruction;
+  }
+}
+
+/** What a processor was writing: completions or failures. */
+export type ProcessorStoreOperation = 'COMPLETE' | 'FAIL';
+
+/**
+ * A processor could not record outcomes (the store is unreachable, the pool ended, …). It retries
+ * with a growing delay (`retrying: true`) until the write succeeds; once `stop()` has waited
+ * `stopTimeout`, it gives up (`retrying: false`) and the executions stay RUNNING until the reaper
+ * terminates them (their instructions are then scheduled again).
+ */
+export class ProcessorStoreError extends PlantonError {
+  public readonly operation: ProcessorStoreOperation;
+
+  /** How many times this write failed in a row (1 for the first failure). */
+  public readonly attempt: number;
+
+  /** Executions in the write. */
+  public readonly count: number;
+
+  public readonly retrying: boolean;
+
+  public constructor ({attempt, cause, count, operation, retrying}: {
+    readonly attempt: number;
+    readonly cause: unknown;
+    readonly count: number;
+    readonly operation: ProcessorStoreOperation;
+    readonly retrying: boolean;
+  }) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const outcome = retrying ? 'retrying' : 'gave up; the reaper will free them';
+
+    super(`Processor could not ${operation === 'COMPLETE' ? 'complete' : 'fail'} ${count} execution(s) (attempt ${attempt}, ${outcome}): ${reason}`, 'PROCESSOR_STORE_ERROR', {cause});
+    this.operation = operation;
+    this.attempt = attempt;
+    this.count = count;
+    this.retrying = retrying;
+  }
+}

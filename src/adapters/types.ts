@@ -31,6 +31,18 @@ export type ExecutionReference<Instruction extends TaskInstruction = TaskInstruc
   | {readonly executionId: number}
   | {readonly instruction: Instruction; readonly taskName: string};
 
+/** One execution to fail and the error to record (serialized by the store). */
+export type ExecutionFailure<Instruction extends TaskInstruction = TaskInstruction> = {
+  readonly error: unknown;
+  readonly reference: ExecutionReference<Instruction>;
+};
+
+/**
+ * Fails many executions in one call, each with its error; resolves with the references that were
+ * not running (they are skipped). The PostgreSQL store's `failExecutions`.
+ */
+export type FailExecutions<Instruction extends TaskInstruction = TaskInstruction> = (failures: ReadonlyArray<ExecutionFailure<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+
 export type TaskDefinition = {
   /**
    * Most executions of the task RUNNING at once, across every process (`maximum_concurrent_execution_count`);

@@ -11,7 +11,8 @@ type Registration = {
 /**
  * A small typed emitter. Unlike node:events, emitting `error` with no listener does not throw
  * (planton@3 behaves the same), and a throwing listener never breaks the emitting loop:
- * it is reported through `onListenerError` and the remaining listeners still run.
+ * it is reported through `onListenerError` and the remaining listeners still run. So is an async
+ * listener whose promise rejects (later), instead of an unhandled rejection that ends the process.
  */
 export const createEmitter = <Events extends Record<string, unknown>>(onListenerError: OnListenerError): Emitter<Events> => {
   const registrations = new Map<keyof Events, readonly Registration[]>();
@@ -41,7 +42,14 @@ export const createEmitter = <Events extends Record<string, unknown>>(onListener
         }
 
         try {
-          (registration.listener as Listener<typeof payload>)(payload);
+          // An async listener returns a promise: its rejection is reported too, never left unhandled.
+          const result: unknown = (registration.listener as Listener<typeof payload>)(payload);
+
+          if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+            (result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
+              onListenerError(name, payload, error);
+            });
+          }
         } catch (error) {
           onListenerError(name, payload, error);
         }

@@ -161,6 +161,30 @@ test('a throwing task listener is reported as TASK_LISTENER_ERROR; other listene
   await planton.terminate();
 });
 
+test('an async task listener that rejects is reported as TASK_LISTENER_ERROR, not left as an unhandled rejection', async (t) => {
+  const clock = createManualClock();
+  const planton = createPlanton({
+    clock,
+    getActiveTaskInstructions: () => [],
+    tasks: [{calculateDelay: () => 10, name: 'a', schedule: () => ['x']}],
+  });
+
+  planton.events.on('task', async () => {
+    await Promise.resolve();
+
+    throw new Error('async listener broke');
+  });
+
+  const {errors, tasks} = recordEvents(planton);
+
+  await clock.advance(10);
+  t.deepEqual(tasks.map(({instruction}) => instruction), ['x']);
+  t.is(errors.length, 1);
+  t.like(errors[0]?.error, {cause: {message: 'async listener broke'}, code: 'TASK_LISTENER_ERROR', instruction: 'x', taskName: 'a'});
+
+  await planton.terminate();
+});
+
 test('an error with no error listener does not throw or stop the loop', async (t) => {
   let calls = 0;
   const {clock, planton} = createTestPlanton({

@@ -4,3 +4,5 @@ export {createPgliteNotificationListener} from './createPgliteNotificationListen
 export type {PgliteNotificationListenerConfiguration} from './createPgliteNotificationListener.ts';
 export {createPglitePool} from './createPglitePool.ts';
 export type {PglitePoolConfiguration} from './createPglitePool.ts';
+// The in-process processor, imported next to the store it records in.
+export * from '../processor/index.ts';

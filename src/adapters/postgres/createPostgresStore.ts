@@ -31,6 +31,7 @@ import {
   createNotifyTrigger,
   createTables,
   endExecution,
+  failExecutions,
   insertExecutions,
   notifyChannels,
   selectActiveTaskInstructions,
@@ -191,7 +192,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
   const applyToMany = async (
     references: ReadonlyArray<ExecutionReference<Instruction>>,
     connection: QueryMethods,
-    apply: (connection: QueryMethods, executionIds: readonly number[]) => Promise<readonly number[]>,
+    apply: (connection: QueryMethods, executionIds: readonly number[], references: ReadonlyMap<number, ExecutionReference<Instruction>>) => Promise<readonly number[]>,
     ends: boolean,
   ): Promise<ReadonlyArray<ExecutionReference<Instruction>>> => {
     const notRunning = new Set<ExecutionReference<Instruction>>();
@@ -214,7 +215,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       let applied = new Set<number>();
 
       try {
-        applied = new Set(await apply(connection, executionIds));
+        applied = new Set(await apply(connection, executionIds, byId));
 
         for (const [executionId, reference] of byId) {
           if (!applied.has(executionId)) {
@@ -480,6 +481,13 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     events,
     failExecution: async (reference, error) => {
       await end(reference, 'FAILED', serializeError(error) as SerializableValue, statements);
+    },
+    failExecutions: async (failures) => {
+      const errors = new Map(failures.map(({error, reference}) => [reference, serializeError(error) as SerializableValue]));
+
+      return await applyToMany(failures.map(({reference}) => reference), statements, async (connection, executionIds, references) => {
+        return await failExecutions(connection, tables, {failures: executionIds.map((id) => ({error: errors.get(references.get(id) as ExecutionReference<Instruction>) ?? null, id})), now: clock.now()});
+      }, true);
     },
     getClaimedExecutionId: ({instruction, taskName}) => {
       return tracker.getClaimedExecutionId(taskName, instruction) ?? null;

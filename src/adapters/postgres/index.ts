@@ -15,6 +15,8 @@ export type {
   PostgresStore,
   PostgresStoreConfiguration,
 } from './types.ts';
+// The in-process processor, imported next to the store it records in.
+export * from '../processor/index.ts';
 export {
   ExecutionNotRunningError,
   InvalidStoreConfigurationError,
@@ -26,8 +28,10 @@ export {
 } from '../errors.ts';
 export type {
   ClaimedExecution,
+  ExecutionFailure,
   ExecutionReference,
   ExecutionState,
+  FailExecutions,
   Store,
   TaskDefinition,
   WakeReason,

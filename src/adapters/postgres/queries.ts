@@ -220,6 +220,21 @@ export const completeExecutions = async (
   `)).map(toId);
 };
 
+/** Fails the RUNNING executions among `failures` in one statement, each with its error; returns the ids it failed. */
+export const failExecutions = async (
+  connection: QueryMethods,
+  tables: Tables,
+  {failures, now}: {readonly failures: ReadonlyArray<{readonly error: SerializableValue; readonly id: number}>; readonly now: number},
+): Promise<readonly number[]> => {
+  return (await connection.anyFirst(sql.type(idRow)`
+    UPDATE ${tables.execution} e
+    SET state = 'FAILED', ended_at = ${timestamp(now)}, error = failure.error
+    FROM jsonb_to_recordset(${sql.jsonb(failures)}) AS failure(id int8, error jsonb)
+    WHERE e.id = failure.id AND e.ended_at IS NULL
+    RETURNING e.id
+  `)).map(toId);
+};
+
 export const selectRunningExecutionId = async (
   connection: QueryMethods,
   tables: Tables,

@@ -1,6 +1,6 @@
 import type {CommonQueryMethods, DatabasePool, FragmentSqlToken, QuerySqlToken} from 'slonik';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
-import type {ExecutionReference, Store} from '../types.ts';
+import type {ExecutionReference, FailExecutions, Store} from '../types.ts';
 
 export type PostgresClaimContext<Instruction extends TaskInstruction = TaskInstruction> = {
   /** The active instructions the engine saw at the start of the round (empty when called directly). */
@@ -105,6 +105,12 @@ export type PostgresStore<Instruction extends TaskInstruction = TaskInstruction>
    * is given.
    */
   readonly completeExecutions: (references: ReadonlyArray<ExecutionReference<Instruction>>, options?: {readonly connection?: CommonQueryMethods}) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+  /**
+   * Fails many executions in one statement, each with its error (serialized), so one commit serves
+   * the whole batch. Resolves with the references that were not running (unknown, already ended,
+   * reaped, or given twice): they are skipped, the others are failed.
+   */
+  readonly failExecutions: FailExecutions<Instruction>;
   /**
    * Resolves with the references among `references` whose execution is not running (unknown,
    * already ended, reaped, or given twice), with one reading statement: no write and no commit.

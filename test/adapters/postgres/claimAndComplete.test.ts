@@ -1,6 +1,6 @@
 /**
  * The store's batched paths, on every backend: the claim that records its executions in the same
- * statement (and falls back to two statements where it cannot), and completeExecutions.
+ * statement (and falls back to two statements where it cannot), completeExecutions and failExecutions.
  */
 import test from 'ava';
 import {type DatabasePool, sql} from 'slonik';
@@ -127,6 +127,42 @@ for (const {get, name} of backends) {
     ]);
     t.deepEqual(await countExecutions(pool, schema), [{count: 6, state: 'COMPLETED'}]);
     t.deepEqual(await store.completeExecutions([]), []);
+  });
+
+  test(`${name}: failExecutions fails a batch in one call, each with its serialized error, and returns the references that were not running`, async (t) => {
+    const {pool, schema, store} = await setUp(t, get);
+    const [first, second, third] = await store.claimExecutions({claim: createItemClaim(schema), limit: 3, taskName: 'items'});
+
+    if (!first || !second || !third) {
+      t.fail('expected three executions');
+
+      return;
+    }
+
+    await store.completeExecution({executionId: third.executionId});
+
+    const notRunning = await store.failExecutions([
+      {error: Object.assign(new Error('first broke'), {code: 'FIRST'}), reference: {executionId: first.executionId}},
+      {error: 'second broke', reference: {instruction: second.instruction, taskName: 'items'}},
+      {error: new Error('too late'), reference: {executionId: third.executionId}},
+      {error: new Error('unknown'), reference: {executionId: 999_999}},
+    ]);
+
+    t.deepEqual(notRunning, [{executionId: third.executionId}, {executionId: 999_999}]);
+
+    const errors = await pool.any(sql.type(z.object({code: z.string().nullable(), id: z.number(), message: z.string().nullable(), state: z.string(), value: z.unknown()}))`
+      SELECT id::int4, state, error->>'message' AS message, error->>'code' AS code, error AS value
+      FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
+      ORDER BY id
+    `);
+
+    t.like(errors[0], {code: 'FIRST', id: first.executionId, message: 'first broke', state: 'FAILED'});
+    // serialize-error wraps a thrown non-error (as failExecution does).
+    t.like(errors[1], {id: second.executionId, state: 'FAILED'});
+    t.regex(errors[1]?.message ?? '', /second broke/u);
+    t.like(errors[2], {id: third.executionId, state: 'COMPLETED', value: null});
+    t.is(store.getClaimedExecutionId({instruction: first.instruction, taskName: 'items'}), null);
+    t.deepEqual(await store.failExecutions([]), []);
   });
 
   test(`${name}: heartbeatExecutions marks a batch alive in one call and returns the references that are not running`, async (t) => {
