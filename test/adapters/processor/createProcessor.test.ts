@@ -16,15 +16,12 @@ import type {ExecutionReference} from '../../../src/adapters/types.ts';
 import {createEmitter} from '../../../src/planton/createEmitter.ts';
 import {type Clock, createPlanton, type Planton, type PlantonEvents, type TaskConfiguration} from '../../../src/index.ts';
 import {countEvents} from '../../helpers/countEvents.ts';
-import {createDeferred, createManualClock, flush, until} from '../../helpers/createManualClock.ts';
-import {type Backend, createBackends, createItems, createSchemaName, dropSchema} from '../postgres/helpers/backends.ts';
-import {countExecutions, createItemClaim} from '../postgres/helpers/items.ts';
+import {createDeferred, createManualClock, flush} from '../../helpers/createManualClock.ts';
+import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';
+import {until} from '../../helpers/until.ts';
+import {countExecutions, createItemClaim, createItems} from '../postgres/helpers/items.ts';
 
-const {backends, endAll} = createBackends();
-
-test.after.always(async () => {
-  await endAll();
-});
+const backends = useBackends();
 
 const TASK = 'items';
 
