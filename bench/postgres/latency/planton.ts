@@ -13,10 +13,7 @@ import {BENCH_URL} from '../settings.ts';
 import {createClaim} from '../throughput/planton.ts';
 import {createLatencyProbe} from './insertSamples.ts';
 
-/** The store holds a connection for claims (BENCH_PLANTON_CLAIM_CONNECTION=false: it does not). */
-const CLAIM_CONNECTION = process.env.BENCH_PLANTON_CLAIM_CONNECTION !== 'false';
-
-export const settings = `createPgNotificationListener + installNotifyTrigger (AFTER INSERT OR UPDATE OF id), calculateDelay 60 s, concurrency 10, slonik pool 4 without DISCARD ALL on release, claimConnection ${String(CLAIM_CONNECTION)}, the same claim query as throughput`;
+export const settings = 'createPgNotificationListener + installNotifyTrigger (AFTER INSERT OR UPDATE OF id), calculateDelay 60 s, concurrency 10, slonik pool 4 without DISCARD ALL on release, the same claim query as throughput';
 
 export const measure = async () => {
   const schema = createSchemaName('planton');
@@ -30,7 +27,7 @@ export const measure = async () => {
   const producer = new pg.Client({connectionString: BENCH_URL});
 
   try {
-    const store = await createPostgresStore<number>({claimConnection: CLAIM_CONNECTION, listener, pool, reaperInterval: 0, schema});
+    const store = await createPostgresStore<number>({listener, pool, reaperInterval: 0, schema});
 
     await createItemTable(schema, 0);
     await store.registerTask({name: 'items'});

@@ -21,7 +21,6 @@ const POOL_SIZE = Number(process.env.BENCH_PLANTON_POOL ?? 6);
 const CLAIM_BATCH = Number(process.env.BENCH_PLANTON_CLAIM_BATCH ?? 1_000);
 const COMPLETION_BATCH = Number(process.env.BENCH_PLANTON_COMPLETION_BATCH ?? 4_000);
 const MAX_FLUSHES = Number(process.env.BENCH_PLANTON_FLUSHES ?? 1);
-const CLAIM_CONNECTION = process.env.BENCH_PLANTON_CLAIM_CONNECTION !== 'false';
 
 /**
  * Marks the rows it claims (claimed_at), so it needs no `isActiveInstruction`: a claimed row is no
@@ -84,7 +83,7 @@ const createCompletionBatcher = (store: PostgresStore<number>, onCompleted: (cou
   };
 };
 
-export const settings = `${TASKS} tasks (claim loops) x concurrency ${CONCURRENCY}, calculateLimit min(${CLAIM_BATCH}, free), slonik pool ${POOL_SIZE} without DISCARD ALL on release, claimConnection ${String(CLAIM_CONNECTION)}, calculateDelay 0 (5 ms after an empty round), completeExecutions batches up to ${COMPLETION_BATCH} (${MAX_FLUSHES} in flight), heartbeat 60 s, reaper off`;
+export const settings = `${TASKS} tasks (claim loops) x concurrency ${CONCURRENCY}, calculateLimit min(${CLAIM_BATCH}, free), slonik pool ${POOL_SIZE} without DISCARD ALL on release, calculateDelay 0 (5 ms after an empty round), completeExecutions batches up to ${COMPLETION_BATCH} (${MAX_FLUSHES} in flight), heartbeat 60 s, reaper off`;
 
 export const measure = async () => {
   const schema = createSchemaName('planton');
@@ -97,7 +96,7 @@ export const measure = async () => {
   });
 
   try {
-    const store = await createPostgresStore<number>({claimConnection: CLAIM_CONNECTION, heartbeatInterval: 60_000, pool, reaperInterval: 0, schema});
+    const store = await createPostgresStore<number>({heartbeatInterval: 60_000, pool, reaperInterval: 0, schema});
 
     await createItemTable(schema, JOB_COUNT);
 

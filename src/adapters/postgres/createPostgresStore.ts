@@ -36,7 +36,6 @@ import {
   touchExecutions,
   upsertTask,
 } from './queries.ts';
-import {createClaimConnection} from './createClaimConnection.ts';
 import {createClaimExecutions} from './createClaimExecutions.ts';
 import {createExecutionTracker} from './createExecutionTracker.ts';
 import {createPreparedStatements, type QueryMethods} from './createPreparedStatements.ts';
@@ -58,7 +57,7 @@ const TRIGGER_LOCK_KEY = 0x74_72_69_67;
  * crashed ones and wakes task loops through LISTEN/NOTIFY. Given a slonik pool it does not own.
  */
 export const createPostgresStore = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: PostgresStoreConfiguration): Promise<PostgresStore<Instruction>> => {
-  const {activeFromMemory, claimConnection, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema} = validatePostgresStoreConfiguration(configuration);
+  const {activeFromMemory, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema} = validatePostgresStoreConfiguration(configuration);
   // Statements that run on their own go through `statements`; transactions use `pool`.
   const statements = createPreparedStatements(pool, {enabled: preparedStatements});
   const clock = configuration.clock ?? createSystemClock();
@@ -207,8 +206,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     }
   };
 
-  const claimStatements = claimConnection ? await createClaimConnection({fallback: statements, pool, preparedStatements}) : null;
-  const claim = createClaimExecutions<Instruction>({clock, getTaskId, hostname, pool, readActiveTaskInstructions, statements: claimStatements?.statements ?? statements, tables, tracker});
+  const claim = createClaimExecutions<Instruction>({clock, getTaskId, hostname, pool, readActiveTaskInstructions, statements, tables, tracker});
 
   const claimExecutions: PostgresStore<Instruction>['claimExecutions'] = async (claimConfiguration) => {
     if (terminated) {
@@ -388,7 +386,6 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       }
 
       terminated = true;
-      await claimStatements?.release();
       await Promise.all(loops.map(async (loop) => {
         await loop.stop();
       }));

@@ -32,7 +32,7 @@ const isRenamedText = (error: unknown): boolean => {
 const MAXIMUM_NAMES = 64;
 
 /**
- * The pool (or one connection of it), with every statement run as a named prepared statement: PostgreSQL then parses and
+ * The pool, with every statement run as a named prepared statement: PostgreSQL then parses and
  * plans it once per connection rather than on every call (here about a quarter of a 2 ms claim).
  * The name is a hash of the text, so a text that changes gets a name of its own (pg refuses one name
  * for two texts). Only for statements that run on their own (autocommit): a failure inside a
@@ -43,7 +43,7 @@ const MAXIMUM_NAMES = 64;
  * statement's text, naming stops for good and the statement runs again unnamed: one failed
  * round trip, once. `enabled: false` never names.
  */
-export const createPreparedStatements = (pool: DatabasePool | QueryMethods, {enabled}: {readonly enabled: boolean}): QueryMethods => {
+export const createPreparedStatements = (pool: DatabasePool, {enabled}: {readonly enabled: boolean}): QueryMethods => {
   const names = new Map<string, string>();
   let naming = enabled;
 

@@ -43,15 +43,6 @@ export type PostgresStoreConfiguration = {
    */
   readonly activeFromMemory?: boolean;
   /**
-   * Hold one of the pool's connections for claims: a claim that finds it free skips the pool's
-   * checkout, on the path from a wake-up to the \`task\` event (about a tenth of the wake-up latency
-   * in \`npm run bench -- postgres\`). Claim and record still commit together, on that connection.
-   * The pool must have room for more (\`maxPoolSize\` >= 2): transactions and completions use the
-   * others. A claim that finds it busy, or a connection that broke, goes through the pool.
-   * @default false
-   */
-  readonly claimConnection?: boolean;
-  /**
    * Where time comes from: timestamps written to the database, heartbeat and reaper intervals.
    * @default the system clock
    */

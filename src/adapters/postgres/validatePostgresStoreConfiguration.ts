@@ -16,7 +16,6 @@ export const validatePostgresStoreConfiguration = (configuration: PostgresStoreC
 
   const {
     activeFromMemory = true,
-    claimConnection = false,
     heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL,
     hostname = getHostname(),
     pool,
@@ -53,17 +52,7 @@ export const validatePostgresStoreConfiguration = (configuration: PostgresStoreC
     throw new InvalidStoreConfigurationError('preparedStatements', `Expected \`preparedStatements\` to be a boolean, got \`${describeValue(preparedStatements)}\`.`);
   }
 
-  if (typeof claimConnection !== 'boolean') {
-    throw new InvalidStoreConfigurationError('claimConnection', `Expected \`claimConnection\` to be a boolean, got \`${describeValue(claimConnection)}\`.`);
-  }
-
-  const maximumPoolSize = pool.configuration?.maxPoolSize ?? pool.configuration?.maximumPoolSize ?? 10;
-
-  if (claimConnection && maximumPoolSize < 2) {
-    throw new InvalidStoreConfigurationError('claimConnection', `Expected a pool of at least 2 connections with \`claimConnection\`, got \`maxPoolSize\` ${maximumPoolSize}.`);
-  }
-
-  return {activeFromMemory, claimConnection, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema};
+  return {activeFromMemory, heartbeatInterval, hostname, pool, preparedStatements, reaperInterval, schema};
 };
 
 /** A task's row in maintenance_task, with its defaults; throws INVALID_STORE_CONFIGURATION on the first bad field. */

@@ -5,7 +5,7 @@
  * task past its concurrency.
  */
 import test from 'ava';
-import {createPool, type DatabasePool, sql} from 'slonik';
+import {type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
 import {applyMigrations} from '../../../src/adapters/postgres/applyMigrations.ts';
 import {createClaimExecutions} from '../../../src/adapters/postgres/createClaimExecutions.ts';
@@ -335,63 +335,5 @@ for (const {get, name} of backends) {
 
     t.deepEqual(rows.filter((row) => row.id !== null).map((row) => row.instruction), [9_007_199_254_740_991]);
     t.is(await countMarked(pool, schema), 1);
-  });
-}
-
-for (const {get, name} of backends) {
-  test(`${name}: with claimConnection, claims run on a connection the store holds, through the pool while it is busy, and the store gives it back`, async (t) => {
-    const backend = await get();
-    const schema = createSchemaName();
-
-    t.teardown(async () => {
-      await dropSchema(backend.pool, schema);
-    });
-
-    if (name === 'pglite') {
-      // One connection: holding it would leave none for transactions.
-      await t.throwsAsync(createPostgresStore({claimConnection: true, pool: backend.pool, reaperInterval: 0, schema}), {code: 'INVALID_STORE_CONFIGURATION', message: 'Expected a pool of at least 2 connections with `claimConnection`, got `maxPoolSize` 1.'});
-
-      return;
-    }
-
-    await t.throwsAsync(createPostgresStore({claimConnection: 'yes' as never, pool: backend.pool, schema}), {code: 'INVALID_STORE_CONFIGURATION'});
-
-    // A pool of two: the held connection and one other.
-    const pool = await createPool(backend.connectionUri ?? '', {maxPoolSize: 2});
-
-    t.teardown(async () => {
-      await pool.end();
-    });
-
-    const store = await createPostgresStore<number>({claimConnection: true, pool, reaperInterval: 0, schema});
-    // The instruction is the server process that ran the claim.
-    const claim = () => sql.type(z.object({pid: z.number()}))`SELECT pg_backend_pid() AS pid`;
-    const claimPid = async (taskName: string) => (await store.claimExecutions({claim, limit: 1, taskName}))[0]?.instruction;
-
-    await Promise.all(['a', 'b', 'c'].map(async (taskName) => await store.registerTask({name: taskName})));
-
-    const held = await claimPid('a');
-    const together = await Promise.all([claimPid('b'), claimPid('c')]);
-
-    t.is(typeof held, 'number');
-    t.true(together.includes(held), 'one of two claims at once runs on the held connection');
-    t.is(new Set(together).size, 2, 'the other goes through the pool');
-    t.deepEqual(await countExecutions(backend.pool, schema), [{count: 3, state: 'RUNNING'}]);
-
-    /** The server processes of two transactions run at once on the pool. */
-    const twoTransactions = async () => await Promise.all([1, 2].map(async () => await pool.transaction(async (connection) => {
-      return await connection.oneFirst(sql.type(z.object({pid: z.number()}))`SELECT pg_backend_pid() AS pid FROM pg_sleep(0.05)`);
-    })));
-
-    // Held: the pool has one connection left, which the two transactions take in turn.
-    const whileHeld = await twoTransactions();
-
-    t.is(new Set(whileHeld).size, 1);
-    t.false(whileHeld.includes(held ?? -1));
-
-    await store.terminate();
-
-    // Given back: two transactions at once run on both connections, the held one among them.
-    t.deepEqual((await twoTransactions()).toSorted(), together.toSorted());
   });
 }
