@@ -3,8 +3,8 @@
  * a raw claim loop, on PLANTON_BENCH_DATABASE_URL (default: the local server). Every measurement
  * runs in a fresh Node process on a fresh schema, in alternating rounds (bench/alternatingRounds.ts):
  * Planton and graphile-worker back to back, each first in half of the rounds, after
- * BENCH_WARMUP_ROUNDS (default 1) uncounted rounds. throughput-20000: BENCH_ROUNDS (default 4)
- * rounds, each line the median and every sample. latency: BENCH_LATENCY_ROUNDS (default 4) rounds
+ * BENCH_WARMUP_ROUNDS (default 1) uncounted rounds. throughput-20000: BENCH_ROUNDS (default 6)
+ * rounds, each line the median and every sample. latency: BENCH_LATENCY_ROUNDS (default 8) rounds
  * of 200 wake-ups, each line the percentiles over every round's samples and each round's p50.
  * Then a ratio line per scenario (planton / graphile-worker): the median of the rounds' own ratios,
  * which decides the target, beside the ratio of the medians. BENCH_SYSTEMS (comma-separated) runs
@@ -26,8 +26,10 @@ const integer = (name: string, fallback: number, minimum = 1): number => {
   return value;
 };
 
-const THROUGHPUT_ROUNDS = integer('BENCH_ROUNDS', 4);
-const LATENCY_ROUNDS = integer('BENCH_LATENCY_ROUNDS', 4);
+const THROUGHPUT_ROUNDS = integer('BENCH_ROUNDS', 6);
+// Latency rounds are short (200 wake-ups) and a burst of the machine's other work moves one round's
+// p50 by half or more: with 8, one such round moves the median of the ratios little.
+const LATENCY_ROUNDS = integer('BENCH_LATENCY_ROUNDS', 8);
 const WARM_UP_ROUNDS = integer('BENCH_WARMUP_ROUNDS', 1, 0);
 const only = process.env.BENCH_SYSTEMS?.split(',').map((system) => system.trim()).filter(Boolean) ?? null;
 const select = (systems: readonly string[]) => systems.filter((system, index) => index < 2 || only === null || only.includes(system));
