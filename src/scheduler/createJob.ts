@@ -15,11 +15,11 @@ export type JobResult =
   | {readonly state: 'DONE'};
 
 export type JobConfiguration = {
-  /** Persists the end of the attempt; `done()`/`fail()` settle with it. */
+  /** Persists the end of the attempt; `done()`/`fail()` settle with it. Reports its own failures before it rejects. */
   readonly finish: (result: JobResult) => Promise<void>;
-  /** Reports a listener or late-handler failure. */
+  /** Reports a failure no caller can see: a listener's, a late handler's, a callback's that threw. */
   readonly onError: (error: unknown) => void;
-  /** Persists a log line and/or progress. */
+  /** Persists a log line and/or progress; reports its own failures (on the scheduler's `error` event) before it rejects. */
   readonly record: (entry: {readonly message: string | null; readonly progress: number | null; readonly step: string | null}) => Promise<void>;
   readonly job: JobRecord;
   readonly timeout: number;
@@ -37,16 +37,26 @@ export type JobController = {
   readonly run: (processor: (job: Job) => unknown) => void;
 };
 
-const withCallback = (promise: Promise<void>, callback?: NodeCallback): Promise<void> => {
+const toError = (error: unknown): Error => error instanceof Error ? error : new Error(String(error));
+
+/**
+ * Answers a call on the job: through `callback` when one is given (the promise then resolves), else
+ * through the promise, which rejects for a caller that awaits it but is marked handled, so that a
+ * call nobody awaits (`void job.log(…)`) never becomes an unhandled rejection. Store failures reach
+ * the scheduler's `error` event either way (the job runner reports them).
+ */
+const answer = (promise: Promise<void>, onError: (error: unknown) => void, callback?: NodeCallback): Promise<void> => {
   if (callback === undefined) {
+    promise.catch(() => undefined);
+
     return promise;
   }
 
   return promise.then(() => {
     callback(null);
   }, (error: unknown) => {
-    callback(error instanceof Error ? error : new Error(String(error)));
-  });
+    callback(toError(error));
+  }).catch(onError);
 };
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
@@ -108,11 +118,11 @@ export const createJob = (configuration: JobConfiguration): JobController => {
   };
 
   const done = (callback?: NodeCallback): Promise<void> => {
-    return withCallback(state === 'RUNNING' ? end({state: 'DONE'}) : Promise.reject(stateError('done')), callback);
+    return answer(state === 'RUNNING' ? end({state: 'DONE'}) : Promise.reject(stateError('done')), onError, callback);
   };
 
   const fail = (error: unknown, callback?: NodeCallback): Promise<void> => {
-    return withCallback(state === 'RUNNING' ? end({error, state: 'FAILED'}) : Promise.reject(stateError('fail')), callback);
+    return answer(state === 'RUNNING' ? end({error, state: 'FAILED'}) : Promise.reject(stateError('fail')), onError, callback);
   };
 
   const log = (message: string, callback?: NodeCallback): Promise<void> => {
@@ -120,7 +130,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
       throw stateError('log');
     }
 
-    return withCallback(persistLog({message: String(message), progress: null, step: null}), callback);
+    return answer(persistLog({message: String(message), progress: null, step: null}), onError, callback);
   };
 
   const progress = (value: number | string, stepOrCallback?: NodeCallback | string, callback?: NodeCallback): Promise<void> => {
@@ -135,7 +145,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
       throw new InvalidSchedulerOptionError(`Expected \`progress\` to be a number from 0 to 1 or a step name, got \`${String(value)}\`.`, 'INVALID_PROGRESS', 'progress', value);
     }
 
-    return withCallback(persistLog({message: null, progress: fraction, step}), typeof stepOrCallback === 'function' ? stepOrCallback : callback);
+    return answer(persistLog({message: null, progress: fraction, step}), onError, typeof stepOrCallback === 'function' ? stepOrCallback : callback);
   };
 
   const job: Job = {

@@ -175,7 +175,13 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
           reportError(error, job.taskName);
         },
         record: async ({message, progress, step}) => {
-          await store.recordLog({attempt: job.attempt, id: job.id, message, now: clock.now(), progress, step});
+          try {
+            await store.recordLog({attempt: job.attempt, id: job.id, message, now: clock.now(), progress, step});
+          } catch (error) {
+            // Reported whether or not the caller awaits: `void job.log(…)` is the usual call.
+            reportError(error, job.taskName);
+            throw error;
+          }
         },
         timeout: (job.leaseUntil ?? 0) - (job.startedAt ?? 0),
         timers,
