@@ -125,8 +125,11 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     return answer(state === 'RUNNING' ? end({error, state: 'FAILED'}) : Promise.reject(stateError('fail')), onError, callback);
   };
 
+  /** Log lines and progress are refused once the job is done or failed; a timed-out job goes on logging (Infinitas). */
+  const canRecord = () => state === 'RUNNING' || state === 'TIMED_OUT';
+
   const log = (message: string, callback?: NodeCallback): Promise<void> => {
-    if (state !== 'RUNNING') {
+    if (!canRecord()) {
       throw stateError('log');
     }
 
@@ -134,7 +137,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
   };
 
   const progress = (value: number | string, stepOrCallback?: NodeCallback | string, callback?: NodeCallback): Promise<void> => {
-    if (state !== 'RUNNING') {
+    if (!canRecord()) {
       throw stateError('progress');
     }
 

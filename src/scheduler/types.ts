@@ -280,7 +280,11 @@ export type SchedulerStore = {
   readonly materializeJobs: (input: {readonly now: number; readonly plan: (task: TaskRecord) => MaterializationPlan; readonly taskNames: readonly string[]; readonly until: number}) => Promise<readonly TaskRecord[]>;
   /** A due SCHEDULED/WAITING job that no instance could run: `noProcessorCount` + 1 and a new `runAt`, or ERROR when `runAt` is `null`. Fenced by `noProcessorCount`. */
   readonly postponeJob: (input: {readonly error: Readonly<Record<string, unknown>> | null; readonly id: number; readonly noProcessorCount: number; readonly now: number; readonly runAt: number | null}) => Promise<JobRecord | null>;
-  /** Appends a log line and/or progress to a RUNNING attempt. `false` when the attempt is no longer running. */
+  /**
+   * Appends a log line and/or progress to the log of attempt `attempt`, also once it has ended (a
+   * timed-out attempt goes on logging); the job's own `progress`/`step` change only while that attempt
+   * is RUNNING. `false` when the job is gone or has not reached that attempt (it was given back).
+   */
   readonly recordLog: (input: {readonly attempt: number; readonly id: number; readonly message: string | null; readonly now: number; readonly progress: number | null; readonly step: string | null}) => Promise<boolean>;
   /**
    * Gives back claimed attempts that never started (the scheduler terminated before their `runAt`):
@@ -310,7 +314,10 @@ export type Job = {
   /** Marks the attempt failed with `error`; the task's `retry` decides whether another attempt follows. */
   readonly fail: (error: unknown, callback?: NodeCallback) => Promise<void>;
   readonly id: number;
-  /** Appends a line to the job's log (`getJobLogs`). Throws `job_done`, `job_failed` or `job_timed_out` once the attempt has ended. */
+  /**
+   * Appends a line to the job's log (`getJobLogs`). Throws `job_done` or `job_failed` once `done` or
+   * `fail` was called; after a timeout it goes on logging (as in Infinitas).
+   */
   readonly log: (message: string, callback?: NodeCallback) => Promise<void>;
   readonly off: <Name extends keyof JobEvents>(name: Name, listener: (payload: JobEvents[Name]) => void) => void;
   readonly on: <Name extends keyof JobEvents>(name: Name, listener: (payload: JobEvents[Name]) => void) => void;
@@ -319,7 +326,7 @@ export type Job = {
   readonly payload: unknown;
   /**
    * Records progress: a fraction from 0 to 1, a step name, or both (`progress(0.3, 'upload')`).
-   * Stored with the job and in its log. Throws like `log` once the attempt has ended.
+   * Stored with the job and in its log; after a timeout, in the log only. Throws like `log`.
    */
   readonly progress: (value: number | string, step?: NodeCallback | string, callback?: NodeCallback) => Promise<void>;
   /** The slot the job is for. */

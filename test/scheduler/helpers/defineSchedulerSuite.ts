@@ -248,7 +248,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(events.failed.find(({job}) => job.taskName === 'throws')?.job.error, {message: 'sync boom'});
   });
 
-  test(title('a job past its timeout fails with job_timed_out, fires timeout, keeps its logs, and the next slot still runs'), async (t) => {
+  test(title('a job past its timeout fails with job_timed_out, fires timeout, keeps its logs and goes on logging, and the next slot still runs'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();
     const events = recordSchedulerEvents(scheduler);
@@ -274,9 +274,18 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(events.failed[0], {job: {state: 'ERROR'}});
     t.true(jobs[0]?.signal.aborted);
     await t.throwsAsync(jobs[0]?.done() ?? Promise.resolve(), {code: 'job_timed_out'});
-    t.throws(() => jobs[0]?.log('late'), {code: 'job_timed_out'});
-    await until(async () => (await scheduler.getJobLogs(jobs[0]?.id ?? 0)).length === 1);
-    t.like((await scheduler.getJobLogs(jobs[0]?.id ?? 0))[0], {message: 'working'});
+    await t.throwsAsync(jobs[0]?.fail(new Error('late')) ?? Promise.resolve(), {code: 'job_timed_out'});
+
+    // As in Infinitas, a timed-out job goes on logging (its progress is logged, the job's own stays).
+    await jobs[0]?.log('late');
+    await jobs[0]?.progress(0.9, 'cleanup');
+    t.deepEqual((await scheduler.getJobLogs(jobs[0]?.id ?? 0)).map(({attempt, message, progress, step}) => ({attempt, message, progress, step})), [
+      {attempt: 1, message: 'working', progress: null, step: null},
+      {attempt: 1, message: 'late', progress: null, step: null},
+      {attempt: 1, message: null, progress: 0.9, step: 'cleanup'},
+    ]);
+    t.like(await scheduler.getJob(jobs[0]?.id ?? 0), {progress: null, state: 'ERROR', step: null});
+    t.deepEqual(events.error, []);
 
     await h.clock.advance(MINUTE - 5_000);
     await until(() => jobs.length === 2);
