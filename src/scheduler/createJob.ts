@@ -3,6 +3,7 @@ import {TIMER_IDLE, type TimerQueue, type TimerTarget} from '../planton/createTi
 import {
   InvalidSchedulerOptionError,
   JobDoneError,
+  JobHandlerError,
   JobFailedError,
   JobTimedOutError,
 } from './errors.ts';
@@ -12,7 +13,7 @@ import type {Job, JobEvents, JobRecord, NodeCallback} from './types.ts';
 export type JobResult =
   | {readonly error: Error; readonly state: 'TIMED_OUT'}
   | {readonly error: unknown; readonly state: 'FAILED'}
-  | {readonly state: 'DONE'};
+  | {readonly result: unknown; readonly state: 'DONE'};
 
 export type JobConfiguration = {
   /** Persists the end of the attempt; `done()`/`fail()` settle with it. Reports its own failures before it rejects. */
@@ -57,6 +58,11 @@ const answer = (promise: Promise<void>, onError: (error: unknown) => void, callb
   }, (error: unknown) => {
     callback(toError(error));
   }).catch(onError);
+};
+
+/** Infinitas' `done(callback)` and `fail(callback)`: a function as the only argument is the callback. */
+const splitCallback = (value: unknown, callback: NodeCallback | undefined): readonly [unknown, NodeCallback | undefined] => {
+  return typeof value === 'function' && callback === undefined ? [undefined, value as NodeCallback] : [value, callback];
 };
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
@@ -117,11 +123,16 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     return persisted;
   };
 
-  const done = (callback?: NodeCallback): Promise<void> => {
-    return answer(state === 'RUNNING' ? end({state: 'DONE'}) : Promise.reject(stateError('done')), onError, callback);
+  const done = (resultOrCallback?: unknown, maybeCallback?: NodeCallback): Promise<void> => {
+    const [result, callback] = splitCallback(resultOrCallback, maybeCallback);
+
+    return answer(state === 'RUNNING' ? end({result, state: 'DONE'}) : Promise.reject(stateError('done')), onError, callback);
   };
 
-  const fail = (error: unknown, callback?: NodeCallback): Promise<void> => {
+  const fail = (errorOrCallback?: unknown, maybeCallback?: NodeCallback): Promise<void> => {
+    const [reason, callback] = splitCallback(errorOrCallback, maybeCallback);
+    const error = reason === undefined ? new JobHandlerError(record.id, undefined) : reason;
+
     return answer(state === 'RUNNING' ? end({error, state: 'FAILED'}) : Promise.reject(stateError('fail')), onError, callback);
   };
 
@@ -204,7 +215,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
       if (isPromiseLike(result)) {
         result.then(() => {
           if (state === 'RUNNING') {
-            endQuietly({state: 'DONE'});
+            endQuietly({result: undefined, state: 'DONE'});
           }
         }, (error: unknown) => {
           if (state === 'RUNNING') {

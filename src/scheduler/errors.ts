@@ -221,12 +221,12 @@ export class NoProcessorError extends PlantonError {
   }
 }
 
-/** A processor handler threw, rejected, or failed the job with a value that is not an Error. */
+/** A processor failed the job without an error (`job.fail()`, `job.fail(callback)`), or with a value that is not an Error. */
 export class JobHandlerError extends PlantonError {
   public readonly jobId: number;
 
   public constructor (jobId: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : describeValue(cause);
+    const reason = cause instanceof Error ? cause.message : cause === undefined ? 'its processor called `fail()` without an error' : describeValue(cause);
 
     super(`Job ${jobId} failed: ${reason}`, 'JOB_HANDLER_ERROR', {cause});
     this.jobId = jobId;

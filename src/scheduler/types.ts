@@ -309,10 +309,25 @@ export type JobEvents = {
 export type Job = {
   /** This attempt's number, from 1. */
   readonly attempt: number;
-  /** Marks the job succeeded. Rejects (or calls back) with `job_done`, `job_failed` or `job_timed_out` when it has ended already. */
-  readonly done: (callback?: NodeCallback) => Promise<void>;
-  /** Marks the attempt failed with `error`; the task's `retry` decides whether another attempt follows. */
-  readonly fail: (error: unknown, callback?: NodeCallback) => Promise<void>;
+  /**
+   * Marks the job succeeded, with an optional `result` (any JSON value, handed to the `succeeded`
+   * event). Rejects (or calls back) with `job_done`, `job_failed` or `job_timed_out` when it has
+   * ended already, `server_unreachable` when the store cannot be reached. A function as the only
+   * argument is the callback (Infinitas' `done(callback)`).
+   */
+  readonly done: {
+    (callback?: NodeCallback): Promise<void>;
+    (result: unknown, callback?: NodeCallback): Promise<void>;
+  };
+  /**
+   * Marks the attempt failed with `error` (a `JOB_HANDLER_ERROR` when none is given); the task's
+   * `retry` decides whether another attempt follows. Answers like `done`; a function as the only
+   * argument is the callback (Infinitas' `fail(callback)`).
+   */
+  readonly fail: {
+    (callback?: NodeCallback): Promise<void>;
+    (error: unknown, callback?: NodeCallback): Promise<void>;
+  };
   readonly id: number;
   /**
    * Appends a line to the job's log (`getJobLogs`). Throws `job_done` or `job_failed` once `done` or
@@ -399,7 +414,8 @@ export type SchedulerEvents = {
   readonly failed: {readonly error: unknown; readonly job: JobRecord};
   /** A failed attempt (or a due job without processor) will be tried again at `runAt`. */
   readonly retry: {readonly error: unknown; readonly job: JobRecord; readonly runAt: Date};
-  readonly succeeded: {readonly job: JobRecord};
+  /** A job succeeded; `result` is what its processor gave `done(result)` (not stored with the job). */
+  readonly succeeded: {readonly job: JobRecord; readonly result: unknown};
   /** An attempt ran past its timeout (in this instance, or lost by a dead one); `failed` or `retry` follows. */
   readonly timeout: {readonly error: Error; readonly job: JobRecord};
 };

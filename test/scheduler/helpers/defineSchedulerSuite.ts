@@ -226,6 +226,46 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(events.failed[0], {error: {message: 'disk full'}, job: {state: 'ERROR', taskName: 'failing'}});
   });
 
+  test(title('fail(callback) and done(result, callback) call back as in Infinitas; without a callback they return a promise'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const answers: Array<[string, Error | null]> = [];
+    const promises: Array<Promise<void>> = [];
+
+    await scheduler.schedule({name: 'fails', retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    await scheduler.schedule({name: 'succeeds', schedule: {date: at('00:01:00')}, timeout: 10_000});
+    await scheduler.schedule({name: 'awaited', schedule: {date: at('00:01:00')}, timeout: 10_000});
+    scheduler.addProcessor('fails', (job) => {
+      void job.fail((error) => {
+        answers.push(['fail', error]);
+        void job.done((late) => {
+          answers.push(['done after fail', late]);
+        });
+      });
+    });
+    scheduler.addProcessor('succeeds', (job) => {
+      void job.done({rows: 3}, (error) => {
+        answers.push(['done', error]);
+      });
+    });
+    scheduler.addProcessor('awaited', (job) => {
+      promises.push(job.done('finished'));
+    });
+
+    await h.clock.advance(MINUTE);
+    await until(() => answers.length === 3 && events.succeeded.length === 2 && promises.length === 1);
+    await promises[0];
+
+    t.deepEqual(answers.map(([call, error]) => [call, error === null ? null : (error as Error & {code: string}).code]).sort(), [
+      ['done after fail', 'job_failed'],
+      ['done', null],
+      ['fail', null],
+    ]);
+    t.like(events.failed[0], {error: {code: 'JOB_HANDLER_ERROR'}, job: {error: {code: 'JOB_HANDLER_ERROR'}, state: 'ERROR', taskName: 'fails'}});
+    t.deepEqual(events.succeeded.map(({job, result}) => [job.taskName, result]).sort(), [['awaited', 'finished'], ['succeeds', {rows: 3}]]);
+  });
+
   test(title('a handler that throws or rejects fails the job with that error'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();
