@@ -105,7 +105,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
       // eslint-disable-next-line @typescript-eslint/no-use-before-define -- the target is armed only after endQuietly exists
       endQuietly({error, state: 'TIMED_OUT'});
       controller.abort(error);
-      events.emit('timeout', error);
+      events.emit('timeout', timeout);
     },
     timerAt: 0,
     timerIndex: TIMER_IDLE,

@@ -301,8 +301,12 @@ export type SchedulerStore = {
 export type NodeCallback = (error: Error | null) => void;
 
 export type JobEvents = {
-  /** The job ran past its task's `timeout`: it has failed with `job_timed_out` and its `signal` is aborted. */
-  readonly timeout: Error;
+  /**
+   * The job ran past its task's `timeout`: it has failed with `job_timed_out` and its `signal` is
+   * aborted (`job.signal.reason` is the `job_timed_out` error). The listener gets the task's timeout
+   * in milliseconds, Infinitas' `taskTimeoutValue`.
+   */
+  readonly timeout: number;
 };
 
 /** What a processor receives: one attempt of one job. */

@@ -292,14 +292,14 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();
     const events = recordSchedulerEvents(scheduler);
-    const timeouts: Error[] = [];
+    const timeouts: number[] = [];
     const jobs: Job[] = [];
 
     await scheduler.schedule({name: 'slow', schedule: '* * * * *', timeout: 5_000});
     scheduler.addProcessor('slow', (job) => {
       jobs.push(job);
-      job.on('timeout', (error) => {
-        timeouts.push(error);
+      job.on('timeout', (taskTimeoutValue) => {
+        timeouts.push(taskTimeoutValue);
       });
       void job.log('working');
     });
@@ -309,7 +309,9 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     await h.clock.advance(5_000);
     await until(() => events.failed.length === 1);
 
-    t.like(timeouts[0], {code: 'job_timed_out'});
+    // Infinitas' `job.on('timeout', (taskTimeoutValue) => …)`: the task's timeout; the error is the signal's reason.
+    t.deepEqual(timeouts, [5_000]);
+    t.like(jobs[0]?.signal.reason, {code: 'job_timed_out', jobId: jobs[0]?.id, timeout: 5_000});
     t.like(events.timeout[0], {error: {code: 'job_timed_out'}, job: {id: jobs[0]?.id}});
     t.like(events.failed[0], {job: {state: 'ERROR'}});
     t.true(jobs[0]?.signal.aborted);
