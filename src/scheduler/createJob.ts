@@ -7,7 +7,7 @@ import {
   JobFailedError,
   JobTimedOutError,
 } from './errors.ts';
-import type {Job, JobEvents, JobRecord, NodeCallback} from './types.ts';
+import type {Job, JobEvents, JobRecord, NodeCallback, Processor, ProcessorCallback} from './types.ts';
 
 /** How an attempt ended, as the job saw it. */
 export type JobResult =
@@ -35,7 +35,7 @@ export type JobController = {
   /** Settles when the attempt has ended and its end is persisted (or failed to be). */
   readonly ended: Promise<void>;
   /** Runs the processor and starts the timeout. */
-  readonly run: (processor: (job: Job) => unknown) => void;
+  readonly run: (processor: Processor) => void;
 };
 
 const toError = (error: unknown): Error => error instanceof Error ? error : new Error(String(error));
@@ -192,11 +192,16 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     job,
     run: (processor) => {
       let result: unknown;
+      // `(job, done) => …` ends its job through `done`; `(job) => …` when it returns or its promise resolves.
+      const takesDone = processor.length >= 2;
+      const callback: ProcessorCallback = (error, value) => {
+        void (error === undefined || error === null ? done(value) : fail(error));
+      };
 
       // The processor first, the timeout timer on a microtask after: when many jobs start at once
       // (one timer fires for all the jobs of a slot), every processor starts before any timer is set.
       try {
-        result = processor(job);
+        result = processor(job, callback);
       } catch (error) {
         // After the attempt ended (say, timed out), a throw changes nothing.
         if (state === 'RUNNING') {
@@ -212,16 +217,20 @@ export const createJob = (configuration: JobConfiguration): JobController => {
         }
       });
 
+      const completeWith = (value: unknown) => {
+        if (state === 'RUNNING' && !takesDone) {
+          endQuietly({result: value, state: 'DONE'});
+        }
+      };
+
       if (isPromiseLike(result)) {
-        result.then(() => {
-          if (state === 'RUNNING') {
-            endQuietly({result: undefined, state: 'DONE'});
-          }
-        }, (error: unknown) => {
+        result.then(completeWith, (error: unknown) => {
           if (state === 'RUNNING') {
             endQuietly({error, state: 'FAILED'});
           }
         });
+      } else {
+        completeWith(result);
       }
     },
   };

@@ -102,7 +102,7 @@ export type SchedulerConfiguration = {
 };
 
 export type Scheduler = {
-  /** Registers the handler of a task's jobs in this instance. Throws `UNKNOWN_TASK` for a task the store does not hold, `DUPLICATE_TASK_NAME` for a second one. */
+  /** Registers the handler of a task's jobs in this instance (see `Processor`: returning completes the job unless it takes `done`). Throws `UNKNOWN_TASK` for a task the store does not hold, `DUPLICATE_TASK_NAME` for a second one. */
   readonly addProcessor: (taskName: string, processor: Processor) => void;
   /** SCHEDULED or WAITING → CANCELED. Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly cancel: (jobId: number) => Promise<JobRecord>;

@@ -357,11 +357,18 @@ export type Job = {
   readonly taskName: string;
 };
 
+/** The second parameter of a processor that takes one: ends the job, failed with `error` when one is given, else done with `result`. */
+export type ProcessorCallback = (error?: unknown, result?: unknown) => void;
+
 /**
- * Runs a job. Call `job.done()` or `job.fail(error)`; or return a promise: when it resolves the job is
- * done (unless it already ended), when it rejects (or the handler throws) the job fails with that error.
+ * Runs a job. A processor that declares one parameter, `(job) => …`, completes its job when it
+ * returns (with the value returned as `result`) or when the promise it returns resolves (with its
+ * value), as in BullMQ, unless it called `job.done()`/`job.fail()` first. A processor that declares
+ * a second parameter, `(job, done) => …` (counted by `Function.length`, so without a default value),
+ * ends its job only by calling `done(error?, result?)`, `job.done()` or `job.fail()`: what it
+ * returns is ignored. Either way a throw or a rejected promise fails the job with that error.
  */
-export type Processor = (job: Job) => unknown;
+export type Processor = (job: Job, done: ProcessorCallback) => unknown;
 
 /** What `scheduler.schedule()` takes. */
 export type ScheduleTaskConfiguration = {

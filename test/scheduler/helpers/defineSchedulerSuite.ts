@@ -165,7 +165,8 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     const checks: Array<() => Promise<void> | void> = [];
 
     await scheduler.schedule({name: 'logged', schedule: {date: at('00:01:00')}, timeout: 10_000});
-    scheduler.addProcessor('logged', (job) => {
+    // Taking `done`, a processor's job runs until it ends it, not until the processor returns.
+    scheduler.addProcessor('logged', (job, _done) => {
       checks.push(async () => {
         await job.log('started');
         await job.progress(0.3);
@@ -212,7 +213,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(await scheduler.getJob(jobId), {progress: 0.6, state: 'DONE', step: 'verify'});
 
     await scheduler.schedule({name: 'failing', retry: {attempts: 1}, schedule: {date: at('00:02:00')}, timeout: 10_000});
-    scheduler.addProcessor('failing', (job) => {
+    scheduler.addProcessor('failing', (job, _done) => {
       checks.push(async () => {
         await job.fail(new Error('disk full'));
         await t.throwsAsync(job.done(), {code: 'job_failed'});
@@ -266,6 +267,48 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.deepEqual(events.succeeded.map(({job, result}) => [job.taskName, result]).sort(), [['awaited', 'finished'], ['succeeds', {rows: 3}]]);
   });
 
+  test(title('a processor that returns completes its job with what it returns (as in BullMQ), unless it takes done: then done(error?, result?) ends it'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const callbacks = new Map<string, (error?: unknown, result?: unknown) => void>();
+    const names = ['returns', 'resolves', 'takes-done', 'async-takes-done', 'fails-through-done'];
+
+    for (const name of names) {
+      await scheduler.schedule({name, retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    }
+
+    scheduler.addProcessor('returns', () => 42);
+    scheduler.addProcessor('resolves', async () => ({rows: 1}));
+    scheduler.addProcessor('takes-done', (job, done) => {
+      callbacks.set(job.taskName, done);
+    });
+    scheduler.addProcessor('async-takes-done', async (job, done) => {
+      callbacks.set(job.taskName, done);
+
+      return 'ignored: the processor takes done';
+    });
+    scheduler.addProcessor('fails-through-done', (job, done) => {
+      callbacks.set(job.taskName, done);
+    });
+
+    await h.clock.advance(MINUTE);
+    await until(() => events.succeeded.length === 2 && callbacks.size === 3);
+
+    const state = async (name: string) => (await scheduler.listJobs(name))[0]?.state;
+
+    t.deepEqual(events.succeeded.map(({job, result}) => [job.taskName, result]).sort(), [['resolves', {rows: 1}], ['returns', 42]]);
+    t.deepEqual(await Promise.all(['takes-done', 'async-takes-done', 'fails-through-done'].map(state)), ['RUNNING', 'RUNNING', 'RUNNING']);
+
+    callbacks.get('takes-done')?.(null, 'later');
+    callbacks.get('async-takes-done')?.();
+    callbacks.get('fails-through-done')?.(new Error('nope'));
+    await until(() => events.succeeded.length === 4 && events.failed.length === 1);
+
+    t.deepEqual(events.succeeded.slice(2).map(({job, result}) => [job.taskName, result]).sort(), [['async-takes-done', undefined], ['takes-done', 'later']]);
+    t.like(events.failed[0], {error: {message: 'nope'}, job: {state: 'ERROR', taskName: 'fails-through-done'}});
+  });
+
   test(title('a handler that throws or rejects fails the job with that error'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();
@@ -296,7 +339,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     const jobs: Job[] = [];
 
     await scheduler.schedule({name: 'slow', schedule: '* * * * *', timeout: 5_000});
-    scheduler.addProcessor('slow', (job) => {
+    scheduler.addProcessor('slow', (job, _done) => {
       jobs.push(job);
       job.on('timeout', (taskTimeoutValue) => {
         timeouts.push(taskTimeoutValue);
@@ -465,7 +508,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     const second = await h.createScheduler();
 
     for (const scheduler of [first, second]) {
-      scheduler.addProcessor('bounded', (job) => {
+      scheduler.addProcessor('bounded', (job, _done) => {
         running.push(job);
       });
     }
