@@ -13,11 +13,13 @@ import {
   DuplicateScheduledTaskError,
   InvalidDateError,
   InvalidJobStateError,
+  InvalidPayloadError,
   InvalidSchedulerConfigurationError,
   SchedulerTerminatedError,
   UnknownJobError,
   UnknownScheduledTaskError,
 } from './errors.ts';
+import {findNonJsonValue} from './findNonJsonValue.ts';
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseScheduledTask} from './parseScheduledTask.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
@@ -333,6 +335,12 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
         throw new InvalidSchedulerConfigurationError('concurrency', 'an integer >= 1', concurrency);
+      }
+
+      const nonJson = findNonJsonValue(payload, 'payload');
+
+      if (nonJson !== null) {
+        throw new InvalidPayloadError(nonJson, payload);
       }
 
       const parsed = parseScheduledTask(task);

@@ -113,6 +113,17 @@ export class InvalidRepeatError extends InvalidSchedulerOptionError {
   }
 }
 
+/** A payload that JSON cannot hold as given (see `findNonJsonValue`): refused rather than stored as something else. */
+export class InvalidPayloadError extends InvalidSchedulerOptionError {
+  /** Where in the payload (`payload.items[2]`), and what JSON cannot hold there. */
+  public readonly path: string;
+
+  public constructor (fault: {readonly path: string; readonly reason: string}, value: unknown) {
+    super(`Expected \`payload\` to be a JSON value, got \`${fault.path}\`: ${fault.reason}.`, 'INVALID_PAYLOAD', 'payload', value);
+    this.path = fault.path;
+  }
+}
+
 export class InvalidTimeoutError extends InvalidSchedulerOptionError {
   public constructor (value: unknown) {
     super(`Expected \`timeout\` to be a finite number > 0 (milliseconds), got \`${describeValue(value)}\`.`, 'INVALID_TIMEOUT', 'timeout', value);

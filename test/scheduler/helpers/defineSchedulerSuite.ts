@@ -653,6 +653,43 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.is(await owner.getTask('shared-def'), null);
   });
 
+  test(title('a payload JSON cannot hold as given (bigint, circular, nested too deep, a function, NaN) is refused with INVALID_PAYLOAD, and nothing is stored'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const circular: Record<string, unknown> = {table: 'users'};
+    let deep: unknown = {};
+
+    circular.self = circular;
+
+    for (let level = 0; level < 100_000; level++) {
+      deep = [deep];
+    }
+
+    for (const [payload, message] of [
+      [{ids: [1, 2n]}, /^Expected `payload` to be a JSON value, got `payload\.ids\[1\]`: a bigint\.$/u],
+      [circular, /`payload\.self`: a circular reference/u],
+      [deep, /nested deeper than 1000 levels/u],
+      [{run: () => undefined}, /`payload\.run`: a function/u],
+      [{ratio: Number.NaN}, /`payload\.ratio`: `NaN`/u],
+    ] as const) {
+      t.throws(() => scheduler.schedule({name: 'bad-payload', payload, schedule: '1m', timeout: 1_000}), {code: 'INVALID_PAYLOAD', message});
+    }
+
+    t.deepEqual(await scheduler.listTasks(), []);
+
+    // What JSON holds as JSON.stringify writes it is fine: dates, undefined members, shared references, nesting up to the limit.
+    const shared = {id: 1};
+    let deepest: unknown = 'leaf';
+
+    for (let level = 1; level < 1_000; level++) {
+      deepest = [deepest];
+    }
+
+    const task = await scheduler.schedule({name: 'good-payload', payload: {a: shared, at: new Date(0), b: shared, deepest, skipped: undefined}, schedule: '1m', timeout: 1_000});
+
+    t.deepEqual(JSON.parse(JSON.stringify(task.payload)), {a: {id: 1}, at: '1970-01-01T00:00:00.000Z', b: {id: 1}, deepest: JSON.parse(JSON.stringify(deepest))});
+  });
+
   test(title('bad input gets a clear coded error'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();
