@@ -331,6 +331,29 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(events.failed.find(({job}) => job.taskName === 'throws')?.job.error, {message: 'sync boom'});
   });
 
+  test(title('a job that fails with an error holding a value nested deeper than the stack is stored and reported, the stack intact'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    let deep: unknown = 'leaf';
+
+    for (let level = 0; level < 200_000; level++) {
+      deep = {deeper: deep};
+    }
+
+    await scheduler.schedule({name: 'deep-error', retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    scheduler.addProcessor('deep-error', () => {
+      throw Object.assign(new Error('deep'), {details: deep});
+    });
+
+    await h.clock.advance(MINUTE);
+    await until(() => events.failed.length === 1);
+
+    t.like(events.failed[0], {error: {message: 'deep'}, job: {error: {message: 'deep'}, state: 'ERROR'}});
+    t.like(await scheduler.getJob(events.failed[0]?.job.id ?? 0), {error: {message: 'deep'}, state: 'ERROR'});
+    t.deepEqual(events.error, []);
+  });
+
   test(title('a job past its timeout fails with job_timed_out, fires timeout, keeps its logs and goes on logging, and the next slot still runs'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();
