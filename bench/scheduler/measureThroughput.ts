@@ -68,7 +68,7 @@ export const measure = async (schema: string): Promise<Record<string, unknown>> 
     const startedAt = performance.now();
 
     for (const name of names) {
-      // An async no-op: its promise settling ends the job (a synchronous processor must call job.done()).
+      // An async no-op: its promise settling ends the job (as a synchronous processor returning would).
       scheduler.addProcessor(name, async () => {});
     }
 

@@ -20,7 +20,8 @@ export const createErrorReporter = <Events extends {readonly error: ErrorPayload
   readonly log: Logger;
 }): ReportError<Events['error']> => {
   return (payload, message) => {
-    log.error({...payload, error: serializeError(payload.error)}, message);
+    // Bounded: a user's error may hold a value nested deeper than serialize-error's recursion can walk.
+    log.error({...payload, error: serializeError(payload.error, {maxDepth: 50})}, message);
     events.emit('error', payload);
   };
 };

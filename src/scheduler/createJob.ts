@@ -3,23 +3,24 @@ import {TIMER_IDLE, type TimerQueue, type TimerTarget} from '../planton/createTi
 import {
   InvalidSchedulerOptionError,
   JobDoneError,
+  JobHandlerError,
   JobFailedError,
   JobTimedOutError,
 } from './errors.ts';
-import type {Job, JobEvents, JobRecord, NodeCallback} from './types.ts';
+import type {Job, JobEvents, JobRecord, NodeCallback, Processor, ProcessorCallback} from './types.ts';
 
 /** How an attempt ended, as the job saw it. */
 export type JobResult =
   | {readonly error: Error; readonly state: 'TIMED_OUT'}
   | {readonly error: unknown; readonly state: 'FAILED'}
-  | {readonly state: 'DONE'};
+  | {readonly result: unknown; readonly state: 'DONE'};
 
 export type JobConfiguration = {
-  /** Persists the end of the attempt; `done()`/`fail()` settle with it. */
+  /** Persists the end of the attempt; `done()`/`fail()` settle with it. Reports its own failures before it rejects. */
   readonly finish: (result: JobResult) => Promise<void>;
-  /** Reports a listener or late-handler failure. */
+  /** Reports a failure no caller can see: a listener's, a late handler's, a callback's that threw. */
   readonly onError: (error: unknown) => void;
-  /** Persists a log line and/or progress. */
+  /** Persists a log line and/or progress; reports its own failures (on the scheduler's `error` event) before it rejects. */
   readonly record: (entry: {readonly message: string | null; readonly progress: number | null; readonly step: string | null}) => Promise<void>;
   readonly job: JobRecord;
   readonly timeout: number;
@@ -34,19 +35,34 @@ export type JobController = {
   /** Settles when the attempt has ended and its end is persisted (or failed to be). */
   readonly ended: Promise<void>;
   /** Runs the processor and starts the timeout. */
-  readonly run: (processor: (job: Job) => unknown) => void;
+  readonly run: (processor: Processor) => void;
 };
 
-const withCallback = (promise: Promise<void>, callback?: NodeCallback): Promise<void> => {
+const toError = (error: unknown): Error => error instanceof Error ? error : new Error(String(error));
+
+/**
+ * Answers a call on the job: through `callback` when one is given (the promise then resolves), else
+ * through the promise, which rejects for a caller that awaits it but is marked handled, so that a
+ * call nobody awaits (`void job.log(…)`) never becomes an unhandled rejection. Store failures reach
+ * the scheduler's `error` event either way (the job runner reports them).
+ */
+const answer = (promise: Promise<void>, onError: (error: unknown) => void, callback?: NodeCallback): Promise<void> => {
   if (callback === undefined) {
+    promise.catch(() => undefined);
+
     return promise;
   }
 
   return promise.then(() => {
     callback(null);
   }, (error: unknown) => {
-    callback(error instanceof Error ? error : new Error(String(error)));
-  });
+    callback(toError(error));
+  }).catch(onError);
+};
+
+/** Infinitas' `done(callback)` and `fail(callback)`: a function as the only argument is the callback. */
+const splitCallback = (value: unknown, callback: NodeCallback | undefined): readonly [unknown, NodeCallback | undefined] => {
+  return typeof value === 'function' && callback === undefined ? [undefined, value as NodeCallback] : [value, callback];
 };
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
@@ -89,7 +105,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
       // eslint-disable-next-line @typescript-eslint/no-use-before-define -- the target is armed only after endQuietly exists
       endQuietly({error, state: 'TIMED_OUT'});
       controller.abort(error);
-      events.emit('timeout', error);
+      events.emit('timeout', timeout);
     },
     timerAt: 0,
     timerIndex: TIMER_IDLE,
@@ -107,24 +123,32 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     return persisted;
   };
 
-  const done = (callback?: NodeCallback): Promise<void> => {
-    return withCallback(state === 'RUNNING' ? end({state: 'DONE'}) : Promise.reject(stateError('done')), callback);
+  const done = (resultOrCallback?: unknown, maybeCallback?: NodeCallback): Promise<void> => {
+    const [result, callback] = splitCallback(resultOrCallback, maybeCallback);
+
+    return answer(state === 'RUNNING' ? end({result, state: 'DONE'}) : Promise.reject(stateError('done')), onError, callback);
   };
 
-  const fail = (error: unknown, callback?: NodeCallback): Promise<void> => {
-    return withCallback(state === 'RUNNING' ? end({error, state: 'FAILED'}) : Promise.reject(stateError('fail')), callback);
+  const fail = (errorOrCallback?: unknown, maybeCallback?: NodeCallback): Promise<void> => {
+    const [reason, callback] = splitCallback(errorOrCallback, maybeCallback);
+    const error = reason === undefined ? new JobHandlerError(record.id, undefined) : reason;
+
+    return answer(state === 'RUNNING' ? end({error, state: 'FAILED'}) : Promise.reject(stateError('fail')), onError, callback);
   };
+
+  /** Log lines and progress are refused once the job is done or failed; a timed-out job goes on logging (Infinitas). */
+  const canRecord = () => state === 'RUNNING' || state === 'TIMED_OUT';
 
   const log = (message: string, callback?: NodeCallback): Promise<void> => {
-    if (state !== 'RUNNING') {
+    if (!canRecord()) {
       throw stateError('log');
     }
 
-    return withCallback(persistLog({message: String(message), progress: null, step: null}), callback);
+    return answer(persistLog({message: String(message), progress: null, step: null}), onError, callback);
   };
 
   const progress = (value: number | string, stepOrCallback?: NodeCallback | string, callback?: NodeCallback): Promise<void> => {
-    if (state !== 'RUNNING') {
+    if (!canRecord()) {
       throw stateError('progress');
     }
 
@@ -135,7 +159,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
       throw new InvalidSchedulerOptionError(`Expected \`progress\` to be a number from 0 to 1 or a step name, got \`${String(value)}\`.`, 'INVALID_PROGRESS', 'progress', value);
     }
 
-    return withCallback(persistLog({message: null, progress: fraction, step}), typeof stepOrCallback === 'function' ? stepOrCallback : callback);
+    return answer(persistLog({message: null, progress: fraction, step}), onError, typeof stepOrCallback === 'function' ? stepOrCallback : callback);
   };
 
   const job: Job = {
@@ -168,11 +192,16 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     job,
     run: (processor) => {
       let result: unknown;
+      // `(job, done) => …` ends its job through `done`; `(job) => …` when it returns or its promise resolves.
+      const takesDone = processor.length >= 2;
+      const callback: ProcessorCallback = (error, value) => {
+        void (error === undefined || error === null ? done(value) : fail(error));
+      };
 
       // The processor first, the timeout timer on a microtask after: when many jobs start at once
       // (one timer fires for all the jobs of a slot), every processor starts before any timer is set.
       try {
-        result = processor(job);
+        result = processor(job, callback);
       } catch (error) {
         // After the attempt ended (say, timed out), a throw changes nothing.
         if (state === 'RUNNING') {
@@ -188,16 +217,20 @@ export const createJob = (configuration: JobConfiguration): JobController => {
         }
       });
 
+      const completeWith = (value: unknown) => {
+        if (state === 'RUNNING' && !takesDone) {
+          endQuietly({result: value, state: 'DONE'});
+        }
+      };
+
       if (isPromiseLike(result)) {
-        result.then(() => {
-          if (state === 'RUNNING') {
-            endQuietly({state: 'DONE'});
-          }
-        }, (error: unknown) => {
+        result.then(completeWith, (error: unknown) => {
           if (state === 'RUNNING') {
             endQuietly({error, state: 'FAILED'});
           }
         });
+      } else {
+        completeWith(result);
       }
     },
   };

@@ -63,35 +63,40 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
   /** Set at terminate: from then on the timer is disarmed whenever the last job ends. */
   let timeoutsDisarmed = false;
 
-  /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
-  const finishAttempt = async (job: JobRecord, outcome: JobOutcome, error: unknown, timedOut: boolean, leaseEndedBy?: number): Promise<JobRecord | null> => {
-    const finished = await finishes.add({attempt: job.attempt, id: job.id, leaseEndedBy, now: clock.now(), outcome});
-
-    if (finished === null) {
-      return null;
-    }
-
-    if (timedOut) {
-      emit('timeout', {error: error as Error, job: finished});
-    }
-
-    if (outcome.state === 'DONE') {
-      emit('succeeded', {job: finished});
-    } else if (outcome.state === 'WAITING') {
-      emit('retry', {error, job: finished, runAt: new Date(outcome.runAt)});
-    } else {
-      emit('failed', {error, job: finished});
-    }
-
-    return finished;
-  };
-
   const outcomeOf = (job: JobRecord, result: JobResult): JobOutcome => {
     if (result.state === 'DONE') {
       return {state: 'DONE'};
     }
 
     return decideJobOutcome({attempt: job.attempt, error: result.error, now: clock.now(), random, retry: getRetryPolicy(job.taskName)});
+  };
+
+  /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
+  const finishAttempt = async (job: JobRecord, result: JobResult, leaseEndedBy?: number): Promise<JobRecord | null> => {
+    const outcome = outcomeOf(job, result);
+    const finished = await finishes.add({attempt: job.attempt, id: job.id, leaseEndedBy, now: clock.now(), outcome});
+
+    if (finished === null) {
+      return null;
+    }
+
+    if (result.state === 'DONE') {
+      emit('succeeded', {job: finished, result: result.result});
+
+      return finished;
+    }
+
+    if (result.state === 'TIMED_OUT') {
+      emit('timeout', {error: result.error, job: finished});
+    }
+
+    if (outcome.state === 'WAITING') {
+      emit('retry', {error: result.error, job: finished, runAt: new Date(outcome.runAt)});
+    } else {
+      emit('failed', {error: result.error, job: finished});
+    }
+
+    return finished;
   };
 
   return {
@@ -145,7 +150,7 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
           const error = new JobTimedOutError(job.id, (job.leaseUntil ?? 0) - (job.startedAt ?? 0));
 
           // Fenced by the lease too: the attempt may have been given back and claimed again meanwhile, with the same number.
-          await finishAttempt(job, outcomeOf(job, {error, state: 'TIMED_OUT'}), error, true, now - leaseGrace);
+          await finishAttempt(job, {error, state: 'TIMED_OUT'}, now - leaseGrace);
         }
       }
     },
@@ -155,7 +160,7 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
           let state: JobState | null = null;
 
           try {
-            state = (await finishAttempt(job, outcomeOf(job, result), result.state === 'DONE' ? null : result.error, result.state === 'TIMED_OUT'))?.state ?? null;
+            state = (await finishAttempt(job, result))?.state ?? null;
           } catch (error) {
             reportError(error, job.taskName);
             throw error;
@@ -175,7 +180,13 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
           reportError(error, job.taskName);
         },
         record: async ({message, progress, step}) => {
-          await store.recordLog({attempt: job.attempt, id: job.id, message, now: clock.now(), progress, step});
+          try {
+            await store.recordLog({attempt: job.attempt, id: job.id, message, now: clock.now(), progress, step});
+          } catch (error) {
+            // Reported whether or not the caller awaits: `void job.log(…)` is the usual call.
+            reportError(error, job.taskName);
+            throw error;
+          }
         },
         timeout: (job.leaseUntil ?? 0) - (job.startedAt ?? 0),
         timers,

@@ -13,11 +13,13 @@ import {
   DuplicateScheduledTaskError,
   InvalidDateError,
   InvalidJobStateError,
+  InvalidPayloadError,
   InvalidSchedulerConfigurationError,
   SchedulerTerminatedError,
   UnknownJobError,
   UnknownScheduledTaskError,
 } from './errors.ts';
+import {findNonJsonValue} from './findNonJsonValue.ts';
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseScheduledTask} from './parseScheduledTask.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
@@ -102,7 +104,7 @@ export type SchedulerConfiguration = {
 };
 
 export type Scheduler = {
-  /** Registers the handler of a task's jobs in this instance. Throws `UNKNOWN_TASK` for a task the store does not hold, `DUPLICATE_TASK_NAME` for a second one. */
+  /** Registers the handler of a task's jobs in this instance (see `Processor`: returning completes the job unless it takes `done`). Throws `UNKNOWN_TASK` for a task the store does not hold, `DUPLICATE_TASK_NAME` for a second one. */
   readonly addProcessor: (taskName: string, processor: Processor) => void;
   /** SCHEDULED or WAITING → CANCELED. Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly cancel: (jobId: number) => Promise<JobRecord>;
@@ -333,6 +335,12 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
         throw new InvalidSchedulerConfigurationError('concurrency', 'an integer >= 1', concurrency);
+      }
+
+      const nonJson = findNonJsonValue(payload, 'payload');
+
+      if (nonJson !== null) {
+        throw new InvalidPayloadError(nonJson, payload);
       }
 
       const parsed = parseScheduledTask(task);

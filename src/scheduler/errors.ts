@@ -113,6 +113,17 @@ export class InvalidRepeatError extends InvalidSchedulerOptionError {
   }
 }
 
+/** A payload that JSON cannot hold as given (see `findNonJsonValue`): refused rather than stored as something else. */
+export class InvalidPayloadError extends InvalidSchedulerOptionError {
+  /** Where in the payload (`payload.items[2]`), and what JSON cannot hold there. */
+  public readonly path: string;
+
+  public constructor (fault: {readonly path: string; readonly reason: string}, value: unknown) {
+    super(`Expected \`payload\` to be a JSON value, got \`${fault.path}\`: ${fault.reason}.`, 'INVALID_PAYLOAD', 'payload', value);
+    this.path = fault.path;
+  }
+}
+
 export class InvalidTimeoutError extends InvalidSchedulerOptionError {
   public constructor (value: unknown) {
     super(`Expected \`timeout\` to be a finite number > 0 (milliseconds), got \`${describeValue(value)}\`.`, 'INVALID_TIMEOUT', 'timeout', value);
@@ -221,12 +232,12 @@ export class NoProcessorError extends PlantonError {
   }
 }
 
-/** A processor handler threw, rejected, or failed the job with a value that is not an Error. */
+/** A processor failed the job without an error (`job.fail()`, `job.fail(callback)`), or with a value that is not an Error. */
 export class JobHandlerError extends PlantonError {
   public readonly jobId: number;
 
   public constructor (jobId: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : describeValue(cause);
+    const reason = cause instanceof Error ? cause.message : cause === undefined ? 'its processor called `fail()` without an error' : describeValue(cause);
 
     super(`Job ${jobId} failed: ${reason}`, 'JOB_HANDLER_ERROR', {cause});
     this.jobId = jobId;

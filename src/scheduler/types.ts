@@ -280,7 +280,11 @@ export type SchedulerStore = {
   readonly materializeJobs: (input: {readonly now: number; readonly plan: (task: TaskRecord) => MaterializationPlan; readonly taskNames: readonly string[]; readonly until: number}) => Promise<readonly TaskRecord[]>;
   /** A due SCHEDULED/WAITING job that no instance could run: `noProcessorCount` + 1 and a new `runAt`, or ERROR when `runAt` is `null`. Fenced by `noProcessorCount`. */
   readonly postponeJob: (input: {readonly error: Readonly<Record<string, unknown>> | null; readonly id: number; readonly noProcessorCount: number; readonly now: number; readonly runAt: number | null}) => Promise<JobRecord | null>;
-  /** Appends a log line and/or progress to a RUNNING attempt. `false` when the attempt is no longer running. */
+  /**
+   * Appends a log line and/or progress to the log of attempt `attempt`, also once it has ended (a
+   * timed-out attempt goes on logging); the job's own `progress`/`step` change only while that attempt
+   * is RUNNING. `false` when the job is gone or has not reached that attempt (it was given back).
+   */
   readonly recordLog: (input: {readonly attempt: number; readonly id: number; readonly message: string | null; readonly now: number; readonly progress: number | null; readonly step: string | null}) => Promise<boolean>;
   /**
    * Gives back claimed attempts that never started (the scheduler terminated before their `runAt`):
@@ -297,20 +301,42 @@ export type SchedulerStore = {
 export type NodeCallback = (error: Error | null) => void;
 
 export type JobEvents = {
-  /** The job ran past its task's `timeout`: it has failed with `job_timed_out` and its `signal` is aborted. */
-  readonly timeout: Error;
+  /**
+   * The job ran past its task's `timeout`: it has failed with `job_timed_out` and its `signal` is
+   * aborted (`job.signal.reason` is the `job_timed_out` error). The listener gets the task's timeout
+   * in milliseconds, Infinitas' `taskTimeoutValue`.
+   */
+  readonly timeout: number;
 };
 
 /** What a processor receives: one attempt of one job. */
 export type Job = {
   /** This attempt's number, from 1. */
   readonly attempt: number;
-  /** Marks the job succeeded. Rejects (or calls back) with `job_done`, `job_failed` or `job_timed_out` when it has ended already. */
-  readonly done: (callback?: NodeCallback) => Promise<void>;
-  /** Marks the attempt failed with `error`; the task's `retry` decides whether another attempt follows. */
-  readonly fail: (error: unknown, callback?: NodeCallback) => Promise<void>;
+  /**
+   * Marks the job succeeded, with an optional `result` (any JSON value, handed to the `succeeded`
+   * event). Rejects (or calls back) with `job_done`, `job_failed` or `job_timed_out` when it has
+   * ended already, `server_unreachable` when the store cannot be reached. A function as the only
+   * argument is the callback (Infinitas' `done(callback)`).
+   */
+  readonly done: {
+    (callback?: NodeCallback): Promise<void>;
+    (result: unknown, callback?: NodeCallback): Promise<void>;
+  };
+  /**
+   * Marks the attempt failed with `error` (a `JOB_HANDLER_ERROR` when none is given); the task's
+   * `retry` decides whether another attempt follows. Answers like `done`; a function as the only
+   * argument is the callback (Infinitas' `fail(callback)`).
+   */
+  readonly fail: {
+    (callback?: NodeCallback): Promise<void>;
+    (error: unknown, callback?: NodeCallback): Promise<void>;
+  };
   readonly id: number;
-  /** Appends a line to the job's log (`getJobLogs`). Throws `job_done`, `job_failed` or `job_timed_out` once the attempt has ended. */
+  /**
+   * Appends a line to the job's log (`getJobLogs`). Throws `job_done` or `job_failed` once `done` or
+   * `fail` was called; after a timeout it goes on logging (as in Infinitas).
+   */
   readonly log: (message: string, callback?: NodeCallback) => Promise<void>;
   readonly off: <Name extends keyof JobEvents>(name: Name, listener: (payload: JobEvents[Name]) => void) => void;
   readonly on: <Name extends keyof JobEvents>(name: Name, listener: (payload: JobEvents[Name]) => void) => void;
@@ -319,7 +345,7 @@ export type Job = {
   readonly payload: unknown;
   /**
    * Records progress: a fraction from 0 to 1, a step name, or both (`progress(0.3, 'upload')`).
-   * Stored with the job and in its log. Throws like `log` once the attempt has ended.
+   * Stored with the job and in its log; after a timeout, in the log only. Throws like `log`.
    */
   readonly progress: (value: number | string, step?: NodeCallback | string, callback?: NodeCallback) => Promise<void>;
   /** The slot the job is for. */
@@ -331,11 +357,18 @@ export type Job = {
   readonly taskName: string;
 };
 
+/** The second parameter of a processor that takes one: ends the job, failed with `error` when one is given, else done with `result`. */
+export type ProcessorCallback = (error?: unknown, result?: unknown) => void;
+
 /**
- * Runs a job. Call `job.done()` or `job.fail(error)`; or return a promise: when it resolves the job is
- * done (unless it already ended), when it rejects (or the handler throws) the job fails with that error.
+ * Runs a job. A processor that declares one parameter, `(job) => …`, completes its job when it
+ * returns (with the value returned as `result`) or when the promise it returns resolves (with its
+ * value), as in BullMQ, unless it called `job.done()`/`job.fail()` first. A processor that declares
+ * a second parameter, `(job, done) => …` (counted by `Function.length`, so without a default value),
+ * ends its job only by calling `done(error?, result?)`, `job.done()` or `job.fail()`: what it
+ * returns is ignored. Either way a throw or a rejected promise fails the job with that error.
  */
-export type Processor = (job: Job) => unknown;
+export type Processor = (job: Job, done: ProcessorCallback) => unknown;
 
 /** What `scheduler.schedule()` takes. */
 export type ScheduleTaskConfiguration = {
@@ -392,7 +425,8 @@ export type SchedulerEvents = {
   readonly failed: {readonly error: unknown; readonly job: JobRecord};
   /** A failed attempt (or a due job without processor) will be tried again at `runAt`. */
   readonly retry: {readonly error: unknown; readonly job: JobRecord; readonly runAt: Date};
-  readonly succeeded: {readonly job: JobRecord};
+  /** A job succeeded; `result` is what its processor gave `done(result)` (not stored with the job). */
+  readonly succeeded: {readonly job: JobRecord; readonly result: unknown};
   /** An attempt ran past its timeout (in this instance, or lost by a dead one); `failed` or `retry` follows. */
   readonly timeout: {readonly error: Error; readonly job: JobRecord};
 };

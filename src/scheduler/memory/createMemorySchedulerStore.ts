@@ -250,16 +250,13 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
     recordLog: async ({attempt, id, message, now, progress, step}) => {
       const job = jobs.get(id);
 
-      if (job === undefined || job.state !== 'RUNNING' || job.attempt !== attempt) {
+      if (job === undefined || job.attempt < attempt) {
         return false;
       }
 
-      if (progress !== null) {
-        job.progress = progress;
-      }
-
-      if (step !== null) {
-        job.step = step;
+      if (job.state === 'RUNNING' && job.attempt === attempt) {
+        job.progress = progress ?? job.progress;
+        job.step = step ?? job.step;
       }
 
       logs.set(id, [...logs.get(id) ?? [], {attempt, date: new Date(now), message, progress, step}]);

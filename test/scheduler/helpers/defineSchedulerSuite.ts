@@ -165,7 +165,8 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     const checks: Array<() => Promise<void> | void> = [];
 
     await scheduler.schedule({name: 'logged', schedule: {date: at('00:01:00')}, timeout: 10_000});
-    scheduler.addProcessor('logged', (job) => {
+    // Taking `done`, a processor's job runs until it ends it, not until the processor returns.
+    scheduler.addProcessor('logged', (job, _done) => {
       checks.push(async () => {
         await job.log('started');
         await job.progress(0.3);
@@ -212,7 +213,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(await scheduler.getJob(jobId), {progress: 0.6, state: 'DONE', step: 'verify'});
 
     await scheduler.schedule({name: 'failing', retry: {attempts: 1}, schedule: {date: at('00:02:00')}, timeout: 10_000});
-    scheduler.addProcessor('failing', (job) => {
+    scheduler.addProcessor('failing', (job, _done) => {
       checks.push(async () => {
         await job.fail(new Error('disk full'));
         await t.throwsAsync(job.done(), {code: 'job_failed'});
@@ -224,6 +225,88 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     await checks[1]?.();
     await until(() => events.failed.length === 1);
     t.like(events.failed[0], {error: {message: 'disk full'}, job: {state: 'ERROR', taskName: 'failing'}});
+  });
+
+  test(title('fail(callback) and done(result, callback) call back as in Infinitas; without a callback they return a promise'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const answers: Array<[string, Error | null]> = [];
+    const promises: Array<Promise<void>> = [];
+
+    await scheduler.schedule({name: 'fails', retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    await scheduler.schedule({name: 'succeeds', schedule: {date: at('00:01:00')}, timeout: 10_000});
+    await scheduler.schedule({name: 'awaited', schedule: {date: at('00:01:00')}, timeout: 10_000});
+    scheduler.addProcessor('fails', (job) => {
+      void job.fail((error) => {
+        answers.push(['fail', error]);
+        void job.done((late) => {
+          answers.push(['done after fail', late]);
+        });
+      });
+    });
+    scheduler.addProcessor('succeeds', (job) => {
+      void job.done({rows: 3}, (error) => {
+        answers.push(['done', error]);
+      });
+    });
+    scheduler.addProcessor('awaited', (job) => {
+      promises.push(job.done('finished'));
+    });
+
+    await h.clock.advance(MINUTE);
+    await until(() => answers.length === 3 && events.succeeded.length === 2 && promises.length === 1);
+    await promises[0];
+
+    t.deepEqual(answers.map(([call, error]) => [call, error === null ? null : (error as Error & {code: string}).code]).sort(), [
+      ['done after fail', 'job_failed'],
+      ['done', null],
+      ['fail', null],
+    ]);
+    t.like(events.failed[0], {error: {code: 'JOB_HANDLER_ERROR'}, job: {error: {code: 'JOB_HANDLER_ERROR'}, state: 'ERROR', taskName: 'fails'}});
+    t.deepEqual(events.succeeded.map(({job, result}) => [job.taskName, result]).sort(), [['awaited', 'finished'], ['succeeds', {rows: 3}]]);
+  });
+
+  test(title('a processor that returns completes its job with what it returns (as in BullMQ), unless it takes done: then done(error?, result?) ends it'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const callbacks = new Map<string, (error?: unknown, result?: unknown) => void>();
+    const names = ['returns', 'resolves', 'takes-done', 'async-takes-done', 'fails-through-done'];
+
+    for (const name of names) {
+      await scheduler.schedule({name, retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    }
+
+    scheduler.addProcessor('returns', () => 42);
+    scheduler.addProcessor('resolves', async () => ({rows: 1}));
+    scheduler.addProcessor('takes-done', (job, done) => {
+      callbacks.set(job.taskName, done);
+    });
+    scheduler.addProcessor('async-takes-done', async (job, done) => {
+      callbacks.set(job.taskName, done);
+
+      return 'ignored: the processor takes done';
+    });
+    scheduler.addProcessor('fails-through-done', (job, done) => {
+      callbacks.set(job.taskName, done);
+    });
+
+    await h.clock.advance(MINUTE);
+    await until(() => events.succeeded.length === 2 && callbacks.size === 3);
+
+    const state = async (name: string) => (await scheduler.listJobs(name))[0]?.state;
+
+    t.deepEqual(events.succeeded.map(({job, result}) => [job.taskName, result]).sort(), [['resolves', {rows: 1}], ['returns', 42]]);
+    t.deepEqual(await Promise.all(['takes-done', 'async-takes-done', 'fails-through-done'].map(state)), ['RUNNING', 'RUNNING', 'RUNNING']);
+
+    callbacks.get('takes-done')?.(null, 'later');
+    callbacks.get('async-takes-done')?.();
+    callbacks.get('fails-through-done')?.(new Error('nope'));
+    await until(() => events.succeeded.length === 4 && events.failed.length === 1);
+
+    t.deepEqual(events.succeeded.slice(2).map(({job, result}) => [job.taskName, result]).sort(), [['async-takes-done', undefined], ['takes-done', 'later']]);
+    t.like(events.failed[0], {error: {message: 'nope'}, job: {state: 'ERROR', taskName: 'fails-through-done'}});
   });
 
   test(title('a handler that throws or rejects fails the job with that error'), async (t) => {
@@ -248,18 +331,41 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(events.failed.find(({job}) => job.taskName === 'throws')?.job.error, {message: 'sync boom'});
   });
 
-  test(title('a job past its timeout fails with job_timed_out, fires timeout, keeps its logs, and the next slot still runs'), async (t) => {
+  test(title('a job that fails with an error holding a value nested deeper than the stack is stored and reported, the stack intact'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();
     const events = recordSchedulerEvents(scheduler);
-    const timeouts: Error[] = [];
+    let deep: unknown = 'leaf';
+
+    for (let level = 0; level < 200_000; level++) {
+      deep = {deeper: deep};
+    }
+
+    await scheduler.schedule({name: 'deep-error', retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    scheduler.addProcessor('deep-error', () => {
+      throw Object.assign(new Error('deep'), {details: deep});
+    });
+
+    await h.clock.advance(MINUTE);
+    await until(() => events.failed.length === 1);
+
+    t.like(events.failed[0], {error: {message: 'deep'}, job: {error: {message: 'deep'}, state: 'ERROR'}});
+    t.like(await scheduler.getJob(events.failed[0]?.job.id ?? 0), {error: {message: 'deep'}, state: 'ERROR'});
+    t.deepEqual(events.error, []);
+  });
+
+  test(title('a job past its timeout fails with job_timed_out, fires timeout, keeps its logs and goes on logging, and the next slot still runs'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const timeouts: number[] = [];
     const jobs: Job[] = [];
 
     await scheduler.schedule({name: 'slow', schedule: '* * * * *', timeout: 5_000});
-    scheduler.addProcessor('slow', (job) => {
+    scheduler.addProcessor('slow', (job, _done) => {
       jobs.push(job);
-      job.on('timeout', (error) => {
-        timeouts.push(error);
+      job.on('timeout', (taskTimeoutValue) => {
+        timeouts.push(taskTimeoutValue);
       });
       void job.log('working');
     });
@@ -269,14 +375,25 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     await h.clock.advance(5_000);
     await until(() => events.failed.length === 1);
 
-    t.like(timeouts[0], {code: 'job_timed_out'});
+    // Infinitas' `job.on('timeout', (taskTimeoutValue) => …)`: the task's timeout; the error is the signal's reason.
+    t.deepEqual(timeouts, [5_000]);
+    t.like(jobs[0]?.signal.reason, {code: 'job_timed_out', jobId: jobs[0]?.id, timeout: 5_000});
     t.like(events.timeout[0], {error: {code: 'job_timed_out'}, job: {id: jobs[0]?.id}});
     t.like(events.failed[0], {job: {state: 'ERROR'}});
     t.true(jobs[0]?.signal.aborted);
     await t.throwsAsync(jobs[0]?.done() ?? Promise.resolve(), {code: 'job_timed_out'});
-    t.throws(() => jobs[0]?.log('late'), {code: 'job_timed_out'});
-    await until(async () => (await scheduler.getJobLogs(jobs[0]?.id ?? 0)).length === 1);
-    t.like((await scheduler.getJobLogs(jobs[0]?.id ?? 0))[0], {message: 'working'});
+    await t.throwsAsync(jobs[0]?.fail(new Error('late')) ?? Promise.resolve(), {code: 'job_timed_out'});
+
+    // As in Infinitas, a timed-out job goes on logging (its progress is logged, the job's own stays).
+    await jobs[0]?.log('late');
+    await jobs[0]?.progress(0.9, 'cleanup');
+    t.deepEqual((await scheduler.getJobLogs(jobs[0]?.id ?? 0)).map(({attempt, message, progress, step}) => ({attempt, message, progress, step})), [
+      {attempt: 1, message: 'working', progress: null, step: null},
+      {attempt: 1, message: 'late', progress: null, step: null},
+      {attempt: 1, message: null, progress: 0.9, step: 'cleanup'},
+    ]);
+    t.like(await scheduler.getJob(jobs[0]?.id ?? 0), {progress: null, state: 'ERROR', step: null});
+    t.deepEqual(events.error, []);
 
     await h.clock.advance(MINUTE - 5_000);
     await until(() => jobs.length === 2);
@@ -414,7 +531,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     const second = await h.createScheduler();
 
     for (const scheduler of [first, second]) {
-      scheduler.addProcessor('bounded', (job) => {
+      scheduler.addProcessor('bounded', (job, _done) => {
         running.push(job);
       });
     }
@@ -557,6 +674,43 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.true(await owner.unschedule('shared-def'));
     t.false(await owner.unschedule('shared-def'));
     t.is(await owner.getTask('shared-def'), null);
+  });
+
+  test(title('a payload JSON cannot hold as given (bigint, circular, nested too deep, a function, NaN) is refused with INVALID_PAYLOAD, and nothing is stored'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const circular: Record<string, unknown> = {table: 'users'};
+    let deep: unknown = {};
+
+    circular.self = circular;
+
+    for (let level = 0; level < 100_000; level++) {
+      deep = [deep];
+    }
+
+    for (const [payload, message] of [
+      [{ids: [1, 2n]}, /^Expected `payload` to be a JSON value, got `payload\.ids\[1\]`: a bigint\.$/u],
+      [circular, /`payload\.self`: a circular reference/u],
+      [deep, /nested deeper than 1000 levels/u],
+      [{run: () => undefined}, /`payload\.run`: a function/u],
+      [{ratio: Number.NaN}, /`payload\.ratio`: `NaN`/u],
+    ] as const) {
+      t.throws(() => scheduler.schedule({name: 'bad-payload', payload, schedule: '1m', timeout: 1_000}), {code: 'INVALID_PAYLOAD', message});
+    }
+
+    t.deepEqual(await scheduler.listTasks(), []);
+
+    // What JSON holds as JSON.stringify writes it is fine: dates, undefined members, shared references, nesting up to the limit.
+    const shared = {id: 1};
+    let deepest: unknown = 'leaf';
+
+    for (let level = 1; level < 1_000; level++) {
+      deepest = [deepest];
+    }
+
+    const task = await scheduler.schedule({name: 'good-payload', payload: {a: shared, at: new Date(0), b: shared, deepest, skipped: undefined}, schedule: '1m', timeout: 1_000});
+
+    t.deepEqual(JSON.parse(JSON.stringify(task.payload)), {a: {id: 1}, at: '1970-01-01T00:00:00.000Z', b: {id: 1}, deepest: JSON.parse(JSON.stringify(deepest))});
   });
 
   test(title('bad input gets a clear coded error'), async (t) => {

@@ -1,4 +1,4 @@
-/** Queries on `scheduled_job_log`: a running attempt's log lines and progress. */
+/** Queries on `scheduled_job_log`: an attempt's log lines and progress. */
 import {type CommonQueryMethods, sql} from 'slonik';
 import type {JobLogEntry} from '../../types.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
@@ -9,14 +9,15 @@ export const recordLog = async (
   tables: SchedulerTables,
   {attempt, id, message, now, progress, step}: {readonly attempt: number; readonly id: number; readonly message: string | null; readonly now: number; readonly progress: number | null; readonly step: string | null},
 ): Promise<boolean> => {
+  // The UPDATE runs whether or not the INSERT reads it (a data-modifying CTE always runs once).
   const result = await connection.query(sql.type(empty)`
     WITH running AS (
       UPDATE ${tables.job} SET progress = COALESCE(${progress}::float8, progress), step = COALESCE(${step}::text, step)
       WHERE id = ${id} AND state = 'RUNNING' AND attempt = ${attempt}
-      RETURNING id
     )
     INSERT INTO ${tables.log} (job_id, attempt, created_at, message, progress, step)
-    SELECT running.id, ${attempt}, ${at(now)}, ${message}::text, ${progress}::float8, ${step}::text FROM running
+    SELECT id, ${attempt}, ${at(now)}, ${message}::text, ${progress}::float8, ${step}::text FROM ${tables.job}
+    WHERE id = ${id} AND attempt >= ${attempt}
   `);
 
   return result.rowCount > 0;
