@@ -1,3 +1,4 @@
+import {isPromiseLike} from './isPromiseLike.ts';
 import type {Emitter, Listener} from './types.ts';
 
 export type OnListenerError = (eventName: PropertyKey, payload: unknown, error: unknown) => void;
@@ -11,7 +12,9 @@ type Registration = {
 /**
  * A small typed emitter. Unlike node:events, emitting `error` with no listener does not throw
  * (planton@3 behaves the same), and a throwing listener never breaks the emitting loop:
- * it is reported through `onListenerError` and the remaining listeners still run.
+ * it is reported through `onListenerError` and the remaining listeners still run. A listener that
+ * returns a promise (an `async` listener) is not awaited; its rejection goes to `onListenerError`
+ * as a throw does, so it never becomes an unhandled rejection.
  */
 export const createEmitter = <Events extends Record<string, unknown>>(onListenerError: OnListenerError): Emitter<Events> => {
   const registrations = new Map<keyof Events, readonly Registration[]>();
@@ -41,7 +44,13 @@ export const createEmitter = <Events extends Record<string, unknown>>(onListener
         }
 
         try {
-          (registration.listener as Listener<typeof payload>)(payload);
+          const result: unknown = (registration.listener as Listener<typeof payload>)(payload);
+
+          if (isPromiseLike(result)) {
+            result.then(undefined, (error: unknown) => {
+              onListenerError(name, payload, error);
+            });
+          }
         } catch (error) {
           onListenerError(name, payload, error);
         }

@@ -108,6 +108,7 @@ export type PlantonEvents<Instruction extends TaskInstruction = TaskInstruction>
   readonly task: TaskEvent<Instruction>;
 };
 
+/** May be `async`: it is not awaited, and a rejection is reported as a throw is (never an unhandled rejection). */
 export type Listener<Payload> = (payload: Payload) => void;
 
 export type Emitter<Events extends Record<string, unknown>> = {

@@ -1,8 +1,8 @@
-import {spawnSync} from 'node:child_process';
 import test from 'ava';
 import {createPlanton, type TaskConfiguration, UserFunctionError} from '../../src/index.ts';
 import {createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {runLoggedScript} from '../helpers/runLoggedScript.ts';
 import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 const invalidResults: Array<[string, unknown, string]> = [
@@ -188,17 +188,11 @@ test('logs each error through roarr with the error serialised', (t) => {
     const keepAlive = setInterval(() => {}, 1000);
     planton.events.once('error', () => { clearInterval(keepAlive); void planton.terminate(); });
   `;
-  const child = spawnSync(process.execPath, ['--input-type=module', '--eval', script], {
-    cwd: new URL('../..', import.meta.url),
-    encoding: 'utf8',
-    env: {...process.env, ROARR_LOG: 'true'},
-    timeout: 30_000,
-  });
+  const {lines, status, stderr} = runLoggedScript(script);
 
-  t.is(child.status, 0, child.stderr);
+  t.is(status, 0, stderr);
 
-  const lines = child.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as {context: Record<string, unknown>; message: string});
-  const line = lines.find(({context}) => context.taskName === 'logged' && context.logLevel === 50);
+  const line = lines.find(({context}) => context?.taskName === 'logged' && context.logLevel === 50);
 
   t.like(line, {
     context: {
@@ -209,4 +203,28 @@ test('logs each error through roarr with the error serialised', (t) => {
     },
     message: 'schedule threw',
   });
+});
+
+test('a rejecting async task listener is reported as TASK_LISTENER_ERROR with the rejection as cause; the loop goes on', async (t) => {
+  const rejection = new Error('async listener broke');
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, concurrency: 2, schedule: () => ['x', 'y']}});
+
+  planton.events.on('task', async () => {
+    await Promise.resolve();
+    throw rejection;
+  });
+
+  const {errors, tasks} = recordEvents(planton);
+
+  await clock.advance(10);
+  t.deepEqual(tasks.map(({instruction}) => instruction), ['x', 'y'], 'the other listeners still got both instructions');
+  t.is(errors.length, 2);
+  t.like(errors[0], {error: {code: 'TASK_LISTENER_ERROR', instruction: 'x', taskName: 'a'}, taskName: 'a'});
+  t.is(errors[0]?.error.cause, rejection);
+
+  await clock.advance(10);
+  t.deepEqual(tasks.map(({instruction}) => instruction), ['x', 'y', 'x', 'y'], 'the next round still went');
+  t.is(errors.length, 4);
+
+  await planton.terminate();
 });
