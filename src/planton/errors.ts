@@ -84,13 +84,17 @@ export class UnexpectedTaskInstructionsError extends UnexpectedStateError {
   }
 }
 
+/**
+ * `calculateLimit` returned something other than an integer >= 0. Its code is planton@3's for the
+ * same failure, `UNEXPECTED_STATE_ERROR`: tell it apart by its class or by the event's `functionName`.
+ */
 export class InvalidLimitError extends UnexpectedStateError {
   public readonly taskName: string;
 
   public readonly limit: unknown;
 
   public constructor (taskName: string, limit: unknown) {
-    super(`Expected \`calculateLimit\` of task \`${taskName}\` to return an integer >= 0, got \`${String(limit)}\`.`, 'INVALID_LIMIT');
+    super(`Expected \`calculateLimit\` of task \`${taskName}\` to return an integer >= 0, got \`${String(limit)}\`.`);
     this.taskName = taskName;
     this.limit = limit;
   }
@@ -110,7 +114,11 @@ export class InvalidDelayError extends UnexpectedStateError {
 
 export type UserFunctionName = 'calculateDelay' | 'calculateLimit' | 'getActiveTaskInstructions' | 'schedule';
 
-/** A user function threw or rejected. The original error is `cause`. */
+/**
+ * A user function threw or rejected with a value that is not an `Error` (a string, `undefined`, a
+ * plain object); that value is `cause`. A thrown `Error` is not wrapped: the `error` event carries it
+ * as planton@3 did, with the function's name as the event's `functionName`.
+ */
 export class UserFunctionError extends UnexpectedStateError {
   public readonly taskName: string;
 
