@@ -160,3 +160,16 @@ export class TaskListenerError extends UnexpectedStateError {
     this.instruction = instruction;
   }
 }
+
+/** Planton was imported on a Node.js older than the one `engines` names (thrown at import). */
+export class UnsupportedNodeVersionError extends UnexpectedStateError {
+  public readonly nodeVersion: string;
+
+  public readonly requiredMajor: number;
+
+  public constructor (nodeVersion: string, requiredMajor: number) {
+    super(`Planton requires Node.js ${requiredMajor} or newer; this is Node.js ${nodeVersion}.`, 'UNSUPPORTED_NODE_VERSION');
+    this.nodeVersion = nodeVersion;
+    this.requiredMajor = requiredMajor;
+  }
+}
