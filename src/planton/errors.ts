@@ -34,14 +34,18 @@ export class InvalidConfigurationError extends UnexpectedStateError {
   }
 }
 
-/** A task's configuration is invalid. Thrown by `createPlanton` and `addTask`. */
+/**
+ * A task's configuration is invalid. Thrown by `createPlanton` and `addTask`. Its code is
+ * `INVALID_TASK_CONFIGURATION`, but for a missing or empty `name`, which planton@3 refused as
+ * `UNEXPECTED_STATE_ERROR` and which keeps that code.
+ */
 export class InvalidTaskConfigurationNameError extends UnexpectedStateError {
   public readonly taskName: string;
 
   public readonly option: string;
 
-  public constructor (taskName: string, message: string, option = 'name') {
-    super(message, 'INVALID_TASK_CONFIGURATION');
+  public constructor (taskName: string, message: string, option = 'name', code = 'INVALID_TASK_CONFIGURATION') {
+    super(message, code);
     this.taskName = taskName;
     this.option = option;
   }

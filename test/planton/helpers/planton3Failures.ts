@@ -124,3 +124,33 @@ export const runFailure = async (engine: Engine, failure: Planton3Failure, watch
     process.off('unhandledRejection', onUnhandledRejection);
   }
 };
+
+/** A configuration both engines refuse by throwing from `createPlanton`, and planton@3's code for it. */
+export type Planton3ConfigurationFailure = {
+  readonly code: string;
+  readonly tasks: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  readonly title: string;
+};
+
+const schedule = async () => [];
+
+export const planton3ConfigurationFailures: readonly Planton3ConfigurationFailure[] = [
+  {code: 'UNEXPECTED_STATE_ERROR', tasks: [{name: '', schedule}], title: 'an empty task name'},
+  {code: 'UNEXPECTED_STATE_ERROR', tasks: [{schedule}], title: 'no task name'},
+  {code: 'INVALID_TASK_CONFIGURATION', tasks: [{concurrency: 0, name: 'a', schedule}], title: 'concurrency 0'},
+  {code: 'INVALID_TASK_CONFIGURATION', tasks: [{concurrency: -1, name: 'a', schedule}], title: 'concurrency -1'},
+  {code: 'DUPLICATE_TASK_NAME', tasks: [{name: 'a', schedule}, {name: 'a', schedule}], title: 'two tasks with one name'},
+];
+
+/** The `code` of what `engine` throws for `failure` (`null`: it threw nothing, or nothing with a code). */
+export const runConfigurationFailure = (engine: Engine, failure: Planton3ConfigurationFailure): string | null => {
+  try {
+    void engine({getActiveTaskInstructions: async () => [], tasks: failure.tasks as never}).terminate();
+  } catch (error) {
+    const {code} = error as {readonly code?: unknown};
+
+    return typeof code === 'string' ? code : null;
+  }
+
+  return null;
+};
