@@ -1,4 +1,3 @@
-import {isPromiseLike} from './isPromiseLike.ts';
 import type {Emitter, Listener} from './types.ts';
 
 export type OnListenerError = (eventName: PropertyKey, payload: unknown, error: unknown) => void;
@@ -12,9 +11,8 @@ type Registration = {
 /**
  * A small typed emitter. Unlike node:events, emitting `error` with no listener does not throw
  * (planton@3 behaves the same), and a throwing listener never breaks the emitting loop:
- * it is reported through `onListenerError` and the remaining listeners still run. A listener that
- * returns a promise (an `async` listener) is not awaited; its rejection goes to `onListenerError`
- * as a throw does, so it never becomes an unhandled rejection.
+ * it is reported through `onListenerError` and the remaining listeners still run. So is an async
+ * listener whose promise rejects (later), instead of an unhandled rejection that ends the process.
  */
 export const createEmitter = <Events extends Record<string, unknown>>(onListenerError: OnListenerError): Emitter<Events> => {
   const registrations = new Map<keyof Events, readonly Registration[]>();
@@ -44,10 +42,11 @@ export const createEmitter = <Events extends Record<string, unknown>>(onListener
         }
 
         try {
+          // An async listener returns a promise: its rejection is reported too, never left unhandled.
           const result: unknown = (registration.listener as Listener<typeof payload>)(payload);
 
-          if (isPromiseLike(result)) {
-            result.then(undefined, (error: unknown) => {
+          if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+            (result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
               onListenerError(name, payload, error);
             });
           }

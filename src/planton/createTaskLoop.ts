@@ -9,7 +9,6 @@ import {
   UserFunctionError,
   type UserFunctionName,
 } from './errors.ts';
-import {isPromiseLike} from './isPromiseLike.ts';
 import type {
   ActiveTaskInstructionsContext,
   Clock,
@@ -66,6 +65,10 @@ export type TaskLoop = {
   /** Stops the loop: cancels its delay, aborts in-flight calls' signals, waits for the round (abandoning a call that ignores its signal after `terminateTimeout`). */
   readonly stop: () => Promise<void>;
   readonly trigger: () => void;
+};
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 };
 
 /**

@@ -230,7 +230,7 @@ test('logs each error through roarr with the error serialised', (t) => {
   });
 });
 
-test('a rejecting async task listener is reported as TASK_LISTENER_ERROR with the rejection as cause; the loop goes on', async (t) => {
+test('a rejecting async task listener, reported as TASK_LISTENER_ERROR, stops neither the other listeners nor the next rounds', async (t) => {
   const rejection = new Error('async listener broke');
   const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, concurrency: 2, schedule: () => ['x', 'y']}});
 
