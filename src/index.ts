@@ -1,3 +1,5 @@
+// First: on a Node.js older than 24 this throws one clear error before anything else runs.
+import './planton/assertNodeVersion.ts';
 export {createPlanton} from './planton/createPlanton.ts';
 export {createSystemClock} from './planton/createSystemClock.ts';
 export {
@@ -13,6 +15,7 @@ export {
   UnexpectedStateError,
   UnexpectedTaskInstructionsError,
   UnknownTaskError,
+  UnsupportedNodeVersionError,
   UserFunctionError,
 } from './planton/errors.ts';
 export type {UserFunctionName} from './planton/errors.ts';

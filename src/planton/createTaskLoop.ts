@@ -3,7 +3,6 @@ import {TIMER_IDLE, TIMER_IMMEDIATE, type TimerQueue, type TimerTarget} from './
 import {
   InvalidDelayError,
   InvalidLimitError,
-  type PlantonError,
   PlantonTerminatedError,
   ScheduleTimeoutError,
   UnexpectedTaskInstructionsError,
@@ -159,16 +158,15 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
 
   private readonly onPendingError = (error: unknown): void => {
     const step = this.pendingStep ?? this.abandonedStep ?? 'SCHEDULE';
-    const wrapped = new UserFunctionError(this.configuration.task.name, FUNCTION_NAMES[step], error);
 
     if (this.pendingStep === null) {
-      this.report(wrapped, `${FUNCTION_NAMES[step]} rejected after it was abandoned`);
+      this.reportFailure(step, error, 'rejected after it was abandoned');
 
       return;
     }
 
     this.settle();
-    this.report(wrapped, `${FUNCTION_NAMES[step]} rejected`);
+    this.reportFailure(step, error, 'rejected');
     this.fail(step);
   };
 
@@ -254,9 +252,21 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
     }
   }
 
-  private report (error: PlantonError, message: string): void {
+  /** Reports an error of the step's user function (`functionName` on the event says which). */
+  private report (step: Step, error: Error, message: string): void {
     this.errors++;
-    this.configuration.reportError({error, taskName: this.configuration.task.name}, message);
+    this.configuration.reportError({error, functionName: FUNCTION_NAMES[step], taskName: this.configuration.task.name}, message);
+  }
+
+  /**
+   * The step's user function threw or rejected: the event carries its own error, as planton@3's did
+   * (a user's `error.code` check holds); a thrown value that is not an `Error` is wrapped in a
+   * `UserFunctionError` whose `cause` it is.
+   */
+  private reportFailure (step: Step, error: unknown, how: string): void {
+    const functionName = FUNCTION_NAMES[step];
+
+    this.report(step, error instanceof Error ? error : new UserFunctionError(this.configuration.task.name, functionName, error), `${functionName} ${how}`);
   }
 
   /** Makes the user call of `step`; may throw, may return a promise. */
@@ -291,9 +301,7 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
     try {
       result = this.call(step, signal);
     } catch (error) {
-      const functionName = FUNCTION_NAMES[step];
-
-      this.report(new UserFunctionError(task.name, functionName, error), `${functionName} threw`);
+      this.reportFailure(step, error, 'threw');
       this.fail(step);
 
       return;
@@ -334,15 +342,12 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
         this.accept(value, limit);
       }
     }, (error: unknown) => {
-      const functionName = FUNCTION_NAMES[step];
-      const wrapped = new UserFunctionError(task.name, functionName, error);
-
       if (this.callToken === token) {
         this.settle();
-        this.report(wrapped, `${functionName} rejected`);
+        this.reportFailure(step, error, 'rejected');
         this.fail(step);
       } else {
-        this.report(wrapped, `${functionName} rejected after it was abandoned`);
+        this.reportFailure(step, error, 'rejected after it was abandoned');
       }
     });
   }
@@ -379,7 +384,7 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
     this.abandonedStep = step;
     this.pendingTimeoutController?.abort();
     this.settle();
-    this.report(new ScheduleTimeoutError(this.configuration.task.name, FUNCTION_NAMES[step], after), `${FUNCTION_NAMES[step]} did not settle in time; abandoned`);
+    this.report(step, new ScheduleTimeoutError(this.configuration.task.name, FUNCTION_NAMES[step], after), `${FUNCTION_NAMES[step]} did not settle in time; abandoned`);
     this.fail(step);
   }
 
@@ -427,7 +432,7 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
     const verdict = validateTaskInstructions(instructions, limit);
 
     if (verdict !== null) {
-      this.report(new UnexpectedTaskInstructionsError(task.name, instructions, verdict), 'schedule produced an unexpected result');
+      this.report('SCHEDULE', new UnexpectedTaskInstructionsError(task.name, instructions, verdict), 'schedule produced an unexpected result');
 
       return 0;
     }
@@ -447,7 +452,7 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
     const verdict = validateTaskInstructions(value, Number.POSITIVE_INFINITY);
 
     if (verdict !== null) {
-      this.report(new UnexpectedTaskInstructionsError(task.name, value, `getActiveTaskInstructions: ${verdict}`), 'getActiveTaskInstructions produced an unexpected result');
+      this.report('ACTIVE', new UnexpectedTaskInstructionsError(task.name, value, `getActiveTaskInstructions: ${verdict}`), 'getActiveTaskInstructions produced an unexpected result');
       this.endRound('NOTHING');
 
       return;
@@ -474,7 +479,7 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
     const {runInSlot, task} = this.configuration;
 
     if (!isValidLimit(limit)) {
-      this.report(new InvalidLimitError(task.name, limit), 'calculateLimit produced an invalid limit');
+      this.report('LIMIT', new InvalidLimitError(task.name, limit), 'calculateLimit produced an invalid limit');
       this.endRound('NOTHING');
 
       return;
@@ -524,7 +529,7 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
     if (isValidDelay(delay)) {
       this.wait(delay);
     } else {
-      this.report(new InvalidDelayError(this.configuration.task.name, delay, FALLBACK_DELAY), 'calculateDelay produced an invalid delay');
+      this.report('DELAY', new InvalidDelayError(this.configuration.task.name, delay, FALLBACK_DELAY), 'calculateDelay produced an invalid delay');
       this.wait(FALLBACK_DELAY);
     }
   }

@@ -34,14 +34,18 @@ export class InvalidConfigurationError extends UnexpectedStateError {
   }
 }
 
-/** A task's configuration is invalid. Thrown by `createPlanton` and `addTask`. */
+/**
+ * A task's configuration is invalid. Thrown by `createPlanton` and `addTask`. Its code is
+ * `INVALID_TASK_CONFIGURATION`, but for a missing or empty `name`, which planton@3 refused as
+ * `UNEXPECTED_STATE_ERROR` and which keeps that code.
+ */
 export class InvalidTaskConfigurationNameError extends UnexpectedStateError {
   public readonly taskName: string;
 
   public readonly option: string;
 
-  public constructor (taskName: string, message: string, option = 'name') {
-    super(message, 'INVALID_TASK_CONFIGURATION');
+  public constructor (taskName: string, message: string, option = 'name', code = 'INVALID_TASK_CONFIGURATION') {
+    super(message, code);
     this.taskName = taskName;
     this.option = option;
   }
@@ -84,13 +88,17 @@ export class UnexpectedTaskInstructionsError extends UnexpectedStateError {
   }
 }
 
+/**
+ * `calculateLimit` returned something other than an integer >= 0. Its code is planton@3's for the
+ * same failure, `UNEXPECTED_STATE_ERROR`: tell it apart by its class or by the event's `functionName`.
+ */
 export class InvalidLimitError extends UnexpectedStateError {
   public readonly taskName: string;
 
   public readonly limit: unknown;
 
   public constructor (taskName: string, limit: unknown) {
-    super(`Expected \`calculateLimit\` of task \`${taskName}\` to return an integer >= 0, got \`${String(limit)}\`.`, 'INVALID_LIMIT');
+    super(`Expected \`calculateLimit\` of task \`${taskName}\` to return an integer >= 0, got \`${String(limit)}\`.`);
     this.taskName = taskName;
     this.limit = limit;
   }
@@ -110,7 +118,11 @@ export class InvalidDelayError extends UnexpectedStateError {
 
 export type UserFunctionName = 'calculateDelay' | 'calculateLimit' | 'getActiveTaskInstructions' | 'schedule';
 
-/** A user function threw or rejected. The original error is `cause`. */
+/**
+ * A user function threw or rejected with a value that is not an `Error` (a string, `undefined`, a
+ * plain object); that value is `cause`. A thrown `Error` is not wrapped: the `error` event carries it
+ * as planton@3 did, with the function's name as the event's `functionName`.
+ */
 export class UserFunctionError extends UnexpectedStateError {
   public readonly taskName: string;
 
@@ -150,5 +162,18 @@ export class TaskListenerError extends UnexpectedStateError {
     super(`A \`task\` listener threw for task \`${taskName}\`.`, 'TASK_LISTENER_ERROR', {cause});
     this.taskName = taskName;
     this.instruction = instruction;
+  }
+}
+
+/** Planton was imported on a Node.js older than the one `engines` names (thrown at import). */
+export class UnsupportedNodeVersionError extends UnexpectedStateError {
+  public readonly nodeVersion: string;
+
+  public readonly requiredMajor: number;
+
+  public constructor (nodeVersion: string, requiredMajor: number) {
+    super(`Planton requires Node.js ${requiredMajor} or newer; this is Node.js ${nodeVersion}.`, 'UNSUPPORTED_NODE_VERSION');
+    this.nodeVersion = nodeVersion;
+    this.requiredMajor = requiredMajor;
   }
 }

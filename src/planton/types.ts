@@ -1,4 +1,4 @@
-import type {PlantonError} from './errors.ts';
+import type {UserFunctionName} from './errors.ts';
 
 /** An instruction is a string or a finite number (typically a row id). */
 export type TaskInstruction = number | string;
@@ -99,7 +99,18 @@ export type TaskEvent<Instruction extends TaskInstruction = TaskInstruction> = {
 };
 
 export type ErrorEvent = {
-  readonly error: PlantonError;
+  /**
+   * What failed. A user function that threw or rejected with an `Error` gives that very error, as
+   * planton@3 did, so a check of its `code` holds; any other value it threw is wrapped in a
+   * `UserFunctionError` (the value is `cause`). Every other error is a `PlantonError` with a stable
+   * `code` (see docs/errors.md). Typed so that `error.code === '…'` compiles either way.
+   */
+  readonly error: Error & {readonly code?: unknown};
+  /**
+   * The user function at fault: it threw, rejected, did not settle in time, or returned an invalid
+   * value. Absent when the error is not one function's (a `task` listener threw, a sink failed).
+   */
+  readonly functionName?: UserFunctionName;
   readonly taskName: string;
 };
 
@@ -108,6 +119,7 @@ export type PlantonEvents<Instruction extends TaskInstruction = TaskInstruction>
   readonly task: TaskEvent<Instruction>;
 };
 
+/** May be `async`: it is not awaited, and a rejection is reported as a throw is (never an unhandled rejection). */
 export type Listener<Payload> = (payload: Payload) => void;
 
 export type Emitter<Events extends Record<string, unknown>> = {

@@ -19,7 +19,8 @@ export const defaultCalculateDelay: CalculateDelay = () => {
 
 /**
  * Validates a task's configuration and applies the defaults. Pure; throws
- * `InvalidTaskConfigurationNameError` (code `INVALID_TASK_CONFIGURATION`) naming the option at fault.
+ * `InvalidTaskConfigurationNameError` (code `INVALID_TASK_CONFIGURATION`, or planton@3's
+ * `UNEXPECTED_STATE_ERROR` for a missing or empty name) naming the option at fault.
  */
 export const validateTaskConfiguration = <Instruction extends TaskInstruction>(task: TaskConfiguration<Instruction>): ResolvedTask<Instruction> => {
   if (typeof task !== 'object' || task === null) {
@@ -29,7 +30,8 @@ export const validateTaskConfiguration = <Instruction extends TaskInstruction>(t
   const {name} = task;
 
   if (typeof name !== 'string' || name === '') {
-    throw new InvalidTaskConfigurationNameError(String(name), `Expected \`name\` to be a non-empty string, got \`${describeValue(name)}\`.`, 'name');
+    // planton@3 refused a falsy name (missing, empty) with UNEXPECTED_STATE_ERROR: that code stays; the rest is a new check.
+    throw new InvalidTaskConfigurationNameError(String(name), `Expected \`name\` to be a non-empty string, got \`${describeValue(name)}\`.`, 'name', name ? 'INVALID_TASK_CONFIGURATION' : 'UNEXPECTED_STATE_ERROR');
   }
 
   const fail = (option: string, expected: string, value: unknown): never => {

@@ -1,4 +1,5 @@
 import {createPlanton} from '../planton/createPlanton.ts';
+import {TaskListenerError, UserFunctionError} from '../planton/errors.ts';
 import type {Clock} from '../planton/types.ts';
 import {createJobRunner} from './createJobRunner.ts';
 import {UnknownScheduledTaskError} from './errors.ts';
@@ -292,8 +293,9 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     }));
   };
 
+  // The claim's own error (server_unreachable, …) arrives as it was thrown; the engine's wrappers give way to what they wrap.
   planton.events.on('error', ({error}) => {
-    reportError(error.cause ?? error, null);
+    reportError(error instanceof UserFunctionError || error instanceof TaskListenerError ? error.cause : error, null);
   });
 
   planton.events.on('task', ({instruction: jobId}) => {

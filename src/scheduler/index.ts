@@ -1,3 +1,5 @@
+// First: on a Node.js older than 24 this throws one clear error before anything else runs.
+import '../planton/assertNodeVersion.ts';
 export {calculateNextRun} from './calculateNextRun.ts';
 export {calculatePreviousRun} from './calculatePreviousRun.ts';
 export {calculateRetryDelay} from './calculateRetryDelay.ts';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {createPlanton, type TaskConfiguration} from '../../src/index.ts';
+import {createPlanton, InvalidTaskConfigurationNameError, type TaskConfiguration} from '../../src/index.ts';
 import {createManualClock, flush} from '../helpers/createManualClock.ts';
 
 const schedule = () => {
@@ -31,13 +31,24 @@ for (const [title, override, option, message] of invalidTasks) {
   });
 }
 
+// With planton@3's code for it (see planton3Compatibility.test.ts).
 test('rejects an empty task name', (t) => {
   const error = t.throws(() => createPlanton({
     getActiveTaskInstructions: () => [],
     tasks: [{name: '', schedule}],
   }));
 
-  t.like(error, {code: 'INVALID_TASK_CONFIGURATION', message: 'Expected `name` to be a non-empty string, got `""`.', option: 'name'});
+  t.true(error instanceof InvalidTaskConfigurationNameError);
+  t.like(error, {code: 'UNEXPECTED_STATE_ERROR', message: 'Expected `name` to be a non-empty string, got `""`.', option: 'name'});
+});
+
+test('rejects a task name that is not a string as INVALID_TASK_CONFIGURATION (planton@3 did not check it)', (t) => {
+  const error = t.throws(() => createPlanton({
+    getActiveTaskInstructions: () => [],
+    tasks: [{name: 5 as unknown as string, schedule}],
+  }));
+
+  t.like(error, {code: 'INVALID_TASK_CONFIGURATION', message: 'Expected `name` to be a non-empty string, got `5`.', option: 'name'});
 });
 
 test('rejects duplicate task names', (t) => {

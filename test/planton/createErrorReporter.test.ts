@@ -74,3 +74,23 @@ test('a listener that throws is logged with the event name, and the next listene
   t.deepEqual(received, ['purge']);
   t.like(lines, [{context: {error: {message: 'listener bug', name: 'Error'}, eventName: 'task'}, message: 'an event listener threw'}]);
 });
+
+test('a listener whose promise rejects is logged like one that throws, and the next listener still runs', async (t) => {
+  const {lines, log} = createLog();
+  const events = createEmitter<Events>(createListenerErrorHook(log));
+  const received: string[] = [];
+
+  events.on('task', async () => {
+    throw new Error('async listener bug');
+  });
+  events.on('task', ({taskName}) => {
+    received.push(taskName);
+  });
+  events.emit('task', {taskName: 'purge'});
+
+  t.deepEqual(received, ['purge']);
+  await new Promise<void>((resolve) => {
+    setImmediate(resolve);
+  });
+  t.like(lines, [{context: {error: {message: 'async listener bug', name: 'Error'}, eventName: 'task'}, message: 'an event listener threw'}]);
+});

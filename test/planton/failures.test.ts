@@ -1,8 +1,8 @@
-import {spawnSync} from 'node:child_process';
 import test from 'ava';
-import {createPlanton, type TaskConfiguration, UserFunctionError} from '../../src/index.ts';
+import {createPlanton, InvalidLimitError, type TaskConfiguration, UserFunctionError} from '../../src/index.ts';
 import {createManualClock} from '../helpers/createManualClock.ts';
 import {recordEvents} from '../helpers/recordEvents.ts';
+import {runLoggedScript} from '../helpers/runLoggedScript.ts';
 import {createTestPlanton} from './helpers/createTestPlanton.ts';
 
 const invalidResults: Array<[string, unknown, string]> = [
@@ -61,51 +61,73 @@ test('getActiveTaskInstructions returning garbage is an UNEXPECTED_TASK_INSTRUCT
 
 const failingFunctions = ['schedule', 'getActiveTaskInstructions', 'calculateDelay', 'calculateLimit'] as const;
 
+/** Task `a` whose `functionName` throws or rejects with `thrown` once, then works. */
+const createFailingPlanton = (functionName: typeof failingFunctions[number], how: 'rejects' | 'throws', thrown: unknown) => {
+  const clock = createManualClock();
+  let failuresLeft = 1;
+  const maybeFail = <T>(value: T): Promise<T> | T => {
+    if (failuresLeft > 0) {
+      failuresLeft--;
+
+      if (how === 'throws') {
+        throw thrown;
+      }
+
+      return Promise.reject(thrown);
+    }
+
+    return value;
+  };
+  let scheduleCalls = 0;
+  const planton = createPlanton({
+    clock,
+    getActiveTaskInstructions: () => (functionName === 'getActiveTaskInstructions' ? maybeFail([]) : []),
+    tasks: [{
+      calculateDelay: () => (functionName === 'calculateDelay' ? maybeFail(10) : 10),
+      calculateLimit: () => (functionName === 'calculateLimit' ? maybeFail(1) : 1),
+      name: 'a',
+      schedule: () => {
+        scheduleCalls++;
+
+        return functionName === 'schedule' ? maybeFail(['x']) : ['x'];
+      },
+    }],
+  });
+
+  return {clock, planton, scheduleCalls: () => scheduleCalls};
+};
+
 for (const functionName of failingFunctions) {
   for (const how of ['throws', 'rejects'] as const) {
-    test(`${functionName} that ${how} becomes a USER_FUNCTION_ERROR event and the loop goes on`, async (t) => {
-      const clock = createManualClock();
-      const cause = new Error(`${functionName} broke`);
-      let failuresLeft = 1;
-      const maybeFail = <T>(value: T): Promise<T> | T => {
-        if (failuresLeft > 0) {
-          failuresLeft--;
-
-          if (how === 'throws') {
-            throw cause;
-          }
-
-          return Promise.reject(cause);
-        }
-
-        return value;
-      };
-      let scheduleCalls = 0;
-      const planton = createPlanton({
-        clock,
-        getActiveTaskInstructions: () => (functionName === 'getActiveTaskInstructions' ? maybeFail([]) : []),
-        tasks: [{
-          calculateDelay: () => (functionName === 'calculateDelay' ? maybeFail(10) : 10),
-          calculateLimit: () => (functionName === 'calculateLimit' ? maybeFail(1) : 1),
-          name: 'a',
-          schedule: () => {
-            scheduleCalls++;
-
-            return functionName === 'schedule' ? maybeFail(['x']) : ['x'];
-          },
-        }],
-      });
+    // planton@3 gave the original error; the event's `functionName` says which function failed (it was the wrapper's).
+    test(`${functionName} that ${how} is an error event with the original error and functionName, and the loop goes on`, async (t) => {
+      const thrown = Object.assign(new Error(`${functionName} broke`), {code: 'ECONNREFUSED'});
+      const {clock, planton, scheduleCalls} = createFailingPlanton(functionName, how, thrown);
       const {errors, tasks} = recordEvents(planton);
 
       // A failing calculateDelay falls back to 1000 ms, so give the loop enough time for two rounds.
       await clock.advance(1_010);
 
       t.is(errors.length, 1);
-      t.true(errors[0]?.error instanceof UserFunctionError);
-      t.like(errors[0], {error: {code: 'USER_FUNCTION_ERROR', functionName, message: `\`${functionName}\` of task \`a\` failed: ${functionName} broke`, taskName: 'a'}, taskName: 'a'});
-      t.is(errors[0]?.error.cause, cause);
+      t.is(errors[0]?.error, thrown);
+      t.deepEqual(errors[0], {error: thrown, functionName, taskName: 'a'});
       t.true(tasks.length >= 1, 'the loop went on and dispatched');
-      t.true(scheduleCalls >= 1);
+      t.true(scheduleCalls() >= 1);
+
+      await planton.terminate();
+    });
+
+    test(`${functionName} that ${how} a value that is not an Error is a USER_FUNCTION_ERROR event with the value as cause`, async (t) => {
+      const {clock, planton} = createFailingPlanton(functionName, how, 'not an Error');
+      const {errors, tasks} = recordEvents(planton);
+
+      await clock.advance(1_010);
+
+      t.is(errors.length, 1);
+      t.true(errors[0]?.error instanceof UserFunctionError);
+      t.like(errors[0], {error: {code: 'USER_FUNCTION_ERROR', functionName, message: `\`${functionName}\` of task \`a\` failed: not an Error`, taskName: 'a'}, functionName, taskName: 'a'});
+      t.is(errors[0]?.error.cause, 'not an Error');
+      t.true(tasks.length >= 1, 'the loop went on and dispatched');
 
       await planton.terminate();
     });
@@ -115,14 +137,16 @@ for (const functionName of failingFunctions) {
 const invalidLimits: unknown[] = [-1, 1.5, Number.NaN, '1', null];
 
 for (const limit of invalidLimits) {
-  test(`calculateLimit returning ${String(limit)} is an INVALID_LIMIT error and schedule is not called`, async (t) => {
+  // planton@3's code for an invalid limit (see planton3Compatibility.test.ts): the class and `functionName` tell it apart.
+  test(`calculateLimit returning ${String(limit)} is an InvalidLimitError (UNEXPECTED_STATE_ERROR) and schedule is not called`, async (t) => {
     const {calls, clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, calculateLimit: () => limit as number}});
     const {errors} = recordEvents(planton);
 
     await clock.advance(20);
     t.is(calls(), 0);
     t.is(errors.length, 2);
-    t.like(errors[0]?.error, {code: 'INVALID_LIMIT', taskName: 'a'});
+    t.true(errors[0]?.error instanceof InvalidLimitError);
+    t.like(errors[0], {error: {code: 'UNEXPECTED_STATE_ERROR', taskName: 'a'}, functionName: 'calculateLimit'});
     t.is((errors[0]?.error as unknown as {limit: unknown}).limit, limit);
 
     await planton.terminate();
@@ -212,25 +236,44 @@ test('logs each error through roarr with the error serialised', (t) => {
     const keepAlive = setInterval(() => {}, 1000);
     planton.events.once('error', () => { clearInterval(keepAlive); void planton.terminate(); });
   `;
-  const child = spawnSync(process.execPath, ['--input-type=module', '--eval', script], {
-    cwd: new URL('../..', import.meta.url),
-    encoding: 'utf8',
-    env: {...process.env, ROARR_LOG: 'true'},
-    timeout: 30_000,
-  });
+  const {lines, status, stderr} = runLoggedScript(script);
 
-  t.is(child.status, 0, child.stderr);
+  t.is(status, 0, stderr);
 
-  const lines = child.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as {context: Record<string, unknown>; message: string});
-  const line = lines.find(({context}) => context.taskName === 'logged' && context.logLevel === 50);
+  const line = lines.find(({context}) => context?.taskName === 'logged' && context.logLevel === 50);
 
   t.like(line, {
     context: {
-      error: {code: 'USER_FUNCTION_ERROR', cause: {message: 'visible in the log'}, name: 'UserFunctionError'},
+      error: {message: 'visible in the log', name: 'Error'},
+      functionName: 'schedule',
       logLevel: 50,
       namespace: 'createPlanton',
       package: 'planton',
     },
     message: 'schedule threw',
   });
+});
+
+test('a rejecting async task listener, reported as TASK_LISTENER_ERROR, stops neither the other listeners nor the next rounds', async (t) => {
+  const rejection = new Error('async listener broke');
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, concurrency: 2, schedule: () => ['x', 'y']}});
+
+  planton.events.on('task', async () => {
+    await Promise.resolve();
+    throw rejection;
+  });
+
+  const {errors, tasks} = recordEvents(planton);
+
+  await clock.advance(10);
+  t.deepEqual(tasks.map(({instruction}) => instruction), ['x', 'y'], 'the other listeners still got both instructions');
+  t.is(errors.length, 2);
+  t.like(errors[0], {error: {code: 'TASK_LISTENER_ERROR', instruction: 'x', taskName: 'a'}, taskName: 'a'});
+  t.is(errors[0]?.error.cause, rejection);
+
+  await clock.advance(10);
+  t.deepEqual(tasks.map(({instruction}) => instruction), ['x', 'y', 'x', 'y'], 'the next round still went');
+  t.is(errors.length, 4);
+
+  await planton.terminate();
 });

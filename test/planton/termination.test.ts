@@ -135,5 +135,5 @@ test('terminate during a hung schedule that honours its signal resolves at once'
   await clock.advance(10);
   await planton.terminate();
 
-  t.like(errors[0]?.error, {code: 'USER_FUNCTION_ERROR', functionName: 'schedule'});
+  t.like(errors[0], {error: {message: 'aborted'}, functionName: 'schedule'});
 });

@@ -1,3 +1,5 @@
+// First: on a Node.js older than 24 this throws one clear error before anything else runs.
+import '../../planton/assertNodeVersion.ts';
 export {createPgliteDriverFactory} from './createPgliteDriverFactory.ts';
 export type {PgliteDriverFactoryConfiguration} from './createPgliteDriverFactory.ts';
 export {createPgliteNotificationListener} from './createPgliteNotificationListener.ts';

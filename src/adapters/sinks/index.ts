@@ -3,6 +3,8 @@
  * beside its own sink and worker: connectSink, the shared worker logic, the sink errors and types.
  * One list, so the three entry points cannot drift apart.
  */
+// First: on a Node.js older than 24 this throws one clear error before anything else runs.
+import '../../planton/assertNodeVersion.ts';
 export {connectSink} from './connectSink.ts';
 export {createSinkMessageHandler} from './createSinkMessageHandler.ts';
 export type {SinkMessageHandler, SinkMessageHandlerConfiguration, SinkMessageOutcome, SinkMessageResult} from './createSinkMessageHandler.ts';
