@@ -9,8 +9,8 @@ type Registration = {
 };
 
 /**
- * A small typed emitter. Unlike node:events, emitting `error` with no listener does not throw
- * (planton@3 behaves the same), and a throwing listener never breaks the emitting loop:
+ * A small typed emitter. Unlike node:events (which planton@3 used), emitting `error` with no
+ * listener does not throw, and a throwing listener never breaks the emitting loop:
  * it is reported through `onListenerError` and the remaining listeners still run. So is an async
  * listener whose promise rejects (later), instead of an unhandled rejection that ends the process.
  */
