@@ -2,7 +2,7 @@ import test from 'ava';
 import type {DatabasePool} from 'slonik';
 import {ConnectionError} from 'slonik';
 import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
-import {isConnectionError} from '../../src/scheduler/isConnectionError.ts';
+import {isConnectionError} from '../../src/adapters/postgres/isConnectionError.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
 
 /** A pool whose every query fails as a pool does when the server is gone. */
