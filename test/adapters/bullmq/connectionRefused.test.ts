@@ -46,6 +46,24 @@ requireEnvironment({skipTitle: 'bullmq: the connection refusal tests need PLANTO
     t.is(errors.payloads.length, 1, 'the retries meet the same refusal: reported once');
   });
 
+  test('bullmq: a wrong password rejects the publish with SINK_CONNECTION_REFUSED and Redis\' reason', async (t) => {
+    const url = new URL(redisUrl);
+
+    url.username = 'planton-nobody';
+    url.password = 'wrong-password';
+
+    const sink = createBullMqSink({...createQueueNames(), publishTimeout: 60_000, reconnection, url: url.toString()});
+
+    t.teardown(async () => {
+      await sink.close();
+    });
+
+    const error = await withDeadline(t.throwsAsync(sink.publish({executionId: 1, instruction: 1, taskName: 'items'})), 'the publish to reject', PROMPTLY);
+
+    t.like(error, {broker: 'REDIS', code: 'SINK_CONNECTION_REFUSED', refusal: 'AUTHENTICATION'});
+    t.regex(error?.message ?? '', /WRONGPASS/u);
+  });
+
   test('bullmq: a worker on a closed port rejects waitUntilReady with SINK_CONNECTION_REFUSED', async (t) => {
     const worker = createBullMqWorker({...createQueueNames(), processor: () => undefined, reconnection, store, url: withPort(redisUrl, await findFreePort())});
     const errors = countEvents(worker.events, 'error');
