@@ -80,8 +80,9 @@ export type BullMqSink<Instruction extends TaskInstruction = TaskInstruction> = 
 export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = BullMqConnectionConfiguration & SinkWorkerConfiguration<Instruction> & {
   /**
    * Milliseconds `close()` may take (real time). It waits for the jobs being processed and for
-   * Redis; past this it drops the worker's connections and resolves: a job still running then is
-   * moved back by BullMQ's stalled-job check once its lock expires, and runs again.
+   * Redis (not at all for a Redis that is down once no job is being processed); past this it drops
+   * the worker's connections and resolves: a job still running then is moved back by BullMQ's
+   * stalled-job check once its lock expires, and runs again.
    * @default 30_000
    */
   readonly closeTimeout?: number;
