@@ -104,6 +104,20 @@ export class StoreBackgroundError extends PlantonError {
   }
 }
 
+/**
+ * The database cannot be reached as configured: connection refused or lost, unknown host, login
+ * refused (a wrong role or password), no such database. The driver's error is `cause`. Rejected by
+ * `createPostgresStore` (its migrations are its first queries) and by the listener's `listen` (so
+ * `store.subscribe`) when the connection it waits for fails.
+ */
+export class StoreUnreachableError extends PlantonError {
+  public constructor (cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+
+    super(`The database cannot be reached: ${reason}`, 'STORE_UNREACHABLE', {cause});
+  }
+}
+
 /** The store (or listener) was terminated and cannot be used any more. */
 export class StoreTerminatedError extends PlantonError {
   public constructor (message: string) {

@@ -2,7 +2,7 @@ import test from 'ava';
 import type {DatabasePool} from 'slonik';
 import {ConnectionError} from 'slonik';
 import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
-import {isConnectionError} from '../../src/scheduler/isConnectionError.ts';
+import {isConnectionError} from '../../src/adapters/postgres/isConnectionError.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
 
 /** A pool whose every query fails as a pool does when the server is gone. */
@@ -58,6 +58,9 @@ const cases: Array<[string, unknown, boolean]> = [
   ['SQLSTATE 08006 connection failure', Object.assign(new Error('connection failure'), {code: '08006'}), true],
   ['SQLSTATE 57P01 admin shutdown', Object.assign(new Error('terminating connection'), {code: '57P01'}), true],
   ['AggregateError of refusals (IPv4 and IPv6)', new AggregateError([refused, refused]), true],
+  ['SQLSTATE 28P01 wrong password', Object.assign(new Error('password authentication failed'), {code: '28P01'}), true],
+  ['SQLSTATE 28000 no such role', Object.assign(new Error('role "x" does not exist'), {code: '28000'}), true],
+  ['SQLSTATE 3D000 no such database', Object.assign(new Error('database "x" does not exist'), {code: '3D000'}), true],
   ['unique violation', Object.assign(new Error('duplicate key'), {code: '23505'}), false],
   ['a plain error', new Error('boom'), false],
   ['not an error', 'boom', false],

@@ -9,7 +9,8 @@ import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createBatcher} from '../../planton/createBatcher.ts';
 import {createDeadlineQueue, type Deadline} from '../sinks/createDeadlineQueue.ts';
-import {BrokerConnectionError, InvalidSinkConfigurationError, SinkRejectedError} from '../sinks/errors.ts';
+import {createConnectionRefusalGate} from '../sinks/createConnectionRefusalGate.ts';
+import {BrokerConnectionError, InvalidSinkConfigurationError, type SinkConnectionRefusedError, SinkRejectedError} from '../sinks/errors.ts';
 import type {SinkMessage} from '../sinks/types.ts';
 import {connectRedis, validateConnectionConfiguration} from './connectRedis.ts';
 import {createJobId} from './createJobId.ts';
@@ -72,7 +73,7 @@ type PendingJob = {
 };
 
 /** What became of a job: stored (`null`), or the error its publish rejects with. */
-type JobOutcome = SinkRejectedError | null;
+type JobOutcome = SinkConnectionRefusedError | SinkRejectedError | null;
 
 /**
  * A sink adding one BullMQ job per message: job name = task name, data = the message
@@ -84,6 +85,8 @@ type JobOutcome = SinkRejectedError | null;
  * ids); if the job is not stored within `publishTimeout` it rejects with `SINK_TIMEOUT`; a job Redis
  * refused rejects with `SINK_REJECTED` (the other jobs of its group are added one by one, so they
  * are not refused with it); after `close()`, `SINK_CLOSED`. The connection recovers on its own.
+ * Until the first connection succeeds, a refused one (a closed port, a wrong password) rejects the
+ * publishes at once with `SINK_CONNECTION_REFUSED` (also on `error`) while it is retried.
  */
 export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstruction>(configuration: BullMqSinkConfiguration): BullMqSink<Instruction> => {
   const {connection, jobOptions, prefix, publishBatchSize, publishConcurrency, publishTimeout, queueName, reconnection, url} = validateConfiguration(configuration);
@@ -102,8 +105,20 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
     };
   });
 
+  const refusal = createConnectionRefusalGate({broker: 'REDIS', report: (error) => {
+    reportError({error}, 'Redis refused the connection (the sink retries)');
+  }});
+
+  if (redis.status === 'ready') {
+    refusal.connected();
+  }
+
+  redis.on('ready', refusal.connected);
+
   const onError = (error: Error) => {
-    reportError({error: new BrokerConnectionError(error)}, 'Redis connection error (the sink reconnects)');
+    if (!refusal.failed(error)) {
+      reportError({error: new BrokerConnectionError(error)}, 'Redis connection error (the sink reconnects)');
+    }
   };
 
   // Without a listener, an `error` of the queue would be thrown.
@@ -190,7 +205,7 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
         // A late reply after the timeout is harmless: the job id stores a retried add once, and a
         // consumer skips the job of an execution that was released meanwhile.
         const expiry = allExpired(live);
-        const outcome = await Promise.race([queue.addBulk(live.map(({data, name, options}) => ({data, name, opts: options}))), expiry.promise]).finally(expiry.cancel);
+        const outcome = await refusal.race(Promise.race([queue.addBulk(live.map(({data, name, options}) => ({data, name, opts: options}))), expiry.promise])).finally(expiry.cancel);
 
         for (const job of live) {
           outcomes.set(job, outcome === 'EXPIRED' ? timeoutError(job) : null);
@@ -230,7 +245,18 @@ export const createBullMqSink = <Instruction extends TaskInstruction = TaskInstr
         } else {
           const expiry = allExpired(live);
 
-          await Promise.race([waitForReady(), expiry.promise, closing]).finally(expiry.cancel);
+          try {
+            // Before the first connection, a refusal (a closed port, a wrong password) fails the jobs at once.
+            await refusal.race(Promise.race([waitForReady(), expiry.promise, closing]));
+          } catch (refused) {
+            for (const job of live) {
+              outcomes.set(job, refused as SinkConnectionRefusedError);
+            }
+
+            return outcomes;
+          } finally {
+            expiry.cancel();
+          }
         }
       }
     }

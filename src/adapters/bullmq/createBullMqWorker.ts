@@ -4,11 +4,13 @@ import {serializeError} from 'serialize-error';
 import {createEmitter} from '../../planton/createEmitter.ts';
 import {createErrorReporter} from '../../planton/createErrorReporter.ts';
 import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
+import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createSinkMessageHandler} from '../sinks/createSinkMessageHandler.ts';
-import {BrokerConnectionError, InvalidSinkConfigurationError} from '../sinks/errors.ts';
+import {createConnectionRefusalGate} from '../sinks/createConnectionRefusalGate.ts';
+import {BrokerConnectionError, InvalidSinkConfigurationError, SinkRejectedError} from '../sinks/errors.ts';
 import {connectRedis, validateConnectionConfiguration} from './connectRedis.ts';
 import type {BullMqWorker, BullMqWorkerConfiguration, BullMqWorkerEvents} from './types.ts';
 
@@ -16,9 +18,18 @@ const log = Logger.child({
   namespace: 'createBullMqWorker',
 });
 
+const DEFAULT_CLOSE_TIMEOUT = 30_000;
+
+/** The close timeout runs on real time whatever `clock` the worker was given: it bounds a wait on the broker. */
+const systemClock = createSystemClock();
+
 const validateConfiguration = <Instruction extends TaskInstruction>(configuration: BullMqWorkerConfiguration<Instruction>) => {
   const connection = validateConnectionConfiguration(configuration);
-  const {concurrency = 10, retryDelay = 1_000, workerOptions = {}} = configuration;
+  const {closeTimeout = DEFAULT_CLOSE_TIMEOUT, concurrency = 10, retryDelay = 1_000, workerOptions = {}} = configuration;
+
+  if (!Number.isFinite(closeTimeout) || closeTimeout <= 0) {
+    throw new InvalidSinkConfigurationError('closeTimeout', `Expected \`closeTimeout\` to be a finite number > 0, got \`${describeValue(closeTimeout)}\`.`);
+  }
 
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new InvalidSinkConfigurationError('concurrency', `Expected \`concurrency\` to be an integer >= 1, got \`${describeValue(concurrency)}\`.`);
@@ -32,7 +43,7 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
     throw new InvalidSinkConfigurationError('workerOptions', `Expected \`workerOptions\` to be an object, got \`${describeValue(workerOptions)}\`.`);
   }
 
-  return {...connection, concurrency, retryDelay, workerOptions};
+  return {...connection, closeTimeout, concurrency, retryDelay, workerOptions};
 };
 
 const toError = (value: unknown): Error => {
@@ -53,10 +64,12 @@ const toError = (value: unknown): Error => {
  * growing delay (`storeRetry`); a job still unrecorded when the worker closes goes back to the queue
  * (delayed by `retryDelay`, without using up an attempt). Reconnects on its own; a job whose worker
  * died is moved back by BullMQ's stalled-job check (`lockDuration`, `stalledInterval`) and runs
- * again.
+ * again. A refused first connection (wrong port, wrong password) is reported as
+ * `SINK_CONNECTION_REFUSED` and rejects `waitUntilReady()`; `close()` settles within
+ * `closeTimeout` whatever Redis does.
  */
 export const createBullMqWorker = <Instruction extends TaskInstruction = TaskInstruction>(configuration: BullMqWorkerConfiguration<Instruction>): BullMqWorker<Instruction> => {
-  const {concurrency, connection, prefix, queueName, reconnection, retryDelay, url, workerOptions} = validateConfiguration(configuration);
+  const {closeTimeout, concurrency, connection, prefix, queueName, reconnection, retryDelay, url, workerOptions} = validateConfiguration(configuration);
   const events = createEmitter<BullMqWorkerEvents<Instruction>>(createListenerErrorHook(log));
   const reportError = createErrorReporter<BullMqWorkerEvents<Instruction>>({events, log});
   // Validates processor, store, heartbeatInterval, storeRetry and the completion batching (throws before connecting).
@@ -71,6 +84,15 @@ export const createBullMqWorker = <Instruction extends TaskInstruction = TaskIns
     storeRetry: configuration.storeRetry,
   });
   const redis: Redis = connection ?? connectRedis({reconnection, role: 'WORKER', url: url as string});
+  const refusal = createConnectionRefusalGate({broker: 'REDIS', report: (error) => {
+    reportError({error}, 'Redis refused the connection (the worker retries)');
+  }});
+
+  if (redis.status === 'ready') {
+    refusal.connected();
+  }
+
+  redis.on('ready', refusal.connected);
 
   /** Puts the job back (delayed by `retryDelay`) without counting an attempt. */
   const requeue = async (job: Job, token: string | undefined): Promise<never> => {
@@ -84,7 +106,10 @@ export const createBullMqWorker = <Instruction extends TaskInstruction = TaskIns
     throw new DelayedError();
   };
 
-  const worker = new Worker(queueName, async (job, token) => {
+  /** The jobs being processed: once none is left while Redis is down, `close()` has nothing to wait for. */
+  const processing = new Set<Promise<void>>();
+
+  const processJob = async (job: Job, token: string | undefined): Promise<void> => {
     const result = await handler.handleDecoded(job.data ?? null, {
       redelivered: job.attemptsStarted > 1 || job.stalledCounter > 0,
     });
@@ -103,6 +128,18 @@ export const createBullMqWorker = <Instruction extends TaskInstruction = TaskIns
       // the execution ended and completes without running: Planton schedules the instruction again.
       throw toError(result.processorError.error);
     }
+  };
+
+  const worker = new Worker(queueName, async (job, token) => {
+    const processed = processJob(job, token);
+
+    processing.add(processed);
+
+    try {
+      await processed;
+    } finally {
+      processing.delete(processed);
+    }
   }, {
     ...workerOptions,
     autorun: true,
@@ -113,22 +150,65 @@ export const createBullMqWorker = <Instruction extends TaskInstruction = TaskIns
 
   // Without a listener, an `error` of the worker would be thrown.
   worker.on('error', (error) => {
-    reportError({error: new BrokerConnectionError(error)}, 'BullMQ worker error (it reconnects)');
+    if (!refusal.failed(error)) {
+      reportError({error: new BrokerConnectionError(error)}, 'BullMQ worker error (it reconnects)');
+    }
   });
 
   let closing: Promise<void> | null = null;
+  /** Aborted by `close()`: a `waitUntilReady` still waiting rejects. */
+  const closeSignal = new AbortController();
+
+  /**
+   * Past `closeTimeout`: drops the connections, so that the commands BullMQ's close waits for fail
+   * (it then finishes on its own) and no reconnection outlives `close()`.
+   */
+  const abandon = (outcome: 'TIMED_OUT' | 'UNREACHABLE') => {
+    log.warn({closeTimeout, outcome}, 'the worker did not close (Redis unreachable, or jobs still running past closeTimeout); its connections were dropped');
+
+    if (connection === undefined) {
+      redis.disconnect();
+    }
+
+    // BullMQ's own blocking connection (a copy of ours): forced, it disconnects without waiting for Redis.
+    worker.backend.blockingConnection?.close(true).catch((error: unknown) => {
+      log.debug({error: serializeError(error)}, 'closing the BullMQ blocking connection failed');
+    });
+    // Its lock renewal timer would keep the process alive: BullMQ stops it only once its close got past the jobs.
+    void (worker as unknown as {readonly lockManager?: {readonly close: () => Promise<void>}}).lockManager?.close().catch(() => undefined);
+  };
 
   return {
     close: () => {
       closing ??= (async () => {
         // Stops taking jobs and waits for the jobs being processed; those whose store calls are
         // still failing give up and go back to the queue.
-        const closed = worker.close();
+        const timer = new AbortController();
+        const closed = worker.close().then(() => 'CLOSED' as const, (error: unknown) => {
+          log.warn({error: serializeError(error)}, 'closing the BullMQ worker failed');
 
+          return 'CLOSED' as const;
+        });
+
+        closeSignal.abort();
         handler.close();
-        await closed;
 
-        if (connection === undefined) {
+        // BullMQ's close waits for Redis (its blocking fetch, its connections' QUIT), forever while
+        // Redis is down: once no job is being processed, an unreachable Redis is not waited for.
+        const idleWhileUnreachable = async () => {
+          while (processing.size > 0) {
+            await Promise.allSettled(processing);
+          }
+
+          return redis.status === 'ready' ? await closed : 'UNREACHABLE' as const;
+        };
+        const outcome = await Promise.race([closed, idleWhileUnreachable(), systemClock.sleep(closeTimeout, timer.signal).then(() => 'TIMED_OUT' as const)]);
+
+        timer.abort();
+
+        if (outcome !== 'CLOSED') {
+          abandon(outcome);
+        } else if (connection === undefined) {
           redis.disconnect();
         }
       })();
@@ -137,7 +217,24 @@ export const createBullMqWorker = <Instruction extends TaskInstruction = TaskIns
     },
     events,
     waitUntilReady: async () => {
-      await worker.waitUntilReady();
+      const ready = refusal.race(worker.waitUntilReady());
+
+      if (closeSignal.signal.aborted) {
+        ready.catch(() => undefined);
+
+        throw new SinkRejectedError('CLOSED', 'The worker is closed.');
+      }
+
+      await new Promise<void>((resolve, reject) => {
+        const onClose = () => {
+          reject(new SinkRejectedError('CLOSED', 'The worker was closed before its connections were ready.'));
+        };
+
+        closeSignal.signal.addEventListener('abort', onClose, {once: true});
+        ready.then(resolve, reject).finally(() => {
+          closeSignal.signal.removeEventListener('abort', onClose);
+        });
+      });
     },
     worker,
   };

@@ -79,6 +79,14 @@ export type BullMqSink<Instruction extends TaskInstruction = TaskInstruction> = 
 
 export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = TaskInstruction> = BullMqConnectionConfiguration & SinkWorkerConfiguration<Instruction> & {
   /**
+   * Milliseconds `close()` may take (real time). It waits for the jobs being processed and for
+   * Redis (not at all for a Redis that is down once no job is being processed); past this it drops
+   * the worker's connections and resolves: a job still running then is moved back by BullMQ's
+   * stalled-job check once its lock expires, and runs again.
+   * @default 30_000
+   */
+  readonly closeTimeout?: number;
+  /**
    * How many jobs this worker processes at once.
    * @default 10
    */
@@ -101,10 +109,17 @@ export type BullMqWorkerConfiguration<Instruction extends TaskInstruction = Task
 export type BullMqWorkerEvents<Instruction extends TaskInstruction = TaskInstruction> = WorkerEvents<Instruction>;
 
 export type BullMqWorker<Instruction extends TaskInstruction = TaskInstruction> = {
-  /** Stops taking jobs, waits for the jobs being processed (outcome recorded, job completed in BullMQ), closes its connection. */
+  /**
+   * Stops taking jobs, waits for the jobs being processed (outcome recorded, job completed in
+   * BullMQ), closes its connection; settles within `closeTimeout` whatever Redis does.
+   */
   readonly close: () => Promise<void>;
   readonly events: Emitter<BullMqWorkerEvents<Instruction>>;
-  /** Resolves once the worker's connections are ready (it takes jobs from then on). */
+  /**
+   * Resolves once the worker's connections are ready (it takes jobs from then on). Rejects with
+   * `SINK_CONNECTION_REFUSED` when Redis refuses the first connection (it is retried all the same),
+   * with `SINK_CLOSED` when the worker is closed first.
+   */
   readonly waitUntilReady: () => Promise<void>;
   /** The BullMQ worker underneath. */
   readonly worker: Worker;

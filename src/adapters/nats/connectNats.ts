@@ -4,6 +4,7 @@ import {createErrorReporter} from '../../planton/createErrorReporter.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {Emitter} from '../../planton/types.ts';
+import {type ConnectionRefusalGate, createConnectionRefusalGate} from '../sinks/createConnectionRefusalGate.ts';
 import {BrokerConnectionError, SinkRejectedError} from '../sinks/errors.ts';
 import type {NatsConnectionEvents, NatsReconnection, NatsServer} from './types.ts';
 
@@ -34,6 +35,8 @@ export type NatsLink = {
   readonly close: () => Promise<void>;
   /** The connection, once there is one (rejects with `SINK_CLOSED` when `signal` aborts first). While it is reconnecting, the nats client buffers what is sent on it. */
   readonly getConnection: (signal?: AbortSignal) => Promise<NatsConnection>;
+  /** Races a call that needs the connection against the server refusing the first one (`SINK_CONNECTION_REFUSED`). */
+  readonly refusal: Pick<ConnectionRefusalGate, 'race'>;
 };
 
 /**
@@ -41,7 +44,8 @@ export type NatsLink = {
  * connection is retried every `reconnection.delay` (+ jitter) until the server answers, and once
  * open the nats client reconnects on its own, forever. Should the client still close (an
  * authorization failure, say), a new connection is opened. Given a `connection`, it only watches
- * it. Life and failures are reported on `events`.
+ * it. Life and failures are reported on `events`; a refused attempt (nothing listening, an unknown
+ * host, an authorization violation) as `SINK_CONNECTION_REFUSED`, once per refusal.
  */
 export const connectNats = ({events, name, reconnection = {}, server}: {
   readonly events: Pick<Emitter<NatsConnectionEvents>, 'emit'>;
@@ -56,6 +60,9 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
   let connections = 0;
 
   const reportError = createErrorReporter<NatsConnectionEvents>({events, log});
+  const refusal = createConnectionRefusalGate({broker: 'NATS', report: (error) => {
+    reportError({error}, 'NATS refused the connection; retrying');
+  }});
 
   /** Stops the status iterator of the connection watched now (one of a connection you own must not outlive `close()`). */
   let stopWatching = () => {};
@@ -79,7 +86,7 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
           reachable = true;
           log.debug({server: String(status.data)}, 'reconnected to NATS');
           events.emit('connected', {reconnected: true});
-        } else if (status.type === 'error') {
+        } else if (status.type === 'error' && !refusal.failed(status.data)) {
           reportError({error: new BrokerConnectionError(status.data)}, 'NATS connection error');
         }
       }
@@ -91,6 +98,7 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
   const use = (connection: NatsConnection) => {
     current = connection;
     reachable = true;
+    refusal.connected();
     events.emit('connected', {reconnected: connections++ > 0});
 
     for (const waiter of waiters) {
@@ -130,9 +138,13 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
           return;
         }
 
-        reportError({error: new BrokerConnectionError(closedWith ?? new Error('The connection closed.'))}, 'the NATS client gave up its connection; opening a new one');
+        if (!refusal.failed(closedWith)) {
+          reportError({error: new BrokerConnectionError(closedWith ?? new Error('The connection closed.'))}, 'the NATS client gave up its connection; opening a new one');
+        }
       } catch (error) {
-        log.debug({error: serializeError(error)}, 'could not connect to NATS; retrying');
+        if (!refusal.failed(error)) {
+          log.debug({error: serializeError(error)}, 'could not connect to NATS; retrying');
+        }
       }
 
       await clock.sleep(delay + Math.random() * jitter, abortController.signal);
@@ -206,5 +218,6 @@ export const connectNats = ({events, name, reconnection = {}, server}: {
         waiters.push(waiter);
       });
     },
+    refusal,
   };
 };

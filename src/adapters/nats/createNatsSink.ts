@@ -8,7 +8,7 @@ import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createDeadlineQueue} from '../sinks/createDeadlineQueue.ts';
 import {encodeSinkMessage} from '../sinks/encodeSinkMessage.ts';
-import {SinkRejectedError} from '../sinks/errors.ts';
+import {SinkConnectionRefusedError, SinkRejectedError} from '../sinks/errors.ts';
 import type {SinkMessage} from '../sinks/types.ts';
 import {connectNats} from './connectNats.ts';
 import {createNatsMessageId} from './createNatsMessageId.ts';
@@ -49,7 +49,9 @@ const getCode = (error: unknown) => {
  * `SINK_UNROUTABLE` when no stream captures the subject, `SINK_REJECTED` when JetStream refused
  * the message (another stream captures the subject, a limit), `SINK_TIMEOUT` when nothing
  * acknowledged it in time (the server unreachable meanwhile), `SINK_CLOSED` after `close()`.
- * Creates the stream when missing (`ensureStream`). The connection recovers on its own.
+ * Creates the stream when missing (`ensureStream`). The connection recovers on its own. Until the
+ * first connection succeeds, a refused one (nothing listening, an authorization violation) rejects
+ * the publishes at once with `SINK_CONNECTION_REFUSED` (also on `error`) while it is retried.
  */
 export const createNatsSink = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: NatsSinkConfiguration): Promise<NatsSink<Instruction>> => {
   const {duplicateWindow, ensureStream: shouldEnsureStream, reconnection, server, stream, subject} = validateNatsConfiguration(configuration);
@@ -113,7 +115,7 @@ export const createNatsSink = async <Instruction extends TaskInstruction = TaskI
     let streamEnsuredAgain = false;
 
     while (!signal.aborted) {
-      const connection = await link.getConnection(signal);
+      const connection = await link.refusal.race(link.getConnection(signal));
 
       try {
         const attempt = (async () => {
@@ -179,7 +181,7 @@ export const createNatsSink = async <Instruction extends TaskInstruction = TaskI
 
     try {
       await new Promise<void>((resolve, reject) => {
-        const settle = (error: SinkRejectedError | null) => {
+        const settle = (error: SinkConnectionRefusedError | SinkRejectedError | null) => {
           if (abortController.signal.aborted) {
             return;
           }
@@ -202,7 +204,7 @@ export const createNatsSink = async <Instruction extends TaskInstruction = TaskI
         publishUntilAcknowledged(content, messageId, deadline, abortController.signal).then(() => {
           settle(null);
         }, (error: unknown) => {
-          settle(error instanceof SinkRejectedError ? error : new SinkRejectedError(closed ? 'CLOSED' : 'REJECTED', `JetStream did not take the message: ${describeError(error)}`, error));
+          settle(error instanceof SinkRejectedError || error instanceof SinkConnectionRefusedError ? error : new SinkRejectedError(closed ? 'CLOSED' : 'REJECTED', `JetStream did not take the message: ${describeError(error)}`, error));
         });
       });
     } catch (error) {

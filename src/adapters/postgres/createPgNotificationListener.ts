@@ -7,7 +7,8 @@ import {createSystemClock} from '../../planton/createSystemClock.ts';
 import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {Clock, Emitter} from '../../planton/types.ts';
-import {InvalidStoreConfigurationError, StoreBackgroundError, StoreTerminatedError} from '../errors.ts';
+import {InvalidStoreConfigurationError, StoreBackgroundError, StoreTerminatedError, StoreUnreachableError} from '../errors.ts';
+import {isConnectionError} from './isConnectionError.ts';
 import type {NotificationListener} from './types.ts';
 
 const log = Logger.child({
@@ -62,7 +63,10 @@ const defaultReconnectDelay = (attemptNumber: number) => {
  * LISTENs on a PostgreSQL server through one dedicated `pg` connection (outside any pool: a pooled
  * connection would be reset or handed to someone else). When the connection drops it reconnects by
  * itself with backoff, LISTENs again on every channel, and calls every callback with `RECONNECTED`
- * because notifications sent meanwhile are lost.
+ * because notifications sent meanwhile are lost. A `listen` that waits for a connection rejects as
+ * soon as the attempt it waits for fails (`STORE_UNREACHABLE` for a wrong address, role or
+ * database, the driver's error as `cause`) instead of waiting for ever, and registers nothing; the
+ * attempts go on in the background while other channels are listened on.
  */
 export const createPgNotificationListener = (configuration: PgNotificationListenerConfiguration): PgNotificationListener => {
   const {applicationName = 'planton-listener', connectionUri, reconnectDelay = defaultReconnectDelay} = configuration;
@@ -80,6 +84,8 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
   let current: Connection | null = null;
   let connecting: Promise<void> | null = null;
   let hasConnected = false;
+  /** The `listen` calls waiting for a connection: the next failed attempt rejects them. */
+  const waiting = new Set<(error: PlantonError) => void>();
 
   const dispatch = (channel: string, reason: 'NOTIFICATION' | 'RECONNECTED') => {
     for (const onNotification of channels.get(channel) ?? []) {
@@ -169,6 +175,20 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
         return;
       } catch (error) {
         reportError({error: new StoreBackgroundError('LISTEN', error)}, 'connecting the listener failed');
+
+        const failure = isConnectionError(error) ? new StoreUnreachableError(error) : new StoreBackgroundError('LISTEN', error);
+
+        for (const reject of waiting) {
+          reject(failure);
+        }
+
+        waiting.clear();
+
+        if (channels.size === 0) {
+          // Nobody listens any more: the next `listen` starts again.
+          return;
+        }
+
         await clock.sleep(reconnectDelay(attemptNumber), stopController.signal);
       }
     }
@@ -202,7 +222,25 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
       channels.set(channel, callbacks);
       callbacks.add(onNotification);
 
-      await ensureConnected();
+      if (!current) {
+        try {
+          await new Promise<void>((resolve, reject) => {
+            waiting.add(reject);
+            ensureConnected().then(resolve, reject).finally(() => {
+              waiting.delete(reject);
+            });
+          });
+        } catch (error) {
+          // Nothing was registered: the caller gets no unlisten function.
+          callbacks.delete(onNotification);
+
+          if (callbacks.size === 0 && channels.get(channel) === callbacks) {
+            channels.delete(channel);
+          }
+
+          throw error;
+        }
+      }
 
       const connection = current;
 

@@ -8,7 +8,7 @@ import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createDeadlineQueue} from '../sinks/createDeadlineQueue.ts';
 import {encodeSinkMessage} from '../sinks/encodeSinkMessage.ts';
-import {InvalidSinkConfigurationError, SinkRejectedError} from '../sinks/errors.ts';
+import {InvalidSinkConfigurationError, SinkConnectionRefusedError, SinkRejectedError} from '../sinks/errors.ts';
 import type {SinkMessage} from '../sinks/types.ts';
 import {closeRabbitMq} from './closeRabbitMq.ts';
 import {connectRabbitMq} from './connectRabbitMq.ts';
@@ -59,12 +59,14 @@ const validateConfiguration = (configuration: RabbitMqSinkConfiguration) => {
  * message no queue takes fails (`SINK_UNROUTABLE`) instead of vanishing. `publish` resolves on the
  * broker's ack; a nack or a channel closed before the ack rejects (`SINK_REJECTED`); no ack within
  * `publishTimeout` rejects (`SINK_TIMEOUT`). The connection recovers on its own after a broker
- * restart; publishes made meanwhile wait for it (within `publishTimeout`).
+ * restart; publishes made meanwhile wait for it (within `publishTimeout`). Until the first
+ * connection succeeds, a refused one (wrong credentials, a closed port) rejects the publishes at
+ * once with `SINK_CONNECTION_REFUSED` (also on `error`) while it is retried.
  */
 export const createRabbitMqSink = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: RabbitMqSinkConfiguration): Promise<RabbitMqSink<Instruction>> => {
   const {assertExchange, exchange, exchangeType, publishTimeout, reconnection, routingKey, url} = validateConfiguration(configuration);
   const events = createEmitter<RabbitMqConnectionEvents>(createListenerErrorHook(log));
-  const model = await connectRabbitMq({events, reconnection, url});
+  const {model, refusal} = await connectRabbitMq({events, reconnection, url});
   /** Message ids the broker returned as unroutable; their ack follows the return. */
   const returned = new Set<string>();
   let channel: ConfirmChannel | null = null;
@@ -124,7 +126,7 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
     await new Promise<void>((resolve, reject) => {
       let settled = false;
 
-      const settle = (error: SinkRejectedError | null) => {
+      const settle = (error: SinkConnectionRefusedError | SinkRejectedError | null) => {
         if (settled) {
           return;
         }
@@ -164,7 +166,7 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
         });
       };
 
-      getChannel().then((confirmChannel) => {
+      refusal.race(getChannel()).then((confirmChannel) => {
         if (settled) {
           return;
         }
@@ -176,7 +178,7 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
           settle(new SinkRejectedError('REJECTED', `RabbitMQ did not take the message: ${error instanceof Error ? error.message : String(error)}`, error));
         }
       }).catch((error: unknown) => {
-        settle(new SinkRejectedError(closed ? 'CLOSED' : 'REJECTED', `Could not open a RabbitMQ channel: ${error instanceof Error ? error.message : String(error)}`, error));
+        settle(error instanceof SinkConnectionRefusedError && !closed ? error : new SinkRejectedError(closed ? 'CLOSED' : 'REJECTED', `Could not open a RabbitMQ channel: ${error instanceof Error ? error.message : String(error)}`, error));
       });
 
     });

@@ -98,7 +98,7 @@ export const createRabbitMqWorker = async <Instruction extends TaskInstruction =
     handling.add(handled);
   };
 
-  const model = await connectRabbitMq({
+  const {model} = await connectRabbitMq({
     events: {emit: (name, payload) => {
       events.emit(name, payload as never);
     }},

@@ -111,6 +111,39 @@ export class WorkerStoreError extends PlantonError {
   }
 }
 
+/** The broker a sink or worker connects to. */
+export type SinkBroker = 'NATS' | 'RABBITMQ' | 'REDIS';
+
+/**
+ * How a broker refused a connection: it turned down the credentials or the permissions
+ * (`AUTHENTICATION`: a wrong user or password, a vhost the user may not open), or nothing accepts
+ * connections at the address (`ADDRESS`: connection refused, unknown host).
+ */
+export type ConnectionRefusal = 'ADDRESS' | 'AUTHENTICATION';
+
+const BROKER_NAMES: Readonly<Record<SinkBroker, string>> = {NATS: 'NATS', RABBITMQ: 'RabbitMQ', REDIS: 'Redis'};
+
+/**
+ * A broker refused a sink's or worker's connection: emitted on `error` at once (again only when the
+ * reason changes or after a connection succeeded), and, until the first connection succeeds, what a
+ * call that needs the connection (`publish`, a BullMQ worker's `waitUntilReady`) rejects with. The
+ * connection is retried in the background all the same. The broker's error is `cause`.
+ */
+export class SinkConnectionRefusedError extends PlantonError {
+  public readonly broker: SinkBroker;
+
+  public readonly refusal: ConnectionRefusal;
+
+  public constructor (broker: SinkBroker, refusal: ConnectionRefusal, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const what = refusal === 'AUTHENTICATION' ? 'refused the credentials' : 'could not be reached at that address';
+
+    super(`${BROKER_NAMES[broker]} ${what}: ${reason}`, 'SINK_CONNECTION_REFUSED', {cause});
+    this.broker = broker;
+    this.refusal = refusal;
+  }
+}
+
 /** A sink's or worker's broker connection failed; it reconnects on its own. */
 export class BrokerConnectionError extends PlantonError {
   public constructor (cause: unknown) {

@@ -12,12 +12,13 @@ export {
   BrokerConnectionError,
   InvalidSinkConfigurationError,
   InvalidSinkMessageError,
+  SinkConnectionRefusedError,
   SinkPublishError,
   SinkRejectedError,
   SinkReleaseError,
   WorkerStoreError,
 } from './errors.ts';
-export type {SinkFailureReason, WorkerStoreOperation} from './errors.ts';
+export type {ConnectionRefusal, SinkBroker, SinkFailureReason, WorkerStoreOperation} from './errors.ts';
 export type {
   CompleteExecutions,
   ConnectSinkConfiguration,

@@ -1,7 +1,7 @@
 import {serializeError} from 'serialize-error';
 import {Logger} from '../../planton/Logger.ts';
 import {ServerUnreachableError, StoreTimeoutError} from '../errors.ts';
-import {isConnectionError} from '../isConnectionError.ts';
+import {isConnectionError} from '../../adapters/postgres/isConnectionError.ts';
 
 const log = Logger.child({
   namespace: 'createStoreGuard',
