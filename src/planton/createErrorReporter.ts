@@ -1,6 +1,6 @@
 import type {Logger} from 'roarr';
-import {serializeError} from 'serialize-error';
 import type {Emitter} from './types.ts';
+import {serializeUserError} from './serializeUserError.ts';
 
 /** What an `error` event carries: the error, and whatever context the component adds (`taskName`, …). */
 type ErrorPayload = {readonly error: Error};
@@ -21,7 +21,7 @@ export const createErrorReporter = <Events extends {readonly error: ErrorPayload
 }): ReportError<Events['error']> => {
   return (payload, message) => {
     // Bounded: a user's error may hold a value nested deeper than serialize-error's recursion can walk.
-    log.error({...payload, error: serializeError(payload.error, {maxDepth: 50})}, message);
+    log.error({...payload, error: serializeUserError(payload.error)}, message);
     events.emit('error', payload);
   };
 };

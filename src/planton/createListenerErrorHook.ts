@@ -1,6 +1,6 @@
 import type {Logger} from 'roarr';
-import {serializeError} from 'serialize-error';
 import type {OnListenerError} from './createEmitter.ts';
+import {serializeUserError} from './serializeUserError.ts';
 
 /**
  * The `onListenerError` hook given to `createEmitter`: a listener that threw is logged (error
@@ -8,6 +8,6 @@ import type {OnListenerError} from './createEmitter.ts';
  */
 export const createListenerErrorHook = (log: Logger): OnListenerError => {
   return (eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'an event listener threw');
+    log.error({error: serializeUserError(error), eventName: String(eventName)}, 'an event listener threw');
   };
 };

@@ -1,4 +1,4 @@
-import {serializeError} from 'serialize-error';
+import {serializeUserError} from '../planton/serializeUserError.ts';
 import type {Clock} from '../planton/types.ts';
 import {createBatcher} from '../planton/createBatcher.ts';
 import {createTimerQueue} from '../planton/createTimerQueue.ts';
@@ -126,7 +126,7 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
         const delay = noProcessorRetryDelays[job.noProcessorCount];
         const error = new NoProcessorError(job.taskName, job.noProcessorCount + 1);
         const postponed = await store.postponeJob({
-          error: delay === undefined ? serializeError(error) as Record<string, unknown> : null,
+          error: delay === undefined ? serializeUserError(error) as Record<string, unknown> : null,
           id: job.id,
           noProcessorCount: job.noProcessorCount,
           now,
