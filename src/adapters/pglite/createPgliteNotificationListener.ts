@@ -15,17 +15,28 @@ const empty = z.object({});
 /**
  * LISTEN/NOTIFY on PGlite: LISTEN and UNLISTEN go through the pool (never between a pool
  * transaction's statements), notifications arrive through `pglite.onNotification`. PGlite has no
- * connection to lose, so there is no reconnection and no `RECONNECTED` call.
+ * connection to lose, so there is no reconnection and no `RECONNECTED` call. As with
+ * `createPgNotificationListener`, the listener holds its notification callback on the PGlite only
+ * while some channel is listened on: a store's `terminate()` leaves nothing registered.
  */
 export const createPgliteNotificationListener = ({pglite, pool}: PgliteNotificationListenerConfiguration): NotificationListener => {
   const channels = new Map<string, Set<Parameters<NotificationListener['listen']>[1]>>();
   let terminated = false;
+  /** Unregisters the callback from the PGlite; null while nothing is listened on. */
+  let stopNotifications: (() => void) | null = null;
 
-  const stopNotifications = pglite.onNotification((channel) => {
-    for (const onNotification of channels.get(channel) ?? []) {
-      onNotification('NOTIFICATION');
-    }
-  });
+  const startNotifications = () => {
+    stopNotifications ??= pglite.onNotification((channel) => {
+      for (const onNotification of channels.get(channel) ?? []) {
+        onNotification('NOTIFICATION');
+      }
+    });
+  };
+
+  const release = () => {
+    stopNotifications?.();
+    stopNotifications = null;
+  };
 
   return {
     listen: async (channel, onNotification) => {
@@ -38,6 +49,7 @@ export const createPgliteNotificationListener = ({pglite, pool}: PgliteNotificat
       if (!callbacks) {
         callbacks = new Set();
         channels.set(channel, callbacks);
+        startNotifications();
         await pool.query(sql.type(empty)`LISTEN ${sql.identifier([channel])}`);
       }
 
@@ -50,13 +62,18 @@ export const createPgliteNotificationListener = ({pglite, pool}: PgliteNotificat
 
         if (registered.size === 0 && channels.get(channel) === registered) {
           channels.delete(channel);
+
+          if (channels.size === 0) {
+            release();
+          }
+
           await pool.query(sql.type(empty)`UNLISTEN ${sql.identifier([channel])}`);
         }
       };
     },
     terminate: async () => {
       terminated = true;
-      stopNotifications();
+      release();
       channels.clear();
     },
   };

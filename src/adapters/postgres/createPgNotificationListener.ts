@@ -67,6 +67,11 @@ const defaultReconnectDelay = (attemptNumber: number) => {
  * soon as the attempt it waits for fails (`STORE_UNREACHABLE` for a wrong address, role or
  * database, the driver's error as `cause`) instead of waiting for ever, and registers nothing; the
  * attempts go on in the background while other channels are listened on.
+ *
+ * The connection is held only while some channel is listened on: the first `listen` opens it, and
+ * the last unlisten (a store's `terminate()` unlistens its subscriptions) closes it, so a listener
+ * given to a store holds nothing once the store is terminated, and one shared by several stores
+ * stays open while any of them listens. `terminate()` closes it for good.
  */
 export const createPgNotificationListener = (configuration: PgNotificationListenerConfiguration): PgNotificationListener => {
   const {applicationName = 'planton-listener', connectionUri, reconnectDelay = defaultReconnectDelay} = configuration;
@@ -84,6 +89,8 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
   let current: Connection | null = null;
   let connecting: Promise<void> | null = null;
   let hasConnected = false;
+  /** Aborts the wait between two attempts once nothing is listened on any more. */
+  let retryWait: AbortController | null = null;
   /** The `listen` calls waiting for a connection: the next failed attempt rejects them. */
   const waiting = new Set<(error: PlantonError) => void>();
 
@@ -148,12 +155,17 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
     return connection;
   };
 
+  /** Nothing to connect for: terminated, or no channel listened on. */
+  const isIdle = () => {
+    return stopController.signal.aborted || channels.size === 0;
+  };
+
   const connectWithRetries = async () => {
-    for (let attemptNumber = 0; !stopController.signal.aborted; attemptNumber++) {
+    for (let attemptNumber = 0; !isIdle(); attemptNumber++) {
       try {
         const connection = await connectOnce();
 
-        if (stopController.signal.aborted) {
+        if (isIdle()) {
           await connection.client.end();
 
           return;
@@ -184,28 +196,37 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
 
         waiting.clear();
 
-        if (channels.size === 0) {
-          // Nobody listens any more: the next `listen` starts again.
-          return;
-        }
-
-        await clock.sleep(reconnectDelay(attemptNumber), stopController.signal);
+        retryWait = new AbortController();
+        await clock.sleep(reconnectDelay(attemptNumber), AbortSignal.any([stopController.signal, retryWait.signal]));
+        retryWait = null;
       }
     }
   };
 
-  /** Resolves once a connection is up (or the listener is terminated). */
+  /** Resolves once a connection is up, or nothing is listened on (or the listener is terminated). */
   async function ensureConnected (): Promise<void> {
-    if (current || stopController.signal.aborted) {
-      return;
+    // An attempt that just gave up (nothing listened on) may still be settling when a `listen` comes.
+    while (!current && !isIdle()) {
+      connecting ??= connectWithRetries().finally(() => {
+        connecting = null;
+      });
+
+      await connecting;
     }
-
-    connecting ??= connectWithRetries().finally(() => {
-      connecting = null;
-    });
-
-    await connecting;
   }
+
+  /** Closes the connection: nothing is listened on any more (the next `listen` opens a new one). */
+  const release = async () => {
+    retryWait?.abort();
+
+    const connection = current;
+
+    current = null;
+    hasConnected = false;
+    await connection?.client.end().catch(() => {
+      // Already gone.
+    });
+  };
 
   return {
     events,
@@ -238,6 +259,11 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
             channels.delete(channel);
           }
 
+          if (channels.size === 0) {
+            // Nobody listens any more: no attempt after this one (the next `listen` starts again).
+            retryWait?.abort();
+          }
+
           throw error;
         }
       }
@@ -261,6 +287,12 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
         }
 
         channels.delete(channel);
+
+        if (channels.size === 0) {
+          await release();
+
+          return;
+        }
 
         const active = current;
 

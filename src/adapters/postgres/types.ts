@@ -60,7 +60,10 @@ export type PostgresStoreConfiguration = {
   readonly hostname?: string;
   /**
    * Where wake-up notifications come from: `createPgNotificationListener` on a server,
-   * `createPgliteNotificationListener` on PGlite. Without one, tasks rely on polling.
+   * `createPgliteNotificationListener` on PGlite. Without one, tasks rely on polling. The store
+   * does not own it: `terminate()` unlistens the store's subscriptions, and a listener holds its
+   * connection only while something listens through it, so a listener given to this store alone
+   * closes with it, and one shared by several stores stays open until the last is terminated.
    * @default undefined
    */
   readonly listener?: NotificationListener;
