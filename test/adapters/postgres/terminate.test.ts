@@ -1,7 +1,9 @@
 import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
-import {createSchemaName, dropSchema, SERVER_URL, useServer} from '../../helpers/postgres.ts';
+import {createPgNotificationListener} from '../../../src/adapters/postgres/createPgNotificationListener.ts';
+import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
+import {createSchemaName, dropSchema, SERVER_URL, useFreshSchema, useServer} from '../../helpers/postgres.ts';
 import {spawnFixture} from '../../helpers/spawnFixture.ts';
 import type {TerminatedStoreMessage} from './fixtures/terminatedStore.ts';
 
@@ -42,5 +44,43 @@ if (SERVER_URL === null) {
 
     t.deepEqual(messages, [{type: 'terminated'}]);
     t.is(code, 0);
+  });
+
+  test('postgres: a listener shared by two stores keeps its connection until the last of them is terminated, and opens one again for the next subscription', async (t) => {
+    const {pool} = await server.get();
+    const listener = createPgNotificationListener({connectionUri: serverUrl});
+
+    t.teardown(async () => {
+      await listener.terminate();
+    });
+
+    const createStore = async () => await createPostgresStore({listener, pool, reaperInterval: 0, schema: useFreshSchema(t, pool)});
+    const first = await createStore();
+    const second = await createStore();
+    const connected: boolean[] = [];
+
+    listener.events.on('connected', ({reconnected}) => {
+      connected.push(reconnected);
+    });
+
+    await first.subscribe({onWake: () => undefined, taskName: 'a'});
+    await second.subscribe({onWake: () => undefined, taskName: 'b'});
+
+    const backendPid = listener.getBackendPid();
+
+    t.not(backendPid, null);
+    await first.terminate();
+    t.is(listener.getBackendPid(), backendPid, 'still open for the second store');
+    await second.terminate();
+    t.is(listener.getBackendPid(), null, 'closed with the last store');
+
+    const third = await createStore();
+
+    await third.subscribe({onWake: () => undefined, taskName: 'c'});
+    t.not(listener.getBackendPid(), null);
+    // A new connection for a new subscription, not a reconnection (nothing was listened on meanwhile).
+    t.deepEqual(connected, [false, false]);
+    await third.terminate();
+    t.is(listener.getBackendPid(), null);
   });
 }
