@@ -2,9 +2,10 @@ import {setMaxListeners} from 'node:events';
 import {serializeError} from 'serialize-error';
 import {createBatcher} from '../../planton/createBatcher.ts';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {describeValue} from '../../planton/describeValue.ts';
-import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskEvent, TaskInstruction} from '../../planton/types.ts';
 import {InvalidProcessorConfigurationError, ProcessorHandlerMissingError, ProcessorStoppedError} from '../errors.ts';
@@ -142,14 +143,8 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
   // Every handler may listen to it: no "possible memory leak" warning past ten.
   setMaxListeners(0, deadline.signal);
 
-  const events = createEmitter<ProcessorEvents<Instruction>>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a processor event listener threw');
-  });
-
-  const reportError = (error: PlantonError, message: string) => {
-    log.error({error: serializeError(error)}, message);
-    events.emit('error', {error});
-  };
+  const events = createEmitter<ProcessorEvents<Instruction>>(createListenerErrorHook(log));
+  const reportError = createErrorReporter<ProcessorEvents<Instruction>>({events, log});
 
   const writer = createOutcomeWriter<Instruction>({
     batchSize: completionBatchSize,
@@ -157,7 +152,7 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     concurrency: completionConcurrency,
     deadline: deadline.signal,
     onError: (error) => {
-      reportError(error, 'a processor store write failed');
+      reportError({error}, 'a processor store write failed');
     },
     store,
   });
@@ -255,7 +250,7 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
       if (runner === undefined) {
         const error = new ProcessorHandlerMissingError(taskName, instruction);
 
-        reportError(error, 'no handler for the task; failing the execution');
+        reportError({error}, 'no handler for the task; failing the execution');
         await writer.write({failure: {error}, reference});
 
         return;
@@ -335,7 +330,7 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     }
 
     void release(job, 'it arrived after stop() (terminate the Planton before stopping its processor)').then((error) => {
-      reportError(error, 'an instruction arrived after stop(); released it');
+      reportError({error}, 'an instruction arrived after stop(); released it');
     }).finally(finish);
   };
 

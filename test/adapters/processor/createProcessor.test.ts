@@ -554,3 +554,27 @@ test('an instruction that arrives while stop() waits is released (PROCESSOR_STOP
   t.like(errors.payloads[0]?.error, {code: 'PROCESSOR_STOPPED', instruction: 2, taskName: TASK});
   t.deepEqual([...states], [[1, 'COMPLETED'], [2, 'FAILED']]);
 });
+
+test('a store error nested too deep to serialize is still reported on `error` (logged within a bounded depth)', async (t) => {
+  const {emit, planton} = createFakePlanton();
+  const {store} = createMemoryStore(1);
+  const clock = createManualClock();
+  let deep: Record<string, unknown> = {};
+
+  for (let index = 0; index < 100_000; index++) {
+    deep = {inner: deep};
+  }
+
+  const processor = createProcessor<number>({clock, handlers: {[TASK]: () => undefined}, planton, stopTimeout: 0, store: {
+    ...store,
+    completeExecution: async () => {
+      throw Object.assign(new Error('store broke'), {deep});
+    },
+  }});
+  const errors = countEvents(processor.events, 'error');
+
+  emit(1);
+  await errors.until(1);
+  t.like(errors.payloads[0]?.error, {code: 'PROCESSOR_STORE_ERROR', operation: 'COMPLETE', retrying: true});
+  await processor.stop();
+});
