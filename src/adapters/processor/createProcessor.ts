@@ -264,6 +264,14 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
         return;
       }
 
+      // The slot came as the stop deadline passed (one clock step can wake both): do not start a handler whose signal is aborted.
+      if (deadline.signal.aborted) {
+        slots.release();
+        await release(job, 'the processor\'s stop timed out as it got a slot');
+
+        return;
+      }
+
       running.add(job);
 
       try {

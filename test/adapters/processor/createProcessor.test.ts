@@ -578,3 +578,63 @@ test('a store error nested too deep to serialize is still reported on `error` (l
   t.like(errors.payloads[0]?.error, {code: 'PROCESSOR_STORE_ERROR', operation: 'COMPLETE', retrying: true});
   await processor.stop();
 });
+
+test('a job that gets its slot just as the stop deadline passes is released (PROCESSOR_STOPPED), not started with an aborted signal', async (t) => {
+  // A clock whose one step wakes every sleeper at once: the handler's end and the stop deadline
+  // land in the same turn, a few microtasks apart in some order; try each.
+  for (let hops = 0; hops < 8; hops++) {
+    const sleepers: Array<() => void> = [];
+    const clock: Clock = {
+      now: () => 0,
+      sleep: async (_milliseconds, signal) => {
+        if (!signal?.aborted) {
+          await new Promise<void>((resolve) => {
+            sleepers.push(resolve);
+            signal?.addEventListener('abort', () => {
+              resolve();
+            }, {once: true});
+          });
+        }
+      },
+    };
+    const {emit, planton} = createFakePlanton();
+    const {states, store} = createMemoryStore(2);
+    const finish = createDeferred<void>();
+    const ran: number[] = [];
+    const startedAborted: number[] = [];
+    const processor = createProcessor<number>({clock, concurrency: 1, handlers: {[TASK]: async (instruction, {signal}) => {
+      ran.push(instruction);
+
+      if (signal.aborted) {
+        startedAborted.push(instruction);
+      }
+
+      // The first ends when the test says; the second ignores its signal (released at the deadline if it started before it).
+      await (instruction === 1 ? finish.promise : new Promise(() => undefined));
+    }}, planton, stopTimeout: 1_000, store});
+
+    emit(1);
+    emit(2);
+    await until(() => ran.length === 1);
+
+    const stopping = processor.stop();
+
+    await until(() => sleepers.length === 1);
+    finish.resolve();
+
+    for (let hop = 0; hop < hops; hop++) {
+      await Promise.resolve();
+    }
+
+    for (const wake of sleepers.splice(0)) {
+      wake();
+    }
+
+    await flush();
+    t.deepEqual(startedAborted, [], `${hops} microtasks apart`);
+    await stopping;
+
+    // Started before the deadline and released at it, or released as it got its slot: FAILED either way.
+    t.deepEqual([...states], [[1, 'COMPLETED'], [2, 'FAILED']], `${hops} microtasks apart`);
+  }
+});
