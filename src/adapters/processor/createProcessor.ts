@@ -8,7 +8,7 @@ import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskEvent, TaskInstruction} from '../../planton/types.ts';
-import {InvalidProcessorConfigurationError, ProcessorHandlerMissingError, ProcessorStoppedError} from '../errors.ts';
+import {InvalidProcessorConfigurationError, ProcessorHandlerMissingError, ProcessorOutcomesAbandonedError, ProcessorStoppedError} from '../errors.ts';
 import type {ExecutionReference} from '../types.ts';
 import {createOutcomeWriter} from './createOutcomeWriter.ts';
 import {createSlots} from './createSlots.ts';
@@ -21,6 +21,8 @@ const log = Logger.child({
 const DEFAULT_COMPLETION_BATCH_SIZE = 1_000;
 const DEFAULT_COMPLETION_CONCURRENCY = 2;
 const DEFAULT_STOP_TIMEOUT = 10_000;
+/** How long `stop()` waits, after `stopTimeout`, for the outcomes being written (releases included) before it gives them up. */
+const STOP_WRITE_GRACE = 5_000;
 const DEFAULT_BATCH_SIZE = 100;
 
 /** What a batch handler's call came to for one instruction: completed (`null`) or failed. */
@@ -355,6 +357,27 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     running.clear();
   };
 
+  /** `true` once nothing is in flight, `false` when `milliseconds` passed first (never, for Infinity). */
+  const waitForIdle = async (milliseconds: number): Promise<boolean> => {
+    if (inFlight === 0) {
+      return true;
+    }
+
+    const timer = new AbortController();
+    const idle = new Promise<boolean>((resolve) => {
+      onIdle = () => {
+        resolve(true);
+      };
+    });
+
+    try {
+      return await Promise.race(milliseconds === Number.POSITIVE_INFINITY ? [idle] : [idle, clock.sleep(milliseconds, timer.signal).then(() => false)]);
+    } finally {
+      onIdle = null;
+      timer.abort();
+    }
+  };
+
   planton.events.on('task', onTask);
 
   return {
@@ -364,23 +387,15 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     },
     stop: async () => {
       stopping ??= (async () => {
-        const timer = new AbortController();
+        if (!await waitForIdle(stopTimeout)) {
+          passDeadline();
 
-        if (stopTimeout !== Number.POSITIVE_INFINITY) {
-          void clock.sleep(stopTimeout, timer.signal).then(() => {
-            if (!timer.signal.aborted) {
-              passDeadline();
-            }
-          });
+          // A store call that never settles must not hold stop() forever.
+          if (!await waitForIdle(STOP_WRITE_GRACE)) {
+            reportError({error: new ProcessorOutcomesAbandonedError(inFlight)}, 'stop() gave up waiting for outcomes being written');
+          }
         }
 
-        if (inFlight > 0) {
-          await new Promise<void>((resolve) => {
-            onIdle = resolve;
-          });
-        }
-
-        timer.abort();
         planton.events.off('task', onTask);
       })();
 

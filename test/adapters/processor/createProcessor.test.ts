@@ -391,6 +391,38 @@ for (const {get, name} of backends) {
     t.like(errors.payloads.at(-1)?.error, {code: 'PROCESSOR_STORE_ERROR', retrying: false});
     t.like(processor.getStats(), {completed: 0, inFlight: 0});
   });
+  test(`${name}: stop() resolves when a store call never settles: it waits stopTimeout and a 5 s grace, then reports the outcomes it abandoned (PROCESSOR_OUTCOMES_ABANDONED)`, async (t) => {
+    const {pool} = await get();
+    const clock = createManualClock();
+    const {errors, planton, processor, schema} = await setUp(t, pool, {
+      items: 2,
+      processor: {clock, handlers: {[TASK]: () => undefined}, stopTimeout: 1_000},
+      processorStore: (store) => ({
+        ...store,
+        completeExecutions: async () => await new Promise<never>(() => undefined),
+      }),
+    });
+
+    await until(() => processor.getStats().inFlight === 2);
+    await planton.terminate();
+
+    let stopped = false;
+    const stopping = processor.stop().then(() => {
+      stopped = true;
+    });
+
+    await clock.advance(1_000);
+    t.false(stopped, 'the grace after stopTimeout');
+    await clock.advance(4_999);
+    t.false(stopped);
+    await clock.advance(1);
+    t.true(stopped);
+    await stopping;
+
+    t.like(errors.payloads.at(-1)?.error, {code: 'PROCESSOR_OUTCOMES_ABANDONED', count: 2});
+    // The reaper frees them.
+    t.deepEqual(await countExecutions(pool, schema), [{count: 2, state: 'RUNNING'}]);
+  });
 }
 
 /** An in-memory store without the batch forms: ids 1…n RUNNING, ended ones throw EXECUTION_NOT_RUNNING. */
