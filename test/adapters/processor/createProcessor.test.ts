@@ -423,6 +423,35 @@ for (const {get, name} of backends) {
     // The reaper frees them.
     t.deepEqual(await countExecutions(pool, schema), [{count: 2, state: 'RUNNING'}]);
   });
+  test(`${name}: an error whose message holds a NUL byte is stored (NUL as U+FFFD) and does not hold the outcomes written with it`, async (t) => {
+    const {pool} = await get();
+    const thrown = new Set<number>();
+    const {errors, processor, schema} = await setUp(t, pool, {
+      items: 3,
+      processor: {clock: createManualClock(), handlers: {[TASK]: (instruction) => {
+        if (instruction !== 3 && !thrown.has(instruction)) {
+          thrown.add(instruction);
+
+          throw new Error(instruction === 1 ? 'bad \u0000 byte' : 'ordinary');
+        }
+
+        return markProcessed(pool, schema, instruction);
+      }}, stopTimeout: 0},
+    });
+    const failed = countEvents(processor.events, 'failed');
+    const completed = countEvents(processor.events, 'completed');
+
+    // Both failures recorded, or a write failed (no retry comes: the processor's clock does not move).
+    await until(() => failed.payloads.length === 2 || errors.payloads.length > 0);
+
+    t.deepEqual(errors.payloads, []);
+    t.deepEqual((await selectExecutions(pool, schema)).filter(({state}) => state === 'FAILED').map(({instruction, message}) => ({instruction, message})).sort((a, b) => a.instruction - b.instruction), [
+      {instruction: 1, message: 'bad \uFFFD byte'},
+      {instruction: 2, message: 'ordinary'},
+    ]);
+    // Then run again, and complete.
+    await completed.until(3);
+  });
 }
 
 /** An in-memory store without the batch forms: ids 1…n RUNNING, ended ones throw EXECUTION_NOT_RUNNING. */
