@@ -122,7 +122,8 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
  * task is triggered so the freed slots are claimed again at once (unless its last round had free
  * slots and found no work: it waits for work, not for slots). A write that fails is retried with a
  * growing delay and reported on `error` (`PROCESSOR_STORE_ERROR`); nothing is dropped while the
- * processor runs. An instruction of a task without a handler is failed with
+ * processor runs, and a write that keeps failing is split so that one outcome the store refuses
+ * holds back no others. An instruction of a task without a handler is failed with
  * `PROCESSOR_HANDLER_MISSING` (reported on `error`; its task is not triggered, so a missing handler
  * does not spin). Store-agnostic: any store with `completeExecution` and `failExecution` does.
  */

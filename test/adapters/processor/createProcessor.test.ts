@@ -452,6 +452,65 @@ for (const {get, name} of backends) {
     // Then run again, and complete.
     await completed.until(3);
   });
+  test(`${name}: a failure the store refuses is split from the failures written with it (after two failed writes): they land, it alone keeps being retried and reported`, async (t) => {
+    const {pool} = await get();
+    const clock = createManualClock();
+    const thrown = new Set<number>();
+    const {errors, planton, processor, schema} = await setUp(t, pool, {
+      items: 3,
+      processor: {clock, handlers: {[TASK]: (instruction) => {
+        if (instruction !== 3 && !thrown.has(instruction)) {
+          thrown.add(instruction);
+
+          throw new Error(instruction === 1 ? 'poison' : 'ordinary');
+        }
+
+        return markProcessed(pool, schema, instruction);
+      }}, stopTimeout: 1_000},
+      // A store that cannot store one of the errors, refusing every statement that holds it.
+      processorStore: (store) => ({
+        ...store,
+        failExecutions: async (failures) => {
+          if (failures.some(({error}) => (error as Error).message === 'poison')) {
+            throw new Error('cannot store this error');
+          }
+
+          return await store.failExecutions(failures);
+        },
+      }),
+    });
+    const failed = countEvents(processor.events, 'failed');
+    const completed = countEvents(processor.events, 'completed');
+
+    await errors.until(1);
+    t.like(errors.payloads[0]?.error, {attempt: 1, code: 'PROCESSOR_STORE_ERROR', count: 2, operation: 'FAIL'});
+    await clock.advance(100);
+    await failed.until(1);
+
+    t.like(errors.payloads[1]?.error, {attempt: 2, count: 2});
+    t.like(errors.payloads[2]?.error, {attempt: 1, count: 1, retrying: true});
+    t.like(failed.payloads[0], {error: {message: 'ordinary'}, instruction: 2});
+    // The success and the ordinary failure's next run land too.
+    await completed.until(2);
+    t.deepEqual((await selectExecutions(pool, schema)).filter(({instruction}) => instruction !== 3).map(({instruction, message, state}) => ({instruction, message, state})).sort((a, b) => a.instruction - b.instruction || a.state.localeCompare(b.state)), [
+      {instruction: 1, message: null, state: 'RUNNING'},
+      {instruction: 2, message: null, state: 'COMPLETED'},
+      {instruction: 2, message: 'ordinary', state: 'FAILED'},
+    ]);
+
+    // The refused one alone is still retried and reported, until the stop deadline gives it up.
+    await clock.advance(100);
+    await errors.until(4);
+    t.like(errors.payloads[3]?.error, {attempt: 2, count: 1, retrying: true});
+    await planton.terminate();
+
+    const stopping = processor.stop();
+
+    await clock.advance(1_000);
+    await stopping;
+    t.like(errors.payloads.at(-1)?.error, {count: 1, retrying: false});
+    t.like(processor.getStats(), {completed: 2, failed: 1, inFlight: 0});
+  });
 }
 
 /** An in-memory store without the batch forms: ids 1…n RUNNING, ended ones throw EXECUTION_NOT_RUNNING. */
