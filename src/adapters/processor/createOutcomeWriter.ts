@@ -102,14 +102,17 @@ export const createOutcomeWriter = <Instruction extends TaskInstruction>({batchS
 
   /** Store calls that succeeded so far: while some do, a part that keeps failing holds an item the store refuses. */
   let successes = 0;
+  /** Outcomes waiting for a write slot. */
+  let queued = 0;
 
   /**
    * Writes `items` with `call`, settling each as its part lands (or is given up). A group that failed
    * twice is split in halves, each written (and retried) on its own, so that an item the store
    * refuses (an error it cannot store) ends up alone and the rest land. A half splits again only if
    * some store call succeeded since it began: when the store is away every part fails, and the
-   * retries do not multiply past two. A lone item that failed twice while others succeeded is
-   * `isolate`d: it keeps being retried, but no longer holds the write's slot.
+   * retries do not multiply past two. A lone item that failed twice while others succeeded, or
+   * while others wait for a slot, is `isolate`d: it keeps being retried, but no longer holds the
+   * write's slot.
    */
   const writeRetrying = async (
     operation: ProcessorStoreOperation,
@@ -161,7 +164,7 @@ export const createOutcomeWriter = <Instruction extends TaskInstruction>({batchS
           return;
         }
 
-        if (attempt >= 2 && items.length === 1 && storeAnswers && !isolated) {
+        if (attempt >= 2 && items.length === 1 && (storeAnswers || queued > 0) && !isolated) {
           isolated = true;
           isolate();
         }
@@ -176,6 +179,8 @@ export const createOutcomeWriter = <Instruction extends TaskInstruction>({batchS
     maxInFlight: concurrency,
     // Returns once every item is settled or isolated (retried in the background): a refused item does not hold a slot.
     run: async (items) => {
+      queued -= items.length;
+
       let unsettled = items.length;
       let isolated = 0;
       const {promise: released, resolve: release} = Promise.withResolvers<void>();
@@ -210,6 +215,8 @@ export const createOutcomeWriter = <Instruction extends TaskInstruction>({batchS
   return {
     // The batcher's own promise settles with the batch (it never rejects: writeRetrying catches); the outcome's, when it lands.
     write: async (outcome) => {
+      queued++;
+
       return await new Promise<OutcomeWriteResult>((resolve) => {
         void batcher.add({outcome, settle: resolve});
       });

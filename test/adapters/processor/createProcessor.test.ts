@@ -758,3 +758,41 @@ test('a job that gets its slot just as the stop deadline passes is released (PRO
     t.deepEqual([...states], [[1, 'COMPLETED'], [2, 'FAILED']], `${hops} microtasks apart`);
   }
 });
+
+test('an outcome the store refuses, alone in its write, stops holding the write slot once others wait for it', async (t) => {
+  const {emit, planton} = createFakePlanton();
+  const {states, store} = createMemoryStore(2);
+  const clock = createManualClock();
+  const processor = createProcessor<number>({clock, completionConcurrency: 1, handlers: {[TASK]: (instruction) => {
+    if (instruction === 1) {
+      throw new Error('poison');
+    }
+  }}, planton, stopTimeout: 1_000, store: {
+    ...store,
+    failExecution: async (reference, error) => {
+      if ((error as Error).message === 'poison') {
+        throw new Error('cannot store this error');
+      }
+
+      await store.failExecution(reference, error);
+    },
+  }});
+  const errors = countEvents(processor.events, 'error');
+  const completed = countEvents(processor.events, 'completed');
+
+  emit(1);
+  await errors.until(1);
+  // Its only write slot is taken by the refused failure's retries when the next outcome arrives.
+  emit(2);
+  await clock.advance(100);
+  await completed.until(1);
+
+  t.like(errors.payloads[1]?.error, {attempt: 2, count: 1, retrying: true});
+  t.deepEqual([...states], [[1, 'RUNNING'], [2, 'COMPLETED']]);
+
+  const stopping = processor.stop();
+
+  await clock.advance(1_000);
+  await stopping;
+  t.like(errors.payloads.at(-1)?.error, {count: 1, retrying: false});
+});
