@@ -42,7 +42,7 @@ export const createDispatcher = async ({onError, store, tasks}: {
     tasks: taskConfigurations,
   });
   const processor = createProcessor<number>({
-    handlers: Object.fromEntries(tasks.map((task) => [task.name, {batch: task.handleBatch, batchSize: task.maximumBatchSize}])),
+    handlers: Object.fromEntries(tasks.map((task) => [task.name, {batch: task.handleBatch, batchSize: task.maxBatchSize}])),
     planton,
     store,
   });

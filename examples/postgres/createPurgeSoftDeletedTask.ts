@@ -39,7 +39,7 @@ export const createPurgeSoftDeletedTask = ({pool, schema}: {
 
       purged += deleted.length;
     },
-    maximumBatchSize: 250,
+    maxBatchSize: 250,
     name: 'purge_soft_deleted',
     notifyColumns: ['deleted_at'],
   };

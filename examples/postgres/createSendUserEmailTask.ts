@@ -62,7 +62,7 @@ export const createSendUserEmailTask = ({pool, schema, sender}: {
 
       return failures;
     },
-    maximumBatchSize: 250,
+    maxBatchSize: 250,
     name: 'send_user_email',
     notifyColumns: ['email_due_at'],
   };

@@ -15,7 +15,7 @@ export type ExampleTask = {
    */
   readonly handleBatch: ProcessorBatchHandler<number>;
   /** Instructions per `handleBatch` call at most. */
-  readonly maximumBatchSize: number;
+  readonly maxBatchSize: number;
   readonly name: string;
   /** Updates of these columns of user_account wake the task (inserts always do). */
   readonly notifyColumns: readonly string[];

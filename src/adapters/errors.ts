@@ -168,6 +168,21 @@ export class ProcessorStoppedError extends PlantonError {
   }
 }
 
+/**
+ * A processor's `stop()` gave up waiting for outcomes being written: a store call still had not
+ * settled after `stopTimeout` and the grace that follows it. `stop()` resolves anyway; those
+ * executions stay RUNNING until the reaper terminates them (their instructions are then scheduled again).
+ */
+export class ProcessorOutcomesAbandonedError extends PlantonError {
+  /** Instructions whose outcome was not recorded when `stop()` resolved. */
+  public readonly count: number;
+
+  public constructor (count: number) {
+    super(`Processor stopped with ${count} outcome(s) not recorded (a store call did not settle in time); the reaper will free their executions.`, 'PROCESSOR_OUTCOMES_ABANDONED');
+    this.count = count;
+  }
+}
+
 /** What a processor was writing: completions or failures. */
 export type ProcessorStoreOperation = 'COMPLETE' | 'FAIL';
 

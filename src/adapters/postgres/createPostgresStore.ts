@@ -1,4 +1,3 @@
-import {serializeError} from 'serialize-error';
 import {type CommonQueryMethods, type SerializableValue, sql} from 'slonik';
 import {z} from 'zod';
 import {createEmitter} from '../../planton/createEmitter.ts';
@@ -22,6 +21,7 @@ import type {
 } from '../types.ts';
 import {applyMigrations} from './applyMigrations.ts';
 import {getTaskChannel} from './getTaskChannel.ts';
+import {serializeErrorForJsonb} from './serializeErrorForJsonb.ts';
 import {
   completeExecutions,
   createNotifyTrigger,
@@ -303,10 +303,10 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     },
     events,
     failExecution: async (reference, error) => {
-      await end(reference, 'FAILED', serializeError(error) as SerializableValue, statements);
+      await end(reference, 'FAILED', serializeErrorForJsonb(error), statements);
     },
     failExecutions: async (failures) => {
-      const errors = new Map(failures.map(({error, reference}) => [reference, serializeError(error) as SerializableValue]));
+      const errors = new Map(failures.map(({error, reference}) => [reference, serializeErrorForJsonb(error)]));
 
       return await applyToMany(failures.map(({reference}) => reference), statements, async (connection, executionIds, references) => {
         return await failExecutions(connection, tables, {failures: executionIds.map((id) => ({error: errors.get(references.get(id) as ExecutionReference<Instruction>) ?? null, id})), now: clock.now()});

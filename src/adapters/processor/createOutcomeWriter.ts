@@ -26,6 +26,12 @@ export type OutcomeWriter<Instruction extends TaskInstruction = TaskInstruction>
   readonly write: (outcome: Outcome<Instruction>) => Promise<OutcomeWriteResult>;
 };
 
+/** An outcome waiting to be written, and how to settle its `write` (`isolated`: whether it was retried alone, apart from its write). */
+type Queued<Instruction extends TaskInstruction> = {
+  readonly outcome: Outcome<Instruction>;
+  readonly settle: (result: OutcomeWriteResult, isolated: boolean) => void;
+};
+
 const isNotRunning = (error: unknown) => {
   return (error as {code?: unknown} | null)?.code === 'EXECUTION_NOT_RUNNING';
 };
@@ -58,8 +64,9 @@ const applyEach = async <Item, Instruction extends TaskInstruction>(
  * Group commit of a processor's outcomes: the ones that arrive together go to the store in one
  * `completeExecutions` and one `failExecutions` call (or one call each, for a store without them).
  * A write that fails is retried with a growing delay, reporting each failure through `onError`, so
- * nothing is dropped while the store is away; once `deadline` has aborted (the processor's stop
- * timed out), a failing write is tried once more and then given up.
+ * nothing is dropped while the store is away; a group that keeps failing is split, so one item the
+ * store refuses holds no others (see `writeRetrying`); once `deadline` has aborted (the processor's
+ * stop timed out), a failing write is tried once more and then given up.
  */
 export const createOutcomeWriter = <Instruction extends TaskInstruction>({batchSize, clock, concurrency, deadline, onError, store}: {
   readonly batchSize: number;
@@ -93,26 +100,73 @@ export const createOutcomeWriter = <Instruction extends TaskInstruction>({batchS
     return await store.failExecutions(failures);
   };
 
-  /** The references found not running, or `null` when the write was given up. */
+  /** Store calls that succeeded so far: while some do, a part that keeps failing holds an item the store refuses. */
+  let successes = 0;
+  /** Outcomes waiting for a write slot. */
+  let queued = 0;
+
+  /**
+   * Writes `items` with `call`, settling each as its part lands (or is given up). A group that failed
+   * twice is split in halves, each written (and retried) on its own, so that an item the store
+   * refuses (an error it cannot store) ends up alone and the rest land. A half splits again only if
+   * some store call succeeded since it began: when the store is away every part fails, and the
+   * retries do not multiply past two. A lone item that failed twice while others succeeded, or
+   * while others wait for a slot, is `isolate`d: it keeps being retried, but no longer holds the
+   * write's slot.
+   */
   const writeRetrying = async (
     operation: ProcessorStoreOperation,
-    outcomes: ReadonlyArray<Outcome<Instruction>>,
+    items: ReadonlyArray<Queued<Instruction>>,
     call: (outcomes: ReadonlyArray<Outcome<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>,
-  ): Promise<ReadonlySet<ExecutionReference<Instruction>> | null> => {
-    if (outcomes.length === 0) {
-      return new Set();
+    {isolate, isPart}: {readonly isolate: () => void; readonly isPart: boolean},
+  ): Promise<void> => {
+    if (items.length === 0) {
+      return;
     }
+
+    const successesBefore = successes;
+    let isolated = false;
 
     for (let attempt = 1; ; attempt++) {
       try {
-        return new Set(await call(outcomes));
+        const notRunning = new Set(await call(items.map(({outcome}) => outcome)));
+
+        successes++;
+
+        for (const {outcome, settle} of items) {
+          settle(notRunning.has(outcome.reference) ? 'NOT_RUNNING' : 'APPLIED', isolated);
+        }
+
+        return;
       } catch (error) {
         const retrying = !deadline.aborted;
 
-        onError(new ProcessorStoreError({attempt, cause: error, count: outcomes.length, operation, retrying}));
+        onError(new ProcessorStoreError({attempt, cause: error, count: items.length, operation, retrying}));
 
         if (!retrying) {
-          return null;
+          for (const {settle} of items) {
+            settle('ABANDONED', isolated);
+          }
+
+          return;
+        }
+
+        const storeAnswers = successes > successesBefore;
+
+        if (attempt >= 2 && items.length > 1 && (!isPart || storeAnswers)) {
+          const middle = Math.ceil(items.length / 2);
+
+          await Promise.all([
+            writeRetrying(operation, items.slice(0, middle), call, {isolate, isPart: true}),
+            writeRetrying(operation, items.slice(middle), call, {isolate, isPart: true}),
+          ]);
+
+          return;
+        }
+
+        if (attempt >= 2 && items.length === 1 && (storeAnswers || queued > 0) && !isolated) {
+          isolated = true;
+          isolate();
         }
 
         await clock.sleep(calculateBackoffDelay({attempt: attempt - 1, initialDelay: RETRY_INITIAL_DELAY, maxDelay: RETRY_MAX_DELAY}), deadline);
@@ -120,28 +174,52 @@ export const createOutcomeWriter = <Instruction extends TaskInstruction>({batchS
     }
   };
 
-  const batcher = createBatcher<Outcome<Instruction>, OutcomeWriteResult>({
+  const batcher = createBatcher<Queued<Instruction>, void>({
     maxBatchSize: batchSize,
     maxInFlight: concurrency,
-    run: async (outcomes) => {
-      const [notCompleted, notFailed] = await Promise.all([
-        writeRetrying('COMPLETE', outcomes.filter(({failure}) => failure === null), completeMany),
-        writeRetrying('FAIL', outcomes.filter(({failure}) => failure !== null), failMany),
-      ]);
+    // Returns once every item is settled or isolated (retried in the background): a refused item does not hold a slot.
+    run: async (items) => {
+      queued -= items.length;
 
-      return outcomes.map(({failure, reference}) => {
-        const notRunning = failure === null ? notCompleted : notFailed;
-
-        if (notRunning === null) {
-          return 'ABANDONED';
+      let unsettled = items.length;
+      let isolated = 0;
+      const {promise: released, resolve: release} = Promise.withResolvers<void>();
+      const check = () => {
+        if (unsettled === isolated) {
+          release();
         }
-
-        return notRunning.has(reference) ? 'NOT_RUNNING' : 'APPLIED';
+      };
+      const track = (item: Queued<Instruction>): Queued<Instruction> => ({
+        outcome: item.outcome,
+        settle: (result, wasIsolated) => {
+          item.settle(result, wasIsolated);
+          unsettled--;
+          isolated -= wasIsolated ? 1 : 0;
+          check();
+        },
       });
+      const isolate = () => {
+        isolated++;
+        check();
+      };
+      const tracked = items.map(track);
+
+      void writeRetrying('COMPLETE', tracked.filter(({outcome}) => outcome.failure === null), completeMany, {isolate, isPart: false});
+      void writeRetrying('FAIL', tracked.filter(({outcome}) => outcome.failure !== null), failMany, {isolate, isPart: false});
+      await released;
+
+      return items.map(() => undefined);
     },
   });
 
   return {
-    write: batcher.add,
+    // The batcher's own promise settles with the batch (it never rejects: writeRetrying catches); the outcome's, when it lands.
+    write: async (outcome) => {
+      queued++;
+
+      return await new Promise<OutcomeWriteResult>((resolve) => {
+        void batcher.add({outcome, settle: resolve});
+      });
+    },
   };
 };

@@ -2,12 +2,13 @@ import {setMaxListeners} from 'node:events';
 import {serializeError} from 'serialize-error';
 import {createBatcher} from '../../planton/createBatcher.ts';
 import {createEmitter} from '../../planton/createEmitter.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {describeValue} from '../../planton/describeValue.ts';
-import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskEvent, TaskInstruction} from '../../planton/types.ts';
-import {InvalidProcessorConfigurationError, ProcessorHandlerMissingError, ProcessorStoppedError} from '../errors.ts';
+import {InvalidProcessorConfigurationError, ProcessorHandlerMissingError, ProcessorOutcomesAbandonedError, ProcessorStoppedError} from '../errors.ts';
 import type {ExecutionReference} from '../types.ts';
 import {createOutcomeWriter} from './createOutcomeWriter.ts';
 import {createSlots} from './createSlots.ts';
@@ -20,6 +21,8 @@ const log = Logger.child({
 const DEFAULT_COMPLETION_BATCH_SIZE = 1_000;
 const DEFAULT_COMPLETION_CONCURRENCY = 2;
 const DEFAULT_STOP_TIMEOUT = 10_000;
+/** How long `stop()` waits, after `stopTimeout`, for the outcomes being written (releases included) before it gives them up. */
+const STOP_WRITE_GRACE = 5_000;
 const DEFAULT_BATCH_SIZE = 100;
 
 /** What a batch handler's call came to for one instruction: completed (`null`) or failed. */
@@ -119,7 +122,8 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
  * task is triggered so the freed slots are claimed again at once (unless its last round had free
  * slots and found no work: it waits for work, not for slots). A write that fails is retried with a
  * growing delay and reported on `error` (`PROCESSOR_STORE_ERROR`); nothing is dropped while the
- * processor runs. An instruction of a task without a handler is failed with
+ * processor runs, and a write that keeps failing is split so that one outcome the store refuses
+ * holds back no others. An instruction of a task without a handler is failed with
  * `PROCESSOR_HANDLER_MISSING` (reported on `error`; its task is not triggered, so a missing handler
  * does not spin). Store-agnostic: any store with `completeExecution` and `failExecution` does.
  */
@@ -142,14 +146,8 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
   // Every handler may listen to it: no "possible memory leak" warning past ten.
   setMaxListeners(0, deadline.signal);
 
-  const events = createEmitter<ProcessorEvents<Instruction>>((eventName, _payload, error) => {
-    log.error({error: serializeError(error), eventName: String(eventName)}, 'a processor event listener threw');
-  });
-
-  const reportError = (error: PlantonError, message: string) => {
-    log.error({error: serializeError(error)}, message);
-    events.emit('error', {error});
-  };
+  const events = createEmitter<ProcessorEvents<Instruction>>(createListenerErrorHook(log));
+  const reportError = createErrorReporter<ProcessorEvents<Instruction>>({events, log});
 
   const writer = createOutcomeWriter<Instruction>({
     batchSize: completionBatchSize,
@@ -157,7 +155,7 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     concurrency: completionConcurrency,
     deadline: deadline.signal,
     onError: (error) => {
-      reportError(error, 'a processor store write failed');
+      reportError({error}, 'a processor store write failed');
     },
     store,
   });
@@ -255,7 +253,7 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
       if (runner === undefined) {
         const error = new ProcessorHandlerMissingError(taskName, instruction);
 
-        reportError(error, 'no handler for the task; failing the execution');
+        reportError({error}, 'no handler for the task; failing the execution');
         await writer.write({failure: {error}, reference});
 
         return;
@@ -265,6 +263,14 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
 
       if (acquired !== true && !await acquired) {
         await release(job, 'the processor stopped before a slot was free');
+
+        return;
+      }
+
+      // The slot came as the stop deadline passed (one clock step can wake both): do not start a handler whose signal is aborted.
+      if (deadline.signal.aborted) {
+        slots.release();
+        await release(job, 'the processor\'s stop timed out as it got a slot');
 
         return;
       }
@@ -335,7 +341,7 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     }
 
     void release(job, 'it arrived after stop() (terminate the Planton before stopping its processor)').then((error) => {
-      reportError(error, 'an instruction arrived after stop(); released it');
+      reportError({error}, 'an instruction arrived after stop(); released it');
     }).finally(finish);
   };
 
@@ -352,6 +358,27 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     running.clear();
   };
 
+  /** `true` once nothing is in flight, `false` when `milliseconds` passed first (never, for Infinity). */
+  const waitForIdle = async (milliseconds: number): Promise<boolean> => {
+    if (inFlight === 0) {
+      return true;
+    }
+
+    const timer = new AbortController();
+    const idle = new Promise<boolean>((resolve) => {
+      onIdle = () => {
+        resolve(true);
+      };
+    });
+
+    try {
+      return await Promise.race(milliseconds === Number.POSITIVE_INFINITY ? [idle] : [idle, clock.sleep(milliseconds, timer.signal).then(() => false)]);
+    } finally {
+      onIdle = null;
+      timer.abort();
+    }
+  };
+
   planton.events.on('task', onTask);
 
   return {
@@ -361,23 +388,15 @@ export const createProcessor = <Instruction extends TaskInstruction = TaskInstru
     },
     stop: async () => {
       stopping ??= (async () => {
-        const timer = new AbortController();
+        if (!await waitForIdle(stopTimeout)) {
+          passDeadline();
 
-        if (stopTimeout !== Number.POSITIVE_INFINITY) {
-          void clock.sleep(stopTimeout, timer.signal).then(() => {
-            if (!timer.signal.aborted) {
-              passDeadline();
-            }
-          });
+          // A store call that never settles must not hold stop() forever.
+          if (!await waitForIdle(STOP_WRITE_GRACE)) {
+            reportError({error: new ProcessorOutcomesAbandonedError(inFlight)}, 'stop() gave up waiting for outcomes being written');
+          }
         }
 
-        if (inFlight > 0) {
-          await new Promise<void>((resolve) => {
-            onIdle = resolve;
-          });
-        }
-
-        timer.abort();
         planton.events.off('task', onTask);
       })();
 

@@ -15,6 +15,7 @@ export type {
 export {
   InvalidProcessorConfigurationError,
   ProcessorHandlerMissingError,
+  ProcessorOutcomesAbandonedError,
   ProcessorStoppedError,
   ProcessorStoreError,
 } from '../errors.ts';

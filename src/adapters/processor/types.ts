@@ -104,7 +104,9 @@ export type ProcessorConfiguration<Instruction extends TaskInstruction = TaskIns
   /**
    * How long `stop()` waits for handlers (running and waiting for a slot) and for failing writes to
    * succeed, in milliseconds. Then handlers' `signal` aborts, the executions of unfinished ones are
-   * released (failed with `PROCESSOR_STOPPED`, scheduled again) and failing writes are given up.
+   * released (failed with `PROCESSOR_STOPPED`, scheduled again) and failing writes are given up;
+   * outcomes still being written 5 s later are abandoned (`PROCESSOR_OUTCOMES_ABANDONED` on
+   * `error`, the reaper frees their executions), so `stop()` resolves within `stopTimeout` + 5 s.
    * @default 10_000
    */
   readonly stopTimeout?: number;
@@ -142,7 +144,8 @@ export type Processor<Instruction extends TaskInstruction = TaskInstruction> = {
   readonly getStats: () => ProcessorStats;
   /**
    * Stops taking instructions and resolves once every instruction received so far is handled and
-   * recorded, or released after `stopTimeout`. Terminate the Planton first (`await
+   * recorded, or released after `stopTimeout` (see it: at most 5 s later it resolves regardless,
+   * reporting `PROCESSOR_OUTCOMES_ABANDONED` if store calls are still pending). Terminate the Planton first (`await
    * planton.terminate()`), so every instruction it claims reaches the processor: one that arrives
    * during `stop()` is released (`PROCESSOR_STOPPED` on `error`), and after `stop()` it is not
    * received at all (its execution stays RUNNING until the reaper frees it). Safe to call twice.

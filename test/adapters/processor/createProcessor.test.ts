@@ -391,6 +391,126 @@ for (const {get, name} of backends) {
     t.like(errors.payloads.at(-1)?.error, {code: 'PROCESSOR_STORE_ERROR', retrying: false});
     t.like(processor.getStats(), {completed: 0, inFlight: 0});
   });
+  test(`${name}: stop() resolves when a store call never settles: it waits stopTimeout and a 5 s grace, then reports the outcomes it abandoned (PROCESSOR_OUTCOMES_ABANDONED)`, async (t) => {
+    const {pool} = await get();
+    const clock = createManualClock();
+    const {errors, planton, processor, schema} = await setUp(t, pool, {
+      items: 2,
+      processor: {clock, handlers: {[TASK]: () => undefined}, stopTimeout: 1_000},
+      processorStore: (store) => ({
+        ...store,
+        completeExecutions: async () => await new Promise<never>(() => undefined),
+      }),
+    });
+
+    await until(() => processor.getStats().inFlight === 2);
+    await planton.terminate();
+
+    let stopped = false;
+    const stopping = processor.stop().then(() => {
+      stopped = true;
+    });
+
+    await clock.advance(1_000);
+    t.false(stopped, 'the grace after stopTimeout');
+    await clock.advance(4_999);
+    t.false(stopped);
+    await clock.advance(1);
+    t.true(stopped);
+    await stopping;
+
+    t.like(errors.payloads.at(-1)?.error, {code: 'PROCESSOR_OUTCOMES_ABANDONED', count: 2});
+    // The reaper frees them.
+    t.deepEqual(await countExecutions(pool, schema), [{count: 2, state: 'RUNNING'}]);
+  });
+  test(`${name}: an error whose message holds a NUL byte is stored (NUL as U+FFFD) and does not hold the outcomes written with it`, async (t) => {
+    const {pool} = await get();
+    const thrown = new Set<number>();
+    const {errors, processor, schema} = await setUp(t, pool, {
+      items: 3,
+      processor: {clock: createManualClock(), handlers: {[TASK]: (instruction) => {
+        if (instruction !== 3 && !thrown.has(instruction)) {
+          thrown.add(instruction);
+
+          throw new Error(instruction === 1 ? 'bad \u0000 byte' : 'ordinary');
+        }
+
+        return markProcessed(pool, schema, instruction);
+      }}, stopTimeout: 0},
+    });
+    const failed = countEvents(processor.events, 'failed');
+    const completed = countEvents(processor.events, 'completed');
+
+    // Both failures recorded, or a write failed (no retry comes: the processor's clock does not move).
+    await until(() => failed.payloads.length === 2 || errors.payloads.length > 0);
+
+    t.deepEqual(errors.payloads, []);
+    t.deepEqual((await selectExecutions(pool, schema)).filter(({state}) => state === 'FAILED').map(({instruction, message}) => ({instruction, message})).sort((a, b) => a.instruction - b.instruction), [
+      {instruction: 1, message: 'bad \uFFFD byte'},
+      {instruction: 2, message: 'ordinary'},
+    ]);
+    // Then run again, and complete.
+    await completed.until(3);
+  });
+  test(`${name}: a failure the store refuses is split from the failures written with it (after two failed writes): they land, it alone keeps being retried and reported`, async (t) => {
+    const {pool} = await get();
+    const clock = createManualClock();
+    const thrown = new Set<number>();
+    const {errors, planton, processor, schema} = await setUp(t, pool, {
+      items: 3,
+      processor: {clock, handlers: {[TASK]: (instruction) => {
+        if (instruction !== 3 && !thrown.has(instruction)) {
+          thrown.add(instruction);
+
+          throw new Error(instruction === 1 ? 'poison' : 'ordinary');
+        }
+
+        return markProcessed(pool, schema, instruction);
+      }}, stopTimeout: 1_000},
+      // A store that cannot store one of the errors, refusing every statement that holds it.
+      processorStore: (store) => ({
+        ...store,
+        failExecutions: async (failures) => {
+          if (failures.some(({error}) => (error as Error).message === 'poison')) {
+            throw new Error('cannot store this error');
+          }
+
+          return await store.failExecutions(failures);
+        },
+      }),
+    });
+    const failed = countEvents(processor.events, 'failed');
+    const completed = countEvents(processor.events, 'completed');
+
+    await errors.until(1);
+    t.like(errors.payloads[0]?.error, {attempt: 1, code: 'PROCESSOR_STORE_ERROR', count: 2, operation: 'FAIL'});
+    await clock.advance(100);
+    await failed.until(1);
+
+    t.like(errors.payloads[1]?.error, {attempt: 2, count: 2});
+    t.like(errors.payloads[2]?.error, {attempt: 1, count: 1, retrying: true});
+    t.like(failed.payloads[0], {error: {message: 'ordinary'}, instruction: 2});
+    // The success and the ordinary failure's next run land too.
+    await completed.until(2);
+    t.deepEqual((await selectExecutions(pool, schema)).filter(({instruction}) => instruction !== 3).map(({instruction, message, state}) => ({instruction, message, state})).sort((a, b) => a.instruction - b.instruction || a.state.localeCompare(b.state)), [
+      {instruction: 1, message: null, state: 'RUNNING'},
+      {instruction: 2, message: null, state: 'COMPLETED'},
+      {instruction: 2, message: 'ordinary', state: 'FAILED'},
+    ]);
+
+    // The refused one alone is still retried and reported, until the stop deadline gives it up.
+    await clock.advance(100);
+    await errors.until(4);
+    t.like(errors.payloads[3]?.error, {attempt: 2, count: 1, retrying: true});
+    await planton.terminate();
+
+    const stopping = processor.stop();
+
+    await clock.advance(1_000);
+    await stopping;
+    t.like(errors.payloads.at(-1)?.error, {count: 1, retrying: false});
+    t.like(processor.getStats(), {completed: 2, failed: 1, inFlight: 0});
+  });
 }
 
 /** An in-memory store without the batch forms: ids 1…n RUNNING, ended ones throw EXECUTION_NOT_RUNNING. */
@@ -553,4 +673,126 @@ test('an instruction that arrives while stop() waits is released (PROCESSOR_STOP
   t.deepEqual(ran, [1]);
   t.like(errors.payloads[0]?.error, {code: 'PROCESSOR_STOPPED', instruction: 2, taskName: TASK});
   t.deepEqual([...states], [[1, 'COMPLETED'], [2, 'FAILED']]);
+});
+
+test('a store error nested too deep to serialize is still reported on `error` (logged within a bounded depth)', async (t) => {
+  const {emit, planton} = createFakePlanton();
+  const {store} = createMemoryStore(1);
+  const clock = createManualClock();
+  let deep: Record<string, unknown> = {};
+
+  for (let index = 0; index < 100_000; index++) {
+    deep = {inner: deep};
+  }
+
+  const processor = createProcessor<number>({clock, handlers: {[TASK]: () => undefined}, planton, stopTimeout: 0, store: {
+    ...store,
+    completeExecution: async () => {
+      throw Object.assign(new Error('store broke'), {deep});
+    },
+  }});
+  const errors = countEvents(processor.events, 'error');
+
+  emit(1);
+  await errors.until(1);
+  t.like(errors.payloads[0]?.error, {code: 'PROCESSOR_STORE_ERROR', operation: 'COMPLETE', retrying: true});
+  await processor.stop();
+});
+
+test('a job that gets its slot just as the stop deadline passes is released (PROCESSOR_STOPPED), not started with an aborted signal', async (t) => {
+  // A clock whose one step wakes every sleeper at once: the handler's end and the stop deadline
+  // land in the same turn, a few microtasks apart in some order; try each.
+  for (let hops = 0; hops < 8; hops++) {
+    const sleepers: Array<() => void> = [];
+    const clock: Clock = {
+      now: () => 0,
+      sleep: async (_milliseconds, signal) => {
+        if (!signal?.aborted) {
+          await new Promise<void>((resolve) => {
+            sleepers.push(resolve);
+            signal?.addEventListener('abort', () => {
+              resolve();
+            }, {once: true});
+          });
+        }
+      },
+    };
+    const {emit, planton} = createFakePlanton();
+    const {states, store} = createMemoryStore(2);
+    const finish = createDeferred<void>();
+    const ran: number[] = [];
+    const startedAborted: number[] = [];
+    const processor = createProcessor<number>({clock, concurrency: 1, handlers: {[TASK]: async (instruction, {signal}) => {
+      ran.push(instruction);
+
+      if (signal.aborted) {
+        startedAborted.push(instruction);
+      }
+
+      // The first ends when the test says; the second ignores its signal (released at the deadline if it started before it).
+      await (instruction === 1 ? finish.promise : new Promise(() => undefined));
+    }}, planton, stopTimeout: 1_000, store});
+
+    emit(1);
+    emit(2);
+    await until(() => ran.length === 1);
+
+    const stopping = processor.stop();
+
+    await until(() => sleepers.length === 1);
+    finish.resolve();
+
+    for (let hop = 0; hop < hops; hop++) {
+      await Promise.resolve();
+    }
+
+    for (const wake of sleepers.splice(0)) {
+      wake();
+    }
+
+    await flush();
+    t.deepEqual(startedAborted, [], `${hops} microtasks apart`);
+    await stopping;
+
+    // Started before the deadline and released at it, or released as it got its slot: FAILED either way.
+    t.deepEqual([...states], [[1, 'COMPLETED'], [2, 'FAILED']], `${hops} microtasks apart`);
+  }
+});
+
+test('an outcome the store refuses, alone in its write, stops holding the write slot once others wait for it', async (t) => {
+  const {emit, planton} = createFakePlanton();
+  const {states, store} = createMemoryStore(2);
+  const clock = createManualClock();
+  const processor = createProcessor<number>({clock, completionConcurrency: 1, handlers: {[TASK]: (instruction) => {
+    if (instruction === 1) {
+      throw new Error('poison');
+    }
+  }}, planton, stopTimeout: 1_000, store: {
+    ...store,
+    failExecution: async (reference, error) => {
+      if ((error as Error).message === 'poison') {
+        throw new Error('cannot store this error');
+      }
+
+      await store.failExecution(reference, error);
+    },
+  }});
+  const errors = countEvents(processor.events, 'error');
+  const completed = countEvents(processor.events, 'completed');
+
+  emit(1);
+  await errors.until(1);
+  // Its only write slot is taken by the refused failure's retries when the next outcome arrives.
+  emit(2);
+  await clock.advance(100);
+  await completed.until(1);
+
+  t.like(errors.payloads[1]?.error, {attempt: 2, count: 1, retrying: true});
+  t.deepEqual([...states], [[1, 'RUNNING'], [2, 'COMPLETED']]);
+
+  const stopping = processor.stop();
+
+  await clock.advance(1_000);
+  await stopping;
+  t.like(errors.payloads.at(-1)?.error, {count: 1, retrying: false});
 });
