@@ -6,7 +6,7 @@
 import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
-import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
+import {createPostgresSchedulerStore, parseSchedule} from '../../src/scheduler/index.ts';
 import {useFreshSchema} from '../helpers/postgres.ts';
 import {until} from '../helpers/until.ts';
 import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
@@ -53,5 +53,55 @@ defineServerSchedulerTests('the lock timeout test needs PLANTON_TEST_DATABASE_UR
       release();
       await holder;
     }
+  });
+});
+
+defineServerSchedulerTests('the statement timeout test needs PLANTON_TEST_DATABASE_URL', ({getPool}) => {
+
+  test('postgres: a store statement blocked by another session\'s row lock past queryTimeout fails, is canceled on the server, and its connection serves again', async (t) => {
+    const pool = await getPool();
+    const schema = useFreshSchema(t, pool);
+    const store = await createPostgresSchedulerStore({pool, queryTimeout: 1_000, schema});
+    const now = Date.now();
+
+    await store.saveTask({
+      now,
+      task: {concurrency: 1, misfire: 'once', name: 'report', payload: null, retry: {attempts: 1, backoff: null}, schedule: parseSchedule({schedule: '1h'}), timeout: 60_000},
+    });
+
+    const blocked = async () => await pool.oneFirst(sql.type(z.object({count: z.number()}))`
+      SELECT count(*)::int4 FROM pg_stat_activity
+      WHERE wait_event_type = 'Lock' AND query LIKE ${`%${schema}%`}
+    `);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    // Another session locks the task's row (no advisory lock) and keeps it.
+    const holder = pool.transaction(async (connection) => {
+      await connection.query(sql.type(z.object({}))`SELECT 1 FROM ${sql.identifier([schema, 'scheduled_task'])} WHERE name = 'report' FOR UPDATE`);
+      holding();
+      await released;
+    });
+
+    try {
+      await held;
+
+      const error = await t.throwsAsync(store.deleteTask({name: 'report', now}));
+
+      t.true(['server_unreachable', '55P03', '57014'].includes(String((error as {code?: unknown} | undefined)?.code)), String(error?.message));
+      // Whichever answered first (the store's timer or the server), no statement of the store waits on the server now.
+      await until(async () => await blocked() === 0, 5_000);
+      t.is(await blocked(), 0);
+    } finally {
+      release();
+      await holder;
+    }
+
+    t.like(await store.getTask('report'), {name: 'report'}, 'the pool serves the store again');
   });
 });
