@@ -1,5 +1,5 @@
 import type {CommonQueryMethods, DatabasePool} from 'slonik';
-import {InvalidSchedulerConfigurationError} from '../errors.ts';
+import {InvalidSchedulerConfigurationError, StoreTimeoutError} from '../errors.ts';
 import type {SchedulerStore} from '../types.ts';
 import {applySchedulerMigrations} from './applySchedulerMigrations.ts';
 import {createSchedulerTables} from './createSchedulerTables.ts';
@@ -61,14 +61,24 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
   /**
    * Runs an operation's statements in one transaction that the server bounds as the store's guard
    * bounds the wait for it (`limitTransaction`): a statement the server would run or block for ever
-   * is canceled there, and a transaction whose client was cut off is rolled back.
+   * is canceled there, and a transaction whose client was cut off is rolled back. `late` says what
+   * becomes of one that completes after its caller was told it timed out: `'rollBack'`, its
+   * transaction is rolled back instead of committed when it gets there after the timeout (a COMMIT
+   * already sent may still apply: it can only be one already on its way at the timeout); a function,
+   * it commits and the function undoes it.
    */
-  const bounded = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>, onLateResult?: (value: T) => Promise<void>): Promise<T> => {
-    return await guard(operation, async () => await pool.transaction(async (connection) => {
+  const bounded = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>, late?: 'rollBack' | ((value: T) => Promise<void>)): Promise<T> => {
+    return await guard(operation, async (timedOut) => await pool.transaction(async (connection) => {
       await queries.limitTransaction(connection, serverTimeout);
 
-      return await run(connection);
-    }), onLateResult);
+      const value = await run(connection);
+
+      if (late === 'rollBack' && timedOut.aborted) {
+        throw new StoreTimeoutError(operation, queryTimeout);
+      }
+
+      return value;
+    }), late === 'rollBack' ? undefined : late);
   };
 
   if (migrate) {
@@ -80,7 +90,7 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
   }
 
   return {
-    cancelJob: async (input) => await bounded('cancelJob', async (connection) => await queries.cancelJob(connection, tables, input)),
+    cancelJob: async (input) => await bounded('cancelJob', async (connection) => await queries.cancelJob(connection, tables, input), 'rollBack'),
     claimJobs: async (input) => input.taskNames.length === 0 || input.limit <= 0 ? [] : await bounded('claimJobs', async (connection) => {
       await queries.lockClaims(connection, tables);
 
@@ -102,7 +112,7 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
       await queries.discardPendingJobs(connection, tables, {now, taskName: name});
 
       return await queries.deleteTask(connection, tables, name);
-    }),
+    }, 'rollBack'),
     finishJobs: async (input) => await bounded('finishJobs', async (connection) => {
       // One that times out may still apply later; fenced by attempt, it ends the attempt once, or
       // loses to the recovery of the expired lease (which is fenced alike), never both.
@@ -156,7 +166,7 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
     releaseJobs: async (input) => await bounded('releaseJobs', async (connection) => {
       await queries.releaseJobs(connection, tables, input);
     }),
-    rescheduleJob: async ({id, runAt}) => await bounded('rescheduleJob', async (connection) => await queries.rescheduleJob(connection, tables, {id, runAt})),
+    rescheduleJob: async ({id, runAt}) => await bounded('rescheduleJob', async (connection) => await queries.rescheduleJob(connection, tables, {id, runAt}), 'rollBack'),
     saveTask: async ({now, task}) => await bounded('saveTask', async (connection) => {
       const existing = await queries.selectTask(connection, tables, task.name, 'WAIT');
       const restart = existing !== null && !await queries.isSameSchedule(connection, tables, {name: task.name, schedule: task.schedule});
@@ -166,6 +176,6 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
       }
 
       return await queries.upsertTask(connection, tables, {now, restart, task});
-    }),
+    }, 'rollBack'),
   };
 };
