@@ -9,6 +9,7 @@ import {createPostgresSchedulerStore, createScheduler, type SchedulerStore} from
 import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
 import {createSchemaName, dropSchema} from '../helpers/postgres.ts';
 import {until} from '../helpers/until.ts';
+import {watchUnhandledRejections} from '../helpers/watchUnhandledRejections.ts';
 import {recordSchedulerEvents} from './helpers/createHarness.ts';
 import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
@@ -56,16 +57,7 @@ const createGatedStore = (store: SchedulerStore) => {
 defineServerSchedulerTests('the terminate test needs PLANTON_TEST_DATABASE_URL', ({getPool}) => {
 
   test('postgres: terminate waits for the store calls in flight (a job\'s end, its logs, a task sync); a schema dropped right after sees none of them', async (t) => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => {
-      unhandled.push(reason);
-    };
-
-    process.on('unhandledRejection', onUnhandled);
-    t.teardown(() => {
-      process.off('unhandledRejection', onUnhandled);
-    });
-
+    const unhandled = watchUnhandledRejections(t);
     const pool = await getPool();
     const schema = createSchemaName();
     const gated = createGatedStore(await createPostgresSchedulerStore({pool, schema}));
