@@ -41,7 +41,7 @@ export type JobRunner = {
   readonly prepare: (job: JobRecord) => (processor: Processor) => void;
   /** Settles when every job running here has ended (or after `signal` aborts). */
   readonly whenIdle: () => Promise<void>;
-  /** Settles when no store call of a job (its end, a log or progress) is in flight, those started meanwhile included. */
+  /** Settles when the store calls of jobs (their ends, logs and progress) in flight now have settled. */
   readonly whenStoreCallsSettled: () => Promise<void>;
   /** At terminate: stops the timeouts' clock timer, which stays armed while no job runs, now or once the last running job ends. */
   readonly disarmTimeouts: () => void;
@@ -215,9 +215,8 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
       }));
     },
     whenStoreCallsSettled: async () => {
-      while (storeCalls.size > 0) {
-        await Promise.allSettled(storeCalls);
-      }
+      // Those in flight now: a job that ignores its abort and goes on logging must not hold terminate for ever.
+      await Promise.allSettled([...storeCalls]);
     },
   };
 };
