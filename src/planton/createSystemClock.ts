@@ -30,9 +30,10 @@ const sleep = async (milliseconds: number, signal?: AbortSignal): Promise<void> 
   });
 };
 
-/** The real clock: `Date.now` and unref()ed timers that an AbortSignal cancels. */
+/** The real clock: `Date.now`, `performance.now` for durations, and unref()ed timers that an AbortSignal cancels. */
 export const createSystemClock = (): Clock => {
   return {
+    monotonic: () => performance.now(),
     now: Date.now,
     sleep,
   };

@@ -42,6 +42,8 @@ const before = (a: TimerTarget, b: TimerTarget): boolean => {
  * the same time wake in the order they were added (FIFO).
  */
 export const createTimerQueue = (clock: Clock, {keepArmedWhenEmpty = false}: {readonly keepArmedWhenEmpty?: boolean} = {}): TimerQueue => {
+  // Delays are durations: measured on monotonic time, so a wall-clock step (NTP) fires none early or late.
+  const elapsed = (): number => clock.monotonic?.() ?? clock.now();
   const heap: TimerTarget[] = [];
   let immediates: TimerTarget[] = [];
   let immediateArmed = false;
@@ -121,7 +123,7 @@ export const createTimerQueue = (clock: Clock, {keepArmedWhenEmpty = false}: {re
     armedController = null;
     armedAt = Number.POSITIVE_INFINITY;
 
-    const now = clock.now();
+    const now = elapsed();
 
     while (heap.length > 0 && (heap[0] as TimerTarget).timerAt <= now) {
       const target = heap[0] as TimerTarget;
@@ -155,7 +157,7 @@ export const createTimerQueue = (clock: Clock, {keepArmedWhenEmpty = false}: {re
     armedAt = next.timerAt;
     // setTimeout takes at most 2^31 - 1 ms (a longer delay fires at once): a later target waits in
     // steps, `fire` arming the next one.
-    void clock.sleep(Math.min(MAXIMUM_SLEEP, Math.max(1, next.timerAt - clock.now())), controller.signal).then(() => {
+    void clock.sleep(Math.min(MAXIMUM_SLEEP, Math.max(1, next.timerAt - elapsed())), controller.signal).then(() => {
       if (!controller.signal.aborted) {
         fire();
       }
@@ -212,7 +214,7 @@ export const createTimerQueue = (clock: Clock, {keepArmedWhenEmpty = false}: {re
         return;
       }
 
-      target.timerAt = clock.now() + delay;
+      target.timerAt = elapsed() + delay;
       target.timerSequence = sequence++;
       heap.push(target);
       target.timerIndex = heap.length - 1;

@@ -5,8 +5,14 @@ export type TaskInstruction = number | string;
 
 /** Where time comes from. Inject a manual clock in tests instead of sleeping. */
 export type Clock = {
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch: the wall clock, for dates and slots. NTP may step it either way. */
   readonly now: () => number;
+  /**
+   * Milliseconds from an arbitrary origin that never jumps (`performance.now()` on the system
+   * clock): what durations (timeouts) are measured on, as `sleep` waits. A clock without it
+   * measures durations on `now()`.
+   */
+  readonly monotonic?: () => number;
   /**
    * Resolves after `milliseconds`, or as soon as `signal` aborts (it resolves, never rejects).
    * `sleep(0)` must yield to the event loop (a macrotask), so a busy loop never starves timers and I/O.

@@ -279,11 +279,18 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     }],
   });
 
+  /** Give-backs in flight: terminate waits for them, those of jobs claimed by its last round included. */
+  const releases = new Set<Promise<void>>();
+
   const release = async (jobs: readonly JobRecord[]): Promise<void> => {
     if (jobs.length > 0) {
-      await store.releaseJobs(jobs.map(({attempt, id}) => ({attempt, id}))).catch((error: unknown) => {
+      const releasing = store.releaseJobs(jobs.map(({attempt, id}) => ({attempt, id}))).catch((error: unknown) => {
         reportError(error, null);
       });
+
+      releases.add(releasing);
+      await releasing;
+      releases.delete(releasing);
     }
   };
 
@@ -375,6 +382,11 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
       grace.abort();
       runner.abortAll();
       runner.disarmTimeouts();
+      // Jobs that end on their abort end within a turn: their ends are among the calls waited for below.
+      await Promise.race([runner.whenIdle(), clock.sleep(0)]);
+      // No store call this instance started runs after terminate: the ends, logs and give-backs in flight.
+      await runner.whenStoreCallsSettled();
+      await Promise.all(releases);
     },
   };
 };

@@ -41,6 +41,8 @@ export type JobRunner = {
   readonly prepare: (job: JobRecord) => (processor: Processor) => void;
   /** Settles when every job running here has ended (or after `signal` aborts). */
   readonly whenIdle: () => Promise<void>;
+  /** Settles when the store calls of jobs (their ends, logs and progress) in flight now have settled. */
+  readonly whenStoreCallsSettled: () => Promise<void>;
   /** At terminate: stops the timeouts' clock timer, which stays armed while no job runs, now or once the last running job ends. */
   readonly disarmTimeouts: () => void;
 };
@@ -62,6 +64,16 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
   const timers = createTimerQueue(clock, {keepArmedWhenEmpty: true});
   /** Set at terminate: from then on the timer is disarmed whenever the last job ends. */
   let timeoutsDisarmed = false;
+  /** The store calls of jobs in flight: terminate waits for them, so none runs after it resolved. */
+  const storeCalls = new Set<Promise<unknown>>();
+
+  const track = <T>(call: Promise<T>): Promise<T> => {
+    storeCalls.add(call);
+    // Its failure is the caller's to handle: this copy only leaves the set.
+    void call.finally(() => storeCalls.delete(call)).catch(() => undefined);
+
+    return call;
+  };
 
   const outcomeOf = (job: JobRecord, result: JobResult): JobOutcome => {
     if (result.state === 'DONE') {
@@ -74,7 +86,7 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
   /** Ends an attempt in the store and announces how; `null` when the attempt was no longer running (taken over). */
   const finishAttempt = async (job: JobRecord, result: JobResult, leaseEndedBy?: number): Promise<JobRecord | null> => {
     const outcome = outcomeOf(job, result);
-    const finished = await finishes.add({attempt: job.attempt, id: job.id, leaseEndedBy, now: clock.now(), outcome});
+    const finished = await track(finishes.add({attempt: job.attempt, id: job.id, leaseEndedBy, now: clock.now(), outcome}));
 
     if (finished === null) {
       return null;
@@ -181,7 +193,7 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
         },
         record: async ({message, progress, step}) => {
           try {
-            await store.recordLog({attempt: job.attempt, id: job.id, message, now: clock.now(), progress, step});
+            await track(store.recordLog({attempt: job.attempt, id: job.id, message, now: clock.now(), progress, step}));
           } catch (error) {
             // Reported whether or not the caller awaits: `void job.log(…)` is the usual call.
             reportError(error, job.taskName);
@@ -201,6 +213,10 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
       await Promise.all([...running.values()].map(async ({controller}) => {
         await controller.ended;
       }));
+    },
+    whenStoreCallsSettled: async () => {
+      // Those in flight now: a job that ignores its abort and goes on logging must not hold terminate for ever.
+      await Promise.allSettled([...storeCalls]);
     },
   };
 };

@@ -378,9 +378,8 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     },
     terminate: () => {
       terminating ??= (async () => {
-        // Not awaited: terminating does not wait for a sync in flight.
-        void syncLoop?.stop();
-        await dispatcher.terminate();
+        // A sync in flight ends too (its store call is bounded as a round's is), so none runs after terminate.
+        await Promise.all([syncLoop?.stop(), dispatcher.terminate()]);
       })();
 
       return terminating;

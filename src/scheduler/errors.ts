@@ -207,8 +207,10 @@ export class ServerUnreachableError extends PlantonError {
 
 /**
  * A store operation got no answer within the store's `queryTimeout` (a network that drops packets
- * rather than refusing connections): the `cause` of a `server_unreachable`. Its outcome is unknown;
- * it may still apply later, at most once (every change of a job is fenced).
+ * rather than refusing connections): the `cause` of a `server_unreachable`. A change of a task, or a
+ * reschedule or cancel of a job, is rolled back when it gets to its COMMIT after the timeout (only a
+ * COMMIT already sent may still land); a claim or the end of an attempt may still apply later, at
+ * most once (every change of a job is fenced, and a late claim is given back).
  */
 export class StoreTimeoutError extends PlantonError {
   public readonly operation: string;

@@ -7,8 +7,11 @@ type Timer = {
 };
 
 export type ManualClock = Clock & {
-  /** Moves time forward, firing due timers in order and letting the code they wake run in between. */
+  /** Moves time forward (wall and monotonic), firing due timers in order and letting the code they wake run in between. */
   readonly advance: (milliseconds: number) => Promise<void>;
+  /** Steps the wall clock (`now`) alone, as NTP does: monotonic time and the timers do not move. */
+  readonly jump: (milliseconds: number) => void;
+  readonly monotonic: () => number;
   /** How many timers are pending. */
   readonly pendingTimers: () => number;
 };
@@ -23,11 +26,13 @@ export const flush = async (rounds = 5): Promise<void> => {
 };
 
 /**
- * A clock whose time moves only when a test calls `advance`. `sleep(0)` still yields one real
- * macrotask, as the system clock does.
+ * A clock whose time moves only when a test calls `advance` (or `jump`, for the wall clock alone).
+ * Timers wait on monotonic time. `sleep(0)` still yields one real macrotask, as the system clock does.
  */
 export const createManualClock = (start = 0): ManualClock => {
+  /** Monotonic time; the wall clock reads it plus `wallOffset`. */
   let now = start;
+  let wallOffset = 0;
   let sequence = 0;
   let timers: Timer[] = [];
 
@@ -54,8 +59,14 @@ export const createManualClock = (start = 0): ManualClock => {
       now = target;
       await flush();
     },
-    now: () => {
+    jump: (milliseconds) => {
+      wallOffset += milliseconds;
+    },
+    monotonic: () => {
       return now;
+    },
+    now: () => {
+      return now + wallOffset;
     },
     pendingTimers: () => {
       return timers.length;

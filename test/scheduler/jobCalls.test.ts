@@ -7,6 +7,7 @@ import test from 'ava';
 import {createMemorySchedulerStore, createPostgresSchedulerStore, type SchedulerStore, ServerUnreachableError} from '../../src/scheduler/index.ts';
 import {useFreshSchema, usePglite} from '../helpers/postgres.ts';
 import {until} from '../helpers/until.ts';
+import {watchUnhandledRejections} from '../helpers/watchUnhandledRejections.ts';
 import {createHarness, recordSchedulerEvents} from './helpers/createHarness.ts';
 
 const MINUTE = 60_000;
@@ -31,21 +32,6 @@ const createFlakyLogStore = () => {
       },
     } satisfies SchedulerStore,
   };
-};
-
-/** Unhandled rejections seen while the test runs. */
-const watchUnhandledRejections = (t: {readonly teardown: (callback: () => void) => void}): unknown[] => {
-  const seen: unknown[] = [];
-  const listener = (reason: unknown) => {
-    seen.push(reason);
-  };
-
-  process.on('unhandledRejection', listener);
-  t.teardown(() => {
-    process.off('unhandledRejection', listener);
-  });
-
-  return seen;
 };
 
 test('log and progress that nobody awaits, while the store is down, reject into no void: each failure is one error event', async (t) => {

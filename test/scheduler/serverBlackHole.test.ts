@@ -23,7 +23,7 @@ defineServerSchedulerTests('the black-holed network tests need PLANTON_TEST_DATA
    * A store in a fresh schema whose statements go through a proxy (`store`), and one on the same
    * schema that reaches the server directly (`direct`), to look at the rows while the proxy holds.
    */
-  const connectThroughProxy = async (t: ExecutionContext) => {
+  const connectThroughProxy = async (t: ExecutionContext, {maximumPoolSize}: {readonly maximumPoolSize?: number} = {}) => {
     const target = new URL(connectionUri);
     const proxy = await createTcpProxy({host: target.hostname, port: Number(target.port || 5_432)});
     const proxied = new URL(connectionUri);
@@ -32,7 +32,7 @@ defineServerSchedulerTests('the black-holed network tests need PLANTON_TEST_DATA
     proxied.port = String(proxy.port);
 
     // A connection opened while the network black-holes completes once it heals, however loaded the machine.
-    const pool = await createPool(proxied.href, {connectionTimeout: 60_000});
+    const pool = await createPool(proxied.href, {connectionTimeout: 60_000, maximumPoolSize});
     const direct = await getPool();
     const schema = createSchemaName();
 
@@ -99,6 +99,33 @@ defineServerSchedulerTests('the black-holed network tests need PLANTON_TEST_DATA
 
     t.like(again, {attempt: 2, id, state: 'RUNNING', worker: 'after'});
     t.like((await store.finishJobs([{attempt: 2, id, now: Date.now(), outcome: {state: 'DONE'}}]))[0], {attempt: 2, state: 'DONE'});
+  });
+
+  test('postgres: a task saved or deleted while the network black-holes, which rejects with server_unreachable, does not apply once it heals', async (t) => {
+    // One connection: an operation after the healing runs once the late transactions have ended.
+    const {direct, proxy, store} = await connectThroughProxy(t, {maximumPoolSize: 1});
+    const now = Date.now();
+    const task = (name: string) => ({concurrency: 1, misfire: 'once' as const, name, payload: null, retry: {attempts: 1, backoff: null}, schedule: parseSchedule({schedule: '1h'}), timeout: 60_000});
+
+    await direct.saveTask({now, task: task('kept')});
+    proxy.setBlackHole(true);
+
+    const operations = {
+      deleteTask: store.deleteTask({name: 'kept', now}),
+      saveTask: store.saveTask({now, task: task('added')}),
+    };
+
+    for (const [operation, pending] of Object.entries(operations)) {
+      const error = await withDeadline(t.throwsAsync(pending, {code: 'server_unreachable'}), `${operation} to reject`, 30_000);
+
+      t.like(error?.cause, {code: 'STORE_TIMEOUT', operation});
+    }
+
+    proxy.setBlackHole(false);
+    await withDeadline(store.listTasks(), 'the store to answer once the network heals', 30_000);
+
+    t.is(await direct.getTask('added'), null, 'the timed-out save did not apply');
+    t.like(await direct.getTask('kept'), {name: 'kept'}, 'the timed-out delete did not apply');
   });
 
   test('postgres: a scheduler whose network black-holes reports server_unreachable and keeps running; once it heals, every slot of the outage runs, once', async (t) => {

@@ -1,5 +1,5 @@
-import type {DatabasePool} from 'slonik';
-import {InvalidSchedulerConfigurationError} from '../errors.ts';
+import type {CommonQueryMethods, DatabasePool} from 'slonik';
+import {InvalidSchedulerConfigurationError, StoreTimeoutError} from '../errors.ts';
 import type {SchedulerStore} from '../types.ts';
 import {applySchedulerMigrations} from './applySchedulerMigrations.ts';
 import {createSchedulerTables} from './createSchedulerTables.ts';
@@ -19,8 +19,9 @@ export type PostgresSchedulerStoreConfiguration = {
    * Milliseconds a store operation (all its statements, and the wait for a pool connection) may take
    * before it rejects with `server_unreachable` (its `cause` a `STORE_TIMEOUT` error): a network that
    * drops packets otherwise hangs the scheduler for ever, and slonik's `statementTimeout` is enforced
-   * by the server, which such a network never reaches. The claim and planning transactions also stop
-   * waiting for their advisory lock after it on the server (`lock_timeout`). The migration is not
+   * by the server, which such a network never reaches. Each operation's transaction is bounded by it
+   * on the server too (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`),
+   * so a statement blocked there does not hold its pool connection for ever. The migration is not
    * bounded. Keep it above the slowest operation you expect, lock waits included: one that is merely
    * slow is reported the same way. `Infinity` waits for ever.
    * @default 30000
@@ -55,8 +56,30 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
 
   const tables = createSchedulerTables(schema);
   const guard = createStoreGuard({timeout: queryTimeout});
-  /** Lock waits end with the operation's timeout on the server too, freeing their connection. */
-  const lockTimeout = Number.isFinite(queryTimeout) ? queryTimeout : null;
+  /** Statements, lock waits and a silent client end with the operation's timeout on the server too, freeing their connection. */
+  const serverTimeout = Number.isFinite(queryTimeout) ? queryTimeout : null;
+  /**
+   * Runs an operation's statements in one transaction that the server bounds as the store's guard
+   * bounds the wait for it (`limitTransaction`): a statement the server would run or block for ever
+   * is canceled there, and a transaction whose client was cut off is rolled back. `late` says what
+   * becomes of one that completes after its caller was told it timed out: `'rollBack'`, its
+   * transaction is rolled back instead of committed when it gets there after the timeout (a COMMIT
+   * already sent may still apply: it can only be one already on its way at the timeout); a function,
+   * it commits and the function undoes it.
+   */
+  const bounded = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>, late?: 'rollBack' | ((value: T) => Promise<void>)): Promise<T> => {
+    return await guard(operation, async (timedOut) => await pool.transaction(async (connection) => {
+      await queries.limitTransaction(connection, serverTimeout);
+
+      const value = await run(connection);
+
+      if (late === 'rollBack' && timedOut.aborted) {
+        throw new StoreTimeoutError(operation, queryTimeout);
+      }
+
+      return value;
+    }), late === 'rollBack' ? undefined : late);
+  };
 
   if (migrate) {
     // Not bounded by `queryTimeout`: a migration may rightly take long (an index on a large table),
@@ -67,17 +90,11 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
   }
 
   return {
-    cancelJob: async (input) => await guard('cancelJob', async () => await queries.cancelJob(pool, tables, input)),
-    claimJobs: async (input) => await guard('claimJobs', async () => {
-      if (input.taskNames.length === 0 || input.limit <= 0) {
-        return [];
-      }
+    cancelJob: async (input) => await bounded('cancelJob', async (connection) => await queries.cancelJob(connection, tables, input), 'rollBack'),
+    claimJobs: async (input) => input.taskNames.length === 0 || input.limit <= 0 ? [] : await bounded('claimJobs', async (connection) => {
+      await queries.lockClaims(connection, tables);
 
-      return await pool.transaction(async (connection) => {
-        await queries.lockClaims(connection, tables, lockTimeout);
-
-        return await queries.claimDueJobs(connection, tables, input);
-      });
+      return await queries.claimDueJobs(connection, tables, input);
     }, async (late) => {
       // A claim that timed out can still commit once the network heals: its jobs are then RUNNING for
       // this worker, which was told the claim failed and will never start them. They are given back
@@ -87,76 +104,70 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
       // give-back fails as well, or the COMMIT applied but its answer never arrives (the socket
       // died), the jobs stay RUNNING until their lease and `leaseGrace` end; then an instance fails
       // them with `job_timed_out` and retries them as their task says, as after a crash.
-      await guard('releaseJobs', async () => {
-        await queries.releaseJobs(pool, tables, late.map(({attempt, id}) => ({attempt, id})));
+      await bounded('releaseJobs', async (connection) => {
+        await queries.releaseJobs(connection, tables, late.map(({attempt, id}) => ({attempt, id})));
       });
     }),
-    deleteTask: async ({name, now}) => await guard('deleteTask', async () => await pool.transaction(async (connection) => {
+    deleteTask: async ({name, now}) => await bounded('deleteTask', async (connection) => {
       await queries.discardPendingJobs(connection, tables, {now, taskName: name});
 
       return await queries.deleteTask(connection, tables, name);
-    })),
-    finishJobs: async (input) => await guard('finishJobs', async () => {
+    }, 'rollBack'),
+    finishJobs: async (input) => await bounded('finishJobs', async (connection) => {
       // One that times out may still apply later; fenced by attempt, it ends the attempt once, or
       // loses to the recovery of the expired lease (which is fenced alike), never both.
-      const finished = new Map((await queries.finishJobs(pool, tables, input)).map((job) => [job.id, job]));
+      const finished = new Map((await queries.finishJobs(connection, tables, input)).map((job) => [job.id, job]));
 
       return input.map(({id}) => finished.get(id) ?? null);
     }),
-    getJob: async (id) => await guard('getJob', async () => await queries.selectJob(pool, tables, id)),
-    getJobLogs: async (id) => await guard('getJobLogs', async () => await queries.selectJobLogs(pool, tables, id)),
-    getTask: async (name) => await guard('getTask', async () => await queries.selectTask(pool, tables, name)),
-    getTaskJobSummaries: async (taskName) => await guard('getTaskJobSummaries', async () => {
+    getJob: async (id) => await bounded('getJob', async (connection) => await queries.selectJob(connection, tables, id)),
+    getJobLogs: async (id) => await bounded('getJobLogs', async (connection) => await queries.selectJobLogs(connection, tables, id)),
+    getTask: async (name) => await bounded('getTask', async (connection) => await queries.selectTask(connection, tables, name)),
+    getTaskJobSummaries: async (taskName) => await bounded('getTaskJobSummaries', async (connection) => {
       return {
-        lastFailure: await queries.selectLatestJob(pool, tables, {taskName, where: 'FAILURE'}),
-        lastJob: await queries.selectLatestJob(pool, tables, {taskName, where: 'ANY'}),
-        lastSuccess: await queries.selectLatestJob(pool, tables, {taskName, where: 'SUCCESS'}),
-        nextJob: await queries.selectNextJob(pool, tables, taskName),
+        lastFailure: await queries.selectLatestJob(connection, tables, {taskName, where: 'FAILURE'}),
+        lastJob: await queries.selectLatestJob(connection, tables, {taskName, where: 'ANY'}),
+        lastSuccess: await queries.selectLatestJob(connection, tables, {taskName, where: 'SUCCESS'}),
+        nextJob: await queries.selectNextJob(connection, tables, taskName),
       };
     }),
-    getWakeTimes: async (input) => await guard('getWakeTimes', async () => await queries.selectWakeTimes(pool, tables, input)),
-    listDueJobs: async (input) => await guard('listDueJobs', async () => await queries.selectDueJobs(pool, tables, input)),
-    listExpiredJobs: async (input) => await guard('listExpiredJobs', async () => await queries.selectExpiredJobs(pool, tables, input)),
-    listJobs: async ({taskName}) => await guard('listJobs', async () => await queries.selectJobs(pool, tables, taskName)),
-    listTasks: async () => await guard('listTasks', async () => await queries.selectTasks(pool, tables)),
-    materializeJobs: async ({now, plan, taskNames, until}) => await guard('materializeJobs', async () => {
-      if (taskNames.length === 0) {
-        return [];
-      }
+    getWakeTimes: async (input) => await bounded('getWakeTimes', async (connection) => await queries.selectWakeTimes(connection, tables, input)),
+    listDueJobs: async (input) => await bounded('listDueJobs', async (connection) => await queries.selectDueJobs(connection, tables, input)),
+    listExpiredJobs: async (input) => await bounded('listExpiredJobs', async (connection) => await queries.selectExpiredJobs(connection, tables, input)),
+    listJobs: async ({taskName}) => await bounded('listJobs', async (connection) => await queries.selectJobs(connection, tables, taskName)),
+    listTasks: async () => await bounded('listTasks', async (connection) => await queries.selectTasks(connection, tables)),
+    materializeJobs: async ({now, plan, taskNames, until}) => taskNames.length === 0 ? [] : await bounded('materializeJobs', async (connection) => {
+      await queries.lockMaterialization(connection, tables);
 
-      return await pool.transaction(async (connection) => {
-        await queries.lockMaterialization(connection, tables, lockTimeout);
+      const tasks = await queries.selectTasksToMaterialize(connection, tables, {taskNames, until});
+      const jobs = [];
+      const slots = [];
 
-        const tasks = await queries.selectTasksToMaterialize(connection, tables, {taskNames, until});
-        const jobs = [];
-        const slots = [];
+      for (const task of tasks) {
+        const decided = plan(task);
 
-        for (const task of tasks) {
-          const decided = plan(task);
-
-          if (decided.skipped !== null) {
-            await queries.cancelSkippedJobs(connection, tables, {now, skipped: decided.skipped, taskName: task.name});
-          }
-
-          for (const job of decided.jobs) {
-            jobs.push({...job, taskName: task.name});
-          }
-
-          slots.push({lastSlot: decided.lastSlot, nextRunAt: decided.nextRunAt, taskName: task.name});
+        if (decided.skipped !== null) {
+          await queries.cancelSkippedJobs(connection, tables, {now, skipped: decided.skipped, taskName: task.name});
         }
 
-        await queries.insertJobs(connection, tables, {jobs, now});
+        for (const job of decided.jobs) {
+          jobs.push({...job, taskName: task.name});
+        }
 
-        return await queries.updateTaskSlots(connection, tables, slots);
-      });
+        slots.push({lastSlot: decided.lastSlot, nextRunAt: decided.nextRunAt, taskName: task.name});
+      }
+
+      await queries.insertJobs(connection, tables, {jobs, now});
+
+      return await queries.updateTaskSlots(connection, tables, slots);
     }),
-    postponeJob: async (input) => await guard('postponeJob', async () => await queries.postponeJob(pool, tables, input)),
-    recordLog: async (input) => await guard('recordLog', async () => await queries.recordLog(pool, tables, input)),
-    releaseJobs: async (input) => await guard('releaseJobs', async () => {
-      await queries.releaseJobs(pool, tables, input);
+    postponeJob: async (input) => await bounded('postponeJob', async (connection) => await queries.postponeJob(connection, tables, input)),
+    recordLog: async (input) => await bounded('recordLog', async (connection) => await queries.recordLog(connection, tables, input)),
+    releaseJobs: async (input) => await bounded('releaseJobs', async (connection) => {
+      await queries.releaseJobs(connection, tables, input);
     }),
-    rescheduleJob: async ({id, runAt}) => await guard('rescheduleJob', async () => await queries.rescheduleJob(pool, tables, {id, runAt})),
-    saveTask: async ({now, task}) => await guard('saveTask', async () => await pool.transaction(async (connection) => {
+    rescheduleJob: async ({id, runAt}) => await bounded('rescheduleJob', async (connection) => await queries.rescheduleJob(connection, tables, {id, runAt}), 'rollBack'),
+    saveTask: async ({now, task}) => await bounded('saveTask', async (connection) => {
       const existing = await queries.selectTask(connection, tables, task.name, 'WAIT');
       const restart = existing !== null && !await queries.isSameSchedule(connection, tables, {name: task.name, schedule: task.schedule});
 
@@ -165,6 +176,6 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
       }
 
       return await queries.upsertTask(connection, tables, {now, restart, task});
-    })),
+    }, 'rollBack'),
   };
 };

@@ -1,4 +1,4 @@
-/** The advisory locks that let one instance at a time plan slots, and one at a time claim jobs. */
+/** The advisory locks that let one instance at a time plan slots, and one at a time claim jobs; the server-side bounds of a store transaction. */
 import {type CommonQueryMethods, sql} from 'slonik';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
 import {empty} from './rows.ts';
@@ -8,26 +8,35 @@ const MATERIALIZE_LOCK_KEY = 0x73_63_68_6d;
 const CLAIM_LOCK_KEY = 0x73_63_68_63;
 
 /**
- * Takes an advisory lock held until the transaction ends. With a `lockTimeout` (milliseconds), the
- * transaction's lock waits end there (SQLSTATE 55P03): a claim queued behind an instance cut off
- * mid-transaction then gives its connection back instead of waiting on the server long after the
- * store's `queryTimeout` gave up on it. Set first (a MATERIALIZED CTE runs before the lock).
+ * Bounds the rest of the transaction on the server, each setting local to it (milliseconds, `null`
+ * for none): a statement that runs or waits for a lock (an advisory lock, a row another session
+ * holds) longer than `timeout` is canceled there (SQLSTATE 57014 / 55P03), and the session of a
+ * transaction whose client went silent that long (its network cut mid-transaction) is ended, which
+ * rolls it back. Either way the connection is given back instead of being held long after the
+ * store's `queryTimeout` gave up on the operation.
  */
-const lockForTransaction = async (connection: CommonQueryMethods, key: number, tables: SchedulerTables, lockTimeout: number | null): Promise<void> => {
+export const limitTransaction = async (connection: CommonQueryMethods, timeout: number | null): Promise<void> => {
+  const value = timeout === null ? '0' : `${Math.ceil(timeout)}ms`;
+
   await connection.query(sql.type(empty)`
-    WITH timeout AS MATERIALIZED (
-      SELECT set_config('lock_timeout', ${lockTimeout === null ? '0' : `${Math.ceil(lockTimeout)}ms`}, true)
-    )
-    SELECT pg_advisory_xact_lock(${key}, hashtext(${tables.schema})) FROM timeout
+    SELECT
+      set_config('statement_timeout', ${value}, true),
+      set_config('lock_timeout', ${value}, true),
+      set_config('idle_in_transaction_session_timeout', ${value}, true)
   `);
 };
 
+/** Takes an advisory lock held until the transaction ends (its wait bounded by `limitTransaction`). */
+const lockForTransaction = async (connection: CommonQueryMethods, key: number, tables: SchedulerTables): Promise<void> => {
+  await connection.query(sql.type(empty)`SELECT pg_advisory_xact_lock(${key}, hashtext(${tables.schema}))`);
+};
+
 /** Waits for the store's materialization lock, held until the transaction ends: one instance plans slots at a time. */
-export const lockMaterialization = async (connection: CommonQueryMethods, tables: SchedulerTables, lockTimeout: number | null): Promise<void> => {
-  await lockForTransaction(connection, MATERIALIZE_LOCK_KEY, tables, lockTimeout);
+export const lockMaterialization = async (connection: CommonQueryMethods, tables: SchedulerTables): Promise<void> => {
+  await lockForTransaction(connection, MATERIALIZE_LOCK_KEY, tables);
 };
 
 /** Waits for the store's claim lock, held until the transaction ends: running jobs are counted by one claimer at a time. */
-export const lockClaims = async (connection: CommonQueryMethods, tables: SchedulerTables, lockTimeout: number | null): Promise<void> => {
-  await lockForTransaction(connection, CLAIM_LOCK_KEY, tables, lockTimeout);
+export const lockClaims = async (connection: CommonQueryMethods, tables: SchedulerTables): Promise<void> => {
+  await lockForTransaction(connection, CLAIM_LOCK_KEY, tables);
 };
