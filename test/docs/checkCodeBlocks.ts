@@ -48,7 +48,7 @@ type PackageExports = Record<string, {readonly types: string}>;
  * `paths` for the compiler: each entry point of the package ('planton', 'planton/postgres', …)
  * mapped from the declaration file it publishes to the source it is built from.
  */
-const createPaths = async (root: string): Promise<Record<string, string[]>> => {
+export const createPaths = async (root: string): Promise<Record<string, string[]>> => {
   const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {exports: PackageExports; name: string};
 
   return Object.fromEntries(Object.entries(manifest.exports).map(([subpath, {types}]) => {

@@ -3,6 +3,8 @@ import {createServer, connect, type Socket} from 'node:net';
 export type TcpProxy = {
   /** Stops the proxy for good. */
   readonly close: () => Promise<void>;
+  /** How many connections the proxy refused (reset at once) while unavailable: the client's attempts to reach the broker. */
+  readonly getRefusedCount: () => number;
   readonly port: number;
   /**
    * `false`: resets every open connection and refuses new ones (the network to the broker fails);
@@ -27,6 +29,7 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
   const pairs = new Set<Pair>();
   let available = true;
   let blackHole = false;
+  let refusedCount = 0;
 
   const reset = (socket: Socket) => {
     if (socket.destroyed) {
@@ -56,6 +59,7 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
 
   const server = createServer((client) => {
     if (!available) {
+      refusedCount++;
       reset(client);
 
       return;
@@ -112,6 +116,7 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
         });
       });
     },
+    getRefusedCount: () => refusedCount,
     port: address.port,
     setAvailable: (value) => {
       available = value;
