@@ -1,9 +1,6 @@
-import {serializeError} from 'serialize-error';
+import {serializeUserError} from '../planton/serializeUserError.ts';
 import {calculateRetryDelay} from './calculateRetryDelay.ts';
 import type {JobOutcome, RetryPolicy} from './types.ts';
-
-/** How deep a failed job's error is kept (its properties, `cause` chain included); deeper parts are stored as `{}`. */
-export const SERIALIZED_ERROR_DEPTH = 50;
 
 export type DecideJobOutcomeConfiguration = {
   /** The attempt that just failed, from 1. */
@@ -18,8 +15,8 @@ export type DecideJobOutcomeConfiguration = {
 /** After a failed attempt: WAITING for the next one (`retry` allows it) or ERROR. Pure. */
 export const decideJobOutcome = (configuration: DecideJobOutcomeConfiguration): JobOutcome => {
   const {attempt, now, retry} = configuration;
-  // Bounded: an error may hold a value nested deeper than serialize-error's recursion can walk.
-  const error = serializeError(configuration.error, {maxDepth: SERIALIZED_ERROR_DEPTH}) as Readonly<Record<string, unknown>>;
+  // Bounded and storable: an error may hold a value nested past the stack, or a NUL jsonb refuses.
+  const error = serializeUserError(configuration.error) as Readonly<Record<string, unknown>>;
   let delay: number | null;
 
   try {

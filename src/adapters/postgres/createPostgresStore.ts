@@ -4,6 +4,7 @@ import {createEmitter} from '../../planton/createEmitter.ts';
 import {createErrorReporter} from '../../planton/createErrorReporter.ts';
 import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../../planton/createSystemClock.ts';
+import {serializeUserError} from '../../planton/serializeUserError.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
@@ -21,7 +22,6 @@ import type {
 } from '../types.ts';
 import {applyMigrations} from './applyMigrations.ts';
 import {getTaskChannel} from './getTaskChannel.ts';
-import {serializeErrorForJsonb} from './serializeErrorForJsonb.ts';
 import {
   completeExecutions,
   createNotifyTrigger,
@@ -303,10 +303,10 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     },
     events,
     failExecution: async (reference, error) => {
-      await end(reference, 'FAILED', serializeErrorForJsonb(error), statements);
+      await end(reference, 'FAILED', serializeUserError(error) as SerializableValue, statements);
     },
     failExecutions: async (failures) => {
-      const errors = new Map(failures.map(({error, reference}) => [reference, serializeErrorForJsonb(error)]));
+      const errors = new Map(failures.map(({error, reference}) => [reference, serializeUserError(error) as SerializableValue]));
 
       return await applyToMany(failures.map(({reference}) => reference), statements, async (connection, executionIds, references) => {
         return await failExecutions(connection, tables, {failures: executionIds.map((id) => ({error: errors.get(references.get(id) as ExecutionReference<Instruction>) ?? null, id})), now: clock.now()});

@@ -227,6 +227,28 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(events.failed[0], {error: {message: 'disk full'}, job: {state: 'ERROR', taskName: 'failing'}});
   });
 
+  test(title('an error jsonb cannot hold (a NUL byte) is stored with U+FFFD, and the job ending beside it is stored too'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+
+    await scheduler.schedule({name: 'nul', retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    await scheduler.schedule({name: 'fine', schedule: {date: at('00:01:00')}, timeout: 10_000});
+    scheduler.addProcessor('nul', async () => {
+      throw new Error('bad \u0000 byte');
+    });
+    scheduler.addProcessor('fine', async () => undefined);
+    await h.clock.advance(MINUTE);
+    await until(() => events.failed.length === 1 && events.succeeded.length === 1);
+
+    const failedJob = events.failed[0]?.job;
+
+    t.like(failedJob, {error: {message: 'bad \uFFFD byte'}, state: 'ERROR', taskName: 'nul'});
+    t.like(await scheduler.getJob(failedJob?.id ?? 0), {error: {message: 'bad \uFFFD byte'}, state: 'ERROR'});
+    t.like(events.succeeded[0], {job: {state: 'DONE', taskName: 'fine'}});
+    t.deepEqual(events.error, []);
+  });
+
   test(title('fail(callback) and done(result, callback) call back as in Infinitas; without a callback they return a promise'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();

@@ -1,10 +1,10 @@
 import test from 'ava';
-import {serializeErrorForJsonb} from '../../../src/adapters/postgres/serializeErrorForJsonb.ts';
+import {serializeUserError} from '../../src/planton/serializeUserError.ts';
 
 test('replaces NUL and lone surrogates with U+FFFD in every string, keys included', (t) => {
   const error = Object.assign(new Error('bad \u0000 byte'), {details: {'k\u0000ey': ['\uD800 lone', 1, true, null]}});
 
-  t.like(serializeErrorForJsonb(error), {
+  t.like(serializeUserError(error), {
     details: {'k\uFFFDey': ['\uFFFD lone', 1, true, null]},
     message: 'bad \uFFFD byte',
     name: 'Error',
@@ -18,7 +18,7 @@ test('cuts an error nested deeper than 50 levels, and what its toJSON returns, w
     deep = {inner: deep};
   }
 
-  const serialized = JSON.stringify(serializeErrorForJsonb(Object.assign(new Error('deep'), {deep, json: {toJSON: () => deep}})));
+  const serialized = JSON.stringify(serializeUserError(Object.assign(new Error('deep'), {deep, json: {toJSON: () => deep}})));
 
   t.true(serialized.length < 10_000);
   t.true(serialized.includes('"message":"deep"'));
