@@ -372,9 +372,27 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       subscriptions.add(subscription);
 
       if (listener) {
-        subscription.unlisten = await listener.listen(getTaskChannelOf(taskName), (reason) => {
-          wake(subscription, reason);
-        });
+        let unlisten: () => Promise<void>;
+
+        try {
+          unlisten = await listener.listen(getTaskChannelOf(taskName), (reason) => {
+            wake(subscription, reason);
+          });
+        } catch (error) {
+          // Registering nothing: the reaper must not wake a subscription its caller was told failed.
+          subscriptions.delete(subscription);
+
+          throw error;
+        }
+
+        if (!subscriptions.has(subscription)) {
+          // terminate() ran while the listen waited: let the channel go, or the listener keeps its connection.
+          await unlisten();
+
+          throw new StoreTerminatedError('Cannot subscribe: the store was terminated meanwhile.');
+        }
+
+        subscription.unlisten = unlisten;
       }
 
       return async () => {
