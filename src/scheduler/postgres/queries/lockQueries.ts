@@ -13,10 +13,15 @@ const CLAIM_LOCK_KEY = 0x73_63_68_63;
  * holds) longer than `timeout` is canceled there (SQLSTATE 57014 / 55P03), and the session of a
  * transaction whose client went silent that long (its network cut mid-transaction) is ended, which
  * rolls it back. Either way the connection is given back instead of being held long after the
- * store's `queryTimeout` gave up on the operation.
+ * store's `queryTimeout` gave up on the operation. With `null` (`queryTimeout: Infinity`) it sets
+ * nothing, so the pool's own settings (slonik's `statementTimeout`, a role's defaults) stay in force.
  */
 export const limitTransaction = async (connection: CommonQueryMethods, timeout: number | null): Promise<void> => {
-  const value = timeout === null ? '0' : `${Math.ceil(timeout)}ms`;
+  if (timeout === null) {
+    return;
+  }
+
+  const value = `${Math.ceil(timeout)}ms`;
 
   await connection.query(sql.type(empty)`
     SELECT
