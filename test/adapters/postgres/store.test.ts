@@ -465,7 +465,7 @@ for (const {get, name} of backends) {
   test(`${name}: after a claim, getActiveTaskInstructions answers from memory, and the database still bounds concurrency when another store claimed meanwhile`, async (t) => {
     const {backend, createStore, schema} = await setUp(t, get);
     const counting = countStatements(backend.pool);
-    const first = await createStore({pool: counting.pool});
+    const first = await createStore({heartbeatInterval: 3_600_000, pool: counting.pool});
     const second = await createStore();
     const claim = createItemClaim(schema);
     const scheduleFirst = first.createSchedule(claim);
@@ -501,7 +501,8 @@ for (const {get, name} of backends) {
   test(`${name}: with activeFromMemory false, every getActiveTaskInstructions reads the database`, async (t) => {
     const {backend, createStore, schema} = await setUp(t, get);
     const counting = countStatements(backend.pool);
-    const store = await createStore({activeFromMemory: false, pool: counting.pool});
+    // No background heartbeat (every 10 s by default): on a slow run it beat between the two counts.
+    const store = await createStore({activeFromMemory: false, heartbeatInterval: 3_600_000, pool: counting.pool});
     const signal = new AbortController().signal;
     const schedule = store.createSchedule(createItemClaim(schema));
 
