@@ -264,6 +264,12 @@ requireEnvironment({skipTitle: 'the README\'s PostgreSQL usage survives database
       recoveries.push(Math.round(performance.now() - restoredAt));
     }
 
+    // A claim whose reply an outage lost leaves an execution RUNNING that the program never received
+    // (issue 12's open item): only the reaper frees it, after the task's maximum_execution_duration.
+    // An operator's tuning in the table (as registerTask leaves it) brings that from 5 minutes to
+    // 25 s; the program's own heartbeat (every 10 s) keeps the executions it holds alive meanwhile.
+    await pool.query(sql.type(z.object({}))`UPDATE planton.maintenance_task SET maximum_execution_duration = interval '25 seconds'`);
+
     const countOpenWork = async () => {
       return await pool.one(sql.type(z.object({running: z.number(), unsent: z.number()}))`
         SELECT
@@ -289,27 +295,30 @@ requireEnvironment({skipTitle: 'the README\'s PostgreSQL usage survives database
     await fixture.waitFor((message): message is ChildMessage & {type: 'STOPPED'} => message.type === 'STOPPED');
     t.deepEqual(await withDeadline(exited, 'the README program exits after its shutdown block'), {code: 0, signal: null});
 
-    const executions = await pool.any(sql.type(z.object({completed: z.number(), failed: z.number(), instruction: z.number(), total: z.number()}))`
+    const executions = await pool.any(sql.type(z.object({completed: z.number(), failed: z.number(), instruction: z.number(), terminated: z.number(), total: z.number()}))`
       SELECT
         e.instruction::int4 AS instruction,
         count(*) FILTER (WHERE e.state = 'COMPLETED')::int4 AS completed,
         count(*) FILTER (WHERE e.state = 'FAILED')::int4 AS failed,
+        count(*) FILTER (WHERE e.state = 'TERMINATED')::int4 AS terminated,
         count(*)::int4 AS total
       FROM planton.maintenance_task_execution e
       GROUP BY e.instruction
       ORDER BY 1
     `);
     const failedCount = executions.reduce((sum, {failed}) => sum + failed, 0);
+    const reapedCount = executions.reduce((sum, {terminated}) => sum + terminated, 0);
     const sentTwice = sends.length - USER_COUNT;
     // The handler's UPDATE committed but its reply was lost in the cut: the email went out and the
     // user is marked sent (so not claimed again), while the execution ended FAILED.
     const repliesLost = executions.filter(({completed}) => completed === 0).length;
 
-    t.log(`${sends.length} emails sent for ${USER_COUNT} users: ${sentTwice} sent again after a handler failed in an outage; ${failedCount} FAILED executions, ${repliesLost} of them after their UPDATE committed; ${CUTS} outages of ${OUTAGE_MS} ms with ${refusals.join(', ')} connection attempts refused, each followed by a send within ${recoveries.join(', ')} ms`);
+    t.log(`${sends.length} emails sent for ${USER_COUNT} users: ${sentTwice} sent again after a handler failed in an outage; ${failedCount} FAILED executions, ${repliesLost} of them after their UPDATE committed; ${reapedCount} claims whose reply an outage lost, ended by the reaper and claimed again; ${CUTS} outages of ${OUTAGE_MS} ms with ${refusals.join(', ')} connection attempts refused, each followed by a send within ${recoveries.join(', ')} ms`);
 
     t.deepEqual(await countOpenWork(), {running: 0, unsent: 0});
-    // No instruction lost, none ran unrecorded: each user's emails are its executions, one each.
-    t.deepEqual(executions.map(({instruction, total}) => ({instruction, total})), Array.from({length: USER_COUNT}, (_, index) => ({instruction: index + 1, total: sendsByUser.get(index + 1)?.length ?? 0})));
+    // No instruction lost, none ran unrecorded: each user's emails are its executions, one each,
+    // besides executions the reaper ended (claims the program never received, so nothing was sent).
+    t.deepEqual(executions.map(({instruction, terminated, total}) => ({instruction, total: total - terminated})), Array.from({length: USER_COUNT}, (_, index) => ({instruction: index + 1, total: sendsByUser.get(index + 1)?.length ?? 0})));
     t.deepEqual(executions.filter(({completed}) => completed > 1), [], 'an instruction completed twice');
     // At least once: an email is sent again only when its handler failed before its UPDATE committed.
     t.is(sentTwice, failedCount - repliesLost);
