@@ -6,7 +6,7 @@ import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts'
 import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
-import {calculateBackoffDelay} from '../sinks/calculateBackoffDelay.ts';
+import {calculateBackoffDelay} from '../../planton/calculateBackoffDelay.ts';
 import {createIntervalLoop} from '../../planton/createIntervalLoop.ts';
 import {createSinkMessageHandler, type SinkMessageOutcome} from '../sinks/createSinkMessageHandler.ts';
 import {BrokerConnectionError} from '../sinks/errors.ts';

@@ -2,12 +2,9 @@ import {createBatcher} from '../../planton/createBatcher.ts';
 import type {PlantonError} from '../../planton/errors.ts';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
 import {ProcessorStoreError, type ProcessorStoreOperation} from '../errors.ts';
-import {calculateBackoffDelay} from '../sinks/calculateBackoffDelay.ts';
+import {calculateBackoffDelay, STORE_RETRY_BACKOFF} from '../../planton/calculateBackoffDelay.ts';
 import type {ExecutionReference} from '../types.ts';
 import type {ProcessorStore} from './types.ts';
-
-const RETRY_INITIAL_DELAY = 100;
-const RETRY_MAX_DELAY = 5_000;
 
 /** What to record for one execution: completed (`failure` null) or failed with `failure.error`. */
 export type Outcome<Instruction extends TaskInstruction = TaskInstruction> = {
@@ -169,7 +166,7 @@ export const createOutcomeWriter = <Instruction extends TaskInstruction>({batchS
           isolate();
         }
 
-        await clock.sleep(calculateBackoffDelay({attempt: attempt - 1, initialDelay: RETRY_INITIAL_DELAY, maxDelay: RETRY_MAX_DELAY}), deadline);
+        await clock.sleep(calculateBackoffDelay({attempt: attempt - 1, ...STORE_RETRY_BACKOFF}), deadline);
       }
     }
   };

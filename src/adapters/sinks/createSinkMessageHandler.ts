@@ -5,7 +5,7 @@ import {describeValue} from '../../planton/describeValue.ts';
 import type {PlantonError} from '../../planton/errors.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {Emitter, TaskInstruction} from '../../planton/types.ts';
-import {calculateBackoffDelay} from './calculateBackoffDelay.ts';
+import {calculateBackoffDelay, STORE_RETRY_BACKOFF} from '../../planton/calculateBackoffDelay.ts';
 import {createExecutionBatcher, type ExecutionBatcher} from './createExecutionBatcher.ts';
 import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
 import {type ParsedSinkMessage, parseSinkMessage, readSinkMessage} from './parseSinkMessage.ts';
@@ -18,8 +18,6 @@ const log = Logger.child({
 });
 
 const DEFAULT_HEARTBEAT_INTERVAL = 10_000;
-const DEFAULT_RETRY_INITIAL_DELAY = 100;
-const DEFAULT_RETRY_MAX_DELAY = 5_000;
 const DEFAULT_COMPLETION_BATCH_SIZE = 1_000;
 const DEFAULT_COMPLETION_CONCURRENCY = 2;
 /** Executions one `findNotRunning` or `heartbeatExecutions` statement checks at most. */
@@ -103,7 +101,7 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
     }
   }
 
-  const {initialDelay = DEFAULT_RETRY_INITIAL_DELAY, maxDelay = DEFAULT_RETRY_MAX_DELAY} = storeRetry;
+  const {initialDelay = STORE_RETRY_BACKOFF.initialDelay, maxDelay = STORE_RETRY_BACKOFF.maxDelay} = storeRetry;
 
   return {
     completionBatchSize: validatePositiveInteger('completionBatchSize', completionBatchSize),

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {calculateBackoffDelay} from '../../../src/adapters/sinks/calculateBackoffDelay.ts';
+import {calculateBackoffDelay} from '../../../src/planton/calculateBackoffDelay.ts';
 import {createSinkMessageHandler} from '../../../src/adapters/sinks/createSinkMessageHandler.ts';
 import {encodeSinkMessage} from '../../../src/adapters/sinks/encodeSinkMessage.ts';
 import {ExecutionNotRunningError} from '../../../src/adapters/errors.ts';
