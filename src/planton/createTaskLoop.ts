@@ -243,7 +243,7 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
     this.triggered = false;
     this.roundInFlight = true;
     this.rounds++;
-    this.roundStartedAt = clock.now();
+    this.roundStartedAt = clock.monotonic?.() ?? clock.now();
 
     if (runInSlot === null) {
       this.invoke('ACTIVE');
@@ -510,7 +510,9 @@ class TaskLoopMachine<Instruction extends TaskInstruction> implements TaskLoop, 
 
     this.roundInFlight = false;
     this.roundActive = NO_INSTRUCTIONS;
-    this.lastRoundDurationMs = this.configuration.clock.now() - this.roundStartedAt;
+    const {clock} = this.configuration;
+
+    this.lastRoundDurationMs = (clock.monotonic?.() ?? clock.now()) - this.roundStartedAt;
     this.next();
   }
 

@@ -40,6 +40,22 @@ test('getStats reports rounds, instructions, errors, last round duration, attemp
   await planton.terminate();
 });
 
+test('a round\'s duration is measured on the monotonic clock: the wall clock stepped back meanwhile does not make it negative', async (t) => {
+  const slow = createDeferred<string[]>();
+  const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, schedule: async () => await slow.promise}});
+
+  await clock.advance(10);
+  t.like(planton.getStats().a, {roundInFlight: true});
+
+  clock.jump(-60_000);
+  await clock.advance(25);
+  slow.resolve(['x']);
+  await flush();
+  t.like(planton.getStats().a, {lastRoundDurationMs: 25, roundInFlight: false});
+
+  await planton.terminate();
+});
+
 test('events.once fires a single time and events.off removes a listener', async (t) => {
   const {clock, planton} = createTestPlanton({task: {calculateDelay: () => 10, schedule: () => ['x']}});
   const once: Array<TaskEvent<string | number>> = [];
