@@ -1,10 +1,13 @@
 import type {CommonQueryMethods, DatabasePool} from 'slonik';
-import {InvalidSchedulerConfigurationError, StoreTimeoutError} from '../errors.ts';
+import {InvalidSchedulerConfigurationError} from '../errors.ts';
 import type {SchedulerStore} from '../types.ts';
 import {applySchedulerMigrations} from './applySchedulerMigrations.ts';
 import {createSchedulerTables} from './createSchedulerTables.ts';
 import {createStoreGuard} from './createStoreGuard.ts';
 import * as queries from './queries/index.ts';
+
+/** What becomes of a write that completes after its caller was told it failed; see `bounded`. */
+type Late<T> = 'apply' | 'rollBack' | ((value: T) => Promise<void>);
 
 export type PostgresSchedulerStoreConfiguration = {
   /**
@@ -62,23 +65,25 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
    * Runs an operation's statements in one transaction that the server bounds as the store's guard
    * bounds the wait for it (`limitTransaction`): a statement the server would run or block for ever
    * is canceled there, and a transaction whose client was cut off is rolled back. `late` says what
-   * becomes of one that completes after its caller was told it timed out: `'rollBack'`, its
-   * transaction is rolled back instead of committed when it gets there after the timeout (a COMMIT
-   * already sent may still apply: it can only be one already on its way at the timeout); a function,
-   * it commits and the function undoes it.
+   * becomes of one that completes after its caller was told it failed (it timed out, or `signal`
+   * gave it up): `'apply'`, it commits, once (the writes that are fenced); `'rollBack'`, its
+   * transaction is rolled back instead of committed when it gets there after it was given up on; a
+   * function, it is rolled back too, and if its COMMIT was already on its way (the one window left:
+   * a COMMIT sent cannot be called back) and applies, the function undoes what it did.
    */
-  const bounded = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>, late?: 'rollBack' | ((value: T) => Promise<void>)): Promise<T> => {
-    return await guard(operation, async (timedOut) => await pool.transaction(async (connection) => {
+  const bounded = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>, late: Late<T> = 'apply', signal?: AbortSignal): Promise<T> => {
+    return await guard(operation, async (givenUp) => await pool.transaction(async (connection) => {
       await queries.limitTransaction(connection, serverTimeout);
 
       const value = await run(connection);
 
-      if (late === 'rollBack' && timedOut.aborted) {
-        throw new StoreTimeoutError(operation, queryTimeout);
+      // Checked just before slonik sends COMMIT, in the same turn of the event loop.
+      if (late !== 'apply') {
+        givenUp.throwIfAborted();
       }
 
       return value;
-    }), late === 'rollBack' ? undefined : late);
+    }), {onLateResult: typeof late === 'function' ? late : undefined, signal});
   };
 
   if (migrate) {
@@ -91,23 +96,24 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
 
   return {
     cancelJob: async (input) => await bounded('cancelJob', async (connection) => await queries.cancelJob(connection, tables, input), 'rollBack'),
-    claimJobs: async (input) => input.taskNames.length === 0 || input.limit <= 0 ? [] : await bounded('claimJobs', async (connection) => {
+    claimJobs: async ({signal, ...input}) => input.taskNames.length === 0 || input.limit <= 0 ? [] : await bounded('claimJobs', async (connection) => {
       await queries.lockClaims(connection, tables);
 
       return await queries.claimDueJobs(connection, tables, input);
     }, async (late) => {
-      // A claim that timed out can still commit once the network heals: its jobs are then RUNNING for
-      // this worker, which was told the claim failed and will never start them. They are given back
-      // (RUNNING → SCHEDULED or WAITING, attempt − 1, fenced by id and attempt), as at terminate, and
-      // the next round of any instance claims them: none is lost, none runs twice (no attempt of
-      // theirs started, and a job another instance has taken over meanwhile fails the fence). If the
-      // give-back fails as well, or the COMMIT applied but its answer never arrives (the socket
-      // died), the jobs stay RUNNING until their lease and `leaseGrace` end; then an instance fails
-      // them with `job_timed_out` and retries them as their task says, as after a crash.
+      // A claim given up on (timed out, or its caller's signal) rolls back when its answer comes. Only
+      // one whose COMMIT was already on its way then may apply: its jobs are RUNNING for this worker,
+      // which was told the claim failed and will never start them. They are given back (RUNNING →
+      // SCHEDULED or WAITING, attempt − 1, fenced by id and attempt), as at terminate, and the next
+      // round of any instance claims them: none is lost, none runs twice (no attempt of theirs
+      // started, and a job another instance has taken over meanwhile fails the fence). If the
+      // give-back fails as well (the pool has ended), or the COMMIT applied but its answer never
+      // arrives (the socket died), the jobs stay RUNNING until their lease and `leaseGrace` end; then
+      // an instance fails them with `job_timed_out` and retries them as their task says, as after a crash.
       await bounded('releaseJobs', async (connection) => {
         await queries.releaseJobs(connection, tables, late.map(({attempt, id}) => ({attempt, id})));
       });
-    }),
+    }, signal),
     deleteTask: async ({name, now}) => await bounded('deleteTask', async (connection) => {
       await queries.discardPendingJobs(connection, tables, {now, taskName: name});
 
