@@ -22,9 +22,10 @@ export type PostgresSchedulerStoreConfiguration = {
    * Milliseconds a store operation (all its statements, and the wait for a pool connection) may take
    * before it rejects with `server_unreachable` (its `cause` a `STORE_TIMEOUT` error): a network that
    * drops packets otherwise hangs the scheduler for ever, and slonik's `statementTimeout` is enforced
-   * by the server, which such a network never reaches. Each operation's transaction is bounded by it
+   * by the server, which such a network never reaches. Each write's transaction is bounded by it
    * on the server too (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`),
-   * so a statement blocked there does not hold its pool connection for ever. The migration is not
+   * so a statement blocked there does not hold its pool connection for ever; a read of one statement
+   * runs outside a transaction, bounded there by the pool's own `statement_timeout`. The migration is not
    * bounded. Keep it above the slowest operation you expect, lock waits included: one that is merely
    * slow is reported the same way. `Infinity` waits for ever.
    * @default 30000
@@ -86,6 +87,17 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
     }), {onLateResult: typeof late === 'function' ? late : undefined, signal});
   };
 
+  /**
+   * Runs a read of one statement on the pool, outside a transaction: one round trip instead of four
+   * (BEGIN, the bounds, the read, COMMIT). The guard bounds the wait for it as it bounds the others;
+   * on the server it is bounded by the pool's own `statement_timeout` (slonik's `statementTimeout`,
+   * 60 s by default), not by `queryTimeout` (a bound set within a statement does not apply to that
+   * statement). A plain SELECT takes no row locks, and leaves no session idle in a transaction.
+   */
+  const read = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>): Promise<T> => {
+    return await guard(operation, async () => await run(pool));
+  };
+
   if (migrate) {
     // Not bounded by `queryTimeout`: a migration may rightly take long (an index on a large table),
     // and one reported failed would still run on in the background.
@@ -126,9 +138,9 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
 
       return input.map(({id}) => finished.get(id) ?? null);
     }),
-    getJob: async (id) => await bounded('getJob', async (connection) => await queries.selectJob(connection, tables, id)),
-    getJobLogs: async (id) => await bounded('getJobLogs', async (connection) => await queries.selectJobLogs(connection, tables, id)),
-    getTask: async (name) => await bounded('getTask', async (connection) => await queries.selectTask(connection, tables, name)),
+    getJob: async (id) => await read('getJob', async (connection) => await queries.selectJob(connection, tables, id)),
+    getJobLogs: async (id) => await read('getJobLogs', async (connection) => await queries.selectJobLogs(connection, tables, id)),
+    getTask: async (name) => await read('getTask', async (connection) => await queries.selectTask(connection, tables, name)),
     getTaskJobSummaries: async (taskName) => await bounded('getTaskJobSummaries', async (connection) => {
       return {
         lastFailure: await queries.selectLatestJob(connection, tables, {taskName, where: 'FAILURE'}),
@@ -137,11 +149,11 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
         nextJob: await queries.selectNextJob(connection, tables, taskName),
       };
     }),
-    getWakeTimes: async (input) => await bounded('getWakeTimes', async (connection) => await queries.selectWakeTimes(connection, tables, input)),
-    listDueJobs: async (input) => await bounded('listDueJobs', async (connection) => await queries.selectDueJobs(connection, tables, input)),
-    listExpiredJobs: async (input) => await bounded('listExpiredJobs', async (connection) => await queries.selectExpiredJobs(connection, tables, input)),
-    listJobs: async ({taskName}) => await bounded('listJobs', async (connection) => await queries.selectJobs(connection, tables, taskName)),
-    listTasks: async () => await bounded('listTasks', async (connection) => await queries.selectTasks(connection, tables)),
+    getWakeTimes: async (input) => await read('getWakeTimes', async (connection) => await queries.selectWakeTimes(connection, tables, input)),
+    listDueJobs: async (input) => await read('listDueJobs', async (connection) => await queries.selectDueJobs(connection, tables, input)),
+    listExpiredJobs: async (input) => await read('listExpiredJobs', async (connection) => await queries.selectExpiredJobs(connection, tables, input)),
+    listJobs: async ({taskName}) => await read('listJobs', async (connection) => await queries.selectJobs(connection, tables, taskName)),
+    listTasks: async () => await read('listTasks', async (connection) => await queries.selectTasks(connection, tables)),
     materializeJobs: async ({now, plan, taskNames, until}) => taskNames.length === 0 ? [] : await bounded('materializeJobs', async (connection) => {
       await queries.lockMaterialization(connection, tables);
 
