@@ -2,7 +2,7 @@ import {createPlanton} from '../planton/createPlanton.ts';
 import {TaskListenerError, UserFunctionError} from '../planton/errors.ts';
 import type {Clock} from '../planton/types.ts';
 import {createJobRunner} from './createJobRunner.ts';
-import {UnknownScheduledTaskError} from './errors.ts';
+import {SchedulerTerminatedError, UnknownScheduledTaskError} from './errors.ts';
 import {planMaterialization} from './planMaterialization.ts';
 import type {JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore, TaskRecord, WakeTimes} from './types.ts';
 
@@ -30,6 +30,13 @@ export const CLAIM_AHEAD = 400;
 /** Most jobs claimed per statement; a full batch is followed by another round at once. */
 export const CLAIM_BATCH = 2_000;
 
+/**
+ * How long (milliseconds) `terminate` lets the engine wait for a round at least (createPlanton's
+ * default); longer when `terminateTimeout` is, so that it never abandons a round whose claim
+ * `terminate` still waits for.
+ */
+const ROUND_WAIT_AT_TERMINATE = 5_000;
+
 /** The name of the one Planton task that dispatches every scheduled task of an instance. */
 const DISPATCHER = 'planton-scheduler-dispatcher';
 
@@ -50,7 +57,7 @@ export type DispatcherConfiguration = {
   readonly store: SchedulerStore;
   /** The tasks this instance serves, by name; their records are updated as rounds save them. */
   readonly tasks: Map<string, TaskRecord>;
-  /** How long `terminate` waits for running jobs to end (milliseconds) before it aborts their signals. */
+  /** How long `terminate` waits for a claim in flight and running jobs to end (milliseconds) before it gives up the claim and aborts the jobs' signals. */
   readonly terminateTimeout: number;
   readonly worker: string;
 };
@@ -61,8 +68,10 @@ export type Dispatcher = {
   /** Wakes the dispatcher for a round now; `materialize`/`claim` make that round plan slots and claim jobs whatever the wake times say. */
   readonly request: (work: {readonly claim?: boolean; readonly materialize?: boolean}) => void;
   /**
-   * Stops rounds; claimed jobs whose time has not come are given back to the store. Then waits up to
-   * `terminateTimeout` for running jobs to end and aborts the signals of those still running.
+   * Stops rounds. Waits up to `terminateTimeout` for a claim in flight (then gives it up: the store
+   * rolls it back); claimed jobs whose time has not come, its own included, are given back to the
+   * store. Waits up to the same `terminateTimeout` for running jobs to end and aborts the signals of
+   * those still running.
    */
   readonly terminate: () => Promise<void>;
 };
@@ -112,6 +121,8 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
   /** How many plannings beside the rounds have ended: a wake-times read that overlapped one has a stale `nextRunAt`. */
   let plannings = 0;
   let terminating = false;
+  /** The claim in flight: `terminate` waits for it until `terminateTimeout`, then `cancel` gives it up. */
+  let claiming: {readonly cancel: AbortController; readonly settled: Promise<void>} | null = null;
 
   const request = ({claim = false, materialize: plan = false}: {readonly claim?: boolean; readonly materialize?: boolean}) => {
     if (terminating) {
@@ -156,6 +167,47 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     }
 
     return planned;
+  };
+
+  /**
+   * Claims due jobs. One that lands once `terminate` has begun is not emitted: its jobs wait with the
+   * others that have not started, which `terminate` gives back (or, if it has done so already, they
+   * are given back at once). One that `terminate` gave up on claims nothing.
+   */
+  const claim = async (input: Omit<Parameters<SchedulerStore['claimJobs']>[0], 'signal'>): Promise<readonly JobRecord[]> => {
+    const cancel = new AbortController();
+    const pending = store.claimJobs({...input, signal: cancel.signal}).then((jobs) => {
+      if (!terminating) {
+        return jobs;
+      }
+
+      if (stopStarts.signal.aborted) {
+        void release(jobs);
+      } else {
+        for (const job of jobs) {
+          waiting.set(job.id, job);
+        }
+      }
+
+      return [];
+    });
+    const current = {cancel, settled: pending.then(() => undefined, () => undefined)};
+
+    claiming = current;
+
+    try {
+      return await pending;
+    } catch (error) {
+      if (cancel.signal.aborted) {
+        return [];
+      }
+
+      throw error;
+    } finally {
+      if (claiming === current) {
+        claiming = null;
+      }
+    }
   };
 
   const round = async (limit: number): Promise<readonly number[]> => {
@@ -204,19 +256,24 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
 
       graceEndsAt = await runner.postponeUnprocessed(unprocessed, now);
 
+      // A terminating instance claims nothing more.
+      if (terminating) {
+        return [];
+      }
+
       let jobs: readonly JobRecord[] = [];
 
       if (claimRequested || full || wake.blocked || (wake.claimAt !== null && wake.claimAt <= now + CLAIM_AHEAD)) {
         const batch = Math.min(limit, CLAIM_BATCH);
 
         claimRequested = false;
-        jobs = await store.claimJobs({claimUntil: now + CLAIM_AHEAD, limit: batch, now, taskNames: claimable, worker});
+        jobs = await claim({claimUntil: now + CLAIM_AHEAD, limit: batch, now, taskNames: claimable, worker});
         // A full batch: more may be due at once.
         claimRequested = jobs.length >= batch;
       }
 
       // After a full batch the next round comes at once and reads the wake times then.
-      if (!claimRequested) {
+      if (!claimRequested && !terminating) {
         const planningsBefore = plannings;
         const planningBefore = planning;
         const fresh = await store.getWakeTimes({
@@ -277,6 +334,7 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
       name: DISPATCHER,
       schedule: async ({limit}) => await round(limit),
     }],
+    terminateTimeout: Math.max(ROUND_WAIT_AT_TERMINATE, terminateTimeout),
   });
 
   /** Give-backs in flight: terminate waits for them, those of jobs claimed by its last round included. */
@@ -367,7 +425,22 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     request,
     terminate: async () => {
       terminating = true;
+
+      // One grace for the claim in flight and the running jobs. Set before the engine's own wait for
+      // the round (as long or longer), so that at the same time the claim is given up first.
+      const grace = new AbortController();
+      const graceEnded = clock.sleep(terminateTimeout, grace.signal);
+
+      void graceEnded.then(() => {
+        if (!grace.signal.aborted) {
+          // The store rolls the claim back when its answer comes, or gives back what a COMMIT already on its way claimed.
+          claiming?.cancel.abort(new SchedulerTerminatedError('claim jobs'));
+        }
+      });
+
       await planton.terminate();
+      // Settled with the round, unless the engine abandoned it (only past the grace, once the claim was given up).
+      await claiming?.settled;
       await planning;
       stopStarts.abort();
 
@@ -375,10 +448,7 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
 
       waiting.clear();
       await release(unstarted);
-
-      const grace = new AbortController();
-
-      await Promise.race([runner.whenIdle(), clock.sleep(terminateTimeout, grace.signal)]);
+      await Promise.race([runner.whenIdle(), graceEnded]);
       grace.abort();
       runner.abortAll();
       runner.disarmTimeouts();

@@ -97,7 +97,8 @@ export type SchedulerConfiguration = {
    */
   readonly syncInterval?: number;
   /**
-   * How long `terminate()` waits for running jobs to end (milliseconds).
+   * How long `terminate()` waits for a claim in flight and for running jobs to end (milliseconds);
+   * then it gives the claim up (the store rolls it back) and aborts the jobs' signals.
    * @default 5000
    */
   readonly terminateTimeout?: number;
@@ -121,7 +122,7 @@ export type Scheduler = {
   readonly reschedule: (jobId: number, date: Date | number | string) => Promise<JobRecord>;
   /** Stores the task (validated eagerly: invalid input throws before anything is stored) and creates its next job. */
   readonly schedule: (configuration: ScheduleTaskConfiguration) => Promise<TaskInfo>;
-  /** Stops every loop, waits up to `terminateTimeout` for running jobs; the store stays open. Safe to call twice. */
+  /** Stops every loop, waits up to `terminateTimeout` for a claim in flight and for running jobs, gives back claimed jobs that did not start; the store stays open. Safe to call twice. */
   readonly terminate: () => Promise<void>;
   /** Runs a round of the dispatcher now (materialise due slots, claim due jobs), for every task. Throws `UNKNOWN_TASK` for a task this instance does not serve. */
   readonly trigger: (taskName: string) => void;

@@ -247,9 +247,11 @@ export type SchedulerStore = {
    * Claims due SCHEDULED/WAITING jobs of `taskNames` (`runAt <= claimUntil`, oldest `runAt` first, at
    * most `limit` in all) as RUNNING, never more of a task than its `concurrency` running in all
    * instances; skips jobs another instance holds. A job claimed before its `runAt` gets `startedAt =
-   * runAt` (the scheduler starts it then) and `leaseUntil = startedAt + timeout`.
+   * runAt` (the scheduler starts it then) and `leaseUntil = startedAt + timeout`. `signal` gives up
+   * on the claim (the scheduler's `terminate()` does, past its `terminateTimeout`): it rejects with
+   * the signal's reason and claims nothing, or gives back what a claim already on its way claimed.
    */
-  readonly claimJobs: (input: {readonly claimUntil: number; readonly limit: number; readonly now: number; readonly taskNames: readonly string[]; readonly worker: string}) => Promise<readonly JobRecord[]>;
+  readonly claimJobs: (input: {readonly claimUntil: number; readonly limit: number; readonly now: number; readonly signal?: AbortSignal; readonly taskNames: readonly string[]; readonly worker: string}) => Promise<readonly JobRecord[]>;
   /** SCHEDULED/WAITING → CANCELED. Returns the job, or `null` when it is not in one of those states. */
   readonly cancelJob: (input: {readonly id: number; readonly now: number}) => Promise<JobRecord | null>;
   /** Removes the task; of its SCHEDULED/WAITING jobs, those that never started are deleted (freeing their slots), the others become CANCELED. `false` when there was no such task. */

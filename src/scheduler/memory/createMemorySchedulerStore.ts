@@ -53,7 +53,9 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
 
       return snapshot(job);
     },
-    claimJobs: async ({claimUntil, limit, now, taskNames, worker}) => {
+    claimJobs: async ({claimUntil, limit, now, signal, taskNames, worker}) => {
+      signal?.throwIfAborted();
+
       const candidates: Array<{readonly job: MutableJob; readonly task: TaskRecord}> = [];
 
       for (const taskName of new Set(taskNames)) {

@@ -1,10 +1,13 @@
 import type {CommonQueryMethods, DatabasePool} from 'slonik';
-import {InvalidSchedulerConfigurationError, StoreTimeoutError} from '../errors.ts';
+import {InvalidSchedulerConfigurationError} from '../errors.ts';
 import type {SchedulerStore} from '../types.ts';
 import {applySchedulerMigrations} from './applySchedulerMigrations.ts';
 import {createSchedulerTables} from './createSchedulerTables.ts';
 import {createStoreGuard} from './createStoreGuard.ts';
 import * as queries from './queries/index.ts';
+
+/** What becomes of a write that completes after its caller was told it failed; see `bounded`. */
+type Late<T> = 'apply' | 'rollBack' | ((value: T) => Promise<void>);
 
 export type PostgresSchedulerStoreConfiguration = {
   /**
@@ -19,9 +22,10 @@ export type PostgresSchedulerStoreConfiguration = {
    * Milliseconds a store operation (all its statements, and the wait for a pool connection) may take
    * before it rejects with `server_unreachable` (its `cause` a `STORE_TIMEOUT` error): a network that
    * drops packets otherwise hangs the scheduler for ever, and slonik's `statementTimeout` is enforced
-   * by the server, which such a network never reaches. Each operation's transaction is bounded by it
+   * by the server, which such a network never reaches. Each write's transaction is bounded by it
    * on the server too (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`),
-   * so a statement blocked there does not hold its pool connection for ever. The migration is not
+   * so a statement blocked there does not hold its pool connection for ever; a read of one statement
+   * runs outside a transaction, bounded there by the pool's own `statement_timeout`. The migration is not
    * bounded. Keep it above the slowest operation you expect, lock waits included: one that is merely
    * slow is reported the same way. `Infinity` waits for ever.
    * @default 30000
@@ -62,23 +66,36 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
    * Runs an operation's statements in one transaction that the server bounds as the store's guard
    * bounds the wait for it (`limitTransaction`): a statement the server would run or block for ever
    * is canceled there, and a transaction whose client was cut off is rolled back. `late` says what
-   * becomes of one that completes after its caller was told it timed out: `'rollBack'`, its
-   * transaction is rolled back instead of committed when it gets there after the timeout (a COMMIT
-   * already sent may still apply: it can only be one already on its way at the timeout); a function,
-   * it commits and the function undoes it.
+   * becomes of one that completes after its caller was told it failed (it timed out, or `signal`
+   * gave it up): `'apply'`, it commits, once (the writes that are fenced); `'rollBack'`, its
+   * transaction is rolled back instead of committed when it gets there after it was given up on; a
+   * function, it is rolled back too, and if its COMMIT was already on its way (the one window left:
+   * a COMMIT sent cannot be called back) and applies, the function undoes what it did.
    */
-  const bounded = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>, late?: 'rollBack' | ((value: T) => Promise<void>)): Promise<T> => {
-    return await guard(operation, async (timedOut) => await pool.transaction(async (connection) => {
+  const bounded = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>, late: Late<T> = 'apply', signal?: AbortSignal): Promise<T> => {
+    return await guard(operation, async (givenUp) => await pool.transaction(async (connection) => {
       await queries.limitTransaction(connection, serverTimeout);
 
       const value = await run(connection);
 
-      if (late === 'rollBack' && timedOut.aborted) {
-        throw new StoreTimeoutError(operation, queryTimeout);
+      // Checked just before slonik sends COMMIT, in the same turn of the event loop.
+      if (late !== 'apply') {
+        givenUp.throwIfAborted();
       }
 
       return value;
-    }), late === 'rollBack' ? undefined : late);
+    }), {onLateResult: typeof late === 'function' ? late : undefined, signal});
+  };
+
+  /**
+   * Runs a read of one statement on the pool, outside a transaction: one round trip instead of four
+   * (BEGIN, the bounds, the read, COMMIT). The guard bounds the wait for it as it bounds the others;
+   * on the server it is bounded by the pool's own `statement_timeout` (slonik's `statementTimeout`,
+   * 60 s by default), not by `queryTimeout` (a bound set within a statement does not apply to that
+   * statement). A plain SELECT takes no row locks, and leaves no session idle in a transaction.
+   */
+  const read = async <T>(operation: string, run: (connection: CommonQueryMethods) => Promise<T>): Promise<T> => {
+    return await guard(operation, async () => await run(pool));
   };
 
   if (migrate) {
@@ -91,23 +108,24 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
 
   return {
     cancelJob: async (input) => await bounded('cancelJob', async (connection) => await queries.cancelJob(connection, tables, input), 'rollBack'),
-    claimJobs: async (input) => input.taskNames.length === 0 || input.limit <= 0 ? [] : await bounded('claimJobs', async (connection) => {
+    claimJobs: async ({signal, ...input}) => input.taskNames.length === 0 || input.limit <= 0 ? [] : await bounded('claimJobs', async (connection) => {
       await queries.lockClaims(connection, tables);
 
       return await queries.claimDueJobs(connection, tables, input);
     }, async (late) => {
-      // A claim that timed out can still commit once the network heals: its jobs are then RUNNING for
-      // this worker, which was told the claim failed and will never start them. They are given back
-      // (RUNNING → SCHEDULED or WAITING, attempt − 1, fenced by id and attempt), as at terminate, and
-      // the next round of any instance claims them: none is lost, none runs twice (no attempt of
-      // theirs started, and a job another instance has taken over meanwhile fails the fence). If the
-      // give-back fails as well, or the COMMIT applied but its answer never arrives (the socket
-      // died), the jobs stay RUNNING until their lease and `leaseGrace` end; then an instance fails
-      // them with `job_timed_out` and retries them as their task says, as after a crash.
+      // A claim given up on (timed out, or its caller's signal) rolls back when its answer comes. Only
+      // one whose COMMIT was already on its way then may apply: its jobs are RUNNING for this worker,
+      // which was told the claim failed and will never start them. They are given back (RUNNING →
+      // SCHEDULED or WAITING, attempt − 1, fenced by id and attempt), as at terminate, and the next
+      // round of any instance claims them: none is lost, none runs twice (no attempt of theirs
+      // started, and a job another instance has taken over meanwhile fails the fence). If the
+      // give-back fails as well (the pool has ended), or the COMMIT applied but its answer never
+      // arrives (the socket died), the jobs stay RUNNING until their lease and `leaseGrace` end; then
+      // an instance fails them with `job_timed_out` and retries them as their task says, as after a crash.
       await bounded('releaseJobs', async (connection) => {
         await queries.releaseJobs(connection, tables, late.map(({attempt, id}) => ({attempt, id})));
       });
-    }),
+    }, signal),
     deleteTask: async ({name, now}) => await bounded('deleteTask', async (connection) => {
       await queries.discardPendingJobs(connection, tables, {now, taskName: name});
 
@@ -120,9 +138,9 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
 
       return input.map(({id}) => finished.get(id) ?? null);
     }),
-    getJob: async (id) => await bounded('getJob', async (connection) => await queries.selectJob(connection, tables, id)),
-    getJobLogs: async (id) => await bounded('getJobLogs', async (connection) => await queries.selectJobLogs(connection, tables, id)),
-    getTask: async (name) => await bounded('getTask', async (connection) => await queries.selectTask(connection, tables, name)),
+    getJob: async (id) => await read('getJob', async (connection) => await queries.selectJob(connection, tables, id)),
+    getJobLogs: async (id) => await read('getJobLogs', async (connection) => await queries.selectJobLogs(connection, tables, id)),
+    getTask: async (name) => await read('getTask', async (connection) => await queries.selectTask(connection, tables, name)),
     getTaskJobSummaries: async (taskName) => await bounded('getTaskJobSummaries', async (connection) => {
       return {
         lastFailure: await queries.selectLatestJob(connection, tables, {taskName, where: 'FAILURE'}),
@@ -131,11 +149,11 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
         nextJob: await queries.selectNextJob(connection, tables, taskName),
       };
     }),
-    getWakeTimes: async (input) => await bounded('getWakeTimes', async (connection) => await queries.selectWakeTimes(connection, tables, input)),
-    listDueJobs: async (input) => await bounded('listDueJobs', async (connection) => await queries.selectDueJobs(connection, tables, input)),
-    listExpiredJobs: async (input) => await bounded('listExpiredJobs', async (connection) => await queries.selectExpiredJobs(connection, tables, input)),
-    listJobs: async ({taskName}) => await bounded('listJobs', async (connection) => await queries.selectJobs(connection, tables, taskName)),
-    listTasks: async () => await bounded('listTasks', async (connection) => await queries.selectTasks(connection, tables)),
+    getWakeTimes: async (input) => await read('getWakeTimes', async (connection) => await queries.selectWakeTimes(connection, tables, input)),
+    listDueJobs: async (input) => await read('listDueJobs', async (connection) => await queries.selectDueJobs(connection, tables, input)),
+    listExpiredJobs: async (input) => await read('listExpiredJobs', async (connection) => await queries.selectExpiredJobs(connection, tables, input)),
+    listJobs: async ({taskName}) => await read('listJobs', async (connection) => await queries.selectJobs(connection, tables, taskName)),
+    listTasks: async () => await read('listTasks', async (connection) => await queries.selectTasks(connection, tables)),
     materializeJobs: async ({now, plan, taskNames, until}) => taskNames.length === 0 ? [] : await bounded('materializeJobs', async (connection) => {
       await queries.lockMaterialization(connection, tables);
 

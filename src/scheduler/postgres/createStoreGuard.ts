@@ -12,16 +12,26 @@ export type StoreGuardConfiguration = {
   readonly timeout: number;
 };
 
+export type StoreGuardOptions<T> = {
+  /**
+   * Receives the value of an operation that was given up on (it timed out, or `signal` aborted) and
+   * then succeeded after all: its caller was told it failed, so whatever the operation took (claimed
+   * jobs) must be given back there.
+   */
+  readonly onLateResult?: (value: T) => Promise<void>;
+  /** Gives up on the operation at once, as its timeout does: it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+};
+
 /**
  * Runs one store operation: errors that say the database cannot be reached, and an operation that
- * got no answer within `timeout`, reject as `server_unreachable`. `onLateResult` receives the value
- * of an operation that timed out and then succeeded after all: its caller was told it failed, so
- * whatever the operation took (claimed jobs) must be given back there. `run`'s signal aborts when
- * the operation times out, so that it can roll back what has not committed yet.
+ * got no answer within `timeout`, reject as `server_unreachable`. `run`'s signal aborts when the
+ * operation is given up on (its timeout, or the caller's `signal`), with the error its caller got,
+ * so that it can roll back what has not committed yet.
  */
-export type StoreGuard = <T>(operation: string, run: (timedOut: AbortSignal) => Promise<T>, onLateResult?: (value: T) => Promise<void>) => Promise<T>;
+export type StoreGuard = <T>(operation: string, run: (givenUp: AbortSignal) => Promise<T>, options?: StoreGuardOptions<T>) => Promise<T>;
 
-const TIMED_OUT = Symbol('timed out');
+const GIVEN_UP = Symbol('given up');
 
 /**
  * Why a timeout of our own: slonik 49 has none on the client side. Its `statementTimeout` is the
@@ -31,42 +41,65 @@ const TIMED_OUT = Symbol('timed out');
  * socket and no AbortSignal): it goes on in the background, holding its pool connection until the
  * network heals or the socket dies, and may still complete: the store then rolls back its
  * transaction (`run`'s signal has aborted), or lets it apply late, once, where it is fenced by the
- * job's state and attempt (one that comes after the job moved on changes nothing). The timer is a real one, not the scheduler's clock (it bounds I/O, which a manual
- * clock does not drive), and unref()ed: a query in flight holds a socket, which keeps the process up.
+ * job's state and attempt (one that comes after the job moved on changes nothing). The timer is a
+ * real one, not the scheduler's clock (it bounds I/O, which a manual clock does not drive), and
+ * unref()ed: a query in flight holds a socket, which keeps the process up.
  */
 export const createStoreGuard = ({timeout}: StoreGuardConfiguration): StoreGuard => {
-  return async (operation, run, onLateResult) => {
-    const timedOut = new AbortController();
-    const pending = run(timedOut.signal);
+  return async (operation, run, {onLateResult, signal} = {}) => {
+    signal?.throwIfAborted();
+
+    const givenUp = new AbortController();
+    const pending = run(givenUp.signal);
     let timer: NodeJS.Timeout | undefined;
-    let outcome: Awaited<typeof pending> | typeof TIMED_OUT;
+    let onAbort: (() => void) | undefined;
+    let outcome: Awaited<typeof pending> | typeof GIVEN_UP;
+    let reason: unknown;
 
     try {
-      outcome = !Number.isFinite(timeout) ? await pending : await Promise.race([
+      outcome = !Number.isFinite(timeout) && signal === undefined ? await pending : await Promise.race([
         pending,
-        new Promise<typeof TIMED_OUT>((resolve) => {
-          timer = setTimeout(resolve, timeout, TIMED_OUT).unref();
+        new Promise<typeof GIVEN_UP>((resolve) => {
+          if (Number.isFinite(timeout)) {
+            timer = setTimeout(() => {
+              reason = new ServerUnreachableError(new StoreTimeoutError(operation, timeout));
+              resolve(GIVEN_UP);
+            }, timeout).unref();
+          }
+
+          onAbort = () => {
+            reason = signal?.reason;
+            resolve(GIVEN_UP);
+          };
+          signal?.addEventListener('abort', onAbort, {once: true});
         }),
       ]);
     } catch (error) {
       throw isConnectionError(error) ? new ServerUnreachableError(error) : error;
     } finally {
       clearTimeout(timer);
+
+      if (onAbort !== undefined) {
+        signal?.removeEventListener('abort', onAbort);
+      }
     }
 
-    if (outcome !== TIMED_OUT) {
+    if (outcome !== GIVEN_UP) {
       return outcome;
     }
 
     pending.then(async (value) => {
-      log.warn({operation, timeout}, 'a store operation completed after it had timed out');
+      log.warn({operation, timeout}, 'a store operation given up on completed after all');
       await onLateResult?.(value);
     }).catch((error: unknown) => {
-      log.warn({error: serializeError(error), operation, timeout}, 'a store operation that timed out failed later');
+      // A transaction rolled back because it was given up on fails with the error its caller got.
+      if (error !== reason) {
+        log.warn({error: serializeError(error), operation, timeout}, 'a store operation given up on failed later');
+      }
     });
 
-    timedOut.abort();
+    givenUp.abort(reason);
 
-    throw new ServerUnreachableError(new StoreTimeoutError(operation, timeout));
+    throw reason;
   };
 };

@@ -48,6 +48,24 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like((await store.finishJobs([{attempt: 1, id, leaseEndedBy: later + MINUTE, now: later + MINUTE, outcome: {state: 'DONE'}}]))[0], {state: 'DONE'});
   });
 
+  test(title('a claim whose signal has aborted (a terminating scheduler gave it up) rejects with its reason and claims nothing'), async (t) => {
+    const {store} = await createHarness(t, createStore);
+    const now = Date.parse(at('00:00:00'));
+    const taskNames = ['report'];
+
+    await store.saveTask({
+      now,
+      task: {concurrency: 1, misfire: 'once', name: 'report', payload: null, retry: {attempts: 1, backoff: null}, schedule: parseSchedule({schedule: '1h'}), timeout: MINUTE},
+    });
+    await store.materializeJobs({now, plan: () => ({jobs: [{runAt: now, scheduledFor: now, slotCount: 1}], lastSlot: now, nextRunAt: null, skipped: null}), taskNames, until: now});
+
+    const reason = new Error('given up');
+
+    await t.throwsAsync(store.claimJobs({claimUntil: now, limit: 1, now, signal: AbortSignal.abort(reason), taskNames, worker: 'gone'}), {is: reason});
+    t.like((await store.listJobs({taskName: 'report'}))[0], {attempt: 0, state: 'SCHEDULED', worker: null});
+    t.like((await store.claimJobs({claimUntil: now, limit: 1, now, taskNames, worker: 'live'}))[0], {attempt: 1, state: 'RUNNING', worker: 'live'});
+  });
+
   test(title('a cron task runs one job per slot, with its id, slot, attempt and payload, and getTask reports it'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();
