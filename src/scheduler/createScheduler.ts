@@ -11,7 +11,6 @@ import {calculateNextRun} from './calculateNextRun.ts';
 import {createDispatcher} from './createDispatcher.ts';
 import {
   DuplicateScheduledTaskError,
-  InvalidDateError,
   InvalidJobStateError,
   InvalidPayloadError,
   InvalidSchedulerConfigurationError,
@@ -19,14 +18,22 @@ import {
   UnknownJobError,
   UnknownScheduledTaskError,
 } from './errors.ts';
+import {createSchedulerAdmin} from './createSchedulerAdmin.ts';
 import {findNonJsonValue} from './findNonJsonValue.ts';
+import {parseDateInput} from './parseDateInput.ts';
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseScheduledTask} from './parseScheduledTask.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
 import {validateSchedulerConfiguration} from './validateSchedulerConfiguration.ts';
 import type {
+  CountJobsOptions,
+  JobCounts,
   JobLogEntry,
+  JobPage,
   JobRecord,
+  ListJobsQuery,
+  PruneJobsOptions,
+  RunTaskOptions,
   Processor,
   RetryPolicy,
   ScheduleTaskConfiguration,
@@ -108,15 +115,55 @@ export type Scheduler = {
   readonly addProcessor: (taskName: string, processor: Processor) => void;
   /** SCHEDULED or WAITING → CANCELED. Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly cancel: (jobId: number) => Promise<JobRecord>;
+  /**
+   * How many jobs each task has in each state: every stored task (zeros included) and every task name
+   * that has jobs, or only `taskName`'s; of `states` alone when given (the other keys left out).
+   * Counting the active states (SCHEDULED, WAITING, RUNNING) reads only those jobs; counting the ended
+   * ones reads the whole history. Rejects with `INVALID_ARGUMENT`.
+   */
+  readonly countJobs: (options?: CountJobsOptions) => Promise<JobCounts>;
   readonly events: Emitter<SchedulerEvents>;
   readonly getJob: (jobId: number) => Promise<JobRecord | null>;
   /** The job's log lines and progress, oldest first. */
   readonly getJobLogs: (jobId: number) => Promise<readonly JobLogEntry[]>;
   readonly getTask: (name: string) => Promise<TaskInfo | null>;
-  /** The task's jobs, by slot. */
-  readonly listJobs: (taskName: string) => Promise<readonly JobRecord[]>;
+  /**
+   * A page of jobs, newest `scheduledFor` first (then highest id), filtered by task, states and a
+   * `scheduledFor` range; `nextCursor` as `after` gives the next page (keyset pagination: stable while
+   * jobs are added). Rejects with `INVALID_ARGUMENT` (a bad `limit`, `states`, `after`) or `INVALID_DATE`.
+   */
+  readonly listJobs: (query?: ListJobsQuery) => Promise<JobPage>;
   readonly listTasks: () => Promise<readonly TaskInfo[]>;
+  /**
+   * Pauses a task in the store, for every instance: no jobs are made for its slots and none of its
+   * jobs is claimed (those running go on to their end). Kept when `schedule()` saves the task again.
+   * Rejects with `UNKNOWN_TASK`.
+   */
+  readonly pauseTask: (name: string) => Promise<TaskInfo>;
+  /**
+   * Deletes ended jobs (and their logs) that ended before `olderThan`, in batches of `batchSize` (one
+   * transaction each), calling `onProgress` as it goes. Resolves how many it deleted.
+   */
+  readonly pruneJobs: (options: PruneJobsOptions) => Promise<number>;
   readonly removeProcessor: (taskName: string) => void;
+  /**
+   * Resumes a paused task: the slots missed while it was paused are treated as after downtime (its
+   * `misfire` policy decides), and its pending jobs are claimed again. Rejects with `UNKNOWN_TASK`.
+   */
+  readonly resumeTask: (name: string) => Promise<TaskInfo>;
+  /**
+   * Gives a job that failed for good (ERROR) or was canceled one more attempt, now: the attempt count
+   * goes on (as a retry from Sidekiq's dead set or BullMQ's `job.retry()`), so a job whose attempts
+   * were used up gets exactly one; if it fails again, it fails for good. Rejects with `UNKNOWN_JOB`,
+   * `INVALID_JOB_STATE` (another state) or `UNKNOWN_TASK` (its task is gone).
+   */
+  readonly retryJob: (jobId: number) => Promise<JobRecord>;
+  /**
+   * Creates a one-off job of the task (forerunner's `assignJob(name, data)`): it runs once at `runAt`
+   * (default now) with `payload` (default the task's), under the task's timeout, retry policy and
+   * concurrency, apart from its slots. Rejects with `UNKNOWN_TASK`, `INVALID_PAYLOAD` or `INVALID_DATE`.
+   */
+  readonly runTask: (name: string, options?: RunTaskOptions) => Promise<JobRecord>;
   /** Moves a job that is not RUNNING or DONE to `date` (as SCHEDULED). Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly reschedule: (jobId: number, date: Date | number | string) => Promise<JobRecord>;
   /** Stores the task (validated eagerly: invalid input throws before anything is stored) and creates its next job. */
@@ -241,6 +288,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
       // From the schedule, not from `record.nextRunAt`: slots get their jobs ahead of time, so the
       // stored one runs up to a few seconds ahead of the next slot.
       nextRunAt: calculateNextRun({after: new Date(clock.now()), schedule: record.schedule}),
+      paused: record.paused,
       payload: record.payload,
       schedule: record.schedule,
       timeout: record.timeout,
@@ -285,7 +333,10 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     }
   };
 
+  const admin = createSchedulerAdmin({clock, request: dispatcher.request, store, tasks, toTaskInfo});
+
   return {
+    ...admin,
     addProcessor,
     cancel: async (jobId) => {
       const job = await store.cancelJob({id: jobId, now: clock.now()}) ?? await explainJob(jobId, 'cancel', 'SCHEDULED or WAITING');
@@ -302,18 +353,12 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       return record === null ? null : await toTaskInfo(record);
     },
-    listJobs: async (taskName) => await store.listJobs({taskName}),
     listTasks: async () => await Promise.all((await store.listTasks()).map(toTaskInfo)),
     removeProcessor: (taskName) => {
       processors.delete(taskName);
     },
     reschedule: async (jobId, date) => {
-      const runAt = date instanceof Date ? date.getTime() : typeof date === 'number' ? date : Date.parse(date);
-
-      if (!Number.isFinite(runAt)) {
-        throw new InvalidDateError(date, 'date');
-      }
-
+      const runAt = parseDateInput(date, 'date');
       const job = await store.rescheduleJob({id: jobId, now: clock.now(), runAt}) ?? await explainJob(jobId, 'reschedule', 'SCHEDULED, WAITING, ERROR or CANCELED');
 
       triggerIfKnown(job.taskName);
