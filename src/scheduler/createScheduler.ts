@@ -18,7 +18,7 @@ import {
   UnknownJobError,
   UnknownScheduledTaskError,
 } from './errors.ts';
-import {createSchedulerAdmin} from './createSchedulerAdmin.ts';
+import {createSchedulerAdmin, type SchedulerAdmin} from './createSchedulerAdmin.ts';
 import {findNonJsonValue} from './findNonJsonValue.ts';
 import {parseDateInput} from './parseDateInput.ts';
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
@@ -26,14 +26,8 @@ import {parseScheduledTask} from './parseScheduledTask.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
 import {validateSchedulerConfiguration} from './validateSchedulerConfiguration.ts';
 import type {
-  CountJobsOptions,
-  JobCounts,
   JobLogEntry,
-  JobPage,
   JobRecord,
-  ListJobsQuery,
-  PruneJobsOptions,
-  RunTaskOptions,
   Processor,
   RetryPolicy,
   ScheduleTaskConfiguration,
@@ -110,60 +104,18 @@ export type SchedulerConfiguration = {
   readonly terminateTimeout?: number;
 };
 
-export type Scheduler = {
+export type Scheduler = SchedulerAdmin & {
   /** Registers the handler of a task's jobs in this instance (see `Processor`: returning completes the job unless it takes `done`). Throws `UNKNOWN_TASK` for a task the store does not hold, `DUPLICATE_TASK_NAME` for a second one. */
   readonly addProcessor: (taskName: string, processor: Processor) => void;
   /** SCHEDULED or WAITING → CANCELED. Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly cancel: (jobId: number) => Promise<JobRecord>;
-  /**
-   * How many jobs each task has in each state: every stored task (zeros included) and every task name
-   * that has jobs, or only `taskName`'s; of `states` alone when given (the other keys left out).
-   * Counting the active states (SCHEDULED, WAITING, RUNNING) reads only those jobs; counting the ended
-   * ones reads the whole history. Rejects with `INVALID_ARGUMENT`.
-   */
-  readonly countJobs: (options?: CountJobsOptions) => Promise<JobCounts>;
   readonly events: Emitter<SchedulerEvents>;
   readonly getJob: (jobId: number) => Promise<JobRecord | null>;
   /** The job's log lines and progress, oldest first. */
   readonly getJobLogs: (jobId: number) => Promise<readonly JobLogEntry[]>;
   readonly getTask: (name: string) => Promise<TaskInfo | null>;
-  /**
-   * A page of jobs, newest `scheduledFor` first (then highest id), filtered by task, states and a
-   * `scheduledFor` range; `nextCursor` as `after` gives the next page (keyset pagination: stable while
-   * jobs are added). Rejects with `INVALID_ARGUMENT` (a bad `limit`, `states`, `after`) or `INVALID_DATE`.
-   */
-  readonly listJobs: (query?: ListJobsQuery) => Promise<JobPage>;
   readonly listTasks: () => Promise<readonly TaskInfo[]>;
-  /**
-   * Pauses a task in the store, for every instance: no jobs are made for its slots and none of its
-   * jobs is claimed (those running go on to their end). Kept when `schedule()` saves the task again.
-   * Rejects with `UNKNOWN_TASK`.
-   */
-  readonly pauseTask: (name: string) => Promise<TaskInfo>;
-  /**
-   * Deletes ended jobs (and their logs) that ended before `olderThan`, in batches of `batchSize` (one
-   * transaction each), calling `onProgress` as it goes. Resolves how many it deleted.
-   */
-  readonly pruneJobs: (options: PruneJobsOptions) => Promise<number>;
   readonly removeProcessor: (taskName: string) => void;
-  /**
-   * Resumes a paused task: the slots missed while it was paused are treated as after downtime (its
-   * `misfire` policy decides), and its pending jobs are claimed again. Rejects with `UNKNOWN_TASK`.
-   */
-  readonly resumeTask: (name: string) => Promise<TaskInfo>;
-  /**
-   * Gives a job that failed for good (ERROR) or was canceled one more attempt, now: the attempt count
-   * goes on (as a retry from Sidekiq's dead set or BullMQ's `job.retry()`), so a job whose attempts
-   * were used up gets exactly one; if it fails again, it fails for good. Rejects with `UNKNOWN_JOB`,
-   * `INVALID_JOB_STATE` (another state) or `UNKNOWN_TASK` (its task is gone).
-   */
-  readonly retryJob: (jobId: number) => Promise<JobRecord>;
-  /**
-   * Creates a one-off job of the task (forerunner's `assignJob(name, data)`): it runs once at `runAt`
-   * (default now) with `payload` (default the task's), under the task's timeout, retry policy and
-   * concurrency, apart from its slots. Rejects with `UNKNOWN_TASK`, `INVALID_PAYLOAD` or `INVALID_DATE`.
-   */
-  readonly runTask: (name: string, options?: RunTaskOptions) => Promise<JobRecord>;
   /** Moves a job that is not RUNNING or DONE to `date` (as SCHEDULED). Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly reschedule: (jobId: number, date: Date | number | string) => Promise<JobRecord>;
   /** Stores the task (validated eagerly: invalid input throws before anything is stored) and creates its next job. */

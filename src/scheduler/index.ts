@@ -23,6 +23,7 @@ export type {CalculateNextRunConfiguration} from './calculateNextRun.ts';
 export type {CalculatePreviousRunConfiguration} from './calculatePreviousRun.ts';
 export type {CalculateRetryDelayConfiguration} from './calculateRetryDelay.ts';
 export type {Scheduler, SchedulerConfiguration} from './createScheduler.ts';
+export type {SchedulerAdmin} from './createSchedulerAdmin.ts';
 export type {TimeZone, WallTime} from './createTimeZone.ts';
 export type {DecideJobOutcomeConfiguration} from './decideJobOutcome.ts';
 export type {DueJob, DueSlots, ListDueSlotsConfiguration} from './listDueSlots.ts';
