@@ -215,7 +215,32 @@ CREATE TABLE IF NOT EXISTS scheduled_job_log (
 
 CREATE INDEX IF NOT EXISTS scheduled_job_log_job_idx ON scheduled_job_log (job_id, id);
 
+-- scheduler, version 2: migrations/postgres/scheduler/0002-pause-one-off-history.sql
+
+-- Version 2 of the scheduler's PostgreSQL schema: paused tasks, one-off jobs, and the indexes that
+-- page through the job history and count it.
+--
+-- scheduled_task.paused   a paused task gets no jobs for its slots and none of its jobs is claimed.
+-- scheduled_job.kind      'SLOT' (made by the schedule, exactly one per task and slot) or 'ONE_OFF'
+--                         (made by runTask, any number, scheduled_for = the run_at asked for). The
+--                         unique key of a slot becomes a unique index over the 'SLOT' jobs alone.
+
+ALTER TABLE scheduled_task ADD COLUMN paused boolean NOT NULL DEFAULT false;
+
+ALTER TABLE scheduled_job ADD COLUMN kind text NOT NULL DEFAULT 'SLOT' CHECK (kind IN ('ONE_OFF', 'SLOT'));
+
+CREATE UNIQUE INDEX scheduled_job_slot_key ON scheduled_job (task_name, scheduled_for) WHERE kind = 'SLOT';
+
+ALTER TABLE scheduled_job DROP CONSTRAINT scheduled_job_task_name_scheduled_for_key;
+
+-- The job history, newest first, per state: listJobs reads one range per state asked for (with or
+-- without a task) and merges them, and countJobs counts a task's jobs by state from it.
+CREATE INDEX scheduled_job_task_history_idx ON scheduled_job (task_name, state, scheduled_for DESC, id DESC);
+
+CREATE INDEX scheduled_job_history_idx ON scheduled_job (state, scheduled_for DESC, id DESC);
+
 -- scheduler: the migrations above, recorded
 
 INSERT INTO "planton_scheduler_migration" (version, name, checksum) VALUES
-  (1, '0001-scheduler-tables.sql', 'a63c5bd1b1163a0ab6181f6bab767e3e617c23dbf590e08de85b2530392e0490');
+  (1, '0001-scheduler-tables.sql', 'a63c5bd1b1163a0ab6181f6bab767e3e617c23dbf590e08de85b2530392e0490'),
+  (2, '0002-pause-one-off-history.sql', 'ac6d842c116bc4801bc4d958dcec2e8b7e855a1362fd7a21dc866cf64dffccda');

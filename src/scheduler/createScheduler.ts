@@ -11,7 +11,6 @@ import {calculateNextRun} from './calculateNextRun.ts';
 import {createDispatcher} from './createDispatcher.ts';
 import {
   DuplicateScheduledTaskError,
-  InvalidDateError,
   InvalidJobStateError,
   InvalidPayloadError,
   InvalidSchedulerConfigurationError,
@@ -19,7 +18,9 @@ import {
   UnknownJobError,
   UnknownScheduledTaskError,
 } from './errors.ts';
+import {createSchedulerAdmin, type SchedulerAdmin} from './createSchedulerAdmin.ts';
 import {findNonJsonValue} from './findNonJsonValue.ts';
+import {parseDateInput} from './parseDateInput.ts';
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseScheduledTask} from './parseScheduledTask.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
@@ -104,7 +105,7 @@ export type SchedulerConfiguration = {
   readonly terminateTimeout?: number;
 };
 
-export type Scheduler = {
+export type Scheduler = SchedulerAdmin & {
   /** Registers the handler of a task's jobs in this instance (see `Processor`: returning completes the job unless it takes `done`). Throws `UNKNOWN_TASK` for a task the store does not hold, `DUPLICATE_TASK_NAME` for a second one. */
   readonly addProcessor: (taskName: string, processor: Processor) => void;
   /** SCHEDULED or WAITING → CANCELED. Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
@@ -114,8 +115,6 @@ export type Scheduler = {
   /** The job's log lines and progress, oldest first. */
   readonly getJobLogs: (jobId: number) => Promise<readonly JobLogEntry[]>;
   readonly getTask: (name: string) => Promise<TaskInfo | null>;
-  /** The task's jobs, by slot. */
-  readonly listJobs: (taskName: string) => Promise<readonly JobRecord[]>;
   readonly listTasks: () => Promise<readonly TaskInfo[]>;
   readonly removeProcessor: (taskName: string) => void;
   /** Moves a job that is not RUNNING or DONE to `date` (as SCHEDULED). Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
@@ -242,6 +241,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
       // From the schedule, not from `record.nextRunAt`: slots get their jobs ahead of time, so the
       // stored one runs up to a few seconds ahead of the next slot.
       nextRunAt: calculateNextRun({after: new Date(clock.now()), schedule: record.schedule}),
+      paused: record.paused,
       payload: record.payload,
       schedule: record.schedule,
       timeout: record.timeout,
@@ -286,7 +286,10 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     }
   };
 
+  const admin = createSchedulerAdmin({clock, request: dispatcher.request, store, tasks, toTaskInfo});
+
   return {
+    ...admin,
     addProcessor,
     cancel: async (jobId) => {
       const job = await store.cancelJob({id: jobId, now: clock.now()}) ?? await explainJob(jobId, 'cancel', 'SCHEDULED or WAITING');
@@ -303,18 +306,12 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       return record === null ? null : await toTaskInfo(record);
     },
-    listJobs: async (taskName) => await store.listJobs({taskName}),
     listTasks: async () => await Promise.all((await store.listTasks()).map(toTaskInfo)),
     removeProcessor: (taskName) => {
       processors.delete(taskName);
     },
     reschedule: async (jobId, date) => {
-      const runAt = date instanceof Date ? date.getTime() : typeof date === 'number' ? date : Date.parse(date);
-
-      if (!Number.isFinite(runAt)) {
-        throw new InvalidDateError(date, 'date');
-      }
-
+      const runAt = parseDateInput(date, 'date');
       const job = await store.rescheduleJob({id: jobId, now: clock.now(), runAt}) ?? await explainJob(jobId, 'reschedule', 'SCHEDULED, WAITING, ERROR or CANCELED');
 
       triggerIfKnown(job.taskName);

@@ -273,7 +273,7 @@ export class UnknownJobError extends PlantonError {
   }
 }
 
-/** `cancel` or `reschedule` of a job whose state does not allow it. */
+/** `cancel`, `reschedule` or `retryJob` of a job whose state does not allow it. */
 export class InvalidJobStateError extends PlantonError {
   public readonly jobId: number;
 
@@ -289,6 +289,13 @@ export class InvalidJobStateError extends PlantonError {
 export class SchedulerTerminatedError extends PlantonError {
   public constructor (operation: string) {
     super(`Cannot ${operation}: the scheduler is terminated.`, 'SCHEDULER_TERMINATED');
+  }
+}
+
+/** An argument of a job or task operation (`listJobs`, `pruneJobs`, …) is invalid: which `option`, which `value`. */
+export class InvalidSchedulerArgumentError extends InvalidSchedulerOptionError {
+  public constructor (option: string, expected: string, value: unknown) {
+    super(`Expected \`${option}\` to be ${expected}, got \`${describeValue(value)}\`.`, 'INVALID_ARGUMENT', option, value);
   }
 }
 

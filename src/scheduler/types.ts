@@ -100,6 +100,16 @@ export type RetryPolicy = {
 /** The state of a job: SCHEDULED (first attempt ahead), WAITING (a retry ahead), RUNNING, then DONE, ERROR or CANCELED. */
 export type JobState = 'CANCELED' | 'DONE' | 'ERROR' | 'RUNNING' | 'SCHEDULED' | 'WAITING';
 
+/** The states a job ends in: what `pruneJobs` may delete. */
+export type EndedJobState = 'CANCELED' | 'DONE' | 'ERROR';
+
+/**
+ * Where a job comes from: `'SLOT'`, made by the task's schedule, exactly one per slot (unique per task
+ * and `scheduledFor`); `'ONE_OFF'`, made by `runTask` (forerunner's `assignJob`), any number of them,
+ * apart from the slots.
+ */
+export type JobKind = 'ONE_OFF' | 'SLOT';
+
 /** A retry policy as a store keeps it: a backoff function stays in the process that gave it (`null` here). */
 export type StoredRetryPolicy = {
   readonly attempts: number;
@@ -121,6 +131,8 @@ export type ScheduledTaskDefinition = {
 /** A task as a store holds it. Times are milliseconds since the epoch. */
 export type TaskRecord = ScheduledTaskDefinition & {
   readonly createdAt: number;
+  /** A paused task gets no jobs for its slots and none of its jobs is claimed (`pauseTask`); kept when the task is saved again. */
+  readonly paused: boolean;
   /** The slot of the task's last job created by planning (up to 3 s ahead of now: slots get their jobs ahead), or `null` before its first. */
   readonly lastSlot: number | null;
   /** The first slot after `lastSlot` (the next one without a job, or whose job was made in advance), or `null` when the schedule has no more. */
@@ -136,6 +148,7 @@ export type JobRecord = {
   /** The last failure, serialised (`serialize-error`), or `null`. */
   readonly error: Readonly<Record<string, unknown>> | null;
   readonly id: number;
+  readonly kind: JobKind;
   /** When a RUNNING job's attempt times out. */
   readonly leaseUntil: number | null;
   /** Times no scheduler instance had a processor for the job when it was due. */
@@ -144,7 +157,7 @@ export type JobRecord = {
   readonly progress: number | null;
   /** When the job may (next) start. */
   readonly runAt: number;
-  /** The slot the job is keyed by: unique per task. */
+  /** The slot the job is keyed by (unique per task among its `'SLOT'` jobs); for a `'ONE_OFF'` job, the `runAt` it was created with. */
   readonly scheduledFor: number;
   /** How many slots the job stands for (more than 1 after a misfire under `'once'`). */
   readonly slotCount: number;
@@ -242,9 +255,50 @@ export type WakeTimesInput = {
   readonly unprocessedTaskNames: readonly string[];
 };
 
+/** What `SchedulerStore.listJobs` reads; every filter is optional. */
+export type JobListInput = {
+  /** Only jobs after this one in the order (keyset pagination): `scheduledFor` lower, or equal and `id` lower. */
+  readonly after?: {readonly id: number; readonly scheduledFor: number} | null;
+  /** Only jobs with `scheduledFor` at or after this instant. */
+  readonly from?: number | null;
+  /** At most this many jobs (an integer >= 1). */
+  readonly limit: number;
+  /** Only jobs in these states (none when empty). */
+  readonly states?: readonly JobState[] | null;
+  readonly taskName?: string | null;
+  /** Only jobs with `scheduledFor` before this instant. */
+  readonly to?: number | null;
+};
+
+/** What `SchedulerStore.pruneJobs` and `countEndedJobs` select: ended jobs by end time. */
+export type EndedJobsInput = {
+  /** Only jobs that ended before this instant. */
+  readonly endedBefore: number;
+  readonly states: readonly EndedJobState[];
+  readonly taskName?: string | null;
+};
+
+/** What `SchedulerStore.countJobs` and `scheduler.countJobs()` take. */
+export type CountJobsInput = {
+  /**
+   * The states to count; the other keys are left out. Counting the active states alone
+   * (SCHEDULED, WAITING, RUNNING) reads only those jobs; the ended ones are the bulk of the history.
+   * @default every state
+   */
+  readonly states?: readonly JobState[] | null;
+  /** Only this task. */
+  readonly taskName?: string | null;
+};
+
+/** How many jobs are in each state counted (every state unless some were asked for: then those alone). */
+export type JobStateCounts = Readonly<Partial<Record<JobState, number>>>;
+
+/** Job counts by task name, then state: every stored task (zeros included), and every task name that has jobs in the states counted. */
+export type JobCounts = Readonly<Record<string, JobStateCounts>>;
+
 export type SchedulerStore = {
   /**
-   * Claims due SCHEDULED/WAITING jobs of `taskNames` (`runAt <= claimUntil`, oldest `runAt` first, at
+   * Claims due SCHEDULED/WAITING jobs of `taskNames` that are not paused (`runAt <= claimUntil`, oldest `runAt` first, at
    * most `limit` in all) as RUNNING, never more of a task than its `concurrency` running in all
    * instances; skips jobs another instance holds. A job claimed before its `runAt` gets `startedAt =
    * runAt` (the scheduler starts it then) and `leaseUntil = startedAt + timeout`. `signal` gives up
@@ -252,6 +306,15 @@ export type SchedulerStore = {
    * the signal's reason and claims nothing, or gives back what a claim already on its way claimed.
    */
   readonly claimJobs: (input: {readonly claimUntil: number; readonly limit: number; readonly now: number; readonly signal?: AbortSignal; readonly taskNames: readonly string[]; readonly worker: string}) => Promise<readonly JobRecord[]>;
+  /** Counts of the jobs by task and state (see `JobCounts`), of one task when `taskName` is given, of `states` (default all). */
+  readonly countJobs: (input: CountJobsInput) => Promise<JobCounts>;
+  /** How many jobs `pruneJobs` would delete, from the first id on. */
+  readonly countEndedJobs: (input: EndedJobsInput) => Promise<number>;
+  /**
+   * Creates a `'ONE_OFF'` job of the task (SCHEDULED, `runAt` and `scheduledFor` = `runAt`, slot count 1),
+   * with `payload`, or the task's payload when `payload` is `undefined`. `null` when there is no such task.
+   */
+  readonly createJob: (input: {readonly now: number; readonly payload?: unknown; readonly runAt: number; readonly taskName: string}) => Promise<JobRecord | null>;
   /** SCHEDULED/WAITING → CANCELED. Returns the job, or `null` when it is not in one of those states. */
   readonly cancelJob: (input: {readonly id: number; readonly now: number}) => Promise<JobRecord | null>;
   /** Removes the task; of its SCHEDULED/WAITING jobs, those that never started are deleted (freeing their slots), the others become CANCELED. `false` when there was no such task. */
@@ -262,16 +325,17 @@ export type SchedulerStore = {
   readonly getJobLogs: (id: number) => Promise<readonly JobLogEntry[]>;
   readonly getTask: (name: string) => Promise<TaskRecord | null>;
   readonly getTaskJobSummaries: (name: string) => Promise<TaskJobSummaries>;
-  /** When the tasks may next need the dispatcher; see `WakeTimes`. */
+  /** When the tasks may next need the dispatcher; see `WakeTimes` (paused tasks count only for `leaseUntil`). */
   readonly getWakeTimes: (input: WakeTimesInput) => Promise<WakeTimes>;
   /** RUNNING jobs of the tasks whose `leaseUntil` is at or before `before` (their instance died or lost them). */
   readonly listExpiredJobs: (input: {readonly before: number; readonly taskNames: readonly string[]}) => Promise<readonly JobRecord[]>;
-  readonly listJobs: (input: {readonly taskName: string}) => Promise<readonly JobRecord[]>;
+  /** A page of jobs, newest `scheduledFor` first (then highest id); see `JobListInput`. */
+  readonly listJobs: (input: JobListInput) => Promise<readonly JobRecord[]>;
   readonly listTasks: () => Promise<readonly TaskRecord[]>;
-  /** Due SCHEDULED/WAITING jobs of the tasks (`runAt <= now`), oldest first, at most `limit`. */
+  /** Due SCHEDULED/WAITING jobs of the tasks that are not paused (`runAt <= now`), oldest first, at most `limit`. */
   readonly listDueJobs: (input: {readonly limit: number; readonly now: number; readonly taskNames: readonly string[]}) => Promise<readonly JobRecord[]>;
   /**
-   * Under one exclusive lock (per store, not per task): reads those of `taskNames` whose next slot is
+   * Under one exclusive lock (per store, not per task): reads those of `taskNames`, not paused, whose next slot is
    * at or before `until` (or that never had one planned), calls `plan` with each as stored, creates
    * the jobs it lists (a job whose task and slot exist already is kept; if it is SCHEDULED and never
    * started, its `slotCount` is updated), cancels the pending jobs of skipped slots and saves
@@ -293,10 +357,32 @@ export type SchedulerStore = {
    * RUNNING → SCHEDULED (or WAITING after an earlier attempt), `attempt` − 1. Fenced by `id` and `attempt`.
    */
   readonly releaseJobs: (input: ReadonlyArray<{readonly attempt: number; readonly id: number}>) => Promise<void>;
+  /**
+   * Deletes one batch of ended jobs (and their logs): those of `EndedJobsInput` with an id above
+   * `afterId`, the `limit` lowest ids (rows another transaction holds are skipped). Returns how many
+   * it deleted and the highest id it deleted (`null` when none), where the next batch starts.
+   */
+  readonly pruneJobs: (input: EndedJobsInput & {readonly afterId: number; readonly limit: number}) => Promise<{readonly deleted: number; readonly lastId: number | null}>;
+  /**
+   * An ERROR or CANCELED job of a stored task goes back for another attempt at `now`: SCHEDULED when it
+   * never started, else WAITING; `attempt` kept, `endedAt` cleared, `noProcessorCount` 0, `error` kept.
+   * `null` when the job is in another state, unknown, or its task is gone.
+   */
+  readonly retryJob: (input: {readonly id: number; readonly now: number}) => Promise<JobRecord | null>;
   /** Moves a SCHEDULED, WAITING, ERROR or CANCELED job to `runAt` (as SCHEDULED). `null` when it is RUNNING, DONE or unknown. */
   readonly rescheduleJob: (input: {readonly id: number; readonly now: number; readonly runAt: number}) => Promise<JobRecord | null>;
-  /** Creates or replaces the task. A changed schedule starts afresh: `lastSlot` cleared, `createdAt` = now, pending jobs discarded as by `deleteTask`. */
+  /**
+   * Creates or replaces the task (`paused` is kept). A changed schedule starts afresh: `lastSlot`
+   * cleared, `createdAt` = now, the pending `'SLOT'` jobs discarded as by `deleteTask` (its
+   * `'ONE_OFF'` jobs stay).
+   */
   readonly saveTask: (input: {readonly now: number; readonly task: ScheduledTaskDefinition}) => Promise<TaskRecord>;
+  /**
+   * Pauses or resumes the task. Resumed, its pending jobs that fell due while it was paused are due
+   * `now` (`runAt` = `now`), so instances without its processor wait `noProcessorGrace` from then
+   * before counting them missed. `null` when there is no such task.
+   */
+  readonly setTaskPaused: (input: {readonly name: string; readonly now: number; readonly paused: boolean}) => Promise<TaskRecord | null>;
 };
 
 /** A node-style callback that `done`, `fail`, `log` and `progress` accept besides returning a promise. */
@@ -415,6 +501,8 @@ export type TaskInfo = TaskJobSummaries & {
   readonly name: string;
   /** The first slot of the schedule after now, or `null` when it has none left (computed from the schedule; its job may exist already). */
   readonly nextRunAt: Date | null;
+  /** Paused (`pauseTask`): no jobs for its slots, none of its jobs claimed, until `resumeTask`. */
+  readonly paused: boolean;
   readonly payload: unknown;
   readonly schedule: Schedule;
   readonly timeout: number;
@@ -431,4 +519,83 @@ export type SchedulerEvents = {
   readonly succeeded: {readonly job: JobRecord; readonly result: unknown};
   /** An attempt ran past its timeout (in this instance, or lost by a dead one); `failed` or `retry` follows. */
   readonly timeout: {readonly error: Error; readonly job: JobRecord};
+};
+
+/** What `scheduler.runTask()` takes. */
+export type RunTaskOptions = {
+  /**
+   * Any JSON value, handed to the job as `job.payload`.
+   * @default the task's payload
+   */
+  readonly payload?: unknown;
+  /**
+   * When the job may start.
+   * @default now
+   */
+  readonly runAt?: DateInput;
+};
+
+/** What `scheduler.listJobs()` takes; every filter is optional. */
+export type ListJobsQuery = {
+  /** The `nextCursor` of the previous page: this page continues after it. `null` or absent: the first page. */
+  readonly after?: string | null;
+  /** Only jobs whose `scheduledFor` is at or after this date. */
+  readonly from?: DateInput;
+  /**
+   * Most jobs in the page: an integer from 1 to 500.
+   * @default 50
+   */
+  readonly limit?: number;
+  /** Only jobs in these states (none when empty). */
+  readonly states?: readonly JobState[];
+  /** Only the jobs of this task. */
+  readonly taskName?: string;
+  /** Only jobs whose `scheduledFor` is before this date. */
+  readonly to?: DateInput;
+};
+
+/** A page of `scheduler.listJobs()`: newest `scheduledFor` first (then highest id). */
+export type JobPage = {
+  readonly jobs: readonly JobRecord[];
+  /** Pass it as `after` for the next page; `null` on the last page. */
+  readonly nextCursor: string | null;
+};
+
+/** What `scheduler.pruneJobs()` reports after each batch. */
+export type PruneProgress = {
+  /** Jobs deleted so far. */
+  readonly deleted: number;
+  /** Jobs that matched when the prune began. */
+  readonly total: number;
+};
+
+/** What `scheduler.pruneJobs()` takes. */
+export type PruneJobsOptions = {
+  /**
+   * Jobs deleted per transaction: an integer from 1 to 10000.
+   * @default 1000
+   */
+  readonly batchSize?: number;
+  /** Only jobs that ended before this date. */
+  readonly olderThan: DateInput;
+  /** Called after each batch; a throw stops the prune (the batches before stay deleted) and rejects it with that error. */
+  readonly onProgress?: (progress: PruneProgress) => void;
+  /**
+   * Which ended jobs go.
+   * @default ['CANCELED', 'DONE', 'ERROR']
+   */
+  readonly states?: readonly EndedJobState[];
+  /** Only the jobs of this task. */
+  readonly taskName?: string;
+};
+
+/** What `scheduler.countJobs()` takes. */
+export type CountJobsOptions = {
+  /**
+   * The states to count; the other keys are left out of each task's counts.
+   * @default every state
+   */
+  readonly states?: readonly JobState[];
+  /** Only this task. */
+  readonly taskName?: string;
 };

@@ -112,7 +112,7 @@ defineServerSchedulerTests('the crash recovery test needs PLANTON_TEST_DATABASE_
     t.true((await store.getJob(oneShot))?.worker?.includes(`:${String(process.pid)}:`));
     t.deepEqual(ran.filter(({taskName}) => taskName === 'one-shot'), [{attempt: 2, id: oneShot, taskName: 'one-shot'}]);
 
-    const jobs = [...await store.listJobs({taskName: 'every-second'}), ...await store.listJobs({taskName: 'one-shot'})];
+    const jobs = [...await store.listJobs({limit: 500, taskName: 'every-second'}), ...await store.listJobs({limit: 500, taskName: 'one-shot'})];
 
     t.deepEqual(jobs.filter((job) => job.state === 'RUNNING' && job.worker?.includes(heldByChild)), [], 'no job is left to the dead process');
     t.deepEqual(events.error, []);

@@ -106,7 +106,7 @@ test('done() while the server cannot be reached answers server_unreachable, awai
 
   // Both jobs are claimed ahead of their time; the server goes before they start.
   await h.clock.advance(MINUTE - 300);
-  await until(async () => (await store.listJobs({taskName: 'called-back'}))[0]?.state === 'RUNNING' && (await store.listJobs({taskName: 'awaited'}))[0]?.state === 'RUNNING');
+  await until(async () => (await store.listJobs({limit: 500, taskName: 'called-back'}))[0]?.state === 'RUNNING' && (await store.listJobs({limit: 500, taskName: 'awaited'}))[0]?.state === 'RUNNING');
   server.gone = true;
   await h.clock.advance(300);
   await until(() => answers.length === 2);

@@ -165,7 +165,7 @@ defineServerSchedulerTests('the black-holed network tests need PLANTON_TEST_DATA
     const slots = Array.from({length: Math.floor((healedAt - firstSlot) / 1_000) + 1}, (_value, index) => firstSlot + index * 1_000);
     /** The jobs that stand for each slot up to the healing (a job after the outage stands for several: misfire 'once'). */
     const jobsOfSlots = async () => {
-      const jobs = await direct.listJobs({taskName: 'tick'});
+      const jobs = await direct.listJobs({limit: 500, taskName: 'tick'});
 
       return slots.map((slot) => jobs.filter((job) => slot >= job.scheduledFor && slot < job.scheduledFor + job.slotCount * 1_000));
     };

@@ -1,16 +1,49 @@
 import type {
+  EndedJobsInput,
   JobLogEntry,
   JobRecord,
+  JobState,
   SchedulerStore,
   TaskJobSummaries,
   TaskRecord,
 } from '../types.ts';
+import {JOB_STATES} from '../jobStates.ts';
 
 type MutableJob = {-readonly [Key in keyof JobRecord]: JobRecord[Key]};
 
 const PENDING = new Set(['SCHEDULED', 'WAITING']);
 
 const byRunAt = (a: JobRecord, b: JobRecord) => a.runAt - b.runAt || a.id - b.id;
+
+/** The job history's order: newest `scheduledFor` first, then highest id. */
+const newestFirst = (a: JobRecord, b: JobRecord) => b.scheduledFor - a.scheduledFor || b.id - a.id;
+
+
+const isEnded = (job: JobRecord, {endedBefore, states, taskName}: EndedJobsInput) => {
+  return (states as readonly string[]).includes(job.state) && job.endedAt !== null && job.endedAt < endedBefore && (taskName === undefined || taskName === null || job.taskName === taskName);
+};
+
+/** A fresh SCHEDULED slot job, never started. */
+const newJob = (id: number, taskName: string, now: number, runAt: number): MutableJob => ({
+  attempt: 0,
+  createdAt: now,
+  endedAt: null,
+  error: null,
+  id,
+  kind: 'SLOT',
+  leaseUntil: null,
+  noProcessorCount: 0,
+  payload: null,
+  progress: null,
+  runAt,
+  scheduledFor: runAt,
+  slotCount: 1,
+  startedAt: null,
+  state: 'SCHEDULED',
+  step: null,
+  taskName,
+  worker: null,
+});
 
 /**
  * A scheduler store in this process's memory: for tests and single-process use. Nothing survives
@@ -29,9 +62,10 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
     job.state = 'CANCELED';
     job.endedAt = now;
   };
-  /** A task removed or rescheduled: its jobs that never started go (freeing their slots), the others pending are canceled. */
-  const discardPending = (taskName: string, now: number) => {
-    for (const job of jobsOf(taskName)) {
+  /** A task removed or rescheduled (its `'SLOT'` jobs alone with `slotsOnly`): its jobs that never started go (freeing their slots), the others pending are canceled. */
+  const isActive = (taskName: string) => tasks.get(taskName)?.paused === false;
+  const discardPending = (taskName: string, now: number, slotsOnly: boolean) => {
+    for (const job of jobsOf(taskName).filter((candidate) => !slotsOnly || candidate.kind === 'SLOT')) {
       if (PENDING.has(job.state) && job.attempt === 0) {
         jobs.delete(job.id);
         logs.delete(job.id);
@@ -61,7 +95,7 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
       for (const taskName of new Set(taskNames)) {
         const task = tasks.get(taskName);
 
-        if (task === undefined) {
+        if (task === undefined || task.paused) {
           continue;
         }
 
@@ -85,8 +119,51 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
         return {...job};
       });
     },
+    countEndedJobs: async (input) => [...jobs.values()].filter((job) => isEnded(job, input)).length,
+    countJobs: async ({states, taskName}) => {
+      const counted = new Set(states ?? JOB_STATES);
+      const zeroCounts = () => Object.fromEntries([...counted].map((state) => [state, 0])) as Record<JobState, number>;
+      const counts: Record<string, Record<JobState, number>> = {};
+
+      if (counted.size === 0) {
+        return counts;
+      }
+
+      const named = (name: string) => taskName === undefined || taskName === null || name === taskName;
+
+      for (const name of tasks.keys()) {
+        if (named(name)) {
+          counts[name] = zeroCounts();
+        }
+      }
+
+      for (const job of jobs.values()) {
+        if (named(job.taskName) && counted.has(job.state)) {
+          const ofTask = counts[job.taskName] ?? zeroCounts();
+
+          ofTask[job.state]++;
+          counts[job.taskName] = ofTask;
+        }
+      }
+
+      return counts;
+    },
+    createJob: async ({now, payload, runAt, taskName}) => {
+      const task = tasks.get(taskName);
+
+      if (task === undefined) {
+        return null;
+      }
+
+      const id = nextJobId++;
+      const job: MutableJob = {...newJob(id, taskName, now, runAt), kind: 'ONE_OFF', payload: payload === undefined ? task.payload : payload, scheduledFor: runAt};
+
+      jobs.set(id, job);
+
+      return snapshot(job);
+    },
     deleteTask: async ({name, now}) => {
-      discardPending(name, now);
+      discardPending(name, now, false);
 
       return tasks.delete(name);
     },
@@ -147,16 +224,24 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
       const named = new Set(taskNames);
       const pending = [...jobs.values()].filter((job) => PENDING.has(job.state));
 
+      // Paused tasks plan and claim nothing: their jobs and slots wake no one (their running jobs' leases still do).
+      for (const name of [...claimable, ...unprocessed]) {
+        if (!isActive(name)) {
+          claimable.delete(name);
+          unprocessed.delete(name);
+        }
+      }
+
       return Promise.resolve({
         blocked: pending.some((job) => claimable.has(job.taskName) && job.runAt <= claimUntil),
         claimAt: earliest(pending.filter((job) => claimable.has(job.taskName) && job.runAt > claimUntil).map((job) => job.runAt)),
         leaseUntil: earliest([...jobs.values()].filter((job) => named.has(job.taskName) && job.state === 'RUNNING' && job.leaseUntil !== null && job.leaseUntil > leaseAfter).map((job) => job.leaseUntil ?? 0)),
-        nextRunAt: earliest(taskNames.map((name) => tasks.get(name)?.nextRunAt ?? null).filter((value) => value !== null)),
+        nextRunAt: earliest(taskNames.filter(isActive).map((name) => tasks.get(name)?.nextRunAt ?? null).filter((value) => value !== null)),
         unprocessedRunAt: earliest(pending.filter((job) => unprocessed.has(job.taskName) && job.runAt > unprocessedAfter).map((job) => job.runAt)),
       });
     },
     listDueJobs: async ({limit, now, taskNames}) => {
-      const named = new Set(taskNames);
+      const named = new Set(taskNames.filter(isActive));
 
       return [...jobs.values()].filter((job) => named.has(job.taskName) && PENDING.has(job.state) && job.runAt <= now).sort(byRunAt).slice(0, limit).map((job) => ({...job}));
     },
@@ -165,7 +250,17 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
 
       return [...jobs.values()].filter((job) => named.has(job.taskName) && job.state === 'RUNNING' && job.leaseUntil !== null && job.leaseUntil <= before).map((job) => ({...job}));
     },
-    listJobs: async ({taskName}) => jobsOf(taskName).sort((a, b) => a.scheduledFor - b.scheduledFor).map((job) => ({...job})),
+    listJobs: async ({after, from, limit, states, taskName, to}) => {
+      const wanted = new Set<string>(states ?? JOB_STATES);
+
+      return [...jobs.values()].filter((job) => {
+        return wanted.has(job.state) &&
+          (taskName === undefined || taskName === null || job.taskName === taskName) &&
+          (from === undefined || from === null || job.scheduledFor >= from) &&
+          (to === undefined || to === null || job.scheduledFor < to) &&
+          (after === undefined || after === null || job.scheduledFor < after.scheduledFor || (job.scheduledFor === after.scheduledFor && job.id < after.id));
+      }).sort(newestFirst).slice(0, limit).map((job) => ({...job}));
+    },
     listTasks: async () => [...tasks.values()].sort((a, b) => a.name.localeCompare(b.name)),
     materializeJobs: async ({now, plan, taskNames, until}) => {
       const planned: TaskRecord[] = [];
@@ -173,17 +268,18 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
       for (const taskName of [...new Set(taskNames)].sort()) {
         const task = tasks.get(taskName);
 
-        if (task === undefined || !(task.nextRunAt === null ? task.lastSlot === null : task.nextRunAt <= until)) {
+        if (task === undefined || task.paused || !(task.nextRunAt === null ? task.lastSlot === null : task.nextRunAt <= until)) {
           continue;
         }
 
         const decided = plan(task);
-        const taken = new Map(jobsOf(taskName).map((job) => [job.scheduledFor, job]));
+        const slotJobs = jobsOf(taskName).filter((job) => job.kind === 'SLOT');
+        const taken = new Map(slotJobs.map((job) => [job.scheduledFor, job]));
 
         if (decided.skipped !== null) {
           const {from, through} = decided.skipped;
 
-          for (const job of jobsOf(taskName)) {
+          for (const job of slotJobs) {
             if (job.state === 'SCHEDULED' && job.attempt === 0 && job.scheduledFor >= from && job.scheduledFor <= through) {
               cancel(job, now);
             }
@@ -200,25 +296,7 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
           if (existing === undefined) {
             const id = nextJobId++;
 
-            jobs.set(id, {
-              attempt: 0,
-              createdAt: now,
-              endedAt: null,
-              error: null,
-              id,
-              leaseUntil: null,
-              noProcessorCount: 0,
-              payload: task.payload,
-              progress: null,
-              runAt: job.runAt,
-              scheduledFor: job.scheduledFor,
-              slotCount: job.slotCount,
-              startedAt: null,
-              state: 'SCHEDULED',
-              step: null,
-              taskName,
-              worker: null,
-            });
+            jobs.set(id, {...newJob(id, taskName, now, job.runAt), payload: task.payload, scheduledFor: job.scheduledFor, slotCount: job.slotCount});
           }
         }
 
@@ -248,6 +326,16 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
       }
 
       return snapshot(job);
+    },
+    pruneJobs: async ({afterId, limit, ...input}) => {
+      const chosen = [...jobs.values()].filter((job) => job.id > afterId && isEnded(job, input)).sort((a, b) => a.id - b.id).slice(0, limit);
+
+      for (const job of chosen) {
+        jobs.delete(job.id);
+        logs.delete(job.id);
+      }
+
+      return {deleted: chosen.length, lastId: chosen.at(-1)?.id ?? null};
     },
     recordLog: async ({attempt, id, message, now, progress, step}) => {
       const job = jobs.get(id);
@@ -281,6 +369,21 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
         }
       }
     },
+    retryJob: async ({id, now}) => {
+      const job = jobs.get(id);
+
+      if (job === undefined || (job.state !== 'ERROR' && job.state !== 'CANCELED') || !tasks.has(job.taskName)) {
+        return null;
+      }
+
+      job.state = job.attempt === 0 ? 'SCHEDULED' : 'WAITING';
+      job.runAt = now;
+      job.endedAt = null;
+      job.noProcessorCount = 0;
+      job.leaseUntil = null;
+
+      return snapshot(job);
+    },
     rescheduleJob: async ({id, now, runAt}) => {
       const job = jobs.get(id);
 
@@ -301,16 +404,35 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
       const sameSchedule = existing !== undefined && JSON.stringify(existing.schedule) === JSON.stringify(task.schedule);
 
       if (existing !== undefined && !sameSchedule) {
-        discardPending(task.name, now);
+        discardPending(task.name, now, true);
       }
 
       const record: TaskRecord = sameSchedule ?
-        {...task, createdAt: existing.createdAt, lastSlot: existing.lastSlot, nextRunAt: existing.nextRunAt} :
-        {...task, createdAt: now, lastSlot: null, nextRunAt: null};
+        {...task, createdAt: existing.createdAt, lastSlot: existing.lastSlot, nextRunAt: existing.nextRunAt, paused: existing.paused} :
+        {...task, createdAt: now, lastSlot: null, nextRunAt: null, paused: existing?.paused ?? false};
 
       tasks.set(task.name, record);
 
       return record;
+    },
+    setTaskPaused: async ({name, now, paused}) => {
+      const task = tasks.get(name);
+
+      if (task === undefined) {
+        return null;
+      }
+
+      for (const job of paused ? [] : jobsOf(name)) {
+        if (PENDING.has(job.state) && job.runAt < now) {
+          job.runAt = now;
+        }
+      }
+
+      const updated = {...task, paused};
+
+      tasks.set(name, updated);
+
+      return updated;
     },
   };
 };

@@ -15,7 +15,7 @@ export const SCHEDULER_MIGRATIONS: PostgresMigrationComponent = {
 
 /**
  * Applies the scheduler's missing migrations into `schema` (created if needed): `scheduled_task`,
- * `scheduled_job` (UNIQUE (task_name, scheduled_for): one job per slot) and `scheduled_job_log`.
+ * `scheduled_job` (unique (task_name, scheduled_for) among its `'SLOT'` jobs: one job per slot) and `scheduled_job_log`.
  * Any number of processes may start at once. A schema created by earlier releases (the same tables,
  * no migrations table) is adopted as version 1.
  */

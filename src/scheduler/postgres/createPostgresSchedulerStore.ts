@@ -40,7 +40,8 @@ export type PostgresSchedulerStoreConfiguration = {
 
 /**
  * The scheduler store on PostgreSQL through slonik; the same code runs on a server and on PGlite.
- * Exactly one job per slot: `scheduled_job` has UNIQUE (task_name, scheduled_for); the jobs of every
+ * Exactly one job per slot: `scheduled_job` has a unique index on (task_name, scheduled_for) over its
+ * `'SLOT'` jobs (one-off jobs, made by `createJob`, stand apart); the jobs of every
  * task's due and upcoming slots are created in one INSERT … ON CONFLICT under an advisory lock per
  * schema (an instance that waits for it then finds the slots created). Claims run under a second
  * advisory lock, so each task's running jobs are counted by one instance at a time, and take rows
@@ -126,8 +127,11 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
         await queries.releaseJobs(connection, tables, late.map(({attempt, id}) => ({attempt, id})));
       });
     }, signal),
+    countEndedJobs: async (input) => input.states.length === 0 ? 0 : await read('countEndedJobs', async (connection) => await queries.countEndedJobs(connection, tables, input)),
+    countJobs: async (input) => await read('countJobs', async (connection) => await queries.countJobs(connection, tables, input)),
+    createJob: async (input) => await bounded('createJob', async (connection) => await queries.insertOneOffJob(connection, tables, input), 'rollBack'),
     deleteTask: async ({name, now}) => await bounded('deleteTask', async (connection) => {
-      await queries.discardPendingJobs(connection, tables, {now, taskName: name});
+      await queries.discardPendingJobs(connection, tables, {now, slotsOnly: false, taskName: name});
 
       return await queries.deleteTask(connection, tables, name);
     }, 'rollBack'),
@@ -152,7 +156,7 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
     getWakeTimes: async (input) => await read('getWakeTimes', async (connection) => await queries.selectWakeTimes(connection, tables, input)),
     listDueJobs: async (input) => await read('listDueJobs', async (connection) => await queries.selectDueJobs(connection, tables, input)),
     listExpiredJobs: async (input) => await read('listExpiredJobs', async (connection) => await queries.selectExpiredJobs(connection, tables, input)),
-    listJobs: async ({taskName}) => await read('listJobs', async (connection) => await queries.selectJobs(connection, tables, taskName)),
+    listJobs: async (input) => await read('listJobs', async (connection) => await queries.selectJobPage(connection, tables, input)),
     listTasks: async () => await read('listTasks', async (connection) => await queries.selectTasks(connection, tables)),
     materializeJobs: async ({now, plan, taskNames, until}) => taskNames.length === 0 ? [] : await bounded('materializeJobs', async (connection) => {
       await queries.lockMaterialization(connection, tables);
@@ -180,20 +184,23 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
       return await queries.updateTaskSlots(connection, tables, slots);
     }),
     postponeJob: async (input) => await bounded('postponeJob', async (connection) => await queries.postponeJob(connection, tables, input)),
+    pruneJobs: async (input) => input.states.length === 0 ? {deleted: 0, lastId: null} : await bounded('pruneJobs', async (connection) => await queries.pruneJobs(connection, tables, input), 'rollBack'),
     recordLog: async (input) => await bounded('recordLog', async (connection) => await queries.recordLog(connection, tables, input)),
     releaseJobs: async (input) => await bounded('releaseJobs', async (connection) => {
       await queries.releaseJobs(connection, tables, input);
     }),
+    retryJob: async (input) => await bounded('retryJob', async (connection) => await queries.retryJob(connection, tables, input), 'rollBack'),
     rescheduleJob: async ({id, runAt}) => await bounded('rescheduleJob', async (connection) => await queries.rescheduleJob(connection, tables, {id, runAt}), 'rollBack'),
     saveTask: async ({now, task}) => await bounded('saveTask', async (connection) => {
       const existing = await queries.selectTask(connection, tables, task.name, 'WAIT');
       const restart = existing !== null && !await queries.isSameSchedule(connection, tables, {name: task.name, schedule: task.schedule});
 
       if (restart) {
-        await queries.discardPendingJobs(connection, tables, {now, taskName: task.name});
+        await queries.discardPendingJobs(connection, tables, {now, slotsOnly: true, taskName: task.name});
       }
 
       return await queries.upsertTask(connection, tables, {now, restart, task});
     }, 'rollBack'),
+    setTaskPaused: async (input) => await bounded('setTaskPaused', async (connection) => await queries.setTaskPaused(connection, tables, input), 'rollBack'),
   };
 };

@@ -72,7 +72,7 @@ for (const {get, name} of backends) {
       {checksum: SHIPPED_STORE_CHECKSUMS[0], name: '0001-schema.sql', version: 1},
       {checksum: SHIPPED_STORE_CHECKSUMS[1], name: '0002-combined-claim-check.sql', version: 2},
     ]);
-    t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}]);
+    t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}, {file: '0002-pause-one-off-history.sql', version: 2}]);
     t.deepEqual(await selectTables(pool, schema), [
       'maintenance_task',
       'maintenance_task_execution',
@@ -164,7 +164,7 @@ for (const {get, name} of backends) {
     await createPostgresSchedulerStore({pool, schema});
     await applySchedulerMigrations({pool, schema: fresh});
 
-    t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}]);
+    t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}, {file: '0002-pause-one-off-history.sql', version: 2}]);
     t.deepEqual(await pool.anyFirst(sql.type(z.object({name: z.string()}))`SELECT name FROM ${sql.identifier([schema, 'scheduled_task'])}`), ['purge']);
 
     const adopted = await describeSchema(pool, schema);

@@ -7,6 +7,7 @@ import type {TestFn} from 'ava';
 import {type Job, type JobRecord, parseSchedule} from '../../../src/scheduler/index.ts';
 import {until} from '../../helpers/until.ts';
 import {createHarness, recordSchedulerEvents, type SchedulerStoreFactory} from './createHarness.ts';
+import {defineAdminSuite} from './defineAdminSuite.ts';
 
 const MINUTE = 60_000;
 const iso = (value: Date | number) => new Date(value).toISOString();
@@ -14,6 +15,8 @@ const at = (time: string) => `2026-01-01T${time}.000Z`;
 
 export const defineSchedulerSuite = (test: TestFn, name: string, createStore: SchedulerStoreFactory) => {
   const title = (text: string) => `${name}: ${text}`;
+
+  defineAdminSuite(test, name, createStore);
 
   test(title('the recovery of a lost attempt does not end the same attempt given back and claimed again (fenced by its lease)'), async (t) => {
     const {store} = await createHarness(t, createStore);
@@ -62,7 +65,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     const reason = new Error('given up');
 
     await t.throwsAsync(store.claimJobs({claimUntil: now, limit: 1, now, signal: AbortSignal.abort(reason), taskNames, worker: 'gone'}), {is: reason});
-    t.like((await store.listJobs({taskName: 'report'}))[0], {attempt: 0, state: 'SCHEDULED', worker: null});
+    t.like((await store.listJobs({limit: 500, taskName: 'report'}))[0], {attempt: 0, state: 'SCHEDULED', worker: null});
     t.like((await store.claimJobs({claimUntil: now, limit: 1, now, taskNames, worker: 'live'}))[0], {attempt: 1, state: 'RUNNING', worker: 'live'});
   });
 
@@ -335,7 +338,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     await h.clock.advance(MINUTE);
     await until(() => events.succeeded.length === 2 && callbacks.size === 3);
 
-    const state = async (name: string) => (await scheduler.listJobs(name))[0]?.state;
+    const state = async (name: string) => (await scheduler.listJobs({taskName: name})).jobs[0]?.state;
 
     t.deepEqual(events.succeeded.map(({job, result}) => [job.taskName, result]).sort(), [['resolves', {rows: 1}], ['returns', 42]]);
     t.deepEqual(await Promise.all(['takes-done', 'async-takes-done', 'fails-through-done'].map(state)), ['RUNNING', 'RUNNING', 'RUNNING']);
@@ -555,10 +558,10 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     await h.clock.advance(1_000);
 
-    const jobs = await first.listJobs('shared');
+    const {jobs} = await first.listJobs({taskName: 'shared'});
 
     t.deepEqual(ran.map(iso), [at('00:00:10'), at('00:00:20'), at('00:00:30'), at('00:00:40'), at('00:00:50')]);
-    t.deepEqual(jobs.filter((job) => job.state === 'DONE').map((job) => iso(job.scheduledFor)), ran.map(iso));
+    t.deepEqual(jobs.filter((job) => job.state === 'DONE').map((job) => iso(job.scheduledFor)).reverse(), ran.map(iso));
   });
 
   test(title('concurrency bounds running jobs across instances'), async (t) => {
@@ -576,7 +579,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
       });
     }
 
-    const countRunning = async () => (await first.listJobs('bounded')).filter((job) => job.state === 'RUNNING').length;
+    const countRunning = async () => (await first.listJobs({taskName: 'bounded'})).jobs.filter((job) => job.state === 'RUNNING').length;
 
     // Time keeps passing while the instances go round (as real time would between their rounds).
     await h.clock.advance(5_000);
@@ -656,10 +659,10 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
 
     // 200 ms before its time the job is claimed (RUNNING, waiting for its timer here).
     await h.clock.advance(MINUTE - 200);
-    await until(async () => (await first.listJobs('handed-over'))[0]?.state === 'RUNNING');
+    await until(async () => (await first.listJobs({taskName: 'handed-over'})).jobs[0]?.state === 'RUNNING');
     await first.terminate();
 
-    t.like((await first.listJobs('handed-over'))[0], {attempt: 0, state: 'SCHEDULED'});
+    t.like((await first.listJobs({taskName: 'handed-over'})).jobs[0], {attempt: 0, state: 'SCHEDULED'});
 
     const second = await h.createScheduler();
     const events = recordSchedulerEvents(second);

@@ -31,7 +31,7 @@ export const claimDueJobs = async (
         ORDER BY j.run_at, j.id
         LIMIT LEAST(${limit}::int4, GREATEST(0, t.concurrency - (SELECT count(*) FROM ${tables.job} r WHERE r.task_name = t.name AND r.state = 'RUNNING')))
       ) due
-      WHERE t.name = ANY(${names(taskNames)})
+      WHERE t.name = ANY(${names(taskNames)}) AND NOT t.paused
       ORDER BY due.due_run_at, due.due_id
       LIMIT ${limit}
     ),

@@ -2,7 +2,7 @@
 import {type CommonQueryMethods, sql} from 'slonik';
 import type {JobRecord, JobSummary, MaterializationPlan, WakeTimes, WakeTimesInput} from '../../types.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
-import {at, empty, epoch, JOB_COLUMNS, json, milliseconds, names, PENDING, row, toJob} from './rows.ts';
+import {activeNames, at, empty, epoch, JOB_COLUMNS, json, milliseconds, names, PENDING, row, toJob} from './rows.ts';
 
 /**
  * One job per planned slot of every task, each task's payload copied in, in one statement. A slot that
@@ -24,25 +24,34 @@ export const insertJobs = async (
     FROM jsonb_to_recordset(${json(jobs)}) AS planned ("taskName" text, "scheduledFor" float8, "runAt" float8, "slotCount" integer)
     JOIN ${tables.task} t ON t.name = planned."taskName"
     ORDER BY planned."taskName", planned."scheduledFor"
-    ON CONFLICT (task_name, scheduled_for) DO UPDATE SET slot_count = excluded.slot_count
+    ON CONFLICT (task_name, scheduled_for) WHERE kind = 'SLOT' DO UPDATE SET slot_count = excluded.slot_count
     WHERE ${tables.job}.state = 'SCHEDULED' AND ${tables.job}.attempt = 0 AND ${tables.job}.slot_count <> excluded.slot_count
   `);
 
   return result.rowCount;
 };
 
-/** The task's pending jobs that never started are deleted (freeing their slots); the other pending ones are canceled. */
-export const discardPendingJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {now, taskName}: {readonly now: number; readonly taskName: string}): Promise<void> => {
-  await connection.query(sql.type(empty)`DELETE FROM ${tables.job} WHERE task_name = ${taskName} AND state IN ${PENDING} AND attempt = 0`);
+/**
+ * The task's pending jobs (its `'SLOT'` jobs alone with `slotsOnly`) that never started are deleted
+ * (freeing their slots); the other pending ones are canceled.
+ */
+export const discardPendingJobs = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  {now, slotsOnly, taskName}: {readonly now: number; readonly slotsOnly: boolean; readonly taskName: string},
+): Promise<void> => {
+  const kind = slotsOnly ? sql.fragment`AND kind = 'SLOT'` : sql.fragment``;
+
+  await connection.query(sql.type(empty)`DELETE FROM ${tables.job} WHERE task_name = ${taskName} AND state IN ${PENDING} AND attempt = 0 ${kind}`);
   await connection.query(sql.type(empty)`
-    UPDATE ${tables.job} SET state = 'CANCELED', ended_at = ${at(now)} WHERE task_name = ${taskName} AND state IN ${PENDING}
+    UPDATE ${tables.job} SET state = 'CANCELED', ended_at = ${at(now)} WHERE task_name = ${taskName} AND state IN ${PENDING} ${kind}
   `);
 };
 
 export const cancelSkippedJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {now, skipped, taskName}: {readonly now: number; readonly skipped: NonNullable<MaterializationPlan['skipped']>; readonly taskName: string}): Promise<void> => {
   await connection.query(sql.type(empty)`
     UPDATE ${tables.job} SET state = 'CANCELED', ended_at = ${at(now)}
-    WHERE task_name = ${taskName} AND state = 'SCHEDULED' AND attempt = 0
+    WHERE task_name = ${taskName} AND kind = 'SLOT' AND state = 'SCHEDULED' AND attempt = 0
       AND scheduled_for BETWEEN ${at(skipped.from)} AND ${at(skipped.through)}
   `);
 };
@@ -89,8 +98,34 @@ export const selectJob = async (connection: CommonQueryMethods, tables: Schedule
   return found === null ? null : toJob(found);
 };
 
-export const selectJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, taskName: string): Promise<readonly JobRecord[]> => {
-  return (await connection.any(sql.type(row)`SELECT ${JOB_COLUMNS} FROM ${tables.job} WHERE task_name = ${taskName} ORDER BY scheduled_for, id`)).map(toJob);
+/** A `'ONE_OFF'` job of the task (its payload unless `payload` is given); `null` when there is no such task. */
+export const insertOneOffJob = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  {now, payload, runAt, taskName}: {readonly now: number; readonly payload?: unknown; readonly runAt: number; readonly taskName: string},
+): Promise<JobRecord | null> => {
+  const given = payload === undefined ? sql.fragment`t.payload` : json(payload);
+  const found = await connection.maybeOne(sql.type(row)`
+    INSERT INTO ${tables.job} (task_name, kind, scheduled_for, run_at, slot_count, state, payload, created_at)
+    SELECT t.name, 'ONE_OFF', ${at(runAt)}, ${at(runAt)}, 1, 'SCHEDULED', ${given}, ${at(now)}
+    FROM ${tables.task} t WHERE t.name = ${taskName}
+    RETURNING ${JOB_COLUMNS}
+  `);
+
+  return found === null ? null : toJob(found);
+};
+
+/** An ERROR or CANCELED job of a stored task goes back for another attempt at `now` (see `SchedulerStore.retryJob`). */
+export const retryJob = async (connection: CommonQueryMethods, tables: SchedulerTables, {id, now}: {readonly id: number; readonly now: number}): Promise<JobRecord | null> => {
+  const found = await connection.maybeOne(sql.type(row)`
+    UPDATE ${tables.job} j
+    SET state = CASE WHEN j.attempt = 0 THEN 'SCHEDULED' ELSE 'WAITING' END, run_at = ${at(now)}, ended_at = NULL,
+      no_processor_count = 0, lease_until = NULL
+    WHERE j.id = ${id} AND j.state IN ('ERROR', 'CANCELED') AND EXISTS (SELECT 1 FROM ${tables.task} t WHERE t.name = j.task_name)
+    RETURNING ${JOB_COLUMNS}
+  `);
+
+  return found === null ? null : toJob(found);
 };
 
 export const selectDueJobs = async (connection: CommonQueryMethods, tables: SchedulerTables, {limit, now, taskNames}: {readonly limit: number; readonly now: number; readonly taskNames: readonly string[]}): Promise<readonly JobRecord[]> => {
@@ -100,7 +135,7 @@ export const selectDueJobs = async (connection: CommonQueryMethods, tables: Sche
 
   return (await connection.any(sql.type(row)`
     SELECT ${JOB_COLUMNS} FROM ${tables.job}
-    WHERE task_name = ANY(${names(taskNames)}) AND state IN ${PENDING} AND run_at <= ${at(now)}
+    WHERE task_name = ANY(${activeNames(tables.task, taskNames)}) AND state IN ${PENDING} AND run_at <= ${at(now)}
     ORDER BY run_at, id
     LIMIT ${limit}
   `)).map(toJob);
@@ -124,16 +159,17 @@ export const selectWakeTimes = async (
   tables: SchedulerTables,
   input: WakeTimesInput,
 ): Promise<WakeTimes> => {
-  const claimable = names(input.claimableTaskNames);
+  // Paused tasks plan and claim nothing: their jobs and slots wake no one (their running jobs' leases still do).
+  const claimable = activeNames(tables.task, input.claimableTaskNames);
   const found = await connection.one(sql.type(row)`
     SELECT
-      (SELECT ${epoch(sql.fragment`min(next_run_at)`)} FROM ${tables.task} WHERE name = ANY(${names(input.taskNames)})) AS "nextRunAt",
+      (SELECT ${epoch(sql.fragment`min(next_run_at)`)} FROM ${tables.task} WHERE name = ANY(${names(input.taskNames)}) AND NOT paused) AS "nextRunAt",
       (SELECT ${epoch(sql.fragment`min(run_at)`)} FROM ${tables.job}
         WHERE task_name = ANY(${claimable}) AND state IN ${PENDING} AND run_at > ${at(input.claimUntil)}) AS "claimAt",
       EXISTS (SELECT 1 FROM ${tables.job}
         WHERE task_name = ANY(${claimable}) AND state IN ${PENDING} AND run_at <= ${at(input.claimUntil)}) AS blocked,
       (SELECT ${epoch(sql.fragment`min(run_at)`)} FROM ${tables.job}
-        WHERE task_name = ANY(${names(input.unprocessedTaskNames)}) AND state IN ${PENDING} AND run_at > ${at(input.unprocessedAfter)}) AS "unprocessedRunAt",
+        WHERE task_name = ANY(${activeNames(tables.task, input.unprocessedTaskNames)}) AND state IN ${PENDING} AND run_at > ${at(input.unprocessedAfter)}) AS "unprocessedRunAt",
       (SELECT ${epoch(sql.fragment`min(lease_until)`)} FROM ${tables.job}
         WHERE task_name = ANY(${names(input.taskNames)}) AND state = 'RUNNING' AND lease_until > ${at(input.leaseAfter)}) AS "leaseUntil"
   `);

@@ -4,7 +4,7 @@
  * clock's), converted in SQL, and come back as float8 milliseconds, so no driver's timestamp parser is
  * involved.
  */
-import {type SerializableValue, sql} from 'slonik';
+import {type IdentifierSqlToken, type SerializableValue, sql} from 'slonik';
 import {z} from 'zod';
 import type {JobRecord, JobState, Schedule, StoredRetryPolicy, TaskRecord} from '../../types.ts';
 
@@ -15,6 +15,9 @@ export const at = (milliseconds: number) => sql.fragment`to_timestamp(${millisec
 export const json = (value: unknown) => value === null || value === undefined ? sql.fragment`NULL::jsonb` : sql.jsonb(value as SerializableValue);
 export const PENDING = sql.fragment`('SCHEDULED', 'WAITING')`;
 export const names = (values: readonly string[]) => sql.array([...values], 'text');
+
+/** The names among `values` of stored tasks that are not paused, as an array (an init plan: computed once per statement). */
+export const activeNames = (task: IdentifierSqlToken, values: readonly string[]) => sql.fragment`ARRAY(SELECT name FROM ${task} WHERE name = ANY(${names(values)}) AND NOT paused)`;
 
 export const milliseconds = (value: unknown): number | null => value === null || value === undefined ? null : Number(value);
 
@@ -29,14 +32,14 @@ const fromStoredSchedule = (stored: unknown): Schedule => {
 };
 
 export const TASK_COLUMNS = sql.fragment`
-  name, schedule, timeout_ms AS "timeout", concurrency, misfire, retry, payload,
+  name, schedule, timeout_ms AS "timeout", concurrency, misfire, retry, payload, paused,
   round(extract(epoch FROM created_at) * 1000)::float8 AS "createdAt",
   round(extract(epoch FROM last_slot) * 1000)::float8 AS "lastSlot",
   round(extract(epoch FROM next_run_at) * 1000)::float8 AS "nextRunAt"
 `;
 
 export const JOB_COLUMNS = sql.fragment`
-  id::float8 AS id, task_name AS "taskName", slot_count AS "slotCount", state, attempt,
+  id::float8 AS id, task_name AS "taskName", kind, slot_count AS "slotCount", state, attempt,
   no_processor_count AS "noProcessorCount", payload, worker, progress, step, error,
   round(extract(epoch FROM scheduled_for) * 1000)::float8 AS "scheduledFor",
   round(extract(epoch FROM run_at) * 1000)::float8 AS "runAt",
@@ -54,6 +57,7 @@ export const toTask = (value: Record<string, unknown>): TaskRecord => {
     misfire: value.misfire as TaskRecord['misfire'],
     name: String(value.name),
     nextRunAt: milliseconds(value.nextRunAt),
+    paused: value.paused === true,
     payload: value.payload ?? null,
     retry: value.retry as StoredRetryPolicy,
     schedule: fromStoredSchedule(value.schedule),
@@ -68,6 +72,7 @@ export const toJob = (value: Record<string, unknown>): JobRecord => {
     endedAt: milliseconds(value.endedAt),
     error: (value.error ?? null) as JobRecord['error'],
     id: Number(value.id),
+    kind: value.kind as JobRecord['kind'],
     leaseUntil: milliseconds(value.leaseUntil),
     noProcessorCount: Number(value.noProcessorCount),
     payload: value.payload ?? null,

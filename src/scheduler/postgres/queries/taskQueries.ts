@@ -37,15 +37,32 @@ export const isSameSchedule = async (connection: CommonQueryMethods, tables: Sch
   return await connection.exists(sql.type(empty)`SELECT 1 FROM ${tables.task} WHERE name = ${name} AND schedule = ${json(toStoredSchedule(schedule))}`);
 };
 
+/** Pauses or resumes the task; resumed, its overdue pending jobs are due `now` (see `SchedulerStore.setTaskPaused`). */
+export const setTaskPaused = async (
+  connection: CommonQueryMethods,
+  tables: SchedulerTables,
+  {name, now, paused}: {readonly name: string; readonly now: number; readonly paused: boolean},
+): Promise<TaskRecord | null> => {
+  const found = await connection.maybeOne(sql.type(row)`UPDATE ${tables.task} SET paused = ${paused} WHERE name = ${name} RETURNING ${TASK_COLUMNS}`);
+
+  if (found !== null && !paused) {
+    await connection.query(sql.type(empty)`
+      UPDATE ${tables.job} SET run_at = ${at(now)} WHERE task_name = ${name} AND state IN ('SCHEDULED', 'WAITING') AND run_at < ${at(now)}
+    `);
+  }
+
+  return found === null ? null : toTask(found);
+};
+
 export const deleteTask = async (connection: CommonQueryMethods, tables: SchedulerTables, name: string): Promise<boolean> => {
   return (await connection.query(sql.type(empty)`DELETE FROM ${tables.task} WHERE name = ${name}`)).rowCount > 0;
 };
 
-/** The tasks among `taskNames` whose next slot is at or before `until`, or that never had one planned; their rows locked. */
+/** The tasks among `taskNames`, not paused, whose next slot is at or before `until`, or that never had one planned; their rows locked. */
 export const selectTasksToMaterialize = async (connection: CommonQueryMethods, tables: SchedulerTables, {taskNames, until}: {readonly taskNames: readonly string[]; readonly until: number}): Promise<readonly TaskRecord[]> => {
   return (await connection.any(sql.type(row)`
     SELECT ${TASK_COLUMNS} FROM ${tables.task}
-    WHERE name = ANY(${names(taskNames)}) AND (next_run_at <= ${at(until)} OR (last_slot IS NULL AND next_run_at IS NULL))
+    WHERE name = ANY(${names(taskNames)}) AND NOT paused AND (next_run_at <= ${at(until)} OR (last_slot IS NULL AND next_run_at IS NULL))
     ORDER BY name
     FOR UPDATE
   `)).map(toTask);

@@ -1,0 +1,370 @@
+/**
+ * The conformance suite of the scheduler's administration (pause and resume, one-off runs, retries,
+ * pages of the job history, counts, pruning), run by defineSchedulerSuite against every store.
+ */
+import type {ExecutionContext, TestFn} from 'ava';
+import type {JobRecord, Scheduler} from '../../../src/scheduler/index.ts';
+import {until} from '../../helpers/until.ts';
+import {createHarness, recordSchedulerEvents, type SchedulerStoreFactory} from './createHarness.ts';
+
+const MINUTE = 60_000;
+const iso = (value: Date | number) => new Date(value).toISOString();
+const at = (time: string) => `2026-01-01T${time}.000Z`;
+/** A date no test reaches: a one-shot there never runs, and its jobs stay as they are made. */
+const FAR = '2027-01-01T00:00:00.000Z';
+
+/** Asserts that `promise` rejects with an error like `expected` (fields such as `option` included). */
+const rejects = async (t: ExecutionContext, promise: Promise<unknown>, expected: Record<string, unknown>) => {
+  t.like(await t.throwsAsync(promise), expected);
+};
+
+/** Every page of a listing, following `nextCursor`. */
+const listAll = async (scheduler: Scheduler, query: Parameters<Scheduler['listJobs']>[0] = {}): Promise<JobRecord[][]> => {
+  const pages: JobRecord[][] = [];
+  let after: string | null = query.after ?? null;
+
+  do {
+    const page = await scheduler.listJobs({...query, after});
+
+    pages.push([...page.jobs]);
+    after = page.nextCursor;
+  } while (after !== null);
+
+  return pages;
+};
+
+export const defineAdminSuite = (test: TestFn, name: string, createStore: SchedulerStoreFactory) => {
+  const title = (text: string) => `${name}: ${text}`;
+
+  test(title('a paused task makes and claims no jobs in any instance, its running job ends, schedule() keeps it paused, and resume runs the missed slots as its misfire policy says'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const operator = await h.createScheduler();
+
+    await operator.schedule({name: 'tick', schedule: '10s', timeout: MINUTE});
+
+    const worker = await h.createScheduler();
+    const events = recordSchedulerEvents(worker);
+    let release: () => void = () => undefined;
+    const started: string[] = [];
+
+    worker.addProcessor('tick', async (job) => {
+      started.push(iso(job.scheduledFor));
+
+      if (started.length === 1) {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+    });
+
+    await h.clock.advance(10_000);
+    await until(() => started.length === 1);
+
+    // Paused by the other instance while the 00:00:10 job runs: it runs on to its end.
+    t.like(await operator.pauseTask('tick'), {name: 'tick', paused: true});
+    t.like(await operator.pauseTask('tick'), {paused: true}, 'pausing twice is no error');
+    release();
+    await until(() => events.succeeded.length === 1);
+
+    const before = (await worker.listJobs({taskName: 'tick'})).jobs.length;
+
+    for (let step = 0; step < 6; step++) {
+      await h.clock.advance(10_000);
+    }
+
+    t.deepEqual(started, [at('00:00:10')], 'nothing claimed while paused');
+    t.true((await worker.listJobs({states: ['RUNNING', 'DONE'], taskName: 'tick'})).jobs.length === 1);
+    t.is((await worker.listJobs({taskName: 'tick'})).jobs.length, before, 'no job made for the slots while paused');
+
+    // An application that schedules its tasks at start does not resume what an operator paused.
+    t.like(await worker.schedule({name: 'tick', schedule: '10s', timeout: MINUTE}), {paused: true});
+    t.like(await worker.getTask('tick'), {paused: true});
+    t.deepEqual((await worker.listTasks()).map((task) => task.paused), [true]);
+
+    // Resumed by the instance with the processor, which claims at once (another one would after its next poll).
+    t.like(await worker.resumeTask('tick'), {paused: false});
+    // Misfire 'once': the job made ahead for 00:00:20, never started, now stands for every slot missed since.
+    await until(() => events.succeeded.length === 2);
+    t.deepEqual(started, [at('00:00:10'), at('00:00:20')]);
+    t.like(events.succeeded[1]?.job, {slotCount: 6, startedAt: h.clock.now()});
+
+    await h.clock.advance(10_000);
+    await until(() => started.includes(at('00:01:20')));
+    t.deepEqual(events.error, []);
+    await t.throwsAsync(operator.pauseTask('nope'), {code: 'UNKNOWN_TASK'});
+    await t.throwsAsync(operator.resumeTask(''), {code: 'INVALID_ARGUMENT'});
+  });
+
+  test(title('the store claims, plans and wakes for no job of a paused task'), async (t) => {
+    const {store} = await createHarness(t, createStore);
+    const now = Date.parse(at('00:00:00'));
+    const taskNames = ['paused'];
+
+    await store.saveTask({now, task: {concurrency: 1, misfire: 'once', name: 'paused', payload: null, retry: {attempts: 1, backoff: null}, schedule: {every: 1_000, kind: 'INTERVAL'}, timeout: MINUTE}});
+    await store.createJob({now, runAt: now, taskName: 'paused'});
+    await store.createJob({now, runAt: now + MINUTE, taskName: 'paused'});
+    t.like(await store.setTaskPaused({name: 'paused', now, paused: true}), {name: 'paused', paused: true});
+
+    t.deepEqual(await store.claimJobs({claimUntil: now, limit: 10, now, taskNames, worker: 'w'}), []);
+    t.deepEqual(await store.listDueJobs({limit: 10, now, taskNames}), []);
+    t.deepEqual(await store.materializeJobs({now, plan: () => {
+      throw new Error('a paused task is not planned');
+    }, taskNames, until: now + MINUTE}), []);
+    t.deepEqual(await store.getWakeTimes({claimableTaskNames: taskNames, claimUntil: now, leaseAfter: now, taskNames, unprocessedAfter: now - 1, unprocessedTaskNames: taskNames}), {
+      blocked: false,
+      claimAt: null,
+      leaseUntil: null,
+      nextRunAt: null,
+      unprocessedRunAt: null,
+    });
+
+    t.like(await store.setTaskPaused({name: 'paused', now: now + 1, paused: false}), {paused: false});
+    // Resumed, the job that fell due while paused is due from then; the later one keeps its time.
+    t.deepEqual((await store.claimJobs({claimUntil: now + 1, limit: 10, now: now + 1, taskNames, worker: 'w'})).map((job) => job.runAt), [now + 1]);
+    t.is(await store.setTaskPaused({name: 'missing', now, paused: true}), null);
+  });
+
+  test(title('runTask makes one-off jobs apart from the slots: at a slot\'s very time, twice at once, with its own payload or the task\'s, under the task\'s retry policy'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const ran: Array<{readonly attempt: number; readonly kind: string; readonly payload: unknown}> = [];
+    let failFirst = true;
+
+    await scheduler.schedule({name: 'minutely', payload: {from: 'task'}, retry: {attempts: 2, backoff: {delay: 1_000, type: 'fixed'}}, schedule: '* * * * *', timeout: 10_000});
+    scheduler.addProcessor('minutely', async (job) => {
+      const record = await scheduler.getJob(job.id);
+
+      ran.push({attempt: job.attempt, kind: record?.kind ?? '', payload: job.payload});
+
+      if (record?.kind === 'ONE_OFF' && failFirst) {
+        failFirst = false;
+        throw new Error('first attempt fails');
+      }
+    });
+
+    const first = await scheduler.runTask('minutely', {payload: {from: 'caller'}, runAt: new Date(at('00:01:00'))});
+    const second = await scheduler.runTask('minutely', {runAt: at('00:01:00')});
+
+    t.like(first, {attempt: 0, kind: 'ONE_OFF', payload: {from: 'caller'}, slotCount: 1, state: 'SCHEDULED', taskName: 'minutely'});
+    t.is(iso(first.runAt), at('00:01:00'));
+    t.is(first.scheduledFor, first.runAt);
+    t.like(second, {kind: 'ONE_OFF', payload: {from: 'task'}});
+
+    const atSlot = (await scheduler.listJobs({from: at('00:01:00'), taskName: 'minutely', to: at('00:01:01')})).jobs;
+
+    t.deepEqual(atSlot.map((job) => job.kind).sort(), ['ONE_OFF', 'ONE_OFF', 'SLOT'], 'the slot keeps its one job, the one-off jobs stand beside it');
+
+    await h.clock.advance(MINUTE);
+    await until(() => events.succeeded.length === 2 && events.retry.length === 1);
+    // The failed one-off is retried as the task says (2 attempts, 1 s apart).
+    await h.clock.advance(1_000);
+    await until(() => events.succeeded.length === 3);
+
+    t.deepEqual(ran.filter((run) => run.kind === 'SLOT').map((run) => run.payload), [{from: 'task'}]);
+    t.deepEqual(ran.filter((run) => run.kind === 'ONE_OFF').map((run) => run.attempt).sort(), [1, 1, 2]);
+    t.like(await scheduler.getJob(first.id), {state: 'DONE'});
+    t.like(await scheduler.getJob(second.id), {state: 'DONE'});
+
+    // Default runAt: now. A task saved with another schedule keeps its pending one-off jobs.
+    const now = await scheduler.runTask('minutely');
+
+    t.is(now.runAt, h.clock.now());
+    scheduler.removeProcessor('minutely');
+
+    const later = await scheduler.runTask('minutely', {runAt: at('01:00:00')});
+
+    await h.store.saveTask({now: h.clock.now(), task: {concurrency: 1, misfire: 'once', name: 'minutely', payload: null, retry: {attempts: 1, backoff: null}, schedule: {every: 5_000, kind: 'INTERVAL'}, timeout: 1_000}});
+    t.like(await scheduler.getJob(later.id), {kind: 'ONE_OFF', state: 'SCHEDULED'});
+
+    await t.throwsAsync(scheduler.runTask('nope'), {code: 'UNKNOWN_TASK'});
+    await rejects(t, scheduler.runTask('minutely', {runAt: 'soon'}), {code: 'INVALID_DATE', option: 'runAt'});
+    await rejects(t, scheduler.runTask('minutely', {payload: {big: 1n}}), {code: 'INVALID_PAYLOAD', path: 'payload.big'});
+    t.deepEqual(events.error, []);
+  });
+
+  test(title('listJobs pages newest first by keyset, stable while jobs are added, filtered by task, states and time'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+
+    await scheduler.schedule({name: 'a', schedule: {date: FAR}, timeout: 1_000});
+    await scheduler.schedule({name: 'b', schedule: {date: FAR}, timeout: 1_000});
+
+    const made: JobRecord[] = [];
+
+    // Seven jobs of `a` and three of `b`, two of them at the same instant, two of `a` canceled.
+    for (const [task, minute] of [['a', 10], ['a', 11], ['b', 11], ['a', 12], ['a', 12], ['b', 13], ['a', 14], ['a', 15], ['b', 16], ['a', 17]] as const) {
+      made.push(await scheduler.runTask(task, {runAt: at(`00:${minute}:00`)}));
+    }
+
+    await scheduler.cancel(made[1]?.id ?? 0);
+    await scheduler.cancel(made[4]?.id ?? 0);
+
+    const slots = (await scheduler.listJobs({states: ['SCHEDULED'], to: '2027-01-02T00:00:00Z'})).jobs.filter((job) => job.kind === 'SLOT');
+
+    t.is(slots.length, 2, 'each one-shot has its job');
+
+    const all = (await scheduler.listJobs({limit: 500})).jobs;
+
+    t.deepEqual(all.map((job) => job.id), [...all].sort((x, y) => y.scheduledFor - x.scheduledFor || y.id - x.id).map((job) => job.id), 'newest first, then highest id');
+    t.is(all.length, 12);
+    t.is((await scheduler.listJobs()).jobs.length, 12, 'the default page (50) holds them all');
+
+    const pages = await listAll(scheduler, {limit: 3, taskName: 'a'});
+
+    t.deepEqual(pages.map((page) => page.length), [3, 3, 2]);
+    t.deepEqual(pages.flat().map((job) => job.id), all.filter((job) => job.taskName === 'a').map((job) => job.id));
+
+    // Between two pages, newer jobs and one at the cursor's very instant come: the next page neither repeats nor skips.
+    const firstPage = await scheduler.listJobs({limit: 4, taskName: 'a'});
+    const cursorJob = firstPage.jobs.at(-1);
+
+    await scheduler.runTask('a', {runAt: at('00:30:00')});
+    await scheduler.runTask('a', {runAt: cursorJob?.scheduledFor ?? 0});
+
+    const rest = await listAll(scheduler, {after: firstPage.nextCursor, limit: 2, taskName: 'a'});
+
+    t.deepEqual([...firstPage.jobs, ...rest.flat()].map((job) => job.id), all.filter((job) => job.taskName === 'a').map((job) => job.id));
+
+    t.deepEqual((await scheduler.listJobs({states: ['CANCELED']})).jobs.map((job) => job.id).sort(), [made[1]?.id, made[4]?.id].sort());
+    t.deepEqual((await scheduler.listJobs({from: at('00:12:00'), states: ['SCHEDULED'], taskName: 'a', to: new Date(at('00:15:00'))})).jobs.map((job) => iso(job.scheduledFor)), [
+      at('00:14:00'),
+      at('00:14:00'),
+      at('00:12:00'),
+    ]);
+    t.deepEqual((await scheduler.listJobs({states: []})).jobs, []);
+    t.deepEqual(await scheduler.listJobs({taskName: 'none'}), {jobs: [], nextCursor: null});
+
+    await rejects(t, scheduler.listJobs({limit: 501}), {code: 'INVALID_ARGUMENT', option: 'limit'});
+    await rejects(t, scheduler.listJobs({limit: 0}), {code: 'INVALID_ARGUMENT', option: 'limit'});
+    await rejects(t, scheduler.listJobs({after: 'not a cursor'}), {code: 'INVALID_ARGUMENT', option: 'after'});
+    await rejects(t, scheduler.listJobs({after: Buffer.from('{"a":1}').toString('base64url')}), {code: 'INVALID_ARGUMENT', option: 'after'});
+    await rejects(t, scheduler.listJobs({states: ['LOST' as never]}), {code: 'INVALID_ARGUMENT', option: 'states'});
+    await rejects(t, scheduler.listJobs({from: 'yesterday'}), {code: 'INVALID_DATE', option: 'from'});
+  });
+
+  test(title('retryJob gives a job that failed for good one more attempt (the count goes on) and a canceled one its run; other states are refused'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const events = recordSchedulerEvents(scheduler);
+    const outcomes = ['fail', 'fail', 'succeed', 'fail', 'fail'];
+
+    await scheduler.schedule({name: 'flaky', retry: {attempts: 2, backoff: {delay: 1_000, type: 'fixed'}}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    scheduler.addProcessor('flaky', async () => {
+      if (outcomes.shift() === 'fail') {
+        throw new Error('flaky');
+      }
+    });
+
+    await h.clock.advance(MINUTE);
+    await until(() => events.retry.length === 1);
+    await h.clock.advance(1_000);
+    await until(() => events.failed.length === 1);
+
+    const failed = events.failed[0]?.job;
+    const id = failed?.id ?? 0;
+
+    t.like(await scheduler.getJob(id), {attempt: 2, state: 'ERROR'});
+
+    const retried = await scheduler.retryJob(id);
+
+    t.like(retried, {attempt: 2, endedAt: null, error: {message: 'flaky'}, noProcessorCount: 0, state: 'WAITING'});
+    t.is(retried.runAt, h.clock.now());
+    await until(() => events.succeeded.length === 1);
+    t.like(events.succeeded[0]?.job, {attempt: 3, id, state: 'DONE'});
+
+    await t.throwsAsync(scheduler.retryJob(id), {code: 'INVALID_JOB_STATE', message: /DONE.*ERROR or CANCELED/u});
+    await t.throwsAsync(scheduler.retryJob(987_654), {code: 'UNKNOWN_JOB'});
+    await rejects(t, scheduler.retryJob(1.5), {code: 'INVALID_ARGUMENT', option: 'jobId'});
+
+    // Used up again: one more attempt, which fails, and the job fails for good at once (no backoff retry).
+    const again = await scheduler.runTask('flaky', {runAt: at('00:10:00')});
+
+    await h.clock.advance(9 * MINUTE);
+    await until(() => events.retry.length === 2);
+    await h.clock.advance(1_000);
+    await until(() => events.failed.length === 2);
+    outcomes.splice(0, outcomes.length, 'fail');
+    await scheduler.retryJob(again.id);
+    await until(() => events.failed.length === 3);
+    t.like(await scheduler.getJob(again.id), {attempt: 3, state: 'ERROR'});
+    t.is(events.retry.length, 2);
+
+    // A canceled job that never started runs from its first attempt.
+    const canceled = await scheduler.runTask('flaky', {runAt: at('01:00:00')});
+
+    await scheduler.cancel(canceled.id);
+    outcomes.splice(0, outcomes.length, 'succeed');
+    t.like(await scheduler.retryJob(canceled.id), {attempt: 0, state: 'SCHEDULED'});
+    await until(() => events.succeeded.length === 2);
+    t.like(await scheduler.getJob(canceled.id), {attempt: 1, state: 'DONE'});
+
+    await scheduler.unschedule('flaky');
+    await t.throwsAsync(scheduler.retryJob(again.id), {code: 'UNKNOWN_TASK'});
+    t.deepEqual(events.error, []);
+  });
+
+  test(title('pruneJobs deletes ended jobs and their logs in batches, reporting progress, and nothing else'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+
+    await scheduler.schedule({name: 'old', schedule: {date: FAR}, timeout: 1_000});
+    await scheduler.schedule({name: 'other', schedule: {date: FAR}, timeout: 1_000});
+
+    const ended: JobRecord[] = [];
+
+    // Five jobs of `old` and one of `other` canceled at 00:00, one of `old` canceled at 00:10, one pending.
+    for (let index = 0; index < 5; index++) {
+      ended.push(await scheduler.cancel((await scheduler.runTask('old', {runAt: FAR})).id));
+    }
+
+    const otherTask = await scheduler.cancel((await scheduler.runTask('other', {runAt: FAR})).id);
+
+    await h.store.recordLog({attempt: 0, id: ended[0]?.id ?? 0, message: 'kept until pruned', now: h.clock.now(), progress: null, step: null});
+    await h.clock.advance(10 * MINUTE);
+
+    const recent = await scheduler.cancel((await scheduler.runTask('old', {runAt: FAR})).id);
+    const pending = await scheduler.runTask('old', {runAt: FAR});
+    const progress: Array<{readonly deleted: number; readonly total: number}> = [];
+
+    t.is(await scheduler.pruneJobs({olderThan: at('00:05:00'), states: ['DONE', 'ERROR'], taskName: 'old'}), 0, 'no DONE or ERROR job');
+    t.is(await scheduler.pruneJobs({batchSize: 2, olderThan: new Date(at('00:05:00')), onProgress: (reported) => progress.push(reported), taskName: 'old'}), 5);
+    t.deepEqual(progress, [{deleted: 0, total: 5}, {deleted: 2, total: 5}, {deleted: 4, total: 5}, {deleted: 5, total: 5}]);
+
+    for (const job of ended) {
+      t.is(await scheduler.getJob(job.id), null);
+    }
+
+    t.deepEqual(await scheduler.getJobLogs(ended[0]?.id ?? 0), []);
+    t.like(await scheduler.getJob(recent.id), {state: 'CANCELED'});
+    t.like(await scheduler.getJob(pending.id), {state: 'SCHEDULED'});
+    t.like(await scheduler.getJob(otherTask.id), {state: 'CANCELED'});
+
+    t.is(await scheduler.pruneJobs({olderThan: h.clock.now() + 1}), 2, 'every task, every ended state');
+    t.like(await scheduler.getJob(pending.id), {state: 'SCHEDULED'});
+
+    await rejects(t, scheduler.pruneJobs({olderThan: 'last month'}), {code: 'INVALID_DATE', option: 'olderThan'});
+    await rejects(t, scheduler.pruneJobs({olderThan: 0, states: ['RUNNING' as never]}), {code: 'INVALID_ARGUMENT', option: 'states'});
+    await rejects(t, scheduler.pruneJobs({batchSize: 0, olderThan: 0}), {code: 'INVALID_ARGUMENT', option: 'batchSize'});
+  });
+
+  test(title('countJobs counts each task\'s jobs by state, zeros included'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+
+    await scheduler.schedule({name: 'counted', schedule: {date: FAR}, timeout: 1_000});
+    await scheduler.runTask('counted', {runAt: FAR});
+    await scheduler.cancel((await scheduler.runTask('counted', {runAt: FAR})).id);
+    // A task without jobs (stored behind the scheduler's back: it plans none).
+    await h.store.saveTask({now: h.clock.now(), task: {concurrency: 1, misfire: 'once', name: 'idle', payload: null, retry: {attempts: 1, backoff: null}, schedule: {every: 1_000, kind: 'INTERVAL'}, timeout: 1_000}});
+
+    const zero = {CANCELED: 0, DONE: 0, ERROR: 0, RUNNING: 0, SCHEDULED: 0, WAITING: 0};
+
+    t.deepEqual(await scheduler.countJobs(), {counted: {...zero, CANCELED: 1, SCHEDULED: 2}, idle: zero});
+    t.deepEqual(await scheduler.countJobs({taskName: 'counted'}), {counted: {...zero, CANCELED: 1, SCHEDULED: 2}});
+    t.deepEqual(await scheduler.countJobs({taskName: 'none'}), {});
+    t.deepEqual(await scheduler.countJobs({states: ['SCHEDULED', 'RUNNING']}), {counted: {RUNNING: 0, SCHEDULED: 2}, idle: {RUNNING: 0, SCHEDULED: 0}});
+    t.deepEqual(await scheduler.countJobs({states: ['CANCELED'], taskName: 'counted'}), {counted: {CANCELED: 1}});
+    await rejects(t, scheduler.countJobs({states: ['LOST' as never]}), {code: 'INVALID_ARGUMENT', option: 'states'});
+  });
+};
