@@ -94,7 +94,13 @@ export const createClaimRecovery = <Instruction extends TaskInstruction = TaskIn
       const taskNames = [...tasks.keys()];
       const error = serializeUserError(new UndispatchedClaimError()) as SerializableValue;
       const stop = new AbortController();
-      const work = failUndispatchedExecutions(statements, tables, {error, executionIds: pending.map((execution) => execution.executionId), now: clock.now(), tokens}).then((ended) => {
+      const work = failUndispatchedExecutions(statements, tables, {
+        error,
+        executionIds: pending.map((execution) => execution.executionId),
+        now: clock.now(),
+        taskIds: [...tasks.values()].map((state) => state.taskId),
+        tokens,
+      }).then((ended) => {
         for (const executionId of ended) {
           tracker.forget(executionId);
         }

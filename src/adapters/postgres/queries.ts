@@ -145,18 +145,21 @@ export const selectClaimedExecutions = async (
 };
 
 /**
- * Fails, with `error`, the RUNNING executions recorded by the claims of `tokens` and those among
- * `executionIds`: what a terminating store found (or might have) claimed but never dispatched.
+ * Fails, with `error`, the RUNNING executions of `taskIds` recorded by the claims of `tokens` and
+ * those among `executionIds`: what a terminating store found (or might have) claimed but never
+ * dispatched.
  */
 export const failUndispatchedExecutions = async (
   connection: QueryMethods,
   tables: Tables,
-  {error, executionIds, now, tokens}: {readonly error: SerializableValue; readonly executionIds: readonly number[]; readonly now: number; readonly tokens: readonly string[]},
+  {error, executionIds, now, taskIds, tokens}: {readonly error: SerializableValue; readonly executionIds: readonly number[]; readonly now: number; readonly taskIds: readonly number[]; readonly tokens: readonly string[]},
 ): Promise<readonly number[]> => {
+  // By the tasks' active executions (their index), not the whole history: claim_token has no index.
   return (await connection.anyFirst(sql.type(idRow)`
     UPDATE ${tables.execution}
     SET state = 'FAILED', ended_at = ${timestamp(now)}, error = ${sql.jsonb(error)}
-    WHERE (claim_token = ANY(${sql.array(tokens, 'uuid')}) OR id = ANY(${sql.array(executionIds, 'int8')})) AND ended_at IS NULL
+    WHERE maintenance_task_id = ANY(${sql.array(taskIds, 'int4')}) AND ended_at IS NULL
+      AND (claim_token = ANY(${sql.array(tokens, 'uuid')}) OR id = ANY(${sql.array(executionIds, 'int8')}))
     RETURNING id
   `)).map(toId);
 };
