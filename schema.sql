@@ -125,11 +125,58 @@ BEGIN
 END;
 $$;
 
+-- store, version 3: migrations/postgres/store/0003-claim-capacity.sql
+
+-- Version 3 of Planton's PostgreSQL schema.
+--
+-- claim_token: the uuid the store generated for the claim that recorded the execution. A claim
+-- whose reply was lost (the connection cut after the commit) is found again by it, and its
+-- executions dispatched, instead of waiting for the reaper.
+--
+-- admit_claim: the task's concurrency across processes. A claim of `claimed` executions calls it
+-- before it inserts them; it takes the task's transaction-scoped advisory lock, held to the claim's
+-- commit, so the claims of one task admit themselves one at a time, and then counts the task's
+-- RUNNING executions other than the claim's own (claim_token). The function is VOLATILE: in READ
+-- COMMITTED (the default, and what the store's claims run in) its count takes a fresh snapshot,
+-- which sees the executions a claim that held the lock before committed. It raises SQLSTATE PT002
+-- when that count plus `claimed` exceeds `capacity`; otherwise it returns the count.
+-- The lock's keys: 1668047213 ('clam' in ASCII, no other lock of Planton's uses it) and
+-- hashtext(schema/task id), so that stores in two schemas of one database never wait for each
+-- other (but on a hash collision). SET search_path FROM CURRENT keeps the function on the tables
+-- of the schema it was created in, whatever the caller's search_path.
+
+ALTER TABLE maintenance_task_execution ADD COLUMN claim_token uuid;
+
+CREATE FUNCTION admit_claim (claiming_task_id integer, token uuid, claimed integer, capacity integer) RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+  active integer;
+BEGIN
+  IF claimed > 0 THEN
+    PERFORM pg_advisory_xact_lock(1668047213, hashtext(current_schema() || '/' || claiming_task_id));
+  END IF;
+
+  SELECT count(*)::integer INTO active
+  FROM maintenance_task_execution
+  WHERE maintenance_task_id = claiming_task_id AND ended_at IS NULL AND claim_token IS DISTINCT FROM token;
+
+  IF active + claimed > capacity THEN
+    RAISE EXCEPTION USING ERRCODE = 'PT002', MESSAGE = format('%s active and %s claimed exceed the concurrency of %s', active, claimed, capacity);
+  END IF;
+
+  RETURN active;
+END;
+$$;
+
 -- store: the migrations above, recorded
 
 INSERT INTO "planton_migration" (version, name, checksum) VALUES
   (1, '0001-schema.sql', 'dccbb792662128e4685c92614d24a4fc82e435c2b4afc24a5ce2765846aa21e2'),
-  (2, '0002-combined-claim-check.sql', '654c604c5068a9a8707d753603b917d694339058be785bc459b0b5608c617d3d');
+  (2, '0002-combined-claim-check.sql', '654c604c5068a9a8707d753603b917d694339058be785bc459b0b5608c617d3d'),
+  (3, '0003-claim-capacity.sql', 'dd00fc4d1ca378299850c0d25799da8d33b79c80b54ae04d0c3e650feb725fb8');
 
 -- scheduler: the table recording its migrations
 

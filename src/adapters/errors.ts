@@ -72,6 +72,17 @@ export class UnexpectedClaimResultError extends PlantonError {
   }
 }
 
+/**
+ * The reason recorded on an execution that a terminating PostgreSQL store ended as FAILED: it was
+ * claimed by a claim whose reply was lost (or recovered from one) and never dispatched. Ended, its
+ * instruction can be claimed again at once instead of after the reaper's limit.
+ */
+export class UndispatchedClaimError extends PlantonError {
+  public constructor () {
+    super('The store was terminated before it dispatched this execution, which a claim whose reply was lost recorded.', 'UNDISPATCHED_CLAIM');
+  }
+}
+
 /** No RUNNING execution matches the reference (it never existed, or it already ended). */
 export class ExecutionNotRunningError extends PlantonError {
   public readonly executionId: number | null;

@@ -264,10 +264,12 @@ requireEnvironment({skipTitle: 'the README\'s PostgreSQL usage survives database
       recoveries.push(Math.round(performance.now() - restoredAt));
     }
 
-    // A claim whose reply an outage lost leaves an execution RUNNING that the program never received
-    // (issue 12's open item): only the reaper frees it, after the task's maximum_execution_duration.
-    // An operator's tuning in the table (as registerTask leaves it) brings that from 5 minutes to
-    // 25 s; the program's own heartbeat (every 10 s) keeps the executions it holds alive meanwhile.
+    // A claim whose reply an outage lost leaves executions RUNNING that the program never received:
+    // the store finds them by the claim's token at the task's next round and dispatches them
+    // (docs/postgres.md). Should that lookup miss one (a cut while the server still ran the claim),
+    // only the reaper frees it, after the task's maximum_execution_duration: an operator's tuning in
+    // the table (as registerTask leaves it) brings that from 5 minutes to 25 s; the program's own
+    // heartbeat (every 10 s) keeps the executions it holds alive meanwhile.
     await pool.query(sql.type(z.object({}))`UPDATE planton.maintenance_task SET maximum_execution_duration = interval '25 seconds'`);
 
     const countOpenWork = async () => {

@@ -1,8 +1,15 @@
 import {createServer, connect, type Socket} from 'node:net';
+import {Transform} from 'node:stream';
 
 export type TcpProxy = {
   /** Stops the proxy for good. */
   readonly close: () => Promise<void>;
+  /**
+   * Arms a one-time cut of a reply: the next request whose bytes hold `marker` reaches the server,
+   * and as soon as the server starts answering it, both sockets of that connection are reset and
+   * the answer dropped (a reply lost after the server acted on the request). Resolves at the cut.
+   */
+  readonly cutReplyTo: (marker: string) => Promise<void>;
   /** How many connections the proxy refused (reset at once) while unavailable: the client's attempts to reach the broker. */
   readonly getRefusedCount: () => number;
   readonly port: number;
@@ -21,7 +28,8 @@ export type TcpProxy = {
   readonly setBlackHole: (blackHole: boolean) => void;
 };
 
-type Pair = {readonly client: Socket; readonly upstream: Socket};
+/** `toClient` carries the server's bytes to the client: what a cut reply stops. */
+type Pair = {readonly client: Socket; readonly toClient: Transform; readonly upstream: Socket};
 
 /** A loopback TCP proxy to `target`, so a test can take the broker away from one client and bring it back. */
 export const createTcpProxy = async (target: {readonly host: string; readonly port: number}): Promise<TcpProxy> => {
@@ -30,6 +38,8 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
   let available = true;
   let blackHole = false;
   let refusedCount = 0;
+  /** The armed cut: its marker, the connection that sent it (once sent), and who waits for the cut. */
+  let cut: {readonly marker: Buffer; pair: Pair | null; readonly resolve: () => void} | null = null;
 
   const reset = (socket: Socket) => {
     if (socket.destroyed) {
@@ -45,16 +55,16 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
   };
 
   // Unread bytes stay in the sockets' buffers (and the kernel's) while a pair is held.
-  const hold = ({client, upstream}: Pair) => {
+  const hold = ({client, toClient, upstream}: Pair) => {
     client.unpipe(upstream);
-    upstream.unpipe(client);
+    upstream.unpipe(toClient);
     client.pause();
     upstream.pause();
   };
 
-  const forward = ({client, upstream}: Pair) => {
+  const forward = ({client, toClient, upstream}: Pair) => {
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.pipe(toClient);
   };
 
   const server = createServer((client) => {
@@ -66,7 +76,31 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
     }
 
     const upstream = connect(target.port, target.host);
-    const pair = {client, upstream};
+    const toClient = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        if (cut !== null && cut.pair === pair) {
+          const {resolve} = cut;
+
+          cut = null;
+          reset(client);
+          reset(upstream);
+          resolve();
+          callback();
+
+          return;
+        }
+
+        callback(null, chunk);
+      },
+    });
+    const pair: Pair = {client, toClient, upstream};
+
+    toClient.pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      if (cut !== null && cut.pair === null && chunk.includes(cut.marker)) {
+        cut.pair = pair;
+      }
+    });
 
     sockets.add(client);
     sockets.add(upstream);
@@ -80,6 +114,7 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
       socket.on('close', () => {
         sockets.delete(socket);
         pairs.delete(pair);
+        toClient.destroy();
         reset(client);
         upstream.destroy();
       });
@@ -114,6 +149,11 @@ export const createTcpProxy = async (target: {readonly host: string; readonly po
         server.close(() => {
           resolve();
         });
+      });
+    },
+    cutReplyTo: async (marker) => {
+      await new Promise<void>((resolve) => {
+        cut = {marker: Buffer.from(marker), pair: null, resolve};
       });
     },
     getRefusedCount: () => refusedCount,

@@ -1,8 +1,10 @@
+import {randomUUID} from 'node:crypto';
 import {type DatabasePool, type FragmentSqlToken, type QuerySqlToken, sql} from 'slonik';
 import {describeValue} from '../../planton/describeValue.ts';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
 import {InvalidStoreConfigurationError, UnexpectedClaimResultError} from '../errors.ts';
 import type {ClaimedExecution, ClaimExecutionsConfiguration} from '../types.ts';
+import type {ClaimRecovery} from './createClaimRecovery.ts';
 import type {ExecutionTracker} from './createExecutionTracker.ts';
 import type {QueryMethods} from './createPreparedStatements.ts';
 import {getSqlState} from './getSqlState.ts';
@@ -31,8 +33,11 @@ const NESTED_DATA_MODIFYING_WITH = '0A000';
 /** SQLSTATE raised by assert_combined_claim (migration 2): the combined claim rolled itself back. */
 const COMBINED_CLAIM_REJECTED = 'PT001';
 
-/** SQLSTATE raised by assert_combined_claim when the claim would take the task past its concurrency. */
+/** SQLSTATE raised by admit_claim (migration 3) when the claim would take the task past its concurrency. */
 const CAPACITY_EXCEEDED = 'PT002';
+
+/** Claims a call runs at most while the database refuses them (PT002): another process keeps claiming for the task. */
+const MAXIMUM_CLAIM_ATTEMPTS = 3;
 
 /**
  * Errors of the combined claim that the separate claim handles or reports better: a claim query
@@ -53,6 +58,8 @@ export type ClaimExecutionsDependencies<Instruction extends TaskInstruction> = {
   readonly pool: DatabasePool;
   /** Reads the task's active instructions from the database (and trusts the tracker's view again). */
   readonly readActiveTaskInstructions: (taskName: string) => Promise<readonly Instruction[]>;
+  /** Claims whose reply was lost: looked up before a claim, their executions returned first. */
+  readonly recovery: ClaimRecovery<Instruction>;
   /** What statements that run on their own (the combined claim) go through. */
   readonly statements: QueryMethods;
   readonly tables: Tables;
@@ -64,9 +71,13 @@ export type ClaimExecutionsDependencies<Instruction extends TaskInstruction> = {
  * a RUNNING execution for each, atomically. Nestable claims go as one self-committing statement
  * (claimAndInsertExecutions); what it cannot or will not do (a WITH holding an UPDATE, more rows than
  * the limit, a column type it does not convert exactly, instructions the table rejects) goes as two
- * statements in one transaction on the pool. When the active instructions came from the tracker's
- * memory, the database refuses to take the task past its concurrency (PT002): the active executions
- * are then read and the claim runs once more with the limit those leave.
+ * statements in one transaction on the pool. Given the task's `concurrency`, either way has the
+ * database refuse to take the task past it (admit_claim, PT002), counting every process's RUNNING
+ * executions under a per-task advisory lock: the active executions are then read and the claim runs
+ * again with the limit those leave (at most MAXIMUM_CLAIM_ATTEMPTS in all; then nothing is claimed).
+ * Each call writes a token of its own on its executions: a claim that fails without the server's
+ * answer (its reply lost) is remembered by it, and the task's next claim first returns what it
+ * committed (`recovery`), taking that off its limit.
  */
 export const createClaimExecutions = <Instruction extends TaskInstruction = TaskInstruction>({
   clock,
@@ -74,6 +85,7 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
   hostname,
   pool,
   readActiveTaskInstructions,
+  recovery,
   statements,
   tables,
   tracker,
@@ -110,9 +122,11 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
     };
 
     const now = clock.now();
+    // Written on the executions this call records: finds them again if the reply is lost.
+    const token = randomUUID();
 
     /** Claim, then insert: two statements, every value checked in JS. Works for any claim query. */
-    const claimSeparately = async (claimQuery: QuerySqlToken, claimLimit: number): Promise<readonly Execution[]> => {
+    const claimSeparately = async (claimQuery: QuerySqlToken, claimLimit: number, capacity: number | null): Promise<readonly Execution[]> => {
       return await pool.transaction(async (connection) => {
         const result = await connection.query(claimQuery);
         const column = result.fields[0]?.name;
@@ -145,7 +159,7 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
           return [];
         }
 
-        return await insertExecutions(connection, tables, {hostname, instructions, now, taskId});
+        return await insertExecutions(connection, tables, {capacity, hostname, instructions, now, taskId, token});
       });
     };
 
@@ -155,11 +169,11 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
      * through this process. The statement checks its own result and raises (rolling itself back)
      * when it is anything it is not sure of: more rows than the limit, a column type other than
      * integers and text, a claim query it cannot nest. Then the claim goes the separate way, which
-     * decides exactly as it always did. With a `capacity` (the active instructions came from memory)
-     * it also refuses to take the task past its concurrency (PT002).
+     * decides exactly as it always did. With a `capacity` it also refuses to take the task past its
+     * concurrency (PT002).
      */
     const claimCombined = async (claimQuery: QuerySqlToken, claimLimit: number, capacity: number | null): Promise<readonly Execution[]> => {
-      const rows = await claimAndInsertExecutions(statements, tables, {capacity, claim: claimQuery, hostname, limit: claimLimit, now, taskId, types: COMBINED_CLAIM_TYPES});
+      const rows = await claimAndInsertExecutions(statements, tables, {capacity, claim: claimQuery, hostname, limit: claimLimit, now, taskId, token, types: COMBINED_CLAIM_TYPES});
       const active = rows[0]?.active ?? null;
       // The database counted otherwise than the view: another process claimed or ended executions
       // of this task. Read again next round.
@@ -177,7 +191,7 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
       if (separateClaims.has(claim)) {
         tracker.useSeparateClaims(taskName);
 
-        return await claimSeparately(claimQuery, claimLimit);
+        return await claimSeparately(claimQuery, claimLimit, capacity);
       }
 
       try {
@@ -194,33 +208,70 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
           tracker.useSeparateClaims(taskName);
         }
 
-        return await claimSeparately(claimQuery, claimLimit);
+        return await claimSeparately(claimQuery, claimLimit, capacity);
       }
     };
 
-    const fromMemory = concurrency !== undefined && tracker.isServedFromMemory(activeTaskInstructions);
-    let executions: readonly Execution[];
+    /**
+     * Claims within the task's concurrency: when the database refuses (another process claimed
+     * meanwhile, or the active instructions given were behind), reads the active executions, takes
+     * what the given list missed off the limit, and claims again, as a round that read them would.
+     */
+    const claimWithinCapacity = async (claimLimit: number): Promise<readonly Execution[]> => {
+      const capacity = concurrency ?? null;
+      let active: readonly Instruction[] = activeTaskInstructions;
+      let attemptLimit = claimLimit;
 
-    try {
-      executions = await claimOnce(activeTaskInstructions, limit, fromMemory ? concurrency : null);
-    } catch (error) {
-      if (getSqlState(error) !== CAPACITY_EXCEEDED) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await claimOnce(active, attemptLimit, capacity);
+        } catch (error) {
+          if (getSqlState(error) !== CAPACITY_EXCEEDED) {
+            throw error;
+          }
+
+          if (attempt === MAXIMUM_CLAIM_ATTEMPTS) {
+            // The task stays full of other processes' claims: nothing is claimed this round, and the
+            // view (read before the last attempt) is read again next round.
+            tracker.distrust(taskName, Number.NaN);
+
+            return [];
+          }
+        }
+
+        active = await readActiveTaskInstructions(taskName);
+        attemptLimit = Math.max(0, claimLimit - Math.max(0, active.length - activeTaskInstructions.length));
+
+        if (attemptLimit === 0) {
+          return [];
+        }
+      }
+    };
+
+    // What a claim whose reply was lost committed goes first, off the limit.
+    await recovery.recover(taskName);
+
+    const recovered = Math.min(recovery.countPending(taskName), limit);
+    let executions: readonly Execution[] = [];
+
+    if (limit > recovered) {
+      try {
+        executions = await claimWithinCapacity(limit - recovered);
+      } catch (error) {
+        if (recovery.isUncertain(error)) {
+          recovery.remember(taskName, taskId, token);
+        }
+
         throw error;
       }
-
-      // The view was behind (another process claimed for this task): read the active executions,
-      // take what the view missed off the limit, and claim once more, as a round that read them would.
-      const exact = await readActiveTaskInstructions(taskName);
-      const missed = Math.max(0, exact.length - activeTaskInstructions.length);
-      const exactLimit = Math.max(0, limit - missed);
-
-      executions = exactLimit === 0 ? [] : await claimOnce(exact, exactLimit, null);
     }
 
-    return executions.map(({id, instruction}) => {
+    const claimed = executions.map(({id, instruction}): ClaimedExecution<Instruction> => {
       tracker.track(taskName, instruction, id);
 
       return {executionId: id, instruction: instruction as Instruction, taskName};
     });
+
+    return [...recovery.takePending(taskName, recovered), ...claimed];
   };
 };

@@ -15,8 +15,6 @@ export type ExecutionTracker<Instruction extends TaskInstruction = TaskInstructi
   readonly getActiveFromMemory: (taskName: string) => readonly Instruction[] | null;
   /** The executions this store claimed and has not seen end: what its heartbeat touches. */
   readonly getClaimedExecutionIds: () => readonly number[];
-  /** Whether `instructions` is a list `getActiveFromMemory` returned: the claim given it is checked in SQL. */
-  readonly isServedFromMemory: (instructions: readonly TaskInstruction[]) => boolean;
   /** An instruction that is no longer active (ended by reference, or reaped, possibly another process's execution). */
   readonly removeFromView: (taskName: string, instruction: TaskInstruction) => void;
   /** The task's active instructions as just read from the database: the view is trusted again. */
@@ -25,7 +23,7 @@ export type ExecutionTracker<Instruction extends TaskInstruction = TaskInstructi
   readonly setConcurrency: (taskName: string, concurrency: number) => void;
   /** An execution this store claimed. */
   readonly track: (taskName: string, instruction: TaskInstruction, executionId: number) => void;
-  /** The task's claims go the separate way (no capacity check there): its active instructions are always read from the database. */
+  /** The task's claims go the separate way (whose result the view cannot be checked against): its active instructions are always read from the database. */
   readonly useSeparateClaims: (taskName: string) => void;
 };
 
@@ -37,14 +35,13 @@ const toKey = (taskName: string, instruction: TaskInstruction): string => {
  * The store's memory of executions: those it claimed and has not seen end (instruction ⇄ execution
  * id), and per task a view of the active instructions as it last read them, plus what it claimed
  * and minus what it ended since. While a view is trusted, getActiveTaskInstructions answers from it
- * without a query, and the claim that follows has the database enforce the task's concurrency
- * (PT002). `activeFromMemory: false` never answers from memory.
+ * without a query (the claim that follows has the database enforce the task's concurrency, PT002,
+ * whatever the view said). `activeFromMemory: false` never answers from memory.
  */
 export const createExecutionTracker = <Instruction extends TaskInstruction = TaskInstruction>({activeFromMemory}: {readonly activeFromMemory: boolean}): ExecutionTracker<Instruction> => {
   const claimedByKey = new Map<string, number>();
   const claimedById = new Map<number, {readonly key: string; readonly taskName: string}>();
   const views = new Map<string, {concurrency: number | null; readonly instructions: Map<string, Instruction>; trusted: boolean}>();
-  const servedFromMemory = new WeakSet<readonly TaskInstruction[]>();
   const separateTasks = new Set<string>();
 
   return {
@@ -71,17 +68,12 @@ export const createExecutionTracker = <Instruction extends TaskInstruction = Tas
         return null;
       }
 
-      const instructions = [...view.instructions.values()];
-
-      servedFromMemory.add(instructions);
-
-      return instructions;
+      return [...view.instructions.values()];
     },
     getClaimedExecutionId: (taskName, instruction) => {
       return claimedByKey.get(toKey(taskName, instruction));
     },
     getClaimedExecutionIds: () => [...claimedById.keys()],
-    isServedFromMemory: (instructions) => servedFromMemory.has(instructions),
     removeFromView: (taskName, instruction) => {
       views.get(taskName)?.instructions.delete(toKey(taskName, instruction));
     },

@@ -39,6 +39,7 @@ import {
   upsertTask,
 } from './queries.ts';
 import {createClaimExecutions} from './createClaimExecutions.ts';
+import {createClaimRecovery} from './createClaimRecovery.ts';
 import {createExecutionTracker} from './createExecutionTracker.ts';
 import {createPreparedStatements, type QueryMethods} from './createPreparedStatements.ts';
 import {validatePostgresStoreConfiguration, validateTaskDefinition} from './validatePostgresStoreConfiguration.ts';
@@ -50,6 +51,8 @@ const log = Logger.child({
 
 const REAPER_BATCH_SIZE = 1_000;
 const TERMINATED_REASON = 'last_seen_at older than maximum_execution_duration';
+/** How long terminate() gives the one statement that ends what lost claim replies left undispatched. */
+const ABANDON_TIMEOUT = 5_000;
 /** First key of the advisory lock serializing trigger installation ('trig'); the second is hashtext(channel). */
 const TRIGGER_LOCK_KEY = 0x74_72_69_67;
 
@@ -202,7 +205,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     }
   };
 
-  const claim = createClaimExecutions<Instruction>({clock, getTaskId, hostname, pool, readActiveTaskInstructions, statements, tables, tracker});
+  const recovery = createClaimRecovery<Instruction>({clock, statements, tables, tracker});
+  const claim = createClaimExecutions<Instruction>({clock, getTaskId, hostname, pool, readActiveTaskInstructions, recovery, statements, tables, tracker});
 
   const claimExecutions: PostgresStore<Instruction>['claimExecutions'] = async (claimConfiguration) => {
     if (terminated) {
@@ -316,7 +320,11 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       return tracker.getClaimedExecutionId(taskName, instruction) ?? null;
     },
     getActiveTaskInstructions: async (taskName) => {
-      return tracker.getActiveFromMemory(taskName) ?? await readActiveTaskInstructions(taskName);
+      // A claim of the task whose reply was lost: what it committed is held for the next claim,
+      // and not active yet for the engine, which then leaves room for it in its limit.
+      await recovery.recover(taskName);
+
+      return recovery.excludePending(taskName, tracker.getActiveFromMemory(taskName) ?? await readActiveTaskInstructions(taskName));
     },
     getTaskChannel: getTaskChannelOf,
     getTaskConcurrency: async ({concurrency, taskName}) => {
@@ -410,6 +418,9 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       await Promise.all(loops.map(async (loop) => {
         await loop.stop();
       }));
+      // Claims whose reply was lost, and what they committed that no claim returned yet: nobody
+      // will dispatch those executions, so they end (FAILED) rather than wait for the reaper.
+      await recovery.abandon(ABANDON_TIMEOUT);
 
       const remaining = [...subscriptions];
 

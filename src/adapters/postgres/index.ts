@@ -26,6 +26,7 @@ export {
   MigrationError,
   StoreBackgroundError,
   StoreTerminatedError,
+  UndispatchedClaimError,
   UnexpectedClaimResultError,
 } from '../errors.ts';
 export type {

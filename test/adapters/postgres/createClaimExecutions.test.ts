@@ -4,11 +4,13 @@
  * cannot, the checks of what a claim returns, and the retry when the database refuses to take a
  * task past its concurrency.
  */
+import {randomUUID} from 'node:crypto';
 import test from 'ava';
 import {type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
 import {applyMigrations} from '../../../src/adapters/postgres/applyMigrations.ts';
 import {createClaimExecutions} from '../../../src/adapters/postgres/createClaimExecutions.ts';
+import {createClaimRecovery} from '../../../src/adapters/postgres/createClaimRecovery.ts';
 import {createExecutionTracker} from '../../../src/adapters/postgres/createExecutionTracker.ts';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import {createPreparedStatements} from '../../../src/adapters/postgres/createPreparedStatements.ts';
@@ -41,8 +43,9 @@ const setUpClaim = async (t: {teardown: (callback: () => Promise<void>) => void}
   const statements = createPreparedStatements(pool, {enabled: false});
   const tracker = createExecutionTracker<number>({activeFromMemory: true});
   const calls = {getTaskId: 0, readActiveTaskInstructions: 0};
+  const clock = createSystemClock();
   const claimExecutions = createClaimExecutions<number>({
-    clock: createSystemClock(),
+    clock,
     getTaskId: async (taskName) => {
       calls.getTaskId++;
 
@@ -59,6 +62,7 @@ const setUpClaim = async (t: {teardown: (callback: () => Promise<void>) => void}
 
       return instructions;
     },
+    recovery: createClaimRecovery<number>({clock, statements, tables, tracker}),
     statements,
     tables,
     tracker,
@@ -137,14 +141,14 @@ for (const {get, name} of backends) {
     t.deepEqual(tracker.getActiveFromMemory('items'), [1, 2]);
   });
 
-  test(`${name}: from memory, a claim that would take the task past its concurrency (PT002) reads the active executions and claims what they leave`, async (t) => {
+  test(`${name}: a claim that would take the task past its concurrency (PT002) reads the active executions and claims what they leave`, async (t) => {
     const {calls, claimExecutions, pool, schema, tables, tracker} = await setUpClaim(t, get);
     const claim = createItemClaim(schema);
 
     // The view says nothing runs; another process has two RUNNING executions of the task.
     const taskId = await upsertTask(pool, tables, {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName: 'items'});
 
-    await insertExecutions(pool, tables, {hostname: 'other', instructions: [5, 6], now: Date.now(), taskId});
+    await insertExecutions(pool, tables, {capacity: null, hostname: 'other', instructions: [5, 6], now: Date.now(), taskId, token: randomUUID()});
     tracker.setView('items', []);
     tracker.setConcurrency('items', 3);
 
@@ -158,11 +162,41 @@ for (const {get, name} of backends) {
     t.is(calls.readActiveTaskInstructions, 1);
     t.deepEqual(await countExecutions(pool, schema), [{count: 3, state: 'RUNNING'}]);
 
-    // Not from memory (a list the tracker did not serve), the database does not count: the limit is the engine's.
-    const unchecked = await claimExecutions({activeTaskInstructions: [], claim, concurrency: 3, limit: 1, taskName: 'items'});
+    // A list the tracker did not serve is checked alike: the task is full, nothing is claimed.
+    const refused = await claimExecutions({activeTaskInstructions: [], claim, concurrency: 3, limit: 1, taskName: 'items'});
+
+    t.deepEqual(refused, []);
+    t.is(calls.readActiveTaskInstructions, 2);
+    t.deepEqual(await countExecutions(pool, schema), [{count: 3, state: 'RUNNING'}]);
+
+    // Without a concurrency there is nothing to check: the limit is the caller's.
+    const unchecked = await claimExecutions({activeTaskInstructions: [], claim, limit: 1, taskName: 'items'});
 
     t.deepEqual(unchecked.map((execution) => execution.instruction), [2]);
-    t.is(calls.readActiveTaskInstructions, 1);
+  });
+
+  test(`${name}: admit_claim counts the store's own executions whatever the caller's search_path, and raises PT002 past the capacity`, async (t) => {
+    const {pool, schema, tables} = await setUpClaim(t, get);
+    const taskId = await upsertTask(pool, tables, {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName: 'items'});
+
+    await insertExecutions(pool, tables, {capacity: null, hostname: 'other', instructions: [5, 6], now: Date.now(), taskId, token: randomUUID()});
+
+    await pool.connect(async (connection) => {
+      // A session whose search_path holds none of the store's tables.
+      await connection.query(sql.type(z.object({}))`SET search_path TO pg_catalog`);
+
+      try {
+        const admitted = await connection.oneFirst(sql.type(z.object({active: z.number()}))`SELECT ${tables.admitClaim}(${taskId}::int4, ${randomUUID()}::uuid, 1, 3) AS active`);
+
+        t.is(admitted, 2);
+
+        const error = await t.throwsAsync(connection.query(sql.type(z.object({}))`SELECT ${tables.admitClaim}(${taskId}::int4, ${randomUUID()}::uuid, 2, 3)`));
+
+        t.is(getSqlState(error), 'PT002');
+      } finally {
+        await connection.query(sql.type(z.object({}))`RESET search_path`);
+      }
+    });
   });
 
   test(`${name}: a claim that cannot be nested goes the separate way from then on, and its task is no longer served from memory`, async (t) => {
@@ -285,7 +319,7 @@ for (const {get, name} of backends) {
     const taskId = await insertTask(pool, tables);
 
     const combine = async (claim: ReturnType<typeof sql.unsafe>, limit: number) => {
-      return await claimAndInsertExecutions(pool, tables, {capacity: null, claim, hostname: 'test', limit, now: Date.now(), taskId, types: ['integer']});
+      return await claimAndInsertExecutions(pool, tables, {capacity: null, claim, hostname: 'test', limit, now: Date.now(), taskId, token: randomUUID(), types: ['integer']});
     };
     /** Marks three items (processed_count = -1) and returns them: one more than the limit of 2. */
     const claimThreeOfTwo = async () => await combine(sql.unsafe`UPDATE ${item(schema)} SET processed_count = -1 WHERE id <= 3 RETURNING id`, 2);
@@ -310,7 +344,7 @@ for (const {get, name} of backends) {
     const {pool, schema, tables} = await setUpClaim(t, get);
     const taskId = await insertTask(pool, tables);
     const attempt = async (claim: ReturnType<typeof sql.unsafe>, types: readonly string[]) => {
-      return await t.throwsAsync(claimAndInsertExecutions(pool, tables, {capacity: null, claim, hostname: 'test', limit: 10, now: Date.now(), taskId, types}));
+      return await t.throwsAsync(claimAndInsertExecutions(pool, tables, {capacity: null, claim, hostname: 'test', limit: 10, now: Date.now(), taskId, token: randomUUID(), types}));
     };
 
     t.is(getSqlState(await attempt(sql.unsafe`UPDATE ${item(schema)} SET processed_count = -1 WHERE id = 1 RETURNING id::numeric`, ['integer'])), 'PT001');
@@ -326,6 +360,7 @@ for (const {get, name} of backends) {
       limit: 1,
       now: Date.now(),
       taskId,
+      token: randomUUID(),
       types: ['bigint'],
     });
 

@@ -30,11 +30,7 @@ test('the view answers only once read, with a concurrency known and not reached'
 
   tracker.setConcurrency('items', 3);
 
-  const served = tracker.getActiveFromMemory('items');
-
-  t.deepEqual(served, [1, 2]);
-  t.true(tracker.isServedFromMemory(served ?? []));
-  t.false(tracker.isServedFromMemory([1, 2]), 'only the very list it returned');
+  t.deepEqual(tracker.getActiveFromMemory('items'), [1, 2]);
 
   // Claimed here: the view follows, and a full task is left to the database.
   tracker.track('items', 3, 30);

@@ -20,6 +20,7 @@ const empty = z.object({});
 const SHIPPED_STORE_CHECKSUMS = [
   'dccbb792662128e4685c92614d24a4fc82e435c2b4afc24a5ce2765846aa21e2',
   '654c604c5068a9a8707d753603b917d694339058be785bc459b0b5608c617d3d',
+  'dd00fc4d1ca378299850c0d25799da8d33b79c80b54ae04d0c3e650feb725fb8',
 ];
 
 const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>) => {
@@ -50,7 +51,7 @@ test('the store\'s shipped migrations keep the checksums databases recorded for 
   const migrations = await readMigrations({component: 'store', dialect: 'postgres'});
 
   t.deepEqual(migrations.map(({checksum}) => checksum), SHIPPED_STORE_CHECKSUMS);
-  t.deepEqual(migrations.map(({file}) => file), ['0001-schema.sql', '0002-combined-claim-check.sql']);
+  t.deepEqual(migrations.map(({file}) => file), ['0001-schema.sql', '0002-combined-claim-check.sql', '0003-claim-capacity.sql']);
 });
 
 for (const {get, name} of backends) {
@@ -71,6 +72,7 @@ for (const {get, name} of backends) {
     t.deepEqual(await selectMigrations(pool, schema), [
       {checksum: SHIPPED_STORE_CHECKSUMS[0], name: '0001-schema.sql', version: 1},
       {checksum: SHIPPED_STORE_CHECKSUMS[1], name: '0002-combined-claim-check.sql', version: 2},
+      {checksum: SHIPPED_STORE_CHECKSUMS[2], name: '0003-claim-capacity.sql', version: 3},
     ]);
     t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}, {file: '0002-pause-one-off-history.sql', version: 2}]);
     t.deepEqual(await selectTables(pool, schema), [
@@ -90,7 +92,7 @@ for (const {get, name} of backends) {
     await applyMigrations({pool, schema});
     await pool.query(sql.type(empty)`
       UPDATE ${sql.identifier([schema, 'planton_migration'])}
-      SET name = CASE version WHEN 1 THEN 'schema.sql' ELSE 'migrations/0002-combined-claim-check.sql' END
+      SET name = CASE version WHEN 1 THEN 'schema.sql' WHEN 2 THEN 'migrations/0002-combined-claim-check.sql' ELSE name END
     `);
 
     const before = await selectMigrations(pool, schema);
@@ -99,7 +101,7 @@ for (const {get, name} of backends) {
     await (await createPostgresStore({pool, reaperInterval: 0, schema})).terminate();
 
     t.deepEqual(await selectMigrations(pool, schema), before);
-    t.deepEqual(before.map(({name: file}) => file), ['schema.sql', 'migrations/0002-combined-claim-check.sql']);
+    t.deepEqual(before.map(({name: file}) => file), ['schema.sql', 'migrations/0002-combined-claim-check.sql', '0003-claim-capacity.sql']);
   });
 
   test(`${name}: a schema of the first release (version 1 only) is brought to version 2`, async (t) => {
@@ -111,7 +113,7 @@ for (const {get, name} of backends) {
 
     await applyMigrations({pool, schema});
 
-    t.deepEqual((await selectMigrations(pool, schema)).map(({version}) => version), [1, 2]);
+    t.deepEqual((await selectMigrations(pool, schema)).map(({version}) => version), [1, 2, 3]);
     t.true(await pool.exists(sql.type(empty)`
       SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ${schema} AND p.proname = 'assert_combined_claim'
     `));

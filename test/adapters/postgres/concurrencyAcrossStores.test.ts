@@ -1,0 +1,119 @@
+/**
+ * The task's concurrency across processes: stores with pools of their own (separate connections,
+ * as separate processes have) claim ONE task at once, round after round, and the task never has
+ * more RUNNING executions than its concurrency, whichever way the claim goes and wherever the
+ * active instructions come from.
+ */
+import test from 'ava';
+import {createPool, type DatabasePool, sql} from 'slonik';
+import {z} from 'zod';
+import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
+import type {PostgresClaim, PostgresStore} from '../../../src/adapters/postgres/types.ts';
+import {createSchemaName, dropSchema} from '../../helpers/postgres.ts';
+import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
+import {createItemClaim, createItems} from './helpers/items.ts';
+
+const STORES = 4;
+const CONCURRENCY = 3;
+const ROUNDS = 30;
+
+/** Claims like createItemClaim, as a WITH holding an UPDATE: it cannot be nested, so it goes the separate way (a transaction). */
+const createSeparateItemClaim = (schema: string): PostgresClaim<number> => {
+  return ({isActiveInstruction, limit}) => sql.type(z.object({id: z.number()}))`
+    WITH picked AS (
+      UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count
+      WHERE id IN (
+        SELECT i.id FROM ${sql.identifier([schema, 'item'])} i
+        WHERE i.processed_count = 0 AND NOT ${isActiveInstruction(sql.fragment`i.id`)}
+        ORDER BY i.id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING id
+    )
+    SELECT id FROM picked ORDER BY id
+  `;
+};
+
+const countRunning = async (pool: DatabasePool, schema: string) => {
+  return await pool.oneFirst(sql.type(z.object({count: z.number()}))`
+    SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])} WHERE ended_at IS NULL
+  `);
+};
+
+requireEnvironment({skipTitle: 'the concurrency holds across stores', variable: 'PLANTON_TEST_DATABASE_URL'}, (connectionUri) => {
+  const scenarios = [
+    {activeFromMemory: true, claimWay: 'combined'},
+    {activeFromMemory: false, claimWay: 'combined'},
+    {activeFromMemory: true, claimWay: 'separate'},
+  ] as const;
+
+  for (const {activeFromMemory, claimWay} of scenarios) {
+    test(`${STORES} stores with pools of their own claiming one task at once never run more than its concurrency (${claimWay} claim, activeFromMemory ${String(activeFromMemory)})`, async (t) => {
+      const pools = await Promise.all(Array.from({length: STORES + 1}, async () => await createPool(connectionUri, {maxPoolSize: 2})));
+      const [observer, ...storePools] = pools as [DatabasePool, ...DatabasePool[]];
+      const schema = createSchemaName();
+      const stores: Array<PostgresStore<number>> = [];
+
+      t.teardown(async () => {
+        await Promise.all(stores.map(async (store) => {
+          await store.terminate();
+        }));
+        await dropSchema(observer, schema);
+        await Promise.all(pools.map(async (pool) => {
+          await pool.end();
+        }));
+      });
+
+      await createItems(observer, schema, 500);
+
+      for (const pool of storePools) {
+        stores.push(await createPostgresStore<number>({activeFromMemory, pool, reaperInterval: 0, schema}));
+      }
+
+      const claim = claimWay === 'combined' ? createItemClaim(schema) : createSeparateItemClaim(schema);
+      let maximum = 0;
+      let claimedCount = 0;
+      let claiming = true;
+      let polls = 0;
+      // The count, polled on a connection of its own the whole time, besides after each round.
+      const polling = (async () => {
+        while (claiming) {
+          maximum = Math.max(maximum, await countRunning(observer, schema));
+          polls++;
+          // Paced, so as not to take the CPU the claims need: the count after each round is exact anyway.
+          await new Promise((resolve) => {
+            setTimeout(resolve, 5);
+          });
+        }
+      })();
+
+      for (let round = 0; round < ROUNDS; round++) {
+        // Each store does what an engine's round does: read the active instructions, claim what
+        // the concurrency leaves. Nothing ends during the round (the instructions are still being
+        // worked on), so the count after it is the round's maximum.
+        const claimed = await Promise.all(stores.map(async (store) => {
+          const active = await store.getActiveTaskInstructions('items', {signal: new AbortController().signal});
+          const limit = CONCURRENCY - active.length;
+
+          return limit <= 0 ? [] : await store.claimExecutions({activeTaskInstructions: active, claim, concurrency: CONCURRENCY, limit, taskName: 'items'});
+        }));
+
+        maximum = Math.max(maximum, await countRunning(observer, schema));
+        claimedCount += claimed.flat().length;
+
+        // The work ends: each store completes what it claimed, and the next round starts empty.
+        await Promise.all(stores.map(async (store, index) => {
+          await store.completeExecutions(claimed[index] ?? []);
+        }));
+      }
+
+      claiming = false;
+      await polling;
+
+      t.log(`at most ${maximum} RUNNING executions over ${ROUNDS} rounds (${claimedCount} claimed, ${polls} polls)`);
+      t.true(maximum <= CONCURRENCY, `at most ${maximum} RUNNING executions, more than the concurrency of ${CONCURRENCY}`);
+      t.true(claimedCount >= ROUNDS, 'each round claims');
+    });
+  }
+});
