@@ -10,6 +10,7 @@ import {type AuthConfiguration, createAuth, type Principal} from './createAuth.t
 import {createMetrics} from './createMetrics.ts';
 import {InsecureHostError, InvalidServerConfigurationError, RateLimitedError, RouteNotFoundError} from './errors.ts';
 import {isLoopbackHost} from './isLoopbackHost.ts';
+import {ERROR_RESPONSES} from './schemas/errorSchema.ts';
 import {registerJobRoutes} from './routes/registerJobRoutes.ts';
 import {registerProbeRoutes} from './routes/registerProbeRoutes.ts';
 import {registerTaskRoutes} from './routes/registerTaskRoutes.ts';
@@ -161,6 +162,9 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler(async (error, request, reply) => {
     const response = toHttpError(error);
 
@@ -215,7 +219,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
       });
     }
 
-    guarded.get('/metrics', {schema: {summary: 'Prometheus metrics (text format)', tags: ['probes']}}, async (_request, reply) => {
+    guarded.get('/metrics', {schema: {response: {...ERROR_RESPONSES, 200: {content: {'text/plain': {schema: {type: 'string'}}}, description: 'Prometheus text format'}}, summary: 'Prometheus metrics', tags: ['probes']}}, async (_request, reply) => {
       return await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
 
