@@ -8,7 +8,7 @@ import {Logger} from '../planton/Logger.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
 import {createMetrics} from './createMetrics.ts';
-import {InsecureHostError, InvalidServerConfigurationError, RateLimitedError, RouteNotFoundError} from './errors.ts';
+import {InsecureHostError, InvalidServerConfigurationError, RateLimitedError, RouteNotFoundError, ServerClosingError} from './errors.ts';
 import {isLoopbackHost} from './isLoopbackHost.ts';
 import {ERROR_RESPONSES} from './schemas/errorSchema.ts';
 import {registerJobRoutes} from './routes/registerJobRoutes.ts';
@@ -155,6 +155,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     // Strict bodies: no type coercion, no silently dropped properties (ids in paths are strings with a pattern).
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false}},
     bodyLimit,
+    // Fastify's own 503 while closing is not `{code, message}`: the hook below answers instead.
+    return503OnClosing: false,
     logger: logger === false ? false : {
       level: logger.level ?? 'info',
       redact: {censor: '[redacted]', paths: ['req.headers.authorization', 'request.headers.authorization', 'headers.authorization']},
@@ -178,6 +180,15 @@ export const createServer = (configuration: ServerConfiguration): Server => {
 
   app.setNotFoundHandler(async (request) => {
     throw new RouteNotFoundError(request.method, request.url.split('?')[0] ?? request.url);
+  });
+
+  let closing: Promise<void> | null = null;
+
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing !== null) {
+      void reply.header('connection', 'close');
+      throw new ServerClosingError();
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -228,8 +239,6 @@ export const createServer = (configuration: ServerConfiguration): Server => {
       registerJobRoutes(v1, {scheduler});
     }, {prefix: '/v1'});
   });
-
-  let closing: Promise<void> | null = null;
 
   return {
     close: () => {

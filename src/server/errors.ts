@@ -63,3 +63,10 @@ export class RouteNotFoundError extends PlantonError {
     super(`No route ${method} ${url}.`, 'ROUTE_NOT_FOUND');
   }
 }
+
+/** A request that arrived while the server was closing. */
+export class ServerClosingError extends PlantonError {
+  public constructor () {
+    super('The server is shutting down; retry on another instance.', 'SERVER_CLOSING');
+  }
+}

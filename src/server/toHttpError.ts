@@ -36,6 +36,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   RATE_LIMITED: 429,
   ROUTE_NOT_FOUND: 404,
   SCHEDULER_TERMINATED: 503,
+  SERVER_CLOSING: 503,
   server_unreachable: 503,
   STORE_TERMINATED: 503,
   STORE_TIMEOUT: 503,

@@ -1,4 +1,5 @@
 /** listen, close, configuration and metrics of createServer, through real sockets (memory store). */
+import {connect} from 'node:net';
 import test from 'ava';
 import {createMemorySchedulerStore, createScheduler} from '../../src/scheduler/index.ts';
 import {createServer, type ServerConfiguration} from '../../src/server/index.ts';
@@ -110,4 +111,72 @@ test('/metrics counts requests by route and status, and jobs by task and outcome
   t.regex(text, /^planton_http_request_duration_seconds_count\{method="GET",route="\/v1\/jobs\/:id",status_code="404"\} 1$/mu);
   t.regex(text, /^planton_jobs_total\{outcome="succeeded",task="tick"\} 1$/mu);
   t.regex(text, /^process_cpu_seconds_total /mu);
+});
+
+test('a request that reaches the server while it closes (on a connection busy with another) gets 503 SERVER_CLOSING as JSON', async (t) => {
+  const scheduler = await createSchedulerForTest(t);
+  let answer: (() => void) | null = null;
+  const lines: string[] = [];
+  const server = createServer({
+    logger: {stream: {write: (line) => lines.push(line)}},
+    readinessCheck: async () => {
+      await new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+    },
+    scheduler,
+  });
+  const {port} = await server.listen({port: 0});
+  const socket = connect({host: '127.0.0.1', port});
+  let received = '';
+
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+  });
+
+  const ended = new Promise<void>((resolve) => {
+    socket.once('close', () => {
+      resolve();
+    });
+  });
+
+  socket.write('GET /ready HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => answer !== null);
+
+  const closed = server.close();
+
+  // The connection is busy, so the server keeps it; a request written on it now arrives while it closes.
+  socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+  // The request log tells when the server has it.
+  await until(() => lines.some((line) => line.includes('"url":"/health"')));
+  (answer as (() => void) | null)?.();
+  await withDeadline(Promise.all([closed, ended]), 'the server to close');
+
+  const [first, second] = received.split(/(?=HTTP\/1\.1 )/u);
+
+  t.regex(first ?? '', /^HTTP\/1\.1 200 [^]*\{"status":"ready"\}$/u);
+  t.regex(second ?? '', /^HTTP\/1\.1 503 [^]*[Cc]onnection: close[^]*\{"code":"SERVER_CLOSING","message":"The server is shutting down; retry on another instance\."\}$/u);
+});
+
+test('a failure the server did not expect is 500 INTERNAL_ERROR, without its message', async (t) => {
+  const scheduler = await createSchedulerForTest(t);
+  const failing = {
+    ...scheduler,
+    listTasks: async () => {
+      throw new Error('password=hunter2');
+    },
+  };
+  const {api} = await startServer(t, createMemorySchedulerStore());
+  const server = createServer({scheduler: failing});
+
+  t.teardown(server.close);
+
+  const {url} = await server.listen({port: 0});
+  const response = await fetch(`${url}/v1/tasks`);
+  const text = await response.text();
+
+  t.is(response.status, 500);
+  t.deepEqual(JSON.parse(text), {code: 'INTERNAL_ERROR', message: 'The server failed to handle the request; the failure is logged.'});
+  t.like(await api.request('GET', '/v1/tasks'), {status: 200}, 'the same route on a sound scheduler');
 });

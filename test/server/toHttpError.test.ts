@@ -12,7 +12,7 @@ import {
   UnknownJobError,
   UnknownScheduledTaskError,
 } from '../../src/scheduler/errors.ts';
-import {ForbiddenError, RateLimitedError, RouteNotFoundError, toHttpError, UnauthorizedError} from '../../src/server/index.ts';
+import {ForbiddenError, RateLimitedError, RouteNotFoundError, ServerClosingError, toHttpError, UnauthorizedError} from '../../src/server/index.ts';
 
 const fastifyError = (code: string, statusCode: number, message = 'fastify says no') => Object.assign(new Error(message), {code, statusCode});
 
@@ -42,6 +42,7 @@ const cases: Array<[string, unknown, number, Record<string, unknown>]> = [
   ['too many requests', new RateLimitedError(10, 30_000), 429, {code: 'RATE_LIMITED', retryAfter: 30_000}],
   ['the scheduler store unreachable', new ServerUnreachableError(new Error('connect ECONNREFUSED')), 503, {code: 'server_unreachable'}],
   ['a store unreachable', new StoreUnreachableError(new Error('timeout')), 503, {code: 'STORE_UNREACHABLE'}],
+  ['a server that is closing', new ServerClosingError(), 503, {code: 'SERVER_CLOSING'}],
   ['a terminated scheduler', new SchedulerTerminatedError('schedule a task'), 503, {code: 'SCHEDULER_TERMINATED'}],
   ['a coded error without a status', new PlantonError('secret detail', 'SOMETHING_ELSE'), 500, {code: 'INTERNAL_ERROR', message: 'The server failed to handle the request; the failure is logged.'}],
   ['a plain error', new Error('password=hunter2'), 500, {code: 'INTERNAL_ERROR'}],
