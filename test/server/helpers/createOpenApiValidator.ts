@@ -1,8 +1,5 @@
-import {Ajv, type ValidateFunction} from 'ajv';
-import addFormatsModule from 'ajv-formats';
-
-// ajv-formats is CommonJS: its function is the module itself (or its `default`, depending on the loader).
-const addFormats = ((addFormatsModule as unknown as {readonly default?: typeof addFormatsModule}).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+import type {ValidateFunction} from 'ajv';
+import {createAjv} from './createAjv.ts';
 
 type OpenApiResponse = {readonly content?: Readonly<Record<string, {readonly schema?: object}>>};
 type OpenApiDocument = {readonly paths: Readonly<Record<string, Readonly<Record<string, {readonly responses?: Readonly<Record<string, OpenApiResponse>>}>>>>};
@@ -19,7 +16,7 @@ export type OpenApiValidator = {
 /** Checks responses against the schemas of an OpenAPI document with ajv (formats such as `date-time` included). */
 export const createOpenApiValidator = (document: Readonly<Record<string, unknown>>): OpenApiValidator => {
   const {paths} = document as unknown as OpenApiDocument;
-  const ajv = addFormats(new Ajv({allErrors: true, strict: false}));
+  const ajv = createAjv();
   const compiled = new Map<object, ValidateFunction>();
 
   const compile = (schema: object) => {
