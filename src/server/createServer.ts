@@ -155,6 +155,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     // Strict bodies: no type coercion, no silently dropped properties (ids in paths are strings with a pattern).
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false}},
     bodyLimit,
+    // Task names up to 1000 characters in paths (Fastify's default is 100).
+    routerOptions: {maxParamLength: 1000},
     // Fastify's own 503 while closing is not `{code, message}`: the hook below answers instead.
     return503OnClosing: false,
     logger: logger === false ? false : {

@@ -67,3 +67,11 @@ test('an unknown route or method is 404 ROUTE_NOT_FOUND as JSON', async (t) => {
   t.like(await api.request('GET', '/v2/tasks'), {body: {code: 'ROUTE_NOT_FOUND', message: 'No route GET /v2/tasks.'}, status: 404});
   t.like(await api.request('PATCH', '/v1/tasks'), {body: {code: 'ROUTE_NOT_FOUND'}, status: 404});
 });
+
+test('a task name of 300 characters, with spaces and slashes, works in paths', async (t) => {
+  const {api} = await startServer(t, createMemorySchedulerStore());
+  const name = `reports / ${'x'.repeat(290)}`;
+
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {body: {schedule: '1h', timeout: 1000}, params: {name}}), {body: {name}, status: 201});
+  t.like(await api.request('GET', '/v1/tasks/{name}', {params: {name}}), {body: {name}, status: 200});
+});
