@@ -35,11 +35,11 @@ const checkWithin = async (check: () => Promise<unknown>, timeout: number): Prom
 export const registerProbeRoutes = (app: ServerApp, {readinessCheck, readinessTimeout}: ProbeRoutesConfiguration): void => {
   const security: Array<Record<string, string[]>> = [];
 
-  app.get('/health', {schema: {response: {...ERROR_RESPONSES, 200: Type.Object({status: Type.Literal('ok')}, {additionalProperties: false})}, security, summary: 'The process is up', tags}}, async () => {
+  app.get('/health', {schema: {response: {...ERROR_RESPONSES, 200: Type.Object({status: Type.Literal('ok')}, {additionalProperties: false, description: 'The process answers.'})}, security, summary: 'The process is up', tags}}, async () => {
     return {status: 'ok' as const};
   });
 
-  app.get('/ready', {schema: {response: {...ERROR_RESPONSES, 200: Type.Object({status: Type.Literal('ready')}, {additionalProperties: false})}, security, summary: 'The store answers (503 `STORE_UNREACHABLE` otherwise)', tags}}, async () => {
+  app.get('/ready', {schema: {response: {...ERROR_RESPONSES, 200: Type.Object({status: Type.Literal('ready')}, {additionalProperties: false, description: 'The store answers.'})}, security, summary: 'The store answers (503 `STORE_UNREACHABLE` otherwise)', tags}}, async () => {
     await checkWithin(readinessCheck, readinessTimeout);
 
     return {status: 'ready' as const};

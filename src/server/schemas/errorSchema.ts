@@ -11,7 +11,7 @@ export const ErrorSchema = Type.Object({
   role: Type.Optional(Type.String()),
   state: Type.Optional(Type.String({description: 'The job\'s state, for `INVALID_JOB_STATE`.'})),
   taskName: Type.Optional(Type.String()),
-}, {additionalProperties: false, title: 'Error'});
+}, {additionalProperties: false, description: 'An error: a stable `code` and a `message` (see docs/server.md#errors).', title: 'Error'});
 
 /** The error responses every route may give. */
 export const ERROR_RESPONSES = {

@@ -24,7 +24,7 @@ export const JobSchema = Type.Object({
   step: Nullable(Type.String()),
   taskName: Type.String(),
   worker: Nullable(Type.String({description: 'The scheduler instance that ran the last attempt.'})),
-}, {additionalProperties: false, title: 'Job'});
+}, {additionalProperties: false, description: 'The job.', title: 'Job'});
 
 export const JobLogEntrySchema = Type.Object({
   attempt: Type.Integer(),
@@ -40,12 +40,12 @@ export const RescheduleBodySchema = Type.Object({
   runAt: Type.Union([Type.String(), Type.Integer()], {description: 'When the job may start: an ISO 8601 string or milliseconds since the epoch.'}),
 }, {additionalProperties: false});
 
-const JobList = Type.Object({jobs: Type.Array(JobSchema)}, {additionalProperties: false});
+const JobList = Type.Object({jobs: Type.Array(JobSchema)}, {additionalProperties: false, description: 'The task\'s jobs, by slot.'});
 
 export const JOB_ROUTE_SCHEMAS = {
   cancel: {params: JobIdParamsSchema, response: {...ERROR_RESPONSES, 200: JobSchema}},
   get: {params: JobIdParamsSchema, response: {...ERROR_RESPONSES, 200: JobSchema}},
-  logs: {params: JobIdParamsSchema, response: {...ERROR_RESPONSES, 200: Type.Object({logs: Type.Array(JobLogEntrySchema)}, {additionalProperties: false})}},
+  logs: {params: JobIdParamsSchema, response: {...ERROR_RESPONSES, 200: Type.Object({logs: Type.Array(JobLogEntrySchema)}, {additionalProperties: false, description: 'The job\'s log lines and progress, oldest first.'})}},
   reschedule: {body: RescheduleBodySchema, params: JobIdParamsSchema, response: {...ERROR_RESPONSES, 200: JobSchema}},
   taskJobs: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 200: JobList}},
 } as const;

@@ -73,16 +73,16 @@ export const TaskSchema = Type.Object({
   payload: Type.Unknown(),
   schedule: Schedule,
   timeout: Type.Number(),
-}, {additionalProperties: false, title: 'Task'});
+}, {additionalProperties: false, description: 'The task.', title: 'Task'});
 
 export const TaskNameParamsSchema = Type.Object({name: Type.String({minLength: 1})});
 
 export const TASK_ROUTE_SCHEMAS = {
   delete: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 204: Type.Null({description: 'Unscheduled.'})}},
   get: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 200: TaskSchema}},
-  list: {response: {...ERROR_RESPONSES, 200: Type.Object({tasks: Type.Array(TaskSchema)}, {additionalProperties: false})}},
+  list: {response: {...ERROR_RESPONSES, 200: Type.Object({tasks: Type.Array(TaskSchema)}, {additionalProperties: false, description: 'Every stored task.'})}},
   put: {body: PutTaskBodySchema, params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 200: TaskSchema, 201: TaskSchema}},
-  trigger: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 202: Type.Object({taskName: Type.String()}, {additionalProperties: false})}},
+  trigger: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 202: Type.Object({taskName: Type.String()}, {additionalProperties: false, description: 'A dispatcher round was requested.'})}},
 } as const;
 
 export type TaskBody = Type.Static<typeof TaskSchema>;
