@@ -1,0 +1,84 @@
+import {collectDefaultMetrics, Counter, Histogram, Registry} from 'prom-client';
+import type {Scheduler} from '../scheduler/createScheduler.ts';
+import type {SchedulerEvents} from '../scheduler/types.ts';
+
+export type MetricsConfiguration = {
+  /**
+   * Adds prom-client's process metrics (CPU, memory, event-loop lag, handles) to the registry.
+   * @default true
+   */
+  readonly defaultMetrics?: boolean;
+  /** Its `succeeded`, `failed`, `retry` and `timeout` events are counted per task. */
+  readonly scheduler: Scheduler;
+};
+
+export type Metrics = {
+  /** Stops counting the scheduler's events. */
+  readonly close: () => void;
+  /** Records one HTTP request: its route pattern (`/v1/jobs/:id`), method, status and duration in seconds. */
+  readonly observeRequest: (request: {readonly method: string; readonly route: string; readonly seconds: number; readonly statusCode: number}) => void;
+  /** The registry `/metrics` renders. */
+  readonly registry: Registry;
+};
+
+type Outcome = 'failed' | 'retry' | 'succeeded' | 'timeout';
+
+/**
+ * The server's Prometheus metrics in a registry of its own (several servers may share a process):
+ * `planton_http_request_duration_seconds` (histogram by method, route and status) and
+ * `planton_jobs_total` (jobs of this process by task and outcome: `succeeded`, `failed`, `retry`,
+ * `timeout`), plus prom-client's process metrics.
+ */
+export const createMetrics = ({defaultMetrics = true, scheduler}: MetricsConfiguration): Metrics => {
+  const registry = new Registry();
+  const requestDuration = new Histogram({
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    help: 'HTTP requests by method, route pattern and status, in seconds.',
+    labelNames: ['method', 'route', 'status_code'],
+    name: 'planton_http_request_duration_seconds',
+    registers: [registry],
+  });
+  const jobs = new Counter({
+    help: 'Job outcomes in this process, by task: succeeded, failed (for good), retry (an attempt failed, another follows), timeout (an attempt ran past its timeout).',
+    labelNames: ['task', 'outcome'],
+    name: 'planton_jobs_total',
+    registers: [registry],
+  });
+
+  if (defaultMetrics) {
+    collectDefaultMetrics({register: registry});
+  }
+
+  const listeners = {
+    failed: ({job}: SchedulerEvents['failed']) => {
+      jobs.inc({outcome: 'failed', task: job.taskName});
+    },
+    retry: ({job}: SchedulerEvents['retry']) => {
+      jobs.inc({outcome: 'retry', task: job.taskName});
+    },
+    succeeded: ({job}: SchedulerEvents['succeeded']) => {
+      jobs.inc({outcome: 'succeeded', task: job.taskName});
+    },
+    timeout: ({job}: SchedulerEvents['timeout']) => {
+      jobs.inc({outcome: 'timeout', task: job.taskName});
+    },
+  } satisfies {[Name in Outcome]: (payload: SchedulerEvents[Name]) => void};
+
+  scheduler.events.on('failed', listeners.failed);
+  scheduler.events.on('retry', listeners.retry);
+  scheduler.events.on('succeeded', listeners.succeeded);
+  scheduler.events.on('timeout', listeners.timeout);
+
+  return {
+    close: () => {
+      scheduler.events.off('failed', listeners.failed);
+      scheduler.events.off('retry', listeners.retry);
+      scheduler.events.off('succeeded', listeners.succeeded);
+      scheduler.events.off('timeout', listeners.timeout);
+    },
+    observeRequest: ({method, route, seconds, statusCode}) => {
+      requestDuration.observe({method, route, status_code: String(statusCode)}, seconds);
+    },
+    registry,
+  };
+};

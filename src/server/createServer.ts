@@ -1,0 +1,290 @@
+import type {AddressInfo} from 'node:net';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import type {TypeBoxTypeProvider} from '@fastify/type-provider-typebox';
+import Fastify, {type FastifyRequest} from 'fastify';
+import {serializeError} from 'serialize-error';
+import {Logger} from '../planton/Logger.ts';
+import type {Scheduler} from '../scheduler/createScheduler.ts';
+import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
+import {createMetrics} from './createMetrics.ts';
+import {InsecureHostError, InvalidServerConfigurationError, RateLimitedError, RouteNotFoundError, ServerClosingError} from './errors.ts';
+import {isLoopbackHost} from './isLoopbackHost.ts';
+import {ERROR_RESPONSES} from './schemas/errorSchema.ts';
+import {registerJobRoutes} from './routes/registerJobRoutes.ts';
+import {registerProbeRoutes} from './routes/registerProbeRoutes.ts';
+import {registerTaskRoutes} from './routes/registerTaskRoutes.ts';
+import {toHttpError} from './toHttpError.ts';
+import type {ServerApp} from './types.ts';
+
+const log = Logger.child({
+  namespace: 'createServer',
+});
+
+/** The port `listen` uses when given none (forerunner's). */
+export const DEFAULT_PORT = 2718;
+
+/** Where Fastify's request log goes (pino), `Authorization` redacted. */
+export type ServerLoggerConfiguration = {
+  /**
+   * @default 'info'
+   */
+  readonly level?: 'debug' | 'error' | 'fatal' | 'info' | 'trace' | 'warn';
+  /**
+   * Receives one JSON line per entry.
+   * @default process.stdout
+   */
+  readonly stream?: {readonly write: (line: string) => unknown};
+};
+
+export type ServerConfiguration = {
+  /**
+   * The bearer tokens the server accepts (see `readTokens` for the environment and file format).
+   * Without any, every request is allowed, and `listen` refuses hosts other than loopback unless `insecure`.
+   * @default {tokens: []}
+   */
+  readonly auth?: AuthConfiguration;
+  /**
+   * Largest request body in bytes; a larger one gets 413 `PAYLOAD_TOO_LARGE`.
+   * @default 1048576 (1 MiB)
+   */
+  readonly bodyLimit?: number;
+  /**
+   * Milliseconds `close()` waits for requests in flight before it cuts their connections.
+   * @default 5000
+   */
+  readonly closeTimeout?: number;
+  /**
+   * Adds prom-client's process metrics (CPU, memory, event-loop lag) to `/metrics`.
+   * @default true
+   */
+  readonly defaultMetrics?: boolean;
+  /**
+   * Lets `listen` use any host without tokens: anyone who reaches the server may change tasks and jobs.
+   * @default false
+   */
+  readonly insecure?: boolean;
+  /**
+   * Fastify's request log (pino), with `Authorization` headers redacted. Planton's own log lines
+   * (failed requests) go to roarr as everywhere else.
+   * @default false (no request log)
+   */
+  readonly logger?: false | ServerLoggerConfiguration;
+  /**
+   * Requests per token (per client address without tokens) and window on `/v1` and `/metrics`; more
+   * get 429 `RATE_LIMITED`. `false` turns the limit off.
+   * @default {max: 1200, timeWindow: 60000}
+   */
+  readonly rateLimit?: false | {readonly max: number; readonly timeWindow: number};
+  /**
+   * What `/ready` awaits: it answers 503 `STORE_UNREACHABLE` when this rejects or outlasts `readinessTimeout`.
+   * @default one read of the store, `scheduler.getJob(0)`
+   */
+  readonly readinessCheck?: () => Promise<unknown>;
+  /**
+   * Milliseconds `readinessCheck` may take.
+   * @default 5000
+   */
+  readonly readinessTimeout?: number;
+  /** The scheduler the API drives; the server does not terminate it. */
+  readonly scheduler: Scheduler;
+};
+
+export type ListenConfiguration = {
+  /**
+   * @default '127.0.0.1'
+   */
+  readonly host?: string;
+  /**
+   * `0` picks a free port.
+   * @default 2718
+   */
+  readonly port?: number;
+};
+
+export type Server = {
+  /** Stops accepting connections, waits up to `closeTimeout` for requests in flight, then cuts them. Safe to call twice. */
+  readonly close: () => Promise<void>;
+  /** Resolves once the server listens; refuses (`INSECURE_HOST`) a host other than loopback without tokens unless `insecure`. */
+  readonly listen: (configuration?: ListenConfiguration) => Promise<{readonly port: number; readonly url: string}>;
+  /** The OpenAPI 3.1 document of the routes, as `/openapi.json` serves it. */
+  readonly openapi: () => Promise<Readonly<Record<string, unknown>>>;
+};
+
+const isPositiveInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1;
+
+/**
+ * The HTTP server over a scheduler (Fastify 5): the `/v1` API (tasks and jobs), `/health`,
+ * `/ready`, `/metrics` (Prometheus) and `/openapi.json`. One JSON schema per request and response
+ * body both validates (and serialises) and is published in the OpenAPI document. Bearer tokens with
+ * roles guard `/v1` and `/metrics`; every error is a JSON body `{code, message, …}` (see `toHttpError`).
+ */
+export const createServer = (configuration: ServerConfiguration): Server => {
+  const {
+    auth: authConfiguration = {tokens: []},
+    bodyLimit = 1_048_576,
+    closeTimeout = 5000,
+    defaultMetrics = true,
+    insecure = false,
+    logger = false,
+    rateLimit = {max: 1200, timeWindow: 60_000},
+    readinessTimeout = 5000,
+    scheduler,
+  } = configuration;
+
+  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.getJob !== 'function') {
+    throw new InvalidServerConfigurationError('scheduler', 'a scheduler from `createScheduler`', scheduler);
+  }
+
+  for (const [option, value] of [['bodyLimit', bodyLimit], ['closeTimeout', closeTimeout], ['readinessTimeout', readinessTimeout]] as const) {
+    if (!isPositiveInteger(value)) {
+      throw new InvalidServerConfigurationError(option, 'an integer >= 1', value);
+    }
+  }
+
+  if (rateLimit !== false && (!isPositiveInteger(rateLimit.max) || !isPositiveInteger(rateLimit.timeWindow))) {
+    throw new InvalidServerConfigurationError('rateLimit', '`false` or `{max, timeWindow}`, integers >= 1', rateLimit);
+  }
+
+  const readinessCheck = configuration.readinessCheck ?? (async () => await scheduler.getJob(0));
+  const auth = createAuth(authConfiguration);
+  const metrics = createMetrics({defaultMetrics, scheduler});
+  const principals = new WeakMap<FastifyRequest, Principal>();
+
+  const app: ServerApp = Fastify({
+    // Strict bodies: no type coercion, no silently dropped properties (ids in paths are strings with a pattern).
+    ajv: {customOptions: {coerceTypes: false, removeAdditional: false}},
+    bodyLimit,
+    // Task names up to 1000 characters in paths (Fastify's default is 100).
+    routerOptions: {maxParamLength: 1000},
+    // Fastify's own 503 while closing is not `{code, message}`: the hook below answers instead.
+    return503OnClosing: false,
+    logger: logger === false ? false : {
+      level: logger.level ?? 'info',
+      redact: {censor: '[redacted]', paths: ['req.headers.authorization', 'request.headers.authorization', 'headers.authorization']},
+      ...logger.stream === undefined ? {} : {stream: logger.stream},
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const response = toHttpError(error);
+
+    if (response.internal) {
+      log.error({error: serializeError(error), method: request.method, route: request.routeOptions.url ?? null}, 'request failed');
+      request.log.error({err: error}, 'request failed');
+    }
+
+    return await reply.code(response.statusCode).headers(response.headers).send(response.body);
+  });
+
+  app.setNotFoundHandler(async (request) => {
+    throw new RouteNotFoundError(request.method, request.url.split('?')[0] ?? request.url);
+  });
+
+  let closing: Promise<void> | null = null;
+
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing !== null) {
+      void reply.header('connection', 'close');
+      throw new ServerClosingError();
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest({method: request.method, route: request.routeOptions.url ?? 'unmatched', seconds: reply.elapsedTime / 1000, statusCode: reply.statusCode});
+  });
+
+  void app.register(fastifySwagger, {
+    openapi: {
+      components: {securitySchemes: {bearer: {scheme: 'bearer', type: 'http'}}},
+      info: {description: 'The HTTP API of a Planton server: tasks on a schedule and their jobs.', title: 'Planton', version: '1'},
+      openapi: '3.1.0',
+      security: [{bearer: []}],
+    },
+  });
+
+  // Routes are registered in plugins, which load after @fastify/swagger: it sees routes added once it has loaded.
+  void app.register(async (open) => {
+    open.get('/openapi.json', {schema: {hide: true}}, async () => app.swagger());
+    registerProbeRoutes(open, {readinessCheck, readinessTimeout});
+  });
+
+  // Everything below needs a token (when tokens are configured) and counts against the rate limit.
+  void app.register(async (guarded) => {
+    guarded.addHook('onRequest', async (request) => {
+      const principal = auth.authenticate(request.headers.authorization);
+
+      auth.authorize(principal, request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+      principals.set(request, principal);
+    });
+
+    if (rateLimit !== false) {
+      await guarded.register(fastifyRateLimit, {
+        errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, context.ttl),
+        // After authentication: the limit is per token, not per address behind a proxy.
+        hook: 'preParsing',
+        keyGenerator: (request) => principals.get(request)?.key ?? request.ip,
+        max: rateLimit.max,
+        timeWindow: rateLimit.timeWindow,
+      });
+    }
+
+    guarded.get('/metrics', {schema: {response: {...ERROR_RESPONSES, 200: {content: {'text/plain': {schema: {type: 'string'}}}, description: 'Prometheus text format'}}, summary: 'Prometheus metrics', tags: ['probes']}}, async (_request, reply) => {
+      return await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+
+    await guarded.register(async (v1) => {
+      registerTaskRoutes(v1, {scheduler});
+      registerJobRoutes(v1, {scheduler});
+    }, {prefix: '/v1'});
+  });
+
+  return {
+    close: () => {
+      closing ??= (async () => {
+        metrics.close();
+
+        const timer = setTimeout(() => {
+          app.server.closeAllConnections();
+        }, closeTimeout);
+
+        timer.unref();
+
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(timer);
+        }
+      })();
+
+      return closing;
+    },
+    listen: async ({host = '127.0.0.1', port = DEFAULT_PORT} = {}) => {
+      if (typeof host !== 'string' || host === '') {
+        throw new InvalidServerConfigurationError('host', 'a host name or IP address', host);
+      }
+
+      if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
+        throw new InvalidServerConfigurationError('port', 'an integer from 0 to 65535', port);
+      }
+
+      if (!auth.hasTokens && !insecure && !isLoopbackHost(host)) {
+        throw new InsecureHostError(host);
+      }
+
+      await app.listen({host, port});
+
+      const address = app.server.address() as AddressInfo;
+
+      return {port: address.port, url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`};
+    },
+    openapi: async () => {
+      await app.ready();
+
+      return app.swagger() as unknown as Record<string, unknown>;
+    },
+  };
+};

@@ -1,0 +1,77 @@
+import {UnknownScheduledTaskError} from '../../scheduler/errors.ts';
+import type {Scheduler} from '../../scheduler/createScheduler.ts';
+import type {ScheduleTaskConfiguration, TaskInfo} from '../../scheduler/types.ts';
+import {PlantonError} from '../../planton/errors.ts';
+import {TASK_ROUTE_SCHEMAS} from '../schemas/taskSchemas.ts';
+import type {PutTaskBody} from '../schemas/taskSchemas.ts';
+import {toTaskBody} from '../toTaskBody.ts';
+import type {ServerApp} from '../types.ts';
+
+export type TaskRoutesConfiguration = {
+  readonly scheduler: Scheduler;
+};
+
+const tags = ['tasks'];
+
+/**
+ * Stores the task, replacing one of the same name. `scheduler.schedule` refuses a second call for a
+ * name in one instance (`DUPLICATE_TASK_NAME`): a task this server scheduled before is unscheduled
+ * first, so its replacement starts afresh (its pending jobs go).
+ */
+const scheduleOrReplace = async (scheduler: Scheduler, task: ScheduleTaskConfiguration): Promise<TaskInfo> => {
+  try {
+    return await scheduler.schedule(task);
+  } catch (error) {
+    if (!(error instanceof PlantonError) || error.code !== 'DUPLICATE_TASK_NAME') {
+      throw error;
+    }
+
+    await scheduler.unschedule(task.name);
+
+    return await scheduler.schedule(task);
+  }
+};
+
+const toScheduleTaskConfiguration = (name: string, body: PutTaskBody): ScheduleTaskConfiguration => {
+  // The JSON body is the library's input, less the name (in the path); the scheduler validates the rest.
+  return {...body, name} as ScheduleTaskConfiguration;
+};
+
+/** `/v1/tasks`: list, get, create or replace, delete, trigger. */
+export const registerTaskRoutes = (app: ServerApp, {scheduler}: TaskRoutesConfiguration): void => {
+  app.get('/tasks', {schema: {...TASK_ROUTE_SCHEMAS.list, summary: 'List the tasks', tags}}, async () => {
+    return {tasks: (await scheduler.listTasks()).map(toTaskBody)};
+  });
+
+  app.get('/tasks/:name', {schema: {...TASK_ROUTE_SCHEMAS.get, summary: 'Get a task', tags}}, async (request) => {
+    const task = await scheduler.getTask(request.params.name);
+
+    if (task === null) {
+      throw new UnknownScheduledTaskError(request.params.name);
+    }
+
+    return toTaskBody(task);
+  });
+
+  app.put('/tasks/:name', {schema: {...TASK_ROUTE_SCHEMAS.put, summary: 'Create or replace a task (201 created, 200 replaced)', tags}}, async (request, reply) => {
+    const {name} = request.params;
+    const existed = await scheduler.getTask(name) !== null;
+    const task = await scheduleOrReplace(scheduler, toScheduleTaskConfiguration(name, request.body));
+
+    return await reply.code(existed ? 200 : 201).send(toTaskBody(task));
+  });
+
+  app.delete('/tasks/:name', {schema: {...TASK_ROUTE_SCHEMAS.delete, summary: 'Unschedule a task: its jobs that never started go, its pending retries are canceled', tags}}, async (request, reply) => {
+    if (!await scheduler.unschedule(request.params.name)) {
+      throw new UnknownScheduledTaskError(request.params.name);
+    }
+
+    return await reply.code(204).send(null);
+  });
+
+  app.post('/tasks/:name/trigger', {schema: {...TASK_ROUTE_SCHEMAS.trigger, summary: 'Run a round of the dispatcher now (due slots get their jobs, due jobs start)', tags}}, async (request, reply) => {
+    scheduler.trigger(request.params.name);
+
+    return await reply.code(202).send({taskName: request.params.name});
+  });
+};

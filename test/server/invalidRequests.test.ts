@@ -1,0 +1,77 @@
+/**
+ * Invalid requests through real HTTP (memory store: they fail before the store, or in the
+ * scheduler's validation): 400 naming the field, 404, 413, 415. Every response is checked against
+ * /openapi.json.
+ */
+import test from 'ava';
+import {createMemorySchedulerStore} from '../../src/scheduler/index.ts';
+import {startServer} from './helpers/startServer.ts';
+
+const cases: Array<[title: string, body: unknown, code: string, field: string]> = [
+  ['no timeout', {schedule: '* * * * *'}, 'INVALID_REQUEST', 'timeout'],
+  ['a timeout as a string', {schedule: '* * * * *', timeout: '5s'}, 'INVALID_REQUEST', 'timeout'],
+  ['a misspelt option', {schedule: '* * * * *', timeout: 1000, timout: 1000}, 'INVALID_REQUEST', 'timout'],
+  ['an unknown misfire policy', {misfire: 'never', schedule: '* * * * *', timeout: 1000}, 'INVALID_REQUEST', 'misfire'],
+  ['an unknown backoff type', {retry: {attempts: 2, backoff: {delay: 1, type: 'linear'}}, schedule: '* * * * *', timeout: 1000}, 'INVALID_REQUEST', 'retry.backoff.type'],
+  ['a cron expression out of range', {schedule: '61 * * * *', timeout: 1000}, 'INVALID_CRON_EXPRESSION', 'schedule'],
+  ['a negative timeout', {schedule: '* * * * *', timeout: -1}, 'INVALID_TIMEOUT', 'timeout'],
+  ['an unknown time zone', {schedule: '* * * * *', timeout: 1000, timezone: 'Mars/Olympus_Mons'}, 'INVALID_TIMEZONE', 'timezone'],
+  ['a date that is not one', {schedule: {date: 'soon'}, timeout: 1000}, 'INVALID_DATE', 'schedule.date'],
+  ['a negative repeat', {schedule: {date: '2026-01-02', repeat: {months: -1}}, timeout: 1000}, 'INVALID_REPEAT', 'schedule.repeat.months'],
+  ['an interval of 0', {schedule: {every: 0}, timeout: 1000}, 'INVALID_INTERVAL', 'schedule.every'],
+  ['no attempts', {retry: {attempts: 0}, schedule: '* * * * *', timeout: 1000}, 'INVALID_RETRY_POLICY', 'retry.attempts'],
+  ['a concurrency of 0', {concurrency: 0, schedule: '* * * * *', timeout: 1000}, 'INVALID_SCHEDULER_CONFIGURATION', 'concurrency'],
+];
+
+for (const [title, body, code, field] of cases) {
+  test(`PUT /v1/tasks/:name with ${title} is 400 ${code} naming \`${field}\`, and stores nothing`, async (t) => {
+    const {api} = await startServer(t, createMemorySchedulerStore());
+    const response = await api.request('PUT', '/v1/tasks/{name}', {body, params: {name: 'bad'}});
+
+    t.like(response, {body: {code, field}, status: 400});
+    t.regex(response.body.message, new RegExp(field.split('.').at(-1) ?? field, 'u'));
+    t.like(await api.request('GET', '/v1/tasks/{name}', {params: {name: 'bad'}}), {status: 404});
+  });
+}
+
+test('job routes: an id that is not an integer and a reschedule without a valid runAt are 400 naming the field', async (t) => {
+  const {api} = await startServer(t, createMemorySchedulerStore());
+
+  t.like(await api.request('GET', '/v1/jobs/{id}', {params: {id: 'abc'}}), {body: {code: 'INVALID_REQUEST', field: 'id', location: 'params'}, status: 400});
+  t.like(await api.request('POST', '/v1/jobs/{id}/cancel', {params: {id: '-1'}}), {body: {code: 'INVALID_REQUEST', field: 'id'}, status: 400});
+  t.like(await api.request('POST', '/v1/jobs/{id}/reschedule', {body: {}, params: {id: 1}}), {body: {code: 'INVALID_REQUEST', field: 'runAt'}, status: 400});
+  t.like(await api.request('POST', '/v1/jobs/{id}/reschedule', {body: {runAt: 'tomorrow'}, params: {id: 1}}), {body: {code: 'INVALID_DATE', field: 'runAt'}, status: 400});
+});
+
+test('a body that is not JSON is 400 INVALID_JSON; another content type is 415 UNSUPPORTED_MEDIA_TYPE; a body that is not an object is 400', async (t) => {
+  const {api} = await startServer(t, createMemorySchedulerStore());
+  const params = {name: 'x'};
+
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {headers: {'content-type': 'application/json'}, params, rawBody: '{"schedule": '}), {body: {code: 'INVALID_JSON'}, status: 400});
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {headers: {'content-type': 'application/json'}, params, rawBody: '{"__proto__": {"admin": true}}'}), {body: {code: 'INVALID_JSON'}, status: 400});
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {headers: {'content-type': 'text/plain'}, params, rawBody: 'schedule=* * * * *'}), {body: {code: 'UNSUPPORTED_MEDIA_TYPE'}, status: 415});
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {body: ['* * * * *'], params}), {body: {code: 'INVALID_REQUEST'}, status: 400});
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {params}), {body: {code: 'INVALID_REQUEST'}, status: 400});
+});
+
+test('a body over bodyLimit is 413 PAYLOAD_TOO_LARGE; one under it is accepted', async (t) => {
+  const {api} = await startServer(t, createMemorySchedulerStore(), {bodyLimit: 2048});
+
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {body: {payload: 'x'.repeat(4096), schedule: '1h', timeout: 1000}, params: {name: 'big'}}), {body: {code: 'PAYLOAD_TOO_LARGE'}, status: 413});
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {body: {payload: 'x'.repeat(1024), schedule: '1h', timeout: 1000}, params: {name: 'big'}}), {status: 201});
+});
+
+test('an unknown route or method is 404 ROUTE_NOT_FOUND as JSON', async (t) => {
+  const {api} = await startServer(t, createMemorySchedulerStore());
+
+  t.like(await api.request('GET', '/v2/tasks'), {body: {code: 'ROUTE_NOT_FOUND', message: 'No route GET /v2/tasks.'}, status: 404});
+  t.like(await api.request('PATCH', '/v1/tasks'), {body: {code: 'ROUTE_NOT_FOUND'}, status: 404});
+});
+
+test('a task name of 300 characters, with spaces and slashes, works in paths', async (t) => {
+  const {api} = await startServer(t, createMemorySchedulerStore());
+  const name = `reports / ${'x'.repeat(290)}`;
+
+  t.like(await api.request('PUT', '/v1/tasks/{name}', {body: {schedule: '1h', timeout: 1000}, params: {name}}), {body: {name}, status: 201});
+  t.like(await api.request('GET', '/v1/tasks/{name}', {params: {name}}), {body: {name}, status: 200});
+});
