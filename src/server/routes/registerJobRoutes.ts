@@ -24,7 +24,7 @@ export const registerJobRoutes = (app: ServerApp, {scheduler}: JobRoutesConfigur
   };
 
   app.get('/tasks/:name/jobs', {schema: {...JOB_ROUTE_SCHEMAS.taskJobs, summary: 'List a task\'s jobs, by slot', tags}}, async (request) => {
-    const jobs = await scheduler.listJobs(request.params.name);
+    const {jobs} = await scheduler.listJobs({taskName: request.params.name});
 
     // A task that is gone may have left jobs (canceled, ended): those are still listed.
     if (jobs.length === 0 && await scheduler.getTask(request.params.name) === null) {
