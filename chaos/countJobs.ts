@@ -9,6 +9,8 @@ export type JobCounts = {
   readonly missingSlots: number;
   readonly produced: number;
   readonly recoveryMs: number | null;
+  /** Runs recorded by the window's jobs' processors (every attempt that started). */
+  readonly runs: number;
   readonly twiceCases: readonly AtLeastOnceCase[];
 };
 
@@ -35,7 +37,7 @@ export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, s
     WHERE scheduled_for >= ${from} AND scheduled_for < ${to}
   `);
   const duplicates = await pool.any(sql.type(z.object({jobId: z.number(), runs: z.array(z.object({attempt: z.number(), pid: z.number()}))}))`
-    SELECT r.job_id::int8 AS "jobId", json_agg(json_build_object('attempt', r.attempt, 'pid', r.pid) ORDER BY r.id) AS runs
+    SELECT r.job_id::int4 AS "jobId", json_agg(json_build_object('attempt', r.attempt, 'pid', r.pid) ORDER BY r.id) AS runs
     FROM ${sql.identifier([schema, 'job_run'])} r
     INNER JOIN ${job} j ON j.id = r.job_id
     WHERE j.scheduled_for >= ${from} AND j.scheduled_for < ${to}
@@ -49,6 +51,12 @@ export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, s
       count(*) FILTER (WHERE state <> 'DONE')::int4 AS open
     FROM ${job}
     WHERE scheduled_for >= ${from} AND scheduled_for <= to_timestamp(${faultEndedAt / 1_000})
+  `);
+  const runs = await pool.oneFirst(sql.type(z.object({count: z.number()}))`
+    SELECT count(*)::int4 AS count
+    FROM ${sql.identifier([schema, 'job_run'])} r
+    INNER JOIN ${job} j ON j.id = r.job_id
+    WHERE j.scheduled_for >= ${from} AND j.scheduled_for < ${to}
   `);
   const atLeastOnceCases: AtLeastOnceCase[] = [];
   const twiceCases: AtLeastOnceCase[] = [];
@@ -78,6 +86,7 @@ export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, s
     completed: totals.completed,
     missingSlots: Math.max(0, tasks * Math.round((windowEnd - windowStart) / 1_000) - totals.slots),
     produced: totals.produced,
+    runs,
     recoveryMs: recovery.open > 0 ? null : Math.max(0, Math.round((recovery.lastEndedAt ?? faultEndedAt) - faultEndedAt)),
     twiceCases,
   };

@@ -137,7 +137,8 @@ try {
     }
 
     results.push(result);
-    process.stdout.write(`${JSON.stringify({chaos: result.scenario, durationMs: Date.now() - startedAt, ...result})}\n`);
+    // bigint (an int8 column) as a number: ids and counts here are far below 2^53.
+    process.stdout.write(`${JSON.stringify({chaos: result.scenario, durationMs: Date.now() - startedAt, ...result}, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value))}\n`);
   }
 } catch (error) {
   await finish(1, String(error));

@@ -82,7 +82,7 @@ export const runJobScenario = async (scenario: Scenario, context: ChaosContext):
 
   await instances.killAll();
 
-  const notes = [...fault.notes];
+  const notes = [...fault.notes, `${counts.runs} run(s) recorded for ${counts.produced} job(s)`];
 
   if (counts.missingSlots > 0) {
     notes.push(`${counts.missingSlots} slot(s) of the window got no job`);
