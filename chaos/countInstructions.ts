@@ -12,6 +12,7 @@ export type InstructionCounts = {
   /** The executions at the end, by state. */
   readonly executions: Readonly<Record<string, number>>;
   readonly recoveryMs: number | null;
+  readonly catchUpMs: number | null;
   readonly twiceCases: readonly AtLeastOnceCase[];
 };
 
@@ -36,9 +37,10 @@ const explain = (earlier: z.infer<typeof run>, later: z.infer<typeof run>, {brok
 };
 
 /** Counts, from the database, what a scenario's items became: produced, done, duplicated (documented or not), reaped. */
-export const countInstructions = async (pool: DatabasePool, {brokerRestart, faultEndedAt, killedPids, schema}: {
+export const countInstructions = async (pool: DatabasePool, {brokerRestart, faultEndedAt, faultStartedAt, killedPids, schema}: {
   readonly brokerRestart: boolean;
   readonly faultEndedAt: number;
+  readonly faultStartedAt: number;
   readonly killedPids: ReadonlySet<number>;
   readonly schema: string;
 }): Promise<InstructionCounts> => {
@@ -57,13 +59,20 @@ export const countInstructions = async (pool: DatabasePool, {brokerRestart, faul
   const reaped = await pool.oneFirst(sql.type(z.object({count: z.number()}))`
     SELECT count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])} WHERE state = 'TERMINATED'
   `);
-  const recovery = await pool.one(sql.type(z.object({lastDoneAt: z.number().nullable(), open: z.number()}))`
-    SELECT
-      (extract(epoch FROM max(done_at)) * 1000)::float8 AS "lastDoneAt",
-      count(*) FILTER (WHERE done_at IS NULL)::int4 AS open
-    FROM ${item}
-    WHERE created_at <= to_timestamp(${faultEndedAt / 1_000})
-  `);
+  /** From the fault's end until every item created by `createdBy` is done; null when some never were. */
+  const measureFrom = async (createdBy: number): Promise<number | null> => {
+    const {lastDoneAt, open} = await pool.one(sql.type(z.object({lastDoneAt: z.number().nullable(), open: z.number()}))`
+      SELECT
+        (extract(epoch FROM max(done_at)) * 1000)::float8 AS "lastDoneAt",
+        count(*) FILTER (WHERE done_at IS NULL)::int4 AS open
+      FROM ${item}
+      WHERE created_at <= to_timestamp(${createdBy / 1_000})
+    `);
+
+    return open > 0 ? null : Math.max(0, Math.round((lastDoneAt ?? faultEndedAt) - faultEndedAt));
+  };
+  const recoveryMs = await measureFrom(faultStartedAt);
+  const catchUpMs = await measureFrom(faultEndedAt);
   const states = await pool.any(sql.type(z.object({count: z.number(), state: z.string()}))`
     SELECT state, count(*)::int4 AS count FROM ${sql.identifier([schema, 'maintenance_task_execution'])} GROUP BY state ORDER BY state
   `);
@@ -86,7 +95,8 @@ export const countInstructions = async (pool: DatabasePool, {brokerRestart, faul
     executions: Object.fromEntries(states.map(({count, state}) => [state, count])),
     produced: totals.produced,
     reaped,
-    recoveryMs: recovery.open > 0 ? null : Math.max(0, Math.round((recovery.lastDoneAt ?? faultEndedAt) - faultEndedAt)),
+    catchUpMs,
+    recoveryMs,
     twiceCases,
   };
 };

@@ -9,6 +9,7 @@ export type JobCounts = {
   readonly missingSlots: number;
   readonly produced: number;
   readonly recoveryMs: number | null;
+  readonly catchUpMs: number | null;
   /** Runs recorded by the window's jobs' processors (every attempt that started). */
   readonly runs: number;
   readonly twiceCases: readonly AtLeastOnceCase[];
@@ -20,8 +21,9 @@ export type JobCounts = {
  * than once (a later attempt after a killed or timed-out one is the documented case; the same
  * attempt twice is not).
  */
-export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, schema, tasks, windowEnd, windowStart}: {
+export const countJobs = async (pool: DatabasePool, {faultEndedAt, faultStartedAt, killedPids, schema, tasks, windowEnd, windowStart}: {
   readonly faultEndedAt: number;
+  readonly faultStartedAt: number;
   readonly killedPids: ReadonlySet<number>;
   readonly schema: string;
   readonly tasks: number;
@@ -45,13 +47,20 @@ export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, s
     HAVING count(*) > 1
     ORDER BY r.job_id
   `);
-  const recovery = await pool.one(sql.type(z.object({lastEndedAt: z.number().nullable(), open: z.number()}))`
-    SELECT
-      (extract(epoch FROM max(ended_at)) * 1000)::float8 AS "lastEndedAt",
-      count(*) FILTER (WHERE state <> 'DONE')::int4 AS open
-    FROM ${job}
-    WHERE scheduled_for >= ${from} AND scheduled_for <= to_timestamp(${faultEndedAt / 1_000})
-  `);
+  /** From the fault's end until every job of a slot up to `due` is DONE; null when some never were. */
+  const measureFrom = async (due: number): Promise<number | null> => {
+    const {lastEndedAt, open} = await pool.one(sql.type(z.object({lastEndedAt: z.number().nullable(), open: z.number()}))`
+      SELECT
+        (extract(epoch FROM max(ended_at)) * 1000)::float8 AS "lastEndedAt",
+        count(*) FILTER (WHERE state <> 'DONE')::int4 AS open
+      FROM ${job}
+      WHERE scheduled_for >= ${from} AND scheduled_for <= to_timestamp(${due / 1_000})
+    `);
+
+    return open > 0 ? null : Math.max(0, Math.round((lastEndedAt ?? faultEndedAt) - faultEndedAt));
+  };
+  const recoveryMs = await measureFrom(faultStartedAt);
+  const catchUpMs = await measureFrom(faultEndedAt);
   const runs = await pool.oneFirst(sql.type(z.object({count: z.number()}))`
     SELECT count(*)::int4 AS count
     FROM ${sql.identifier([schema, 'job_run'])} r
@@ -87,7 +96,8 @@ export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, s
     missingSlots: Math.max(0, tasks * Math.round((windowEnd - windowStart) / 1_000) - totals.slots),
     produced: totals.produced,
     runs,
-    recoveryMs: recovery.open > 0 ? null : Math.max(0, Math.round((recovery.lastEndedAt ?? faultEndedAt) - faultEndedAt)),
+    catchUpMs,
+    recoveryMs,
     twiceCases,
   };
 };

@@ -15,9 +15,17 @@ export type ClaimCutProxy = {
   readonly port: number;
 };
 
-/** ReadyForQuery ('Z', length 5, status): the server ends each reply with it, after the COMMIT of an implicit transaction. */
-const endsWithReadyForQuery = (reply: Buffer): boolean => {
-  return reply.length >= 6 && reply[reply.length - 6] === 0x5A && reply.readInt32BE(reply.length - 5) === 5;
+/**
+ * The transaction status of the ReadyForQuery ('Z', length 5, status) that ends a complete reply:
+ * 'I' idle (an implicit transaction committed), 'T' in a transaction, 'E' in a failed one; null
+ * while the reply is incomplete.
+ */
+const readReadyStatus = (reply: Buffer): 'E' | 'I' | 'T' | null => {
+  if (reply.length < 6 || reply[reply.length - 6] !== 0x5A || reply.readInt32BE(reply.length - 5) !== 5) {
+    return null;
+  }
+
+  return String.fromCharCode(reply[reply.length - 1]!) as 'E' | 'I' | 'T';
 };
 
 /** The row count in the reply's last CommandComplete tag (`SELECT 3`, `INSERT 0 3`), 0 when there is none. */
@@ -31,9 +39,10 @@ const readRowCount = (reply: Buffer): number => {
  * A loopback TCP proxy to PostgreSQL (after test/helpers/createTcpProxy.ts) that cuts a connection
  * right after a claim COMMITTED: it recognizes the claim by `marker` (a comment in its text) or, once
  * the statement is prepared, by the prepared statement's name (`planton_` + hash, learned from the
- * Parse message that carried the text), holds the server's reply to it, and when the reply is
- * complete (ReadyForQuery: the claim's one statement has committed) and claimed rows, drops it and
- * resets both sockets. The program never learns which executions it recorded.
+ * Parse message that carried the text), and holds the server's replies from then on. When the claim
+ * took rows, the first reply that ends a transaction (ReadyForQuery with status idle: the claim's one
+ * self-committing statement, or the COMMIT after it) is dropped and both sockets are reset. The
+ * program never learns which executions it recorded.
  */
 export const createClaimCutProxy = async ({marker, target}: {readonly marker: string; readonly target: {readonly host: string; readonly port: number}}): Promise<ClaimCutProxy> => {
   const sockets = new Set<Socket>();
@@ -59,7 +68,9 @@ export const createClaimCutProxy = async ({marker, target}: {readonly marker: st
 
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
-    let holding = false;
+    // 'claim': the claim was sent, its reply is held; 'commit': the claim ran inside a transaction
+    // and claimed `rows`, the replies are held until one ends the transaction.
+    let state: {readonly rows: number; readonly step: 'claim' | 'commit'} | null = null;
     let held: Buffer[] = [];
 
     sockets.add(client);
@@ -78,14 +89,14 @@ export const createClaimCutProxy = async ({marker, target}: {readonly marker: st
     }
 
     client.on('data', (chunk: Buffer) => {
-      if (isClaim(chunk.toString('latin1')) && armed && cut === null) {
-        holding = true;
+      if (isClaim(chunk.toString('latin1')) && armed && cut === null && state === null) {
+        state = {rows: 0, step: 'claim'};
       }
 
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (!holding) {
+      if (state === null) {
         client.write(chunk);
 
         return;
@@ -94,17 +105,21 @@ export const createClaimCutProxy = async ({marker, target}: {readonly marker: st
       held.push(chunk);
 
       const reply = Buffer.concat(held);
+      const status = readReadyStatus(reply);
 
-      if (!endsWithReadyForQuery(reply)) {
+      if (status === null) {
         return;
       }
 
       held = [];
-      holding = false;
 
-      const rows = readRowCount(reply);
+      const rows = state.step === 'claim' ? readRowCount(reply) : state.rows;
 
-      if (rows > 0 && cut === null) {
+      const committed = status === 'I' && (state.step === 'claim' || reply.toString('latin1').includes('COMMIT\0'));
+
+      if (rows > 0 && committed && cut === null) {
+        // Committed: the claim's one statement, or the COMMIT of its transaction.
+        state = null;
         cut = {cutAt: Date.now(), rows};
         client.resetAndDestroy();
         upstream.destroy();
@@ -112,6 +127,7 @@ export const createClaimCutProxy = async ({marker, target}: {readonly marker: st
         return;
       }
 
+      state = rows > 0 && status === 'T' ? {rows, step: 'commit'} : null;
       client.write(reply);
     });
   });

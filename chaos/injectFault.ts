@@ -5,6 +5,8 @@ import type {ChaosContext, Fault} from './types.ts';
 
 export type InjectedFault = {
   readonly downMs: number | null;
+  /** When the fault began: the kill, the server's stop, the cut. */
+  readonly faultStartedAt: number;
   /** When the fault was over: the kill done, the server back, the reply dropped. */
   readonly faultEndedAt: number;
   readonly killedPids: ReadonlySet<number>;
@@ -39,20 +41,25 @@ export const injectFault = async (fault: Fault, {context, isHolding, processes, 
         }
       }
 
+      const faultStartedAt = Date.now();
+
       await victim.kill();
 
       return {
         downMs: null,
         faultEndedAt: Date.now(),
+        faultStartedAt,
         killedPids: new Set([victim.pid]),
         notes: isHolding === undefined ? [] : [holding ? 'the killed process held work' : 'the killed process held no work within 3 s'],
       };
     }
 
     case 'restart': {
-      const {downMs} = await (await context.getServer(fault.server)).restart();
+      const server = await context.getServer(fault.server);
+      const faultStartedAt = Date.now();
+      const {downMs} = await server.restart();
 
-      return {downMs, faultEndedAt: Date.now(), killedPids: new Set(), notes: []};
+      return {downMs, faultEndedAt: Date.now(), faultStartedAt, killedPids: new Set(), notes: []};
     }
 
     case 'cut': {
@@ -71,10 +78,10 @@ export const injectFault = async (fault: Fault, {context, isHolding, processes, 
       const cut = proxy.getCut();
 
       if (cut === null) {
-        return {downMs: null, faultEndedAt: Date.now(), killedPids: new Set(), notes: ['no claim that took rows passed the proxy within 15 s: nothing was cut']};
+        return {downMs: null, faultEndedAt: Date.now(), faultStartedAt: Date.now(), killedPids: new Set(), notes: ['no claim that took rows passed the proxy within 15 s: nothing was cut']};
       }
 
-      return {downMs: null, faultEndedAt: cut.cutAt, killedPids: new Set(), notes: [`the reply to a claim of ${cut.rows} instruction(s) was dropped after its COMMIT`]};
+      return {downMs: null, faultEndedAt: cut.cutAt, faultStartedAt: cut.cutAt, killedPids: new Set(), notes: [`the reply to a claim of ${cut.rows} instruction(s) was dropped after its COMMIT`]};
     }
   }
 };

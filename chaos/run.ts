@@ -41,7 +41,7 @@ const timing: Timing = {
 };
 const only = options.only?.split(',') ?? null;
 const selected = scenarios.filter((scenario) => (only === null ? !short || scenario.short : only.includes(scenario.name)));
-const deadlineMs = Number(options.deadline ?? (short ? 150 : 900)) * 1_000;
+const deadlineMs = Number(options.deadline ?? (short ? 240 : 900)) * 1_000;
 
 if (selected.length === 0) {
   process.stderr.write(`No scenario selected. Scenarios: ${scenarios.map(({name}) => name).join(', ')}\n`);
@@ -130,7 +130,7 @@ try {
       result = scenario.kind === 'jobs' ? await runJobScenario(scenario, context) : await runInstructionScenario(scenario, context);
     } catch (error) {
       result = {
-        atLeastOnce: 0, atLeastOnceCases: [], completed: 0, downMs: null, errors: {}, fault: scenario.fault.type, kind: scenario.kind, lost: 0,
+        atLeastOnce: 0, atLeastOnceCases: [], catchUpMs: null, completed: 0, downMs: null, errors: {}, fault: scenario.fault.type, kind: scenario.kind, lost: 0,
         misses: [`the scenario failed: ${String(error)}`], notes: [], passed: false, produced: 0, reaped: null, recoveryMs: null,
         scenario: scenario.name, twice: 0, twiceCases: [],
       };
@@ -147,7 +147,7 @@ try {
 const cell = (value: number | null, unit = '') => (value === null ? '–' : `${value.toLocaleString('en-US')}${unit}`);
 
 process.stdout.write(`\n${formatTable(
-  ['scenario', 'kind', 'produced', 'completed', 'lost', 'twice', 'at least once', 'reaped', 'recovery', 'server down', 'result'],
+  ['scenario', 'kind', 'produced', 'completed', 'lost', 'twice', 'at least once', 'reaped', 'recovery', 'catch-up', 'server down', 'result'],
   results.map((result) => [
     result.scenario,
     result.kind,
@@ -158,6 +158,7 @@ process.stdout.write(`\n${formatTable(
     cell(result.atLeastOnce),
     cell(result.reaped),
     result.recoveryMs === null ? '–' : `${(result.recoveryMs / 1_000).toFixed(2)} s`,
+    result.catchUpMs === null ? '–' : `${(result.catchUpMs / 1_000).toFixed(2)} s`,
     result.downMs === null ? '–' : `${(result.downMs / 1_000).toFixed(2)} s`,
     result.passed ? 'pass' : `MISS: ${result.misses.join('; ')}`,
   ]),

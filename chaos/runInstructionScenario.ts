@@ -127,6 +127,7 @@ export const runInstructionScenario = async (scenario: Scenario, context: ChaosC
   const counts = await countInstructions(pool, {
     brokerRestart: scenario.fault.type === 'restart' && scenario.fault.server !== 'postgres',
     faultEndedAt: fault.faultEndedAt,
+    faultStartedAt: fault.faultStartedAt,
     killedPids: fault.killedPids,
     schema,
   });
@@ -143,6 +144,7 @@ export const runInstructionScenario = async (scenario: Scenario, context: ChaosC
 
   return judge(scenario, context, {
     atLeastOnceCases: counts.atLeastOnceCases,
+    catchUpMs: counts.catchUpMs,
     completed: counts.completed,
     produced: counts.produced,
     reaped: counts.reaped,

@@ -48,8 +48,13 @@ export type ScenarioResult = {
   readonly twiceCases: readonly AtLeastOnceCase[];
   /** Executions the reaper terminated (instructions). */
   readonly reaped: number | null;
-  /** From the fault's end (a kill, a server back, a cut) until every instruction or job due by then was done; null when some never were. */
+  /**
+   * From the fault's end (the kill, the server back, the cut) until every instruction created (job
+   * due) before the fault began is done: the work the fault caught in flight. Null when some never was.
+   */
   readonly recoveryMs: number | null;
+  /** The same for everything created (due) until the fault's end: the backlog the outage piled up, worked off. */
+  readonly catchUpMs: number | null;
   /** How long the restarted server was away. */
   readonly downMs: number | null;
   readonly errors: Readonly<Record<string, number>>;
