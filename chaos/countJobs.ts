@@ -21,9 +21,8 @@ export type JobCounts = {
  * than once (a later attempt after a killed or timed-out one is the documented case; the same
  * attempt twice is not).
  */
-export const countJobs = async (pool: DatabasePool, {faultEndedAt, faultStartedAt, killedPids, schema, tasks, windowEnd, windowStart}: {
+export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, schema, tasks, windowEnd, windowStart}: {
   readonly faultEndedAt: number;
-  readonly faultStartedAt: number;
   readonly killedPids: ReadonlySet<number>;
   readonly schema: string;
   readonly tasks: number;
@@ -47,20 +46,20 @@ export const countJobs = async (pool: DatabasePool, {faultEndedAt, faultStartedA
     HAVING count(*) > 1
     ORDER BY r.job_id
   `);
-  /** From the fault's end until every job of a slot up to `due` is DONE; null when some never were. */
-  const measureFrom = async (due: number): Promise<number | null> => {
-    const {lastEndedAt, open} = await pool.one(sql.type(z.object({lastEndedAt: z.number().nullable(), open: z.number()}))`
-      SELECT
-        (extract(epoch FROM max(ended_at)) * 1000)::float8 AS "lastEndedAt",
-        count(*) FILTER (WHERE state <> 'DONE')::int4 AS open
-      FROM ${job}
-      WHERE scheduled_for >= ${from} AND scheduled_for <= to_timestamp(${due / 1_000})
-    `);
-
-    return open > 0 ? null : Math.max(0, Math.round((lastEndedAt ?? faultEndedAt) - faultEndedAt));
-  };
-  const recoveryMs = await measureFrom(faultStartedAt);
-  const catchUpMs = await measureFrom(faultEndedAt);
+  // The jobs due until a second after the fault's end: those an instance claims ahead (400 ms)
+  // are held by it before their time. Recovery: how long after the fault's end (or after its slot,
+  // for a job due later) the last of them ended (a normal job ends 0.3 s after its slot); catch-up:
+  // when the last of them ended, from the fault's end.
+  const affected = await pool.one(sql.type(z.object({catchUp: z.number().nullable(), open: z.number(), recovery: z.number().nullable()}))`
+    SELECT
+      (extract(epoch FROM max(ended_at - greatest(scheduled_for, to_timestamp(${faultEndedAt / 1_000})))) * 1000)::float8 AS recovery,
+      (extract(epoch FROM max(ended_at) - to_timestamp(${faultEndedAt / 1_000})) * 1000)::float8 AS "catchUp",
+      count(*) FILTER (WHERE state <> 'DONE')::int4 AS open
+    FROM ${job}
+    WHERE scheduled_for >= ${from} AND scheduled_for <= to_timestamp(${(faultEndedAt + 1_000) / 1_000})
+  `);
+  const recoveryMs = affected.open > 0 ? null : Math.max(0, Math.round(affected.recovery ?? 0));
+  const catchUpMs = affected.open > 0 ? null : Math.max(0, Math.round(affected.catchUp ?? 0));
   const runs = await pool.oneFirst(sql.type(z.object({count: z.number()}))`
     SELECT count(*)::int4 AS count
     FROM ${sql.identifier([schema, 'job_run'])} r

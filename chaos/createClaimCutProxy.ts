@@ -28,9 +28,9 @@ const readReadyStatus = (reply: Buffer): 'E' | 'I' | 'T' | null => {
   return String.fromCharCode(reply[reply.length - 1]!) as 'E' | 'I' | 'T';
 };
 
-/** The row count in the reply's last CommandComplete tag (`SELECT 3`, `INSERT 0 3`), 0 when there is none. */
+/** The row count in the reply's last claim-shaped CommandComplete tag (`SELECT 3`, `INSERT 0 3`), 0 when there is none. */
 const readRowCount = (reply: Buffer): number => {
-  const tags = [...reply.toString('latin1').matchAll(/(?:SELECT|INSERT 0|UPDATE) (\d+)\0/g)];
+  const tags = [...reply.toString('latin1').matchAll(/(?:SELECT|INSERT 0) (\d+)\0/g)];
 
   return Number(tags.at(-1)?.[1] ?? 0);
 };
@@ -51,19 +51,18 @@ export const createClaimCutProxy = async ({marker, target}: {readonly marker: st
   let cut: ClaimCut | null = null;
 
   const isClaim = (text: string): boolean => {
-    const index = text.indexOf(marker);
-
-    if (index !== -1) {
-      const name = text.slice(0, index).match(/planton_[\da-f]{32}/g)?.at(-1);
-
-      if (name !== undefined) {
-        names.add(name);
+    if (text.includes(marker)) {
+      // The name of the Parse message ('P', length, name, text) whose text carries the marker.
+      for (const [, name, query] of text.matchAll(/P[\s\S]{4}(planton_[\da-f]{32})\0([^\0]*)\0/g)) {
+        if (name !== undefined && query?.includes(marker)) {
+          names.add(name);
+        }
       }
 
       return true;
     }
 
-    return [...names].some((name) => text.includes(name));
+    return [...names].some((name) => text.includes(`${name}\0`));
   };
 
   const server = createServer((client) => {

@@ -78,7 +78,7 @@ export const runJobScenario = async (scenario: Scenario, context: ChaosContext):
     await delay(250);
   }
 
-  const counts = await countJobs(pool, {faultEndedAt: fault.faultEndedAt, faultStartedAt: fault.faultStartedAt, killedPids: fault.killedPids, schema, tasks: timing.tasks, windowEnd, windowStart});
+  const counts = await countJobs(pool, {faultEndedAt: fault.faultEndedAt, killedPids: fault.killedPids, schema, tasks: timing.tasks, windowEnd, windowStart});
 
   await instances.killAll();
 
