@@ -9,7 +9,7 @@
 import {parseArgs} from 'node:util';
 import {createPool, type DatabasePool} from 'slonik';
 import {createCleanup} from './createCleanup.ts';
-import {formatTable} from './printTable.ts';
+import {formatTable} from './formatTable.ts';
 import {runInstructionScenario} from './runInstructionScenario.ts';
 import {runJobScenario} from './runJobScenario.ts';
 import {scenarios} from './scenarios.ts';
@@ -32,7 +32,7 @@ const short = options.short ?? false;
 const timing: Timing = {
   drainMs: short ? 20_000 : 30_000,
   faultAtMs: short ? 2_000 : 3_000,
-  jobTimeoutMs: 2_000,
+  jobTimeoutMs: 1_500,
   loadMs: short ? 6_000 : 10_000,
   rate: 100,
   reaperTimeoutMs: Number(options['reaper-timeout'] ?? 3_000),
@@ -123,6 +123,11 @@ const results: ScenarioResult[] = [];
 
 try {
   for (const scenario of selected) {
+    if (finishing) {
+      // Ctrl-C or the deadline: the cleanup is stopping everything; the exit code is set there.
+      await new Promise(() => undefined);
+    }
+
     const startedAt = Date.now();
     let result: ScenarioResult;
 
@@ -134,6 +139,10 @@ try {
         misses: [`the scenario failed: ${String(error)}`], notes: [], passed: false, produced: 0, reaped: null, recoveryMs: null,
         scenario: scenario.name, twice: 0, twiceCases: [],
       };
+    }
+
+    if (finishing) {
+      await new Promise(() => undefined);
     }
 
     results.push(result);

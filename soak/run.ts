@@ -15,7 +15,7 @@ import {connectSink, createBullMqSink, createBullMqWorker} from '../src/adapters
 import {createPgNotificationListener, createPostgresStore} from '../src/adapters/postgres/index.ts';
 import {createPostgresSchedulerStore, createScheduler} from '../src/scheduler/index.ts';
 import {createCleanup} from '../chaos/createCleanup.ts';
-import {formatTable} from '../chaos/printTable.ts';
+import {formatTable} from '../chaos/formatTable.ts';
 import {startPostgresServer} from '../chaos/servers/startPostgresServer.ts';
 import {startRedisServer} from '../chaos/servers/startRedisServer.ts';
 import {TASK_NAME, createInstructionTables, insertItems, recordItemRun} from '../chaos/workload.ts';
