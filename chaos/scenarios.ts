@@ -12,7 +12,7 @@ export const scenarios: readonly Scenario[] = [
   {broker: 'rabbitmq', fault: {server: 'rabbitmq', type: 'restart'}, kind: 'instructions', name: 'rabbitmq-restart', processes: 1, short: false, workers: 1},
   {broker: 'bullmq', fault: {server: 'redis', type: 'restart'}, kind: 'instructions', name: 'redis-restart', processes: 1, short: true, workers: 1},
   {broker: 'nats', fault: {server: 'nats', type: 'restart'}, kind: 'instructions', name: 'nats-restart', processes: 1, short: false, workers: 1},
-  {fault: {type: 'cut'}, kind: 'instructions', name: 'cut-after-commit', processes: 1, short: false},
+  {fault: {type: 'cut'}, kind: 'instructions', name: 'cut-after-commit', processes: 1, short: true},
 ];
 
 export const describeFault = (scenario: Scenario): string => {
