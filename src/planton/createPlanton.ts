@@ -5,6 +5,7 @@ import {createListenerErrorHook} from './createListenerErrorHook.ts';
 import {createSystemClock} from './createSystemClock.ts';
 import {createTaskLoop, type RunInSlot, type TaskLoop} from './createTaskLoop.ts';
 import {createTimerQueue} from './createTimerQueue.ts';
+import {describeValue} from './describeValue.ts';
 import {
   DuplicateTaskNameError,
   InvalidConfigurationError,
@@ -29,6 +30,9 @@ const log = Logger.child({
 
 const DEFAULT_TERMINATE_TIMEOUT = 5_000;
 
+/** The longest interval a timer takes (about 24.8 days): the keep-alive handle never does any work. */
+const KEEP_ALIVE_INTERVAL = 2_147_483_647;
+
 const validateEngineConfiguration = <Instruction extends TaskInstruction>(configuration: PlantonConfiguration<Instruction>) => {
   if (typeof configuration !== 'object' || configuration === null) {
     throw new InvalidConfigurationError('configuration', `Expected a configuration object, got \`${String(configuration)}\`.`);
@@ -42,7 +46,11 @@ const validateEngineConfiguration = <Instruction extends TaskInstruction>(config
     throw new InvalidConfigurationError('tasks', `Expected \`tasks\` to be an array, got \`${typeof configuration.tasks}\`.`);
   }
 
-  const {maxConcurrentCalls = Number.POSITIVE_INFINITY, terminateTimeout = DEFAULT_TERMINATE_TIMEOUT} = configuration;
+  const {keepAlive = true, maxConcurrentCalls = Number.POSITIVE_INFINITY, terminateTimeout = DEFAULT_TERMINATE_TIMEOUT} = configuration;
+
+  if (typeof keepAlive !== 'boolean') {
+    throw new InvalidConfigurationError('keepAlive', `Expected \`keepAlive\` to be a boolean, got \`${describeValue(keepAlive)}\`.`);
+  }
 
   if (maxConcurrentCalls !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxConcurrentCalls) && maxConcurrentCalls >= 1)) {
     throw new InvalidConfigurationError('maxConcurrentCalls', `Expected \`maxConcurrentCalls\` to be an integer >= 1 or Infinity, got \`${String(maxConcurrentCalls)}\`.`);
@@ -52,7 +60,7 @@ const validateEngineConfiguration = <Instruction extends TaskInstruction>(config
     throw new InvalidConfigurationError('terminateTimeout', `Expected \`terminateTimeout\` to be a finite number >= 0, got \`${String(terminateTimeout)}\`.`);
   }
 
-  return {maxConcurrentCalls, terminateTimeout};
+  return {keepAlive, maxConcurrentCalls, terminateTimeout};
 };
 
 /**
@@ -64,8 +72,10 @@ const validateEngineConfiguration = <Instruction extends TaskInstruction>(config
  * `getActiveTaskInstructions: () => []` does not narrow it to `never`.
  */
 export const createPlanton = <Instruction extends TaskInstruction = TaskInstruction>(configuration: PlantonConfiguration<NoInfer<Instruction>>): Planton<Instruction> => {
-  const {maxConcurrentCalls, terminateTimeout} = validateEngineConfiguration(configuration);
+  const {keepAlive, maxConcurrentCalls, terminateTimeout} = validateEngineConfiguration(configuration);
   const clock = configuration.clock ?? createSystemClock();
+  // The one ref()ed handle: it holds the process until terminate() (see `keepAlive`).
+  let keepAliveHandle: NodeJS.Timeout | null = keepAlive ? setInterval(() => undefined, KEEP_ALIVE_INTERVAL) : null;
   /**
    * Kept armed when empty: a trigger takes the loop it wakes out of the queue, and disarming there
    * (aborting the clock's sleep) cost a tenth of a millisecond of every wake-up's latency. The sleep
@@ -174,6 +184,11 @@ export const createPlanton = <Instruction extends TaskInstruction = TaskInstruct
       timers.disarmIfEmpty();
     },
     terminate: () => {
+      if (keepAliveHandle !== null) {
+        clearInterval(keepAliveHandle);
+        keepAliveHandle = null;
+      }
+
       terminating ??= (async () => {
         await Promise.all([...loops.values()].map(async (loop) => {
           await loop.stop();

@@ -85,6 +85,14 @@ export type PlantonConfiguration<Instruction extends TaskInstruction = TaskInstr
   readonly clock?: Clock;
   readonly getActiveTaskInstructions: GetActiveTaskInstructions<Instruction>;
   /**
+   * Keeps the Node.js process alive until `terminate()` (one ref()ed handle; the loops' own timers
+   * are unref()ed). A dispatcher must outlive the moments when nothing else holds the process: a
+   * database restart closes every socket of the pool, and without it the process exited with code 0
+   * in the middle of its work. `false` lets a script or test exit once nothing else keeps it alive.
+   * @default true
+   */
+  readonly keepAlive?: boolean;
+  /**
    * How many user calls (`getActiveTaskInstructions` + `schedule`) may run at once across all tasks.
    * Calls queue in FIFO order, so no task starves.
    * @default Infinity
