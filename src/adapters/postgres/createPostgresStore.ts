@@ -8,13 +8,16 @@ import {serializeUserError} from '../../planton/serializeUserError.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
+import {describeValue} from '../../planton/describeValue.ts';
 import {
   ExecutionNotRunningError,
+  InvalidStoreConfigurationError,
   StoreBackgroundError,
   StoreTerminatedError,
 } from '../errors.ts';
 import type {
   ClaimedExecution,
+  DeadInstruction,
   ExecutionReference,
   StoreEvents,
   SubscribeConfiguration,
@@ -26,9 +29,13 @@ import {
   completeExecutions,
   createNotifyTrigger,
   createTables,
+  deleteInstructionRetry,
   endExecution,
   failExecutions,
+  type FailedAttempt,
   notifyChannels,
+  reviveExecution,
+  selectDeadInstructions,
   selectActiveTaskInstructions,
   selectActiveTaskInstructionsById,
   selectMaximumConcurrentExecutionCount,
@@ -89,6 +96,22 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     return instructions;
   };
 
+  /** Emits `dead` for the failed attempts that made their instruction dead (this process's failures only). */
+  const reportDead = (attempts: readonly FailedAttempt[]) => {
+    const instructions: Array<DeadInstruction<Instruction>> = attempts.filter((attempt) => attempt.dead).map((attempt) => ({
+      attempts: attempt.attempts,
+      error: attempt.error,
+      executionId: attempt.id,
+      instruction: attempt.instruction as Instruction,
+      taskName: attempt.taskName,
+    }));
+
+    if (instructions.length > 0) {
+      log.warn({instructions: instructions.map(({attempts, executionId, instruction, taskName}) => ({attempts, executionId, instruction, taskName}))}, 'instructions failed their last attempt; they are dead until revived');
+      events.emit('dead', {instructions});
+    }
+  };
+
   const getTaskChannelOf = (taskName: string) => {
     return getTaskChannel(schema, taskName);
   };
@@ -134,12 +157,20 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       tracker.removeFromView(reference.taskName, reference.instruction);
     }
 
+    let ended: Awaited<ReturnType<typeof endExecution>>;
+
     try {
-      if (!await endExecution(connection, tables, {error, executionId, now: clock.now(), state})) {
-        throw new ExecutionNotRunningError({...reference, executionId});
-      }
+      ended = await endExecution(connection, tables, {error, executionId, now: clock.now(), state});
     } finally {
       tracker.forget(executionId);
+    }
+
+    if (ended === null) {
+      throw new ExecutionNotRunningError({...reference, executionId});
+    }
+
+    if (ended.attempts !== null && ended.dead !== null) {
+      reportDead([{...ended, attempts: ended.attempts, dead: ended.dead}]);
     }
   };
 
@@ -217,6 +248,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
     for (;;) {
       const rows = await terminateStaleExecutions(statements, tables, {batchSize: REAPER_BATCH_SIZE, now: clock.now(), reason: TERMINATED_REASON});
+
+      reportDead(rows);
 
       for (const row of rows) {
         tracker.forget(row.id);
@@ -309,7 +342,11 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       const errors = new Map(failures.map(({error, reference}) => [reference, serializeUserError(error) as SerializableValue]));
 
       return await applyToMany(failures.map(({reference}) => reference), statements, async (connection, executionIds, references) => {
-        return await failExecutions(connection, tables, {failures: executionIds.map((id) => ({error: errors.get(references.get(id) as ExecutionReference<Instruction>) ?? null, id})), now: clock.now()});
+        const failed = await failExecutions(connection, tables, {failures: executionIds.map((id) => ({error: errors.get(references.get(id) as ExecutionReference<Instruction>) ?? null, id})), now: clock.now()});
+
+        reportDead(failed);
+
+        return failed.map((attempt) => attempt.id);
       }, true);
     },
     getClaimedExecutionId: ({instruction, taskName}) => {
@@ -352,8 +389,44 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
         await createNotifyTrigger(connection, tables, {channel, columns, table: typeof table === 'string' ? [table] : table});
       });
     },
+    listDeadInstructions: async ({limit = 100, taskName} = {}) => {
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 1, got \`${describeValue(limit)}\`.`);
+      }
+
+      const rows = await selectDeadInstructions(statements, tables, {limit, taskName: taskName ?? null});
+
+      return rows.map((row) => ({...row, deadAt: new Date(row.deadAt), instruction: row.instruction as Instruction}));
+    },
     notifyTask: async (taskName) => {
       await notifyChannels(statements, [getTaskChannelOf(taskName)]);
+    },
+    retryInstruction: async ({instruction, taskName}) => {
+      if (!await deleteInstructionRetry(statements, tables, {instruction, taskName})) {
+        return false;
+      }
+
+      await notifyChannels(statements, [getTaskChannelOf(taskName)]);
+
+      for (const subscription of subscriptions) {
+        if (subscription.taskName === taskName) {
+          wake(subscription, 'RETRIED');
+        }
+      }
+
+      return true;
+    },
+    reviveExecution: async ({executionId}) => {
+      const revived = await reviveExecution(statements, tables, {executionId, now: clock.now()});
+
+      if (revived === null) {
+        return false;
+      }
+
+      // Active again, and heartbeaten by this store until a worker ends it, as when it was claimed.
+      tracker.track(revived.taskName, revived.instruction, revived.id);
+
+      return true;
     },
     reap,
     registerTask: async (definition) => {

@@ -46,7 +46,7 @@ const setUpClaim = async (t: {teardown: (callback: () => Promise<void>) => void}
     getTaskId: async (taskName) => {
       calls.getTaskId++;
 
-      return await upsertTask(statements, tables, {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName});
+      return await upsertTask(statements, tables, {maxAttempts: 25, maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, maxRetryDelay: 3_600_000, retryDelay: 1_000, taskName});
     },
     hostname: 'test',
     pool,
@@ -142,7 +142,7 @@ for (const {get, name} of backends) {
     const claim = createItemClaim(schema);
 
     // The view says nothing runs; another process has two RUNNING executions of the task.
-    const taskId = await upsertTask(pool, tables, {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName: 'items'});
+    const taskId = await upsertTask(pool, tables, {maxAttempts: 25, maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, maxRetryDelay: 3_600_000, retryDelay: 1_000, taskName: 'items'});
 
     await insertExecutions(pool, tables, {hostname: 'other', instructions: [5, 6], now: Date.now(), taskId});
     tracker.setView('items', []);

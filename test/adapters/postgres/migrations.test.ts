@@ -49,8 +49,8 @@ const TEST_COMPONENT = {lockKey: 0x74_65_73_74, name: 'test', table: 'test_migra
 test('the store\'s shipped migrations keep the checksums databases recorded for them', async (t) => {
   const migrations = await readMigrations({component: 'store', dialect: 'postgres'});
 
-  t.deepEqual(migrations.map(({checksum}) => checksum), SHIPPED_STORE_CHECKSUMS);
-  t.deepEqual(migrations.map(({file}) => file), ['0001-schema.sql', '0002-combined-claim-check.sql']);
+  t.deepEqual(migrations.slice(0, SHIPPED_STORE_CHECKSUMS.length).map(({checksum}) => checksum), SHIPPED_STORE_CHECKSUMS);
+  t.deepEqual(migrations.map(({file}) => file), ['0001-schema.sql', '0002-combined-claim-check.sql', '0003-instruction-attempts.sql']);
 });
 
 for (const {get, name} of backends) {
@@ -68,14 +68,18 @@ for (const {get, name} of backends) {
     await applyMigrations({pool, schema});
     await applySchedulerMigrations({pool, schema});
 
-    t.deepEqual(await selectMigrations(pool, schema), [
+    const applied = await selectMigrations(pool, schema);
+
+    t.deepEqual(applied.slice(0, 2), [
       {checksum: SHIPPED_STORE_CHECKSUMS[0], name: '0001-schema.sql', version: 1},
       {checksum: SHIPPED_STORE_CHECKSUMS[1], name: '0002-combined-claim-check.sql', version: 2},
     ]);
+    t.deepEqual(applied.slice(2).map(({name: file, version}) => ({file, version})), [{file: '0003-instruction-attempts.sql', version: 3}]);
     t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}]);
     t.deepEqual(await selectTables(pool, schema), [
       'maintenance_task',
       'maintenance_task_execution',
+      'maintenance_task_instruction_retry',
       'planton_migration',
       'planton_scheduler_migration',
       'scheduled_job',
@@ -90,7 +94,7 @@ for (const {get, name} of backends) {
     await applyMigrations({pool, schema});
     await pool.query(sql.type(empty)`
       UPDATE ${sql.identifier([schema, 'planton_migration'])}
-      SET name = CASE version WHEN 1 THEN 'schema.sql' ELSE 'migrations/0002-combined-claim-check.sql' END
+      SET name = CASE version WHEN 1 THEN 'schema.sql' WHEN 2 THEN 'migrations/0002-combined-claim-check.sql' ELSE name END
     `);
 
     const before = await selectMigrations(pool, schema);
@@ -99,19 +103,24 @@ for (const {get, name} of backends) {
     await (await createPostgresStore({pool, reaperInterval: 0, schema})).terminate();
 
     t.deepEqual(await selectMigrations(pool, schema), before);
-    t.deepEqual(before.map(({name: file}) => file), ['schema.sql', 'migrations/0002-combined-claim-check.sql']);
+    t.deepEqual(before.map(({name: file}) => file), ['schema.sql', 'migrations/0002-combined-claim-check.sql', '0003-instruction-attempts.sql']);
   });
 
-  test(`${name}: a schema of the first release (version 1 only) is brought to version 2`, async (t) => {
+  test(`${name}: a schema of the first release (version 1 only) is brought to the latest version`, async (t) => {
     const {pool, schema} = await setUp(t, get);
 
     await applyMigrations({pool, schema});
-    await pool.query(sql.type(empty)`DELETE FROM ${sql.identifier([schema, 'planton_migration'])} WHERE version = 2`);
+    await pool.query(sql.type(empty)`DELETE FROM ${sql.identifier([schema, 'planton_migration'])} WHERE version >= 2`);
     await pool.query(sql.type(empty)`DROP FUNCTION ${sql.identifier([schema, 'assert_combined_claim'])}`);
+    await pool.query(sql.type(empty)`DROP TABLE ${sql.identifier([schema, 'maintenance_task_instruction_retry'])}`);
+    await pool.query(sql.type(empty)`
+      ALTER TABLE ${sql.identifier([schema, 'maintenance_task'])}
+        DROP COLUMN maximum_attempt_count, DROP COLUMN retry_delay, DROP COLUMN maximum_retry_delay
+    `);
 
     await applyMigrations({pool, schema});
 
-    t.deepEqual((await selectMigrations(pool, schema)).map(({version}) => version), [1, 2]);
+    t.deepEqual((await selectMigrations(pool, schema)).map(({version}) => version), [1, 2, 3]);
     t.true(await pool.exists(sql.type(empty)`
       SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ${schema} AND p.proname = 'assert_combined_claim'
     `));
