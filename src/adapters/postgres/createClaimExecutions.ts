@@ -100,8 +100,11 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
     // execution: with stale statistics (always on PGlite, which has no autovacuum; on a server until
     // the first ANALYZE) that join costs active × active comparisons per claim (~800 ms at 1,000
     // active). As a fenced subquery each row is one probe of the active-execution index (~15 ms).
-    // The second probe (the retry table's primary key; a row exists only for failing instructions)
-    // holds while the instruction waits for its retry or is dead (migration 3).
+    // The second probe (the retry table's primary key) holds while the instruction waits for its
+    // retry or is dead (migration 3). It runs only when the task has a retry row at all (an
+    // InitPlan, evaluated once per claim): a task with no failing instruction pays one probe per
+    // claim, not one per candidate row (README claim, 100 rows: 0.26 ms as before; with failing
+    // instructions 0.41 ms).
     const isActiveInstruction = (expression: FragmentSqlToken) => {
       return sql.fragment`(EXISTS (
         SELECT 1 FROM ${tables.execution} active_execution
@@ -109,13 +112,15 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
           AND active_execution.ended_at IS NULL
           AND active_execution.instruction = to_jsonb(${expression})
         OFFSET 0
-      ) OR EXISTS (
+      ) OR (EXISTS (
+        SELECT 1 FROM ${tables.retry} failing_instruction WHERE failing_instruction.maintenance_task_id = ${taskId}
+      ) AND EXISTS (
         SELECT 1 FROM ${tables.retry} waiting_instruction
         WHERE waiting_instruction.maintenance_task_id = ${taskId}
           AND waiting_instruction.instruction = to_jsonb(${expression})
           AND (waiting_instruction.dead_at IS NOT NULL OR waiting_instruction.retry_at > to_timestamp(${now / 1_000}))
         OFFSET 0
-      ))`;
+      )))`;
     };
 
     /** Claim, then insert: two statements, every value checked in JS. Works for any claim query. */
