@@ -24,6 +24,7 @@ import type {
   WakeReason,
 } from '../types.ts';
 import {applyMigrations} from './applyMigrations.ts';
+import {getSqlState} from './getSqlState.ts';
 import {getTaskChannel} from './getTaskChannel.ts';
 import {
   completeExecutions,
@@ -56,6 +57,7 @@ const log = Logger.child({
 });
 
 const REAPER_BATCH_SIZE = 1_000;
+const UNIQUE_VIOLATION = '23505';
 const TERMINATED_REASON = 'last_seen_at older than maximum_execution_duration';
 /** First key of the advisory lock serializing trigger installation ('trig'); the second is hashtext(channel). */
 const TRIGGER_LOCK_KEY = 0x74_72_69_67;
@@ -417,7 +419,18 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       return true;
     },
     reviveExecution: async ({executionId}) => {
-      const revived = await reviveExecution(statements, tables, {executionId, now: clock.now()});
+      let revived: Awaited<ReturnType<typeof reviveExecution>>;
+
+      try {
+        revived = await reviveExecution(statements, tables, {executionId, now: clock.now()});
+      } catch (error) {
+        // The claim inserted a RUNNING execution of the instruction meanwhile (the active-execution index).
+        if (getSqlState(error) === UNIQUE_VIOLATION) {
+          return false;
+        }
+
+        throw error;
+      }
 
       if (revived === null) {
         return false;

@@ -354,12 +354,17 @@ export const failExecutions = async (
   `)).map(withNumberId);
 };
 
+/** The code of the error a sink records when it releases an execution whose message the broker did not confirm (SinkPublishError). */
+const SINK_RELEASE_CODE = 'SINK_PUBLISH_FAILED';
+
 /**
- * Puts a FAILED execution back to RUNNING (heartbeat now) and takes back the failed attempt its end
- * counted: what a sink does when the broker confirms a message after the publish timed out and the
- * execution was released. Null (nothing changed) when the execution is not FAILED, its end is not
- * the last one counted for its instruction, or another execution of the instruction is RUNNING
- * (the claim took it again meanwhile: that execution's message does the work).
+ * Puts an execution a sink released (FAILED with SINK_PUBLISH_FAILED) back to RUNNING (heartbeat
+ * now) and takes back the failed attempt its release counted: its message reached the broker after
+ * all (a late confirm, or a worker received it). Null (nothing changed) when the execution is not
+ * FAILED by a release, its end is not the last one counted for its instruction (a later attempt
+ * ended, or one completed), or another execution of the instruction is RUNNING (the claim took it
+ * again meanwhile: that execution's message does the work). `state = 'FAILED'` is repeated in the
+ * UPDATE so that of two concurrent revivals the second, rechecking the row, changes nothing.
  */
 export const reviveExecution = async (
   connection: QueryMethods,
@@ -371,7 +376,7 @@ export const reviveExecution = async (
       SELECT e.id, e.maintenance_task_id, e.instruction
       FROM ${tables.execution} e
       JOIN ${tables.retry} r ON r.maintenance_task_id = e.maintenance_task_id AND r.instruction = e.instruction AND r.last_execution_id = e.id
-      WHERE e.id = ${executionId} AND e.state = 'FAILED'
+      WHERE e.id = ${executionId} AND e.state = 'FAILED' AND e.error->>'code' = ${SINK_RELEASE_CODE}
         AND NOT EXISTS (
           SELECT 1 FROM ${tables.execution} active_execution
           WHERE active_execution.maintenance_task_id = e.maintenance_task_id
@@ -383,7 +388,7 @@ export const reviveExecution = async (
       UPDATE ${tables.execution} e
       SET state = 'RUNNING', ended_at = NULL, error = NULL, last_seen_at = ${timestamp(now)}
       FROM revivable
-      WHERE e.id = revivable.id
+      WHERE e.id = revivable.id AND e.state = 'FAILED'
       RETURNING e.id, e.maintenance_task_id, e.instruction
     ),
     uncounted AS (

@@ -146,11 +146,10 @@ export type PostgresStore<Instruction extends TaskInstruction = TaskInstruction>
    */
   readonly retryInstruction: (instruction: {readonly instruction: Instruction; readonly taskName: string}) => Promise<boolean>;
   /**
-   * Puts a FAILED execution back to RUNNING and takes back the failed attempt its end counted, when
-   * its end is its instruction's latest and no other execution of the instruction is RUNNING;
-   * resolves whether it did. `connectSink` calls it when the broker confirms a message after the
-   * publish timed out and the execution was released: the message is in the broker, and its worker
-   * then finds the execution running and does the work.
+   * Puts an execution a sink released (FAILED with `SINK_PUBLISH_FAILED`) back to RUNNING and takes
+   * back the failed attempt the release counted, when that end is its instruction's latest and no
+   * other execution of the instruction is RUNNING; resolves whether it did. Its message reached the
+   * broker after all: a sink worker calls it when it receives such a message, and then runs it.
    */
   readonly reviveExecution: (reference: {readonly executionId: number}) => Promise<boolean>;
   readonly schema: string;

@@ -4,6 +4,7 @@ import {z} from 'zod';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import type {PostgresStore, PostgresStoreConfiguration} from '../../../src/adapters/postgres/types.ts';
 import type {DeadInstruction} from '../../../src/adapters/types.ts';
+import {SinkPublishError, SinkRejectedError} from '../../../src/adapters/sinks/errors.ts';
 import {calculateBackoffDelay} from '../../../src/planton/calculateBackoffDelay.ts';
 import {createManualClock} from '../../helpers/createManualClock.ts';
 import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';
@@ -227,7 +228,7 @@ for (const {get, name} of backends) {
     await t.throwsAsync(store.registerTask({maxAttempts: 0, name: 'bad'}), {code: 'INVALID_STORE_CONFIGURATION'});
   });
 
-  test(`${name}: reviveExecution puts a FAILED execution back to RUNNING and takes back its failed attempt, unless the instruction was claimed again`, async (t) => {
+  test(`${name}: reviveExecution puts an execution a sink released back to RUNNING and takes back its failed attempt, unless the instruction was claimed again or the failure was another`, async (t) => {
     const {backend, createStore, schema} = await setUp(t, get);
     const clock = createManualClock(START);
     const store = await createStore({clock});
@@ -240,8 +241,9 @@ for (const {get, name} of backends) {
     await store.registerTask({maxAttempts: 1, name: 'items'});
 
     const [first, second] = await store.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
+    const released = (instruction: number) => new SinkPublishError('items', instruction, new SinkRejectedError('TIMEOUT', 'RabbitMQ did not confirm the message within 1000 ms.'));
 
-    await store.failExecution(first as never, new Error('publish timed out'));
+    await store.failExecution(first as never, released(1));
     t.is(dead.length, 1);
     t.true(await store.reviveExecution({executionId: first?.executionId ?? 0}));
     t.deepEqual(await selectStates(backend, schema, 1), ['RUNNING']);
@@ -255,7 +257,7 @@ for (const {get, name} of backends) {
 
     // Failed, retried by an operator and claimed again: the old execution is not revived beside the new one.
     await store.registerTask({name: 'items'});
-    await store.failExecution(second as never, new Error('publish timed out'));
+    await store.failExecution(second as never, released(2));
     await store.retryInstruction({instruction: 2, taskName: 'items'});
 
     const again = await store.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
@@ -263,5 +265,9 @@ for (const {get, name} of backends) {
     t.true(again.some((execution) => execution.instruction === 2));
     t.false(await store.reviveExecution({executionId: second?.executionId ?? 0}));
     t.deepEqual(await selectStates(backend, schema, 2), ['FAILED', 'RUNNING']);
+
+    // A failure the processor reported is not a release: the work ran and failed.
+    await store.failExecution(again.find((execution) => execution.instruction === 2) as never, new Error('the processor failed'));
+    t.false(await store.reviveExecution({executionId: again.find((execution) => execution.instruction === 2)?.executionId ?? 0}));
   });
 }
