@@ -145,9 +145,12 @@ export type WorkerEvents<Instruction extends TaskInstruction = TaskInstruction> 
   readonly completed: {readonly message: SinkMessage<Instruction>};
   /** A failure of the worker itself (poison message, store unreachable, connection trouble); it keeps consuming. */
   readonly error: {readonly error: PlantonError};
-  /** The processor threw; the execution was recorded FAILED (schedulable again). */
+  /** The processor threw; the execution was recorded FAILED (a failed attempt: claimed again after its backoff). */
   readonly failed: {readonly error: unknown; readonly message: SinkMessage<Instruction>};
-  /** The execution had already ended (a redelivery, or a release after an unconfirmed publish): acknowledged, not run. */
+  /**
+   * The execution had already ended (a redelivery; a release after an unconfirmed publish that the
+   * worker could not revive, the instruction claimed again meanwhile): acknowledged, not run.
+   */
   readonly skipped: {readonly message: SinkMessage<Instruction>};
 };
 
