@@ -2,12 +2,16 @@ import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
+import {createProcessor} from '../../../src/adapters/processor/createProcessor.ts';
 import type {PostgresStore, PostgresStoreConfiguration} from '../../../src/adapters/postgres/types.ts';
 import type {DeadInstruction} from '../../../src/adapters/types.ts';
 import {SinkPublishError, SinkRejectedError} from '../../../src/adapters/sinks/errors.ts';
 import {calculateBackoffDelay} from '../../../src/planton/calculateBackoffDelay.ts';
+import {createPlanton} from '../../../src/index.ts';
+import {countEvents} from '../../helpers/countEvents.ts';
 import {createManualClock} from '../../helpers/createManualClock.ts';
 import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';
+import {until} from '../../helpers/until.ts';
 import {countItems, createItemClaim, createItems, processItem} from './helpers/items.ts';
 
 const backends = useBackends();
@@ -269,5 +273,85 @@ for (const {get, name} of backends) {
     // A failure the processor reported is not a release: the work ran and failed.
     await store.failExecution(again.find((execution) => execution.instruction === 2) as never, new Error('the processor failed'));
     t.false(await store.reviveExecution({executionId: again.find((execution) => execution.instruction === 2)?.executionId ?? 0}));
+  });
+
+  test(`${name}: through Planton and createProcessor, a poison instruction first in the claim's order does not starve a task of concurrency 1: the others complete, it waits out each backoff and ends dead`, async (t) => {
+    const {backend, createStore, schema} = await setUp(t, get);
+    // The store's clock steers the backoff; Planton polls in real time (every 5 ms).
+    const clock = createManualClock(START);
+    const store = await createStore({clock});
+    const poison = 1;
+    let claims = 0;
+    const claim = createItemClaim(schema);
+
+    await createItems(backend.pool, schema, 10);
+    await store.registerTask({maxAttempts: 3, maxRetryDelay: 1_500, name: 'items', retryDelay: 1_000});
+
+    const planton = createPlanton<number>({
+      getActiveTaskInstructions: store.getActiveTaskInstructions,
+      tasks: [{
+        calculateDelay: () => 5,
+        concurrency: 1,
+        name: 'items',
+        schedule: store.createSchedule((context) => {
+          claims++;
+
+          return claim(context);
+        }),
+      }],
+    });
+    const processor = createProcessor<number>({
+      handlers: {
+        items: async (instruction) => {
+          if (instruction === poison) {
+            throw new Error('poison');
+          }
+
+          await backend.pool.query(sql.type(z.object({}))`
+            UPDATE ${sql.identifier([schema, 'item'])} SET processed_count = processed_count + 1 WHERE id = ${instruction}
+          `);
+        },
+      },
+      planton,
+      store,
+    });
+    const completed = countEvents(processor.events, 'completed');
+    const failed = countEvents(processor.events, 'failed');
+    const dead = countEvents(store.events, 'dead');
+    /** Lets Planton claim `rounds` more times, so that what did not happen meanwhile was not due. */
+    const claimRounds = async (rounds: number) => {
+      const target = claims + rounds;
+
+      await until(() => claims >= target);
+    };
+
+    t.teardown(async () => {
+      await planton.terminate();
+      await processor.stop();
+    });
+
+    await completed.until(9);
+    await failed.until(1);
+    await claimRounds(20);
+    t.is(failed.payloads.length, 1, 'not claimed again before its backoff');
+
+    await clock.advance(999);
+    await claimRounds(20);
+    t.is(failed.payloads.length, 1, '1 ms before the backoff of 1 s ends');
+    await clock.advance(1);
+    await failed.until(2);
+    await clock.advance(1_499);
+    await claimRounds(20);
+    t.is(failed.payloads.length, 2, '1 ms before the backoff of 1.5 s (2 s capped) ends');
+    await clock.advance(1);
+    await failed.until(3);
+    await dead.until(1);
+    await clock.advance(86_400_000);
+    await claimRounds(20);
+
+    t.is(failed.payloads.length, 3, 'dead: never claimed again');
+    t.like(dead.payloads[0]?.instructions, [{attempts: 3, error: {message: 'poison'}, instruction: poison, taskName: 'items'}]);
+    t.deepEqual(await countItems(backend.pool, schema), {done: 9, duplicated: 0, total: 10});
+    t.deepEqual(await selectStates(backend, schema, poison), ['FAILED', 'FAILED', 'FAILED']);
   });
 }
