@@ -45,6 +45,15 @@ export type FailExecutions<Instruction extends TaskInstruction = TaskInstruction
 
 export type TaskDefinition = {
   /**
+   * Attempts of one instruction, the first included, before it is dead (`maximum_attempt_count`):
+   * each execution that ends FAILED or TERMINATED counts one, a COMPLETED one starts the count
+   * again. A dead instruction is never claimed again (claim queries that use `isActiveInstruction`)
+   * until `retryInstruction` revives it. Written only when the task is new; an existing row (tuned
+   * by an operator) is left alone.
+   * @default 25 (graphile-worker's `max_attempts`: about 13 hours of retries with the default delays)
+   */
+  readonly maxAttempts?: number;
+  /**
    * Most executions of the task RUNNING at once, across every process (`maximum_concurrent_execution_count`);
    * above 0 it overrides the concurrency given in code. Written only when the task is new; an existing
    * row (tuned by an operator) is left alone.
@@ -57,11 +66,24 @@ export type TaskDefinition = {
    * @default 300_000
    */
   readonly maxExecutionDuration?: number;
+  /**
+   * The longest wait between two attempts of one instruction, in milliseconds
+   * (`maximum_retry_delay`); at least `retryDelay`. Written only when the task is new.
+   * @default 3_600_000 (1 hour)
+   */
+  readonly maxRetryDelay?: number;
   /** @deprecated Use `maxConcurrentExecutionCount` (the same option; when both are given, it wins). */
   readonly maximumConcurrentExecutionCount?: number;
   /** @deprecated Use `maxExecutionDuration` (the same option; when both are given, it wins). */
   readonly maximumExecutionDuration?: number;
   readonly name: string;
+  /**
+   * Milliseconds an instruction waits after its first failed attempt before it may be claimed
+   * again (`retry_delay`); each further failed attempt doubles the wait, up to `maxRetryDelay`.
+   * Written only when the task is new.
+   * @default 1_000
+   */
+  readonly retryDelay?: number;
 };
 
 export type ClaimExecutionsConfiguration<Instruction extends TaskInstruction, Claim> = {
@@ -78,15 +100,35 @@ export type ClaimExecutionsConfiguration<Instruction extends TaskInstruction, Cl
   readonly taskName: string;
 };
 
-/** Why a task was woken: a notification, the listener reconnected (notifications may be lost), or the reaper freed work. */
-export type WakeReason = 'NOTIFICATION' | 'REAPED' | 'RECONNECTED';
+/**
+ * Why a task was woken: a notification, the listener reconnected (notifications may be lost), the
+ * reaper freed work, or `retryInstruction` revived an instruction.
+ */
+export type WakeReason = 'NOTIFICATION' | 'REAPED' | 'RECONNECTED' | 'RETRIED';
 
 export type SubscribeConfiguration = {
   readonly onWake: (reason: WakeReason) => void;
   readonly taskName: string;
 };
 
+/** An instruction whose last failed attempt was its task's `maxAttempts`-th: it is not claimed again until revived. */
+export type DeadInstruction<Instruction extends TaskInstruction = TaskInstruction> = {
+  /** Failed (or terminated) attempts counted. */
+  readonly attempts: number;
+  /** The error of the last attempt, as stored (serialize-error's JSON; for a terminated execution, `{code: 'EXECUTION_TERMINATED', message}`). */
+  readonly error: unknown;
+  /** The execution of the last attempt. */
+  readonly executionId: number;
+  readonly instruction: Instruction;
+  readonly taskName: string;
+};
+
 export type StoreEvents<Instruction extends TaskInstruction = TaskInstruction> = {
+  /**
+   * Instructions that became dead through a failure or termination this store recorded (emitted
+   * by that process only, once per instruction).
+   */
+  readonly dead: {readonly instructions: ReadonlyArray<DeadInstruction<Instruction>>};
   readonly error: {readonly error: PlantonError};
   readonly reaped: {readonly executions: ReadonlyArray<ClaimedExecution<Instruction>>};
 };
@@ -102,7 +144,10 @@ export type Store<Instruction extends TaskInstruction, Claim> = {
   /** `claimExecutions` shaped as a task's `schedule`: plugs straight into `createPlanton`'s task. */
   readonly createSchedule: (claim: Claim) => TaskConfiguration<Instruction>['schedule'];
   readonly events: Emitter<StoreEvents<Instruction>>;
-  /** Records the error (serialized) and ends the execution as FAILED. */
+  /**
+   * Records the error (serialized) and ends the execution as FAILED; the failed attempt delays the
+   * instruction's next claim (`retryDelay`) or, as its task's `maxAttempts`-th, makes it dead.
+   */
   readonly failExecution: (reference: ExecutionReference<Instruction>, error: unknown) => Promise<void>;
   /** Instructions of the task's RUNNING executions; plugs straight into `createPlanton`. */
   readonly getActiveTaskInstructions: GetActiveTaskInstructions<Instruction>;

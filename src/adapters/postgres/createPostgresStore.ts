@@ -8,27 +8,35 @@ import {serializeUserError} from '../../planton/serializeUserError.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
+import {describeValue} from '../../planton/describeValue.ts';
 import {
   ExecutionNotRunningError,
+  InvalidStoreConfigurationError,
   StoreBackgroundError,
   StoreTerminatedError,
 } from '../errors.ts';
 import type {
   ClaimedExecution,
+  DeadInstruction,
   ExecutionReference,
   StoreEvents,
   SubscribeConfiguration,
   WakeReason,
 } from '../types.ts';
 import {applyMigrations} from './applyMigrations.ts';
+import {getSqlState} from './getSqlState.ts';
 import {getTaskChannel} from './getTaskChannel.ts';
 import {
   completeExecutions,
   createNotifyTrigger,
   createTables,
+  deleteInstructionRetry,
   endExecution,
   failExecutions,
+  type FailedAttempt,
   notifyChannels,
+  reviveExecution,
+  selectDeadInstructions,
   selectActiveTaskInstructions,
   selectActiveTaskInstructionsById,
   selectMaximumConcurrentExecutionCount,
@@ -50,6 +58,7 @@ const log = Logger.child({
 });
 
 const REAPER_BATCH_SIZE = 1_000;
+const UNIQUE_VIOLATION = '23505';
 const TERMINATED_REASON = 'last_seen_at older than maximum_execution_duration';
 /** How long terminate() gives the one statement that ends what lost claim replies left undispatched. */
 const ABANDON_TIMEOUT = 5_000;
@@ -90,6 +99,22 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     tracker.setView(taskName, instructions);
 
     return instructions;
+  };
+
+  /** Emits `dead` for the failed attempts that made their instruction dead (this process's failures only). */
+  const reportDead = (attempts: readonly FailedAttempt[]) => {
+    const instructions: Array<DeadInstruction<Instruction>> = attempts.filter((attempt) => attempt.dead).map((attempt) => ({
+      attempts: attempt.attempts,
+      error: attempt.error,
+      executionId: attempt.id,
+      instruction: attempt.instruction as Instruction,
+      taskName: attempt.taskName,
+    }));
+
+    if (instructions.length > 0) {
+      log.warn({instructions: instructions.map(({attempts, executionId, instruction, taskName}) => ({attempts, executionId, instruction, taskName}))}, 'instructions failed their last attempt; they are dead until revived');
+      events.emit('dead', {instructions});
+    }
   };
 
   const getTaskChannelOf = (taskName: string) => {
@@ -137,12 +162,20 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       tracker.removeFromView(reference.taskName, reference.instruction);
     }
 
+    let ended: Awaited<ReturnType<typeof endExecution>>;
+
     try {
-      if (!await endExecution(connection, tables, {error, executionId, now: clock.now(), state})) {
-        throw new ExecutionNotRunningError({...reference, executionId});
-      }
+      ended = await endExecution(connection, tables, {error, executionId, now: clock.now(), state});
     } finally {
       tracker.forget(executionId);
+    }
+
+    if (ended === null) {
+      throw new ExecutionNotRunningError({...reference, executionId});
+    }
+
+    if (ended.attempts !== null && ended.dead !== null) {
+      reportDead([{...ended, attempts: ended.attempts, dead: ended.dead}]);
     }
   };
 
@@ -221,6 +254,8 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
     for (;;) {
       const rows = await terminateStaleExecutions(statements, tables, {batchSize: REAPER_BATCH_SIZE, now: clock.now(), reason: TERMINATED_REASON});
+
+      reportDead(rows);
 
       for (const row of rows) {
         tracker.forget(row.id);
@@ -313,7 +348,11 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       const errors = new Map(failures.map(({error, reference}) => [reference, serializeUserError(error) as SerializableValue]));
 
       return await applyToMany(failures.map(({reference}) => reference), statements, async (connection, executionIds, references) => {
-        return await failExecutions(connection, tables, {failures: executionIds.map((id) => ({error: errors.get(references.get(id) as ExecutionReference<Instruction>) ?? null, id})), now: clock.now()});
+        const failed = await failExecutions(connection, tables, {failures: executionIds.map((id) => ({error: errors.get(references.get(id) as ExecutionReference<Instruction>) ?? null, id})), now: clock.now()});
+
+        reportDead(failed);
+
+        return failed.map((attempt) => attempt.id);
       }, true);
     },
     getClaimedExecutionId: ({instruction, taskName}) => {
@@ -360,8 +399,55 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
         await createNotifyTrigger(connection, tables, {channel, columns, table: typeof table === 'string' ? [table] : table});
       });
     },
+    listDeadInstructions: async ({limit = 100, taskName} = {}) => {
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 1, got \`${describeValue(limit)}\`.`);
+      }
+
+      const rows = await selectDeadInstructions(statements, tables, {limit, taskName: taskName ?? null});
+
+      return rows.map((row) => ({...row, deadAt: new Date(row.deadAt), instruction: row.instruction as Instruction}));
+    },
     notifyTask: async (taskName) => {
       await notifyChannels(statements, [getTaskChannelOf(taskName)]);
+    },
+    retryInstruction: async ({instruction, taskName}) => {
+      if (!await deleteInstructionRetry(statements, tables, {instruction, taskName})) {
+        return false;
+      }
+
+      await notifyChannels(statements, [getTaskChannelOf(taskName)]);
+
+      for (const subscription of subscriptions) {
+        if (subscription.taskName === taskName) {
+          wake(subscription, 'RETRIED');
+        }
+      }
+
+      return true;
+    },
+    reviveExecution: async ({executionId}) => {
+      let revived: Awaited<ReturnType<typeof reviveExecution>>;
+
+      try {
+        revived = await reviveExecution(statements, tables, {executionId, now: clock.now()});
+      } catch (error) {
+        // The claim inserted a RUNNING execution of the instruction meanwhile (the active-execution index).
+        if (getSqlState(error) === UNIQUE_VIOLATION) {
+          return false;
+        }
+
+        throw error;
+      }
+
+      if (revived === null) {
+        return false;
+      }
+
+      // Active again, and heartbeaten by this store until a worker ends it, as when it was claimed.
+      tracker.track(revived.taskName, revived.instruction, revived.id);
+
+      return true;
     },
     reap,
     registerTask: async (definition) => {

@@ -31,11 +31,13 @@ export {
 } from '../errors.ts';
 export type {
   ClaimedExecution,
+  DeadInstruction,
   ExecutionFailure,
   ExecutionReference,
   ExecutionState,
   FailExecutions,
   Store,
+  StoreEvents,
   TaskDefinition,
   WakeReason,
 } from '../types.ts';

@@ -9,13 +9,14 @@ import type {ExecutionState} from '../types.ts';
 import type {QueryMethods} from './createPreparedStatements.ts';
 import {createSchemaIdentifiers, type SchemaIdentifiers} from './createSchemaIdentifiers.ts';
 
-export type Tables = SchemaIdentifiers<'admitClaim' | 'assertCombinedClaim' | 'execution' | 'notifyFunction' | 'task'>;
+export type Tables = SchemaIdentifiers<'admitClaim' | 'assertCombinedClaim' | 'execution' | 'notifyFunction' | 'retry' | 'task'>;
 
 export const createTables = (schema: string): Tables => createSchemaIdentifiers(schema, {
   admitClaim: 'admit_claim',
   assertCombinedClaim: 'assert_combined_claim',
   execution: 'maintenance_task_execution',
   notifyFunction: 'notify_maintenance_task',
+  retry: 'maintenance_task_instruction_retry',
   task: 'maintenance_task',
 });
 
@@ -39,9 +40,85 @@ const countRow = z.object({count: z.number()});
 const executionRow = z.object({id, instruction});
 const combinedClaimRow = z.object({active: z.number().nullable(), id: id.nullable(), instruction: z.unknown(), passed: z.boolean()});
 const terminatedRow = z.object({id, instruction, taskName: z.string()});
+const failedRow = z.object({attempts: z.number(), dead: z.boolean(), error: z.unknown(), id, instruction, taskName: z.string()});
+const endedRow = z.object({attempts: z.number().nullable(), dead: z.boolean().nullable(), error: z.unknown(), id, instruction, taskName: z.string()});
+const revivedRow = z.object({id, instruction, taskName: z.string()});
+const deadRow = z.object({attempts: z.number(), deadAt: z.number(), error: z.unknown(), executionId: id, instruction, taskName: z.string()});
 
 const timestamp = (now: number) => {
   return sql.fragment`to_timestamp(${now / 1_000})`;
+};
+
+/** A FAILED or TERMINATED end: the attempt it counted, and whether it made the instruction dead. */
+export type FailedAttempt = {
+  readonly attempts: number;
+  readonly dead: boolean;
+  readonly error: unknown;
+  readonly id: number;
+  readonly instruction: TaskInstruction;
+  readonly taskName: string;
+};
+
+/**
+ * The CTE `counted` that counts a failed attempt for each row of the CTE `ended` (id,
+ * maintenance_task_id, instruction, error: executions that just ended FAILED or TERMINATED) in
+ * the instruction's retry row, in the same statement as the end: attempt n is followed by a wait of
+ * least(maximum_retry_delay, retry_delay × 2^(n − 1)) (calculateBackoffDelay's rule, with the task
+ * row's policy, so an operator's tuning applies at once), and makes the instruction dead once n
+ * reaches maximum_attempt_count. Returns per row the attempt count and whether it became dead now.
+ * The existing row is read from the statement's snapshot: one instruction has one RUNNING execution
+ * at a time, so its ends never race.
+ */
+const countFailedAttempts = (tables: Tables, now: number) => {
+  return sql.fragment`
+    attempted AS (
+      SELECT
+        ended.id, ended.maintenance_task_id, ended.instruction, ended.error, t.nid,
+        coalesce(previous.failed_attempt_count, 0) + 1 AS attempts,
+        previous.dead_at AS previous_dead_at,
+        t.maximum_attempt_count, t.retry_delay, t.maximum_retry_delay
+      FROM ended
+      JOIN ${tables.task} t ON t.id = ended.maintenance_task_id
+      LEFT JOIN ${tables.retry} previous ON previous.maintenance_task_id = ended.maintenance_task_id AND previous.instruction = ended.instruction
+    ),
+    counted AS (
+      INSERT INTO ${tables.retry} AS r (maintenance_task_id, instruction, failed_attempt_count, retry_at, dead_at, last_execution_id, last_error, updated_at)
+      SELECT
+        a.maintenance_task_id, a.instruction, a.attempts,
+        ${timestamp(now)} + least(a.maximum_retry_delay, a.retry_delay * power(2, least(a.attempts - 1, 30))),
+        CASE WHEN a.previous_dead_at IS NOT NULL THEN a.previous_dead_at WHEN a.attempts >= a.maximum_attempt_count THEN ${timestamp(now)} END,
+        a.id, a.error, ${timestamp(now)}
+      FROM attempted a
+      ON CONFLICT (maintenance_task_id, instruction) DO UPDATE SET
+        failed_attempt_count = excluded.failed_attempt_count,
+        retry_at = excluded.retry_at,
+        dead_at = excluded.dead_at,
+        last_execution_id = excluded.last_execution_id,
+        last_error = excluded.last_error,
+        updated_at = excluded.updated_at
+      RETURNING r.last_execution_id
+    )
+  `;
+};
+
+/** The rows of `attempted` (see countFailedAttempts), as FailedAttempt rows. */
+const selectFailedAttempts = sql.fragment`
+  SELECT a.id, a.instruction, a.nid AS "taskName", a.attempts, a.error,
+    (a.previous_dead_at IS NULL AND a.attempts >= a.maximum_attempt_count) AS dead
+  FROM attempted a
+  JOIN counted ON counted.last_execution_id = a.id
+  ORDER BY a.id
+`;
+
+/** The CTE `cleared`: a COMPLETED end (the CTE `ended`) forgets its instruction's failed attempts. */
+const clearFailedAttempts = (tables: Tables) => {
+  return sql.fragment`
+    cleared AS (
+      DELETE FROM ${tables.retry} r
+      USING ended
+      WHERE r.maintenance_task_id = ended.maintenance_task_id AND r.instruction = ended.instruction
+    )
+  `;
 };
 
 export const selectActiveTaskInstructions = async (connection: QueryMethods, tables: Tables, taskName: string): Promise<readonly TaskInstruction[]> => {
@@ -68,15 +145,25 @@ export const selectActiveTaskInstructionsById = async (connection: QueryMethods,
 export const upsertTask = async (
   connection: QueryMethods,
   tables: Tables,
-  {maxConcurrentExecutionCount, maxExecutionDuration, taskName}: {readonly maxConcurrentExecutionCount: number; readonly maxExecutionDuration: number; readonly taskName: string},
+  {maxAttempts, maxConcurrentExecutionCount, maxExecutionDuration, maxRetryDelay, retryDelay, taskName}: {
+    readonly maxAttempts: number;
+    readonly maxConcurrentExecutionCount: number;
+    readonly maxExecutionDuration: number;
+    readonly maxRetryDelay: number;
+    readonly retryDelay: number;
+    readonly taskName: string;
+  },
 ): Promise<number> => {
   // A concurrent insert of the same nid commits between our INSERT … DO NOTHING and our statement's
   // snapshot; a second attempt then sees it.
   for (let attempt = 0; ; attempt++) {
     const taskId = await connection.maybeOneFirst(sql.type(idRow)`
       WITH inserted AS (
-        INSERT INTO ${tables.task} (nid, maximum_execution_duration, maximum_concurrent_execution_count)
-        VALUES (${taskName}, make_interval(secs => ${maxExecutionDuration / 1_000}), ${maxConcurrentExecutionCount})
+        INSERT INTO ${tables.task} (nid, maximum_execution_duration, maximum_concurrent_execution_count, maximum_attempt_count, retry_delay, maximum_retry_delay)
+        VALUES (
+          ${taskName}, make_interval(secs => ${maxExecutionDuration / 1_000}), ${maxConcurrentExecutionCount},
+          ${maxAttempts}, make_interval(secs => ${retryDelay / 1_000}), make_interval(secs => ${maxRetryDelay / 1_000})
+        )
         ON CONFLICT (nid) DO NOTHING
         RETURNING id
       )
@@ -230,49 +317,168 @@ export const claimAndInsertExecutions = async (
   `)).map((row) => ({...row, id: row.id === null ? null : toId(row.id)}));
 };
 
-/** Ends a RUNNING execution; false when it is not running (unknown or already ended). */
+/**
+ * Ends a RUNNING execution: COMPLETED forgets the instruction's failed attempts, FAILED counts one
+ * (countFailedAttempts). Resolves with the ended row (`attempts`/`dead` null for COMPLETED), or
+ * null when it is not running (unknown or already ended).
+ */
 export const endExecution = async (
   connection: QueryMethods,
   tables: Tables,
   {error, executionId, now, state}: {readonly error: SerializableValue | null; readonly executionId: number; readonly now: number; readonly state: Exclude<ExecutionState, 'RUNNING' | 'TERMINATED'>},
-): Promise<boolean> => {
-  const result = await connection.query(sql.type(idRow)`
-    UPDATE ${tables.execution}
-    SET state = ${state}, ended_at = ${timestamp(now)}, error = ${error === null ? sql.fragment`NULL` : sql.jsonb(error)}
-    WHERE id = ${executionId} AND ended_at IS NULL
-    RETURNING id
-  `);
+): Promise<{readonly attempts: number | null; readonly dead: boolean | null; readonly error: unknown; readonly id: number; readonly instruction: TaskInstruction; readonly taskName: string} | null> => {
+  const [row = null] = state === 'COMPLETED' ?
+    await connection.any(sql.type(endedRow)`
+      WITH ended AS (
+        UPDATE ${tables.execution}
+        SET state = 'COMPLETED', ended_at = ${timestamp(now)}
+        WHERE id = ${executionId} AND ended_at IS NULL
+        RETURNING id, maintenance_task_id, instruction
+      ),
+      ${clearFailedAttempts(tables)}
+      SELECT ended.id, ended.instruction, t.nid AS "taskName", NULL::int4 AS attempts, NULL::boolean AS dead, NULL::jsonb AS error
+      FROM ended
+      JOIN ${tables.task} t ON t.id = ended.maintenance_task_id
+    `) :
+    await connection.any(sql.type(endedRow)`
+      WITH ended AS (
+        UPDATE ${tables.execution}
+        SET state = 'FAILED', ended_at = ${timestamp(now)}, error = ${error === null ? sql.fragment`NULL` : sql.jsonb(error)}
+        WHERE id = ${executionId} AND ended_at IS NULL
+        RETURNING id, maintenance_task_id, instruction, error
+      ),
+      ${countFailedAttempts(tables, now)}
+      ${selectFailedAttempts}
+    `);
 
-  return result.rowCount > 0;
+  return row === null ? null : withNumberId(row);
 };
 
-/** Completes the RUNNING executions among `executionIds` in one statement; returns the ids it completed. */
+/** Completes the RUNNING executions among `executionIds` in one statement (forgetting their instructions' failed attempts); returns the ids it completed. */
 export const completeExecutions = async (
   connection: QueryMethods,
   tables: Tables,
   {executionIds, now}: {readonly executionIds: readonly number[]; readonly now: number},
 ): Promise<readonly number[]> => {
   return (await connection.anyFirst(sql.type(idRow)`
-    UPDATE ${tables.execution}
-    SET state = 'COMPLETED', ended_at = ${timestamp(now)}
-    WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
-    RETURNING id
+    WITH ended AS (
+      UPDATE ${tables.execution}
+      SET state = 'COMPLETED', ended_at = ${timestamp(now)}
+      WHERE id = ANY(${sql.array(executionIds, 'int8')}) AND ended_at IS NULL
+      RETURNING id, maintenance_task_id, instruction
+    ),
+    ${clearFailedAttempts(tables)}
+    SELECT id FROM ended
   `)).map(toId);
 };
 
-/** Fails the RUNNING executions among `failures` in one statement, each with its error; returns the ids it failed. */
+/**
+ * Fails the RUNNING executions among `failures` in one statement, each with its error, counting a
+ * failed attempt of each instruction (countFailedAttempts); returns what it failed.
+ */
 export const failExecutions = async (
   connection: QueryMethods,
   tables: Tables,
   {failures, now}: {readonly failures: ReadonlyArray<{readonly error: SerializableValue; readonly id: number}>; readonly now: number},
-): Promise<readonly number[]> => {
-  return (await connection.anyFirst(sql.type(idRow)`
-    UPDATE ${tables.execution} e
-    SET state = 'FAILED', ended_at = ${timestamp(now)}, error = failure.error
-    FROM jsonb_to_recordset(${sql.jsonb(failures)}) AS failure(id int8, error jsonb)
-    WHERE e.id = failure.id AND e.ended_at IS NULL
-    RETURNING e.id
-  `)).map(toId);
+): Promise<readonly FailedAttempt[]> => {
+  return (await connection.any(sql.type(failedRow)`
+    WITH ended AS (
+      UPDATE ${tables.execution} e
+      SET state = 'FAILED', ended_at = ${timestamp(now)}, error = failure.error
+      FROM jsonb_to_recordset(${sql.jsonb(failures)}) AS failure(id int8, error jsonb)
+      WHERE e.id = failure.id AND e.ended_at IS NULL
+      RETURNING e.id, e.maintenance_task_id, e.instruction, e.error
+    ),
+    ${countFailedAttempts(tables, now)}
+    ${selectFailedAttempts}
+  `)).map(withNumberId);
+};
+
+/** The code of the error a sink records when it releases an execution whose message the broker did not confirm (SinkPublishError). */
+const SINK_RELEASE_CODE = 'SINK_PUBLISH_FAILED';
+
+/**
+ * Puts an execution a sink released (FAILED with SINK_PUBLISH_FAILED) back to RUNNING (heartbeat
+ * now) and takes back the failed attempt its release counted: its message reached the broker after
+ * all (a late confirm, or a worker received it). Null (nothing changed) when the execution is not
+ * FAILED by a release, its end is not the last one counted for its instruction (a later attempt
+ * ended, or one completed), or another execution of the instruction is RUNNING (the claim took it
+ * again meanwhile: that execution's message does the work). `state = 'FAILED'` is repeated in the
+ * UPDATE so that of two concurrent revivals the second, rechecking the row, changes nothing.
+ */
+export const reviveExecution = async (
+  connection: QueryMethods,
+  tables: Tables,
+  {executionId, now}: {readonly executionId: number; readonly now: number},
+): Promise<{readonly id: number; readonly instruction: TaskInstruction; readonly taskName: string} | null> => {
+  const [row = null] = await connection.any(sql.type(revivedRow)`
+    WITH revivable AS (
+      SELECT e.id, e.maintenance_task_id, e.instruction
+      FROM ${tables.execution} e
+      JOIN ${tables.retry} r ON r.maintenance_task_id = e.maintenance_task_id AND r.instruction = e.instruction AND r.last_execution_id = e.id
+      WHERE e.id = ${executionId} AND e.state = 'FAILED' AND e.error->>'code' = ${SINK_RELEASE_CODE}
+        AND NOT EXISTS (
+          SELECT 1 FROM ${tables.execution} active_execution
+          WHERE active_execution.maintenance_task_id = e.maintenance_task_id
+            AND active_execution.instruction = e.instruction
+            AND active_execution.ended_at IS NULL
+        )
+    ),
+    revived AS (
+      UPDATE ${tables.execution} e
+      SET state = 'RUNNING', ended_at = NULL, error = NULL, last_seen_at = ${timestamp(now)}
+      FROM revivable
+      WHERE e.id = revivable.id AND e.state = 'FAILED'
+      RETURNING e.id, e.maintenance_task_id, e.instruction
+    ),
+    uncounted AS (
+      UPDATE ${tables.retry} r
+      SET failed_attempt_count = r.failed_attempt_count - 1, retry_at = ${timestamp(now)}, dead_at = NULL, updated_at = ${timestamp(now)}
+      FROM revived
+      WHERE r.maintenance_task_id = revived.maintenance_task_id AND r.instruction = revived.instruction
+    )
+    SELECT revived.id, revived.instruction, t.nid AS "taskName"
+    FROM revived
+    JOIN ${tables.task} t ON t.id = revived.maintenance_task_id
+  `);
+
+  return row === null ? null : withNumberId(row);
+};
+
+/**
+ * Forgets the failed attempts of an instruction (dead or waiting for its retry): it is claimable
+ * again at once, from attempt 1. False when it had none.
+ */
+export const deleteInstructionRetry = async (
+  connection: QueryMethods,
+  tables: Tables,
+  {instruction: value, taskName}: {readonly instruction: TaskInstruction; readonly taskName: string},
+): Promise<boolean> => {
+  const result = await connection.query(sql.type(empty)`
+    DELETE FROM ${tables.retry} r
+    USING ${tables.task} t
+    WHERE t.nid = ${taskName} AND r.maintenance_task_id = t.id AND r.instruction = ${sql.jsonb(value)}
+  `);
+
+  return result.rowCount > 0;
+};
+
+/** The dead instructions, newest first (of one task when `taskName` is given). */
+export const selectDeadInstructions = async (
+  connection: QueryMethods,
+  tables: Tables,
+  {limit, taskName}: {readonly limit: number; readonly taskName: string | null},
+): Promise<ReadonlyArray<z.infer<typeof deadRow>>> => {
+  return (await connection.any(sql.type(deadRow)`
+    SELECT
+      t.nid AS "taskName", r.instruction, r.failed_attempt_count AS attempts, r.last_error AS error,
+      r.last_execution_id AS "executionId", (extract(epoch FROM r.dead_at) * 1000)::float8 AS "deadAt"
+    FROM ${tables.retry} r
+    JOIN ${tables.task} t ON t.id = r.maintenance_task_id
+    WHERE r.dead_at IS NOT NULL AND (${taskName}::text IS NULL OR t.nid = ${taskName}::text)
+    ORDER BY r.dead_at DESC, r.last_execution_id DESC
+    LIMIT ${limit}
+  `)).map((row) => ({...row, executionId: toId(row.executionId)}));
 };
 
 export const selectRunningExecutionId = async (
@@ -309,28 +515,34 @@ export const touchExecutions = async (connection: QueryMethods, tables: Tables, 
 };
 
 /**
- * Terminates RUNNING executions whose heartbeat is older than their task's maximum_execution_duration.
- * Rows another reaper holds are skipped (SKIP LOCKED), so reapers in several processes never clash.
+ * Terminates RUNNING executions whose heartbeat is older than their task's maximum_execution_duration,
+ * counting a failed attempt of each instruction (countFailedAttempts): work that crashes its
+ * process every time ends dead too. Rows another reaper holds are skipped (SKIP LOCKED), so
+ * reapers in several processes never clash.
  */
 export const terminateStaleExecutions = async (
   connection: QueryMethods,
   tables: Tables,
   {batchSize, now, reason}: {readonly batchSize: number; readonly now: number; readonly reason: string},
-): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction; readonly taskName: string}>> => {
-  return (await connection.any(sql.type(terminatedRow)`
-    UPDATE ${tables.execution} e
-    SET state = 'TERMINATED', ended_at = ${timestamp(now)}, terminated_at = ${timestamp(now)}, terminated_reason = ${reason}
-    FROM (
-      SELECT stale.id, t.nid
-      FROM ${tables.execution} stale
-      JOIN ${tables.task} t ON t.id = stale.maintenance_task_id
-      WHERE stale.ended_at IS NULL AND stale.last_seen_at < ${timestamp(now)} - t.maximum_execution_duration
-      ORDER BY stale.id
-      LIMIT ${batchSize}
-      FOR UPDATE OF stale SKIP LOCKED
-    ) AS reaped
-    WHERE e.id = reaped.id AND e.ended_at IS NULL
-    RETURNING e.id, e.instruction, reaped.nid AS "taskName"
+): Promise<readonly FailedAttempt[]> => {
+  return (await connection.any(sql.type(failedRow)`
+    WITH ended AS (
+      UPDATE ${tables.execution} e
+      SET state = 'TERMINATED', ended_at = ${timestamp(now)}, terminated_at = ${timestamp(now)}, terminated_reason = ${reason}
+      FROM (
+        SELECT stale.id
+        FROM ${tables.execution} stale
+        JOIN ${tables.task} t ON t.id = stale.maintenance_task_id
+        WHERE stale.ended_at IS NULL AND stale.last_seen_at < ${timestamp(now)} - t.maximum_execution_duration
+        ORDER BY stale.id
+        LIMIT ${batchSize}
+        FOR UPDATE OF stale SKIP LOCKED
+      ) AS reaped
+      WHERE e.id = reaped.id AND e.ended_at IS NULL
+      RETURNING e.id, e.maintenance_task_id, e.instruction, jsonb_build_object('code', 'EXECUTION_TERMINATED', 'message', e.terminated_reason) AS error
+    ),
+    ${countFailedAttempts(tables, now)}
+    ${selectFailedAttempts}
   `)).map(withNumberId);
 };
 

@@ -1,15 +1,17 @@
 import type {CommonQueryMethods, DatabasePool, FragmentSqlToken, QuerySqlToken} from 'slonik';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
-import type {ExecutionReference, FailExecutions, Store} from '../types.ts';
+import type {DeadInstruction, ExecutionReference, FailExecutions, Store} from '../types.ts';
 
 export type PostgresClaimContext<Instruction extends TaskInstruction = TaskInstruction> = {
   /** The active instructions the engine saw at the start of the round (empty when called directly). */
   readonly activeTaskInstructions: readonly Instruction[];
   /**
    * A condition that holds while `expression` (a column of the user's table holding the
-   * instruction, e.g. ``sql.fragment`u.id` ``) has a RUNNING execution of this task. Put
-   * `AND NOT ${isActiveInstruction(sql.fragment`u.id`)}` in the claim query so that work the reaper
-   * terminated becomes claimable again while running work is skipped.
+   * instruction, e.g. ``sql.fragment`u.id` ``) has a RUNNING execution of this task, waits out the
+   * backoff after a failed attempt (`retryDelay`), or is dead (`maxAttempts` failed attempts). Put
+   * `AND NOT ${isActiveInstruction(sql.fragment`u.id`)}` in the claim query so that running,
+   * backing-off and dead work is skipped, and failed or reaped work is claimable again once its
+   * backoff has passed.
    */
   readonly isActiveInstruction: (expression: FragmentSqlToken) => FragmentSqlToken;
   readonly limit: number;
@@ -133,5 +135,22 @@ export type PostgresStore<Instruction extends TaskInstruction = TaskInstruction>
    * The trigger is named after the task's channel and calls the schema's `notify_maintenance_task()`.
    */
   readonly installNotifyTrigger: (configuration: InstallNotifyTriggerConfiguration) => Promise<void>;
+  /**
+   * The dead instructions (`maxAttempts` failed attempts), newest first, of one task when
+   * `taskName` is given; at most `limit` (default 100).
+   */
+  readonly listDeadInstructions: (options?: {readonly limit?: number; readonly taskName?: string}) => Promise<ReadonlyArray<DeadInstruction<Instruction> & {readonly deadAt: Date}>>;
+  /**
+   * Forgets the failed attempts of an instruction, dead or waiting for its retry, and wakes its
+   * task: it is claimable at once, from attempt 1. Resolves `false` when it had none.
+   */
+  readonly retryInstruction: (instruction: {readonly instruction: Instruction; readonly taskName: string}) => Promise<boolean>;
+  /**
+   * Puts an execution a sink released (FAILED with `SINK_PUBLISH_FAILED`) back to RUNNING and takes
+   * back the failed attempt the release counted, when that end is its instruction's latest and no
+   * other execution of the instruction is RUNNING; resolves whether it did. Its message reached the
+   * broker after all: a sink worker calls it when it receives such a message, and then runs it.
+   */
+  readonly reviveExecution: (reference: {readonly executionId: number}) => Promise<boolean>;
   readonly schema: string;
 };

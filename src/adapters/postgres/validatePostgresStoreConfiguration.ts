@@ -7,6 +7,12 @@ import type {PostgresStoreConfiguration} from './types.ts';
 const DEFAULT_HEARTBEAT_INTERVAL = 10_000;
 const DEFAULT_REAPER_INTERVAL = 10_000;
 const DEFAULT_MAX_EXECUTION_DURATION = 300_000;
+/** graphile-worker's default `max_attempts`; with the delays below, about 13 hours of retries. */
+const DEFAULT_MAX_ATTEMPTS = 25;
+const DEFAULT_RETRY_DELAY = 1_000;
+const DEFAULT_MAX_RETRY_DELAY = 3_600_000;
+/** The longest delay an interval column takes without overflow, with room (about 31 years). */
+const MAX_DELAY = 1e12;
 
 /** The PostgreSQL store's options with their defaults; throws INVALID_STORE_CONFIGURATION on the first bad one. */
 export const validatePostgresStoreConfiguration = (configuration: PostgresStoreConfiguration) => {
@@ -84,5 +90,20 @@ export const validateTaskDefinition = (definition: TaskDefinition) => {
     throw new InvalidStoreConfigurationError(count.option, `Expected \`${count.option}\` to be an integer >= 0, got \`${describeValue(maxConcurrentExecutionCount)}\`.`);
   }
 
-  return {maxConcurrentExecutionCount, maxExecutionDuration, taskName: name};
+  const {maxAttempts = DEFAULT_MAX_ATTEMPTS, retryDelay = DEFAULT_RETRY_DELAY} = definition;
+  const {maxRetryDelay = Math.max(DEFAULT_MAX_RETRY_DELAY, typeof retryDelay === 'number' ? retryDelay : 0)} = definition;
+
+  if (typeof maxAttempts !== 'number' || !Number.isSafeInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 2_147_483_647) {
+    throw new InvalidStoreConfigurationError('maxAttempts', `Expected \`maxAttempts\` to be an integer >= 1, got \`${describeValue(maxAttempts)}\`.`);
+  }
+
+  if (typeof retryDelay !== 'number' || !Number.isFinite(retryDelay) || retryDelay < 0 || retryDelay > MAX_DELAY) {
+    throw new InvalidStoreConfigurationError('retryDelay', `Expected \`retryDelay\` to be a finite number >= 0 (milliseconds), got \`${describeValue(retryDelay)}\`.`);
+  }
+
+  if (typeof maxRetryDelay !== 'number' || !Number.isFinite(maxRetryDelay) || maxRetryDelay < retryDelay || maxRetryDelay > MAX_DELAY) {
+    throw new InvalidStoreConfigurationError('maxRetryDelay', `Expected \`maxRetryDelay\` to be a finite number >= \`retryDelay\` (${retryDelay}), got \`${describeValue(maxRetryDelay)}\`.`);
+  }
+
+  return {maxAttempts, maxConcurrentExecutionCount, maxExecutionDuration, maxRetryDelay, retryDelay, taskName: name};
 };

@@ -9,7 +9,7 @@ import type {TaskInstruction} from '../../planton/types.ts';
 import {createDeadlineQueue} from '../sinks/createDeadlineQueue.ts';
 import {encodeSinkMessage} from '../sinks/encodeSinkMessage.ts';
 import {InvalidSinkConfigurationError, SinkConnectionRefusedError, SinkRejectedError} from '../sinks/errors.ts';
-import type {SinkMessage} from '../sinks/types.ts';
+import type {SinkMessage, SinkPublishOptions} from '../sinks/types.ts';
 import {closeRabbitMq} from './closeRabbitMq.ts';
 import {connectRabbitMq} from './connectRabbitMq.ts';
 import type {RabbitMqConnectionEvents, RabbitMqSink, RabbitMqSinkConfiguration} from './types.ts';
@@ -115,7 +115,7 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
   /** Every publish's timeout behind one timer. */
   const deadlines = createDeadlineQueue(publishTimeout);
 
-  const publish = async (message: SinkMessage<Instruction>): Promise<void> => {
+  const publish = async (message: SinkMessage<Instruction>, {onLateConfirm}: SinkPublishOptions = {}): Promise<void> => {
     if (closed) {
       throw new SinkRejectedError('CLOSED', 'The sink is closed.');
     }
@@ -125,6 +125,8 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
 
     await new Promise<void>((resolve, reject) => {
       let settled = false;
+      /** Rejected with SINK_TIMEOUT: a confirm that still comes is a late one. */
+      let timedOut = false;
 
       const settle = (error: SinkConnectionRefusedError | SinkRejectedError | null) => {
         if (settled) {
@@ -142,6 +144,7 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
       };
 
       const deadline = deadlines.watch(() => {
+        timedOut = !settled;
         settle(new SinkRejectedError('TIMEOUT', `RabbitMQ did not confirm the message within ${publishTimeout} ms.`));
       });
 
@@ -155,6 +158,18 @@ export const createRabbitMqSink = async <Instruction extends TaskInstruction = T
           timestamp: Math.floor(Date.now() / 1_000),
         }, (error: unknown) => {
           const wasReturned = returned.delete(messageId);
+
+          if (timedOut && !error && !wasReturned) {
+            log.info({messageId}, 'RabbitMQ confirmed a message after its publish timed out');
+
+            try {
+              onLateConfirm?.();
+            } catch (lateConfirmError) {
+              log.error({error: serializeError(lateConfirmError)}, 'onLateConfirm threw');
+            }
+
+            return;
+          }
 
           if (error) {
             settle(new SinkRejectedError('REJECTED', `RabbitMQ did not take the message: ${error instanceof Error ? error.message : String(error)}`, error));

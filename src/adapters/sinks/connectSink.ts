@@ -15,7 +15,16 @@ const log = Logger.child({
  * confirmed it; when the publish fails, its execution is released (`store.failExecution` with the
  * reason, so it is scheduled again) and then an `error` event with code `SINK_PUBLISH_FAILED` fires
  * on `planton` (the sink's own code — `SINK_TIMEOUT`, `SINK_UNROUTABLE`, … — in `sinkCode` and
- * `cause.code`).
+ * `cause.code`). The release is a failed attempt of the instruction: it is claimed again after its
+ * task's `retryDelay` (growing with each further failure), and is dead after `maxAttempts`.
+ *
+ * A publish that timed out may still reach the broker, which then confirms it late (the sink calls
+ * `onLateConfirm`; counted in `confirmedLate`): the message is in the broker and a worker will
+ * receive it. The worker revives the released execution (`reviveExecution`: RUNNING again, the
+ * failed attempt taken back) unless the instruction was claimed again meanwhile, and runs it. The
+ * dispatcher does not revive it itself: it cannot tell whether a worker already received and ran the
+ * message (the release may land while the processor runs), and a revived execution nobody holds a
+ * message for would stay RUNNING until the reaper.
  *
  * Backpressure comes from the store: a claimed execution is RUNNING, hence active, from the claim
  * until a consumer (or a release) ends it, so unconfirmed publishes fill the task's `concurrency`
@@ -27,6 +36,7 @@ export const connectSink = <Instruction extends TaskInstruction = TaskInstructio
   const inFlight = new Set<Promise<void>>();
   let confirmed = 0;
   let failed = 0;
+  let confirmedLate = 0;
   let closed = false;
 
   const reportError = createErrorReporter<PlantonEvents<Instruction>>({events: planton.events, log});
@@ -49,23 +59,33 @@ export const connectSink = <Instruction extends TaskInstruction = TaskInstructio
     reportError({error, taskName: message.taskName}, 'the broker did not confirm an instruction; released its execution');
   };
 
+  /** Keeps `promise` in `inFlight` (what close() waits for) until it settles. */
+  const track = (promise: Promise<void>) => {
+    const tracked = promise.finally(() => {
+      inFlight.delete(tracked);
+    });
+
+    inFlight.add(tracked);
+  };
+
   const onTask = (event: TaskEvent<Instruction>) => {
     const executionId = store.getClaimedExecutionId?.(event) ?? null;
     const message: SinkMessage<Instruction> = executionId === null ?
       {instruction: event.instruction, taskName: event.taskName} :
       {executionId, instruction: event.instruction, taskName: event.taskName};
-    const publishing = (async () => {
+    const onLateConfirm = () => {
+      confirmedLate++;
+      log.info({message}, 'the broker confirmed a message after its publish timed out; the worker that receives it revives its execution');
+    };
+
+    track((async () => {
       try {
-        await sink.publish(message);
+        await sink.publish(message, {onLateConfirm});
         confirmed++;
       } catch (error) {
         await release(message, error);
       }
-    })().finally(() => {
-      inFlight.delete(publishing);
-    });
-
-    inFlight.add(publishing);
+    })());
   };
 
   planton.events.on('task', onTask);
@@ -82,7 +102,7 @@ export const connectSink = <Instruction extends TaskInstruction = TaskInstructio
       }
     },
     getStats: () => {
-      return {confirmed, failed, inFlight: inFlight.size};
+      return {confirmed, confirmedLate, failed, inFlight: inFlight.size};
     },
   };
 };

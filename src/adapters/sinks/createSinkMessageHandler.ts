@@ -95,7 +95,7 @@ const validateConfiguration = <Instruction extends TaskInstruction>(configuratio
     }
   }
 
-  for (const method of ['completeExecutions', 'findNotRunning', 'heartbeatExecutions'] as const) {
+  for (const method of ['completeExecutions', 'findNotRunning', 'heartbeatExecutions', 'reviveExecution'] as const) {
     if (store[method] !== undefined && typeof store[method] !== 'function') {
       throw new InvalidSinkConfigurationError('store', `Expected \`store.${method}\`, if any, to be a function, got \`${describeValue(store[method])}\`.`);
     }
@@ -123,7 +123,8 @@ const toKey = (reference: ExecutionReference) => {
 /**
  * The broker-independent half of every sink's worker. For each delivery: parses it (a poison message
  * → `INVALID_SINK_MESSAGE`, `REJECT`); checks that its execution still runs (already ended —
- * completed, released after an unconfirmed publish, reaped — → `skipped`, `ACK`, not run); runs the
+ * completed, reaped, failed — → `skipped`, `ACK`, not run; released by its dispatcher after a
+ * publish that timed out though the broker stored it → revived with `reviveExecution`, run); runs the
  * processor while heartbeating the execution every `heartbeatInterval`; records the outcome and only
  * then resolves `ACK`. With the store's batch forms, the checks of the deliveries that arrive
  * together cost one `findNotRunning` statement (a read; else `heartbeatExecutions`), the heartbeats
@@ -275,7 +276,18 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
         return {outcome: 'REQUEUE'};
       }
 
-      if (checked === 'NOT_RUNNING') {
+      // Not running: a redelivery of ended work (skipped), unless the dispatcher released the
+      // execution because the broker's confirm came too late: the message did get through, so the
+      // execution runs again (reviveExecution refuses anything else) and the work is done.
+      const revived = checked === 'NOT_RUNNING' && message.executionId !== undefined && store.reviveExecution !== undefined ?
+        await callStore('REVIVE', async () => await store.reviveExecution?.({executionId: message.executionId as number}) ? 'APPLIED' : 'NOT_RUNNING') :
+        checked;
+
+      if (revived === 'GAVE_UP') {
+        return {outcome: 'REQUEUE'};
+      }
+
+      if (revived === 'NOT_RUNNING') {
         events.emit('skipped', {message});
 
         return {outcome: 'ACK'};

@@ -89,7 +89,7 @@ export class InvalidSinkMessageError extends PlantonError {
 }
 
 /** What a worker asked its store: the "still running?" check, a heartbeat while the processor runs, or recording the outcome. */
-export type WorkerStoreOperation = 'CHECK' | 'COMPLETE' | 'FAIL' | 'HEARTBEAT';
+export type WorkerStoreOperation = 'CHECK' | 'COMPLETE' | 'FAIL' | 'HEARTBEAT' | 'REVIVE';
 
 /**
  * A worker's store call failed (the store is unreachable, …). The worker keeps the message and

@@ -29,6 +29,7 @@ export type {
   SinkConnectionStats,
   SinkMessage,
   SinkProcessor,
+  SinkPublishOptions,
   SinkStore,
   SinkWorkerConfiguration,
   WorkerEvents,

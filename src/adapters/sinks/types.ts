@@ -19,6 +19,15 @@ export type SinkMessage<Instruction extends TaskInstruction = TaskInstruction> =
   readonly taskName: string;
 };
 
+export type SinkPublishOptions = {
+  /**
+   * Called once if the broker confirms the message after `publish` rejected with `SINK_TIMEOUT`:
+   * the message is in the broker after all (`connectSink` counts it in `confirmedLate`). Only the
+   * RabbitMQ sink tells; the others never call it.
+   */
+  readonly onLateConfirm?: () => void;
+};
+
 export type Sink<Instruction extends TaskInstruction = TaskInstruction> = {
   /**
    * Stops accepting messages and closes the broker connection. Publishes that are not confirmed by
@@ -30,7 +39,7 @@ export type Sink<Instruction extends TaskInstruction = TaskInstruction> = {
    * whose `code` says why) when it refused it, could not route it, or did not confirm in time. A
    * publish made while the broker is unreachable waits for the reconnection, within the same time.
    */
-  readonly publish: (message: SinkMessage<Instruction>) => Promise<void>;
+  readonly publish: (message: SinkMessage<Instruction>, options?: SinkPublishOptions) => Promise<void>;
 };
 
 /**
@@ -67,6 +76,8 @@ export type FindNotRunning<Instruction extends TaskInstruction = TaskInstruction
  * forms: with `findNotRunning` (read only) or else `heartbeatExecutions` the checks of the messages
  * that arrive together cost one statement, with `heartbeatExecutions` so do the heartbeats of the
  * running ones, with `completeExecutions` the completions of the messages that finish together.
+ * With `reviveExecution`, a message whose execution its dispatcher released (the publish timed out,
+ * yet the broker stored it) revives the execution and runs instead of being skipped.
  */
 export type WorkerStore<Instruction extends TaskInstruction = TaskInstruction> =
   Pick<Store<Instruction, unknown>, 'completeExecution' | 'failExecution' | 'heartbeat'> &
@@ -74,6 +85,12 @@ export type WorkerStore<Instruction extends TaskInstruction = TaskInstruction> =
     readonly completeExecutions?: CompleteExecutions<Instruction>;
     readonly findNotRunning?: FindNotRunning<Instruction>;
     readonly heartbeatExecutions?: HeartbeatExecutions<Instruction>;
+    /**
+     * Puts an execution its dispatcher released (the publish timed out, yet the broker stored the
+     * message) back to RUNNING; resolves whether it did. The PostgreSQL store's `reviveExecution`.
+     * Without it, such a message is skipped and its instruction claimed again after its backoff.
+     */
+    readonly reviveExecution?: (reference: {readonly executionId: number}) => Promise<boolean>;
   };
 
 export type ConnectSinkConfiguration<Instruction extends TaskInstruction = TaskInstruction> = {
@@ -96,6 +113,12 @@ export type ConnectSinkConfiguration<Instruction extends TaskInstruction = TaskI
 export type SinkConnectionStats = {
   /** Publishes the broker confirmed. */
   readonly confirmed: number;
+  /**
+   * Publishes the broker confirmed after they timed out (also counted in `failed`): their messages
+   * are in the broker, and the worker that receives one revives its released execution unless the
+   * instruction was claimed again meanwhile. Many of them mean `publishTimeout` is too short.
+   */
+  readonly confirmedLate: number;
   /** Publishes that failed; their executions were released. */
   readonly failed: number;
   /** Publishes waiting for the broker's confirmation now. */
@@ -122,9 +145,12 @@ export type WorkerEvents<Instruction extends TaskInstruction = TaskInstruction> 
   readonly completed: {readonly message: SinkMessage<Instruction>};
   /** A failure of the worker itself (poison message, store unreachable, connection trouble); it keeps consuming. */
   readonly error: {readonly error: PlantonError};
-  /** The processor threw; the execution was recorded FAILED (schedulable again). */
+  /** The processor threw; the execution was recorded FAILED (a failed attempt: claimed again after its backoff). */
   readonly failed: {readonly error: unknown; readonly message: SinkMessage<Instruction>};
-  /** The execution had already ended (a redelivery, or a release after an unconfirmed publish): acknowledged, not run. */
+  /**
+   * The execution had already ended (a redelivery; a release after an unconfirmed publish that the
+   * worker could not revive, the instruction claimed again meanwhile): acknowledged, not run.
+   */
   readonly skipped: {readonly message: SinkMessage<Instruction>};
 };
 

@@ -49,7 +49,7 @@ const setUpClaim = async (t: {teardown: (callback: () => Promise<void>) => void}
     getTaskId: async (taskName) => {
       calls.getTaskId++;
 
-      return await upsertTask(statements, tables, {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName});
+      return await upsertTask(statements, tables, {maxAttempts: 25, maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, maxRetryDelay: 3_600_000, retryDelay: 1_000, taskName});
     },
     hostname: 'test',
     pool,
@@ -146,7 +146,7 @@ for (const {get, name} of backends) {
     const claim = createItemClaim(schema);
 
     // The view says nothing runs; another process has two RUNNING executions of the task.
-    const taskId = await upsertTask(pool, tables, {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName: 'items'});
+    const taskId = await upsertTask(pool, tables, {maxAttempts: 25, maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, maxRetryDelay: 3_600_000, retryDelay: 1_000, taskName: 'items'});
 
     await insertExecutions(pool, tables, {capacity: null, hostname: 'other', instructions: [5, 6], now: Date.now(), taskId, token: randomUUID()});
     tracker.setView('items', []);
@@ -177,7 +177,7 @@ for (const {get, name} of backends) {
 
   test(`${name}: admit_claim counts the store's own executions whatever the caller's search_path, and raises PT002 past the capacity`, async (t) => {
     const {pool, schema, tables} = await setUpClaim(t, get);
-    const taskId = await upsertTask(pool, tables, {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName: 'items'});
+    const taskId = await upsertTask(pool, tables, {maxAttempts: 25, maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, maxRetryDelay: 3_600_000, retryDelay: 1_000, taskName: 'items'});
 
     await insertExecutions(pool, tables, {capacity: null, hostname: 'other', instructions: [5, 6], now: Date.now(), taskId, token: randomUUID()});
 

@@ -23,7 +23,7 @@ for (const {get, name} of backends) {
 
     const tables = createTables(schema);
     const statements = createPreparedStatements(pool, {enabled: false});
-    const taskId = await upsertTask(statements, tables, {maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, taskName: 'items'});
+    const taskId = await upsertTask(statements, tables, {maxAttempts: 25, maxConcurrentExecutionCount: 0, maxExecutionDuration: 300_000, maxRetryDelay: 3_600_000, retryDelay: 1_000, taskName: 'items'});
     const tracker = createExecutionTracker<number>({activeFromMemory: true});
     let lookups = 0;
     let failing = false;

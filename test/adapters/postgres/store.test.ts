@@ -73,8 +73,8 @@ for (const {get, name} of backends) {
       SELECT table_name::text FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name
     `);
 
-    t.deepEqual(versions, [1, 2, 3]);
-    t.deepEqual(tables, ['maintenance_task', 'maintenance_task_execution', 'planton_migration']);
+    t.deepEqual(versions, [1, 2, 3, 4]);
+    t.deepEqual(tables, ['maintenance_task', 'maintenance_task_execution', 'maintenance_task_instruction_retry', 'planton_migration']);
   });
 
   test(`${name}: claim and record are one transaction: a claim that fails leaves nothing claimed or recorded`, async (t) => {
@@ -204,6 +204,10 @@ for (const {get, name} of backends) {
     `);
 
     t.true(terminated.every((row) => row.state === 'TERMINATED' && row.terminated && row.reason !== null));
+    // A termination is a failed attempt: the instructions wait out the first retry delay (1 s).
+    t.deepEqual(await reaper.claimExecutions({claim: createItemClaim(schema), limit: 10, taskName: 'items'}), []);
+
+    await clock.advance(1_000);
 
     const reclaimed = await reaper.claimExecutions({claim: createItemClaim(schema), limit: 10, taskName: 'items'});
 
