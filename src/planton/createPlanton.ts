@@ -22,6 +22,7 @@ import type {
   TaskInstruction,
 } from './types.ts';
 import {validateTaskConfiguration} from './validateTaskConfiguration.ts';
+import {describeValue} from './describeValue.ts';
 
 const log = Logger.child({
   namespace: 'createPlanton',
@@ -45,11 +46,11 @@ const validateEngineConfiguration = <Instruction extends TaskInstruction>(config
   const {maxConcurrentCalls = Number.POSITIVE_INFINITY, terminateTimeout = DEFAULT_TERMINATE_TIMEOUT} = configuration;
 
   if (maxConcurrentCalls !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxConcurrentCalls) && maxConcurrentCalls >= 1)) {
-    throw new InvalidConfigurationError('maxConcurrentCalls', `Expected \`maxConcurrentCalls\` to be an integer >= 1 or Infinity, got \`${String(maxConcurrentCalls)}\`.`);
+    throw new InvalidConfigurationError('maxConcurrentCalls', `Expected \`maxConcurrentCalls\` to be an integer >= 1 or Infinity, got \`${describeValue(maxConcurrentCalls)}\`.`);
   }
 
   if (!Number.isFinite(terminateTimeout) || terminateTimeout < 0) {
-    throw new InvalidConfigurationError('terminateTimeout', `Expected \`terminateTimeout\` to be a finite number >= 0, got \`${String(terminateTimeout)}\`.`);
+    throw new InvalidConfigurationError('terminateTimeout', `Expected \`terminateTimeout\` to be a finite number >= 0, got \`${describeValue(terminateTimeout)}\`.`);
   }
 
   return {maxConcurrentCalls, terminateTimeout};

@@ -36,6 +36,7 @@ import type {
   TaskRecord,
 } from './types.ts';
 import type {Emitter} from '../planton/types.ts';
+import {describeCause} from '../planton/describeCause.ts';
 
 const log = Logger.child({
   namespace: 'createScheduler',
@@ -156,7 +157,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
   /** Logs and announces a background failure; the scheduler goes on. */
   const reportError = (error: unknown, taskName: string | null) => {
-    report({error: error instanceof Error ? error : new Error(String(error)), taskName}, 'scheduler operation failed');
+    report({error: error instanceof Error ? error : new Error(describeCause(error)), taskName}, 'scheduler operation failed');
   };
 
   const getRetryPolicy = (taskName: string): RetryPolicy => {
