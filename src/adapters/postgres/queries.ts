@@ -240,6 +240,12 @@ export const selectRunningExecutionId = async (
   tables: Tables,
   {instruction: value, taskName}: {readonly instruction: TaskInstruction; readonly taskName: string},
 ): Promise<number | null> => {
+  // PostgreSQL holds no NUL in text or jsonb, so no task or execution has one: asking would only
+  // fail with an encoding error (a sink message naming one would be retried forever).
+  if (taskName.includes('\u0000') || (typeof value === 'string' && value.includes('\u0000'))) {
+    return null;
+  }
+
   const found = await connection.maybeOneFirst(sql.type(idRow)`
     SELECT e.id
     FROM ${tables.execution} e
