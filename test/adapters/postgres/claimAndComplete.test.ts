@@ -164,12 +164,13 @@ for (const {get, name} of backends) {
   });
 
   // Found by test/fuzz/dispatchStore.test.ts: each failed in the driver (encoding error, bigint syntax), uncoded; a sink retried such a message forever.
-  test(`${name}: a reference no execution can match (NUL in its name or instruction, an id that is not a safe integer) is not running`, async (t) => {
+  test(`${name}: a reference no execution can match (NUL in its name or instruction, a lone surrogate in its instruction, an id that is not a safe integer) is not running`, async (t) => {
     const {store} = await setUp(t, get);
     // The store is typed for number instructions; a sink's message may still carry a string.
     const unmatchable: Array<ExecutionReference<number>> = [
       {instruction: 1, taskName: 'items\u0000'},
       {instruction: 'x\u0000' as unknown as number, taskName: 'items'},
+      {instruction: 'x\uD800' as unknown as number, taskName: 'items'},
       {executionId: Number.NaN},
       {executionId: 1.5},
       {executionId: Number.POSITIVE_INFINITY},
