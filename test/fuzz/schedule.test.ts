@@ -57,23 +57,25 @@ test('parseDuration returns a safe integer >= 0 or null for any string', async (
     const milliseconds = expectCoded(new Set<string>(), () => parseDuration(text));
 
     return milliseconds.accepted && (milliseconds.value === null || (Number.isSafeInteger(milliseconds.value) && milliseconds.value >= 0));
-  }), {numRuns: 2_000});
+  }), {numRuns: 2_000, timeLimit: 5_000});
   t.pass();
 });
 
 test('parseSchedule accepts a schedule or throws a coded error, and an accepted one has runs around `after` that are valid Dates or null', async (t) => {
   let accepted = 0;
+  let runs = 0;
 
   await runProperty(fc.property(scheduleInput(), timezone(), afterInstant(), (schedule, zone, after) => {
+    runs++;
     const outcome = expectCoded(SCHEDULE_CODES, () => parseSchedule({schedule: schedule as ScheduleInput, timezone: zone as string}));
 
     if (outcome.accepted) {
       accepted++;
       assertRuns(outcome.value, after);
     }
-  }), {numRuns: 1_500, timeLimit: 15_000});
-  // The generators must reach the accepting paths, not only the errors.
-  t.true(accepted > 50, `only ${accepted} schedules were accepted`);
+  }), {numRuns: 1_500, timeLimit: 8_000});
+  // The generators must reach the accepting paths, not only the errors (a share: a loaded machine runs fewer cases).
+  t.true(accepted >= runs / 10, `only ${accepted} of ${runs} schedules were accepted`);
 });
 
 test('parseScheduledTask accepts a whole timing configuration or throws a coded error; an accepted retry policy gives finite delays >= 0', async (t) => {
@@ -103,6 +105,6 @@ test('parseScheduledTask accepts a whole timing configuration or throws a coded 
         }
       }
     },
-  ), {numRuns: 1_500, timeLimit: 15_000});
+  ), {numRuns: 1_500, timeLimit: 8_000});
   t.pass();
 });

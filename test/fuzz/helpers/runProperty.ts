@@ -37,6 +37,9 @@ const RUNS_FACTOR = readInteger('PLANTON_FUZZ_RUNS', 1);
 /** A counterexample's path (printed on failure): with the seed, replays that one case at once. */
 const REPLAY_PATH = process.env.PLANTON_FUZZ_PATH || undefined;
 
+/** Longest line of a failure report. */
+const MAX_LINE = 2_000;
+
 export type RunPropertyConfiguration = {
   /** Runs at the default factor (PLANTON_FUZZ_RUNS multiplies it). */
   readonly numRuns: number;
@@ -63,7 +66,9 @@ export const runProperty = async <Ts>(property: fc.IRawProperty<Ts>, {numRuns, t
 
   if (details.failed) {
     const failure = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    // A counterexample may be a megabyte string or a value 100,000 levels deep: its lines are cut.
+    const report = (fc.defaultReportMessage(details) ?? '').split('\n').map((line) => (line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (${line.length} characters)` : line)).join('\n');
 
-    throw new Error(`Replay with PLANTON_FUZZ_SEED=${details.seed} PLANTON_FUZZ_PATH=${details.counterexamplePath ?? ''}\n${fc.defaultReportMessage(details)}\nFailure: ${failure}`, {cause: details.errorInstance});
+    throw new Error(`Replay with PLANTON_FUZZ_SEED=${details.seed} PLANTON_FUZZ_PATH=${details.counterexamplePath ?? ''}\n${report}\nFailure: ${failure.slice(0, MAX_LINE)}`, {cause: details.errorInstance});
   }
 };
