@@ -56,7 +56,7 @@ test('createPlanton accepts any configuration or throws a coded error', async (t
         await outcome.value.terminate();
       }
     },
-  ), {numRuns: 1_000, timeLimit: 5_000});
+  ), {numRuns: 1_000, timeLimit: 4_000});
   t.true(accepted >= runs / 50, `only ${accepted} of ${runs} configurations were accepted`);
 });
 
@@ -141,6 +141,6 @@ test('whatever a task\'s functions return or throw, errors are coded, nothing re
         throw new Error(`Unhandled rejection: ${String(unhandled[0])}`);
       }
     },
-  ), {numRuns: 150, timeLimit: 8_000});
+  ), {numRuns: 150, timeLimit: 4_000});
   t.deepEqual(unhandled, []);
 });

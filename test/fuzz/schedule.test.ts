@@ -57,7 +57,7 @@ test('parseDuration returns a safe integer >= 0 or null for any string', async (
     const milliseconds = expectCoded(new Set<string>(), () => parseDuration(text));
 
     return milliseconds.accepted && (milliseconds.value === null || (Number.isSafeInteger(milliseconds.value) && milliseconds.value >= 0));
-  }), {numRuns: 2_000, timeLimit: 5_000});
+  }), {numRuns: 2_000, timeLimit: 3_000});
   t.pass();
 });
 
@@ -73,7 +73,7 @@ test('parseSchedule accepts a schedule or throws a coded error, and an accepted 
       accepted++;
       assertRuns(outcome.value, after);
     }
-  }), {numRuns: 1_500, timeLimit: 8_000});
+  }), {numRuns: 1_500, timeLimit: 4_000});
   // The generators must reach the accepting paths, not only the errors (a share: a loaded machine runs fewer cases).
   t.true(accepted >= runs / 10, `only ${accepted} of ${runs} schedules were accepted`);
 });
@@ -105,6 +105,6 @@ test('parseScheduledTask accepts a whole timing configuration or throws a coded 
         }
       }
     },
-  ), {numRuns: 1_500, timeLimit: 8_000});
+  ), {numRuns: 1_500, timeLimit: 4_000});
   t.pass();
 });

@@ -57,7 +57,7 @@ test('parseSinkMessage never throws: any payload is a valid message or a reason,
     }
 
     return typeof parsed.reason === 'string' && parsed.content.length <= 201;
-  }), {numRuns: 2_000, timeLimit: 5_000});
+  }), {numRuns: 2_000, timeLimit: 4_000});
   t.pass();
 });
 
@@ -71,7 +71,7 @@ test('a message encoded by encodeSinkMessage reads back as itself', async (t) =>
 
       return parsed.ok && JSON.stringify(parsed.message) === JSON.stringify(expected.executionId === undefined ? {instruction: expected.instruction, taskName: expected.taskName} : expected);
     },
-  ), {numRuns: 1_000, timeLimit: 5_000});
+  ), {numRuns: 1_000, timeLimit: 4_000});
   t.pass();
 });
 
@@ -80,7 +80,7 @@ test('readSinkMessage never throws for a decoded value of any kind', async (t) =
     const parsed = readSinkMessage(value, () => 'described');
 
     return parsed.ok ? isValidMessage(parsed.message) : parsed.content === 'described';
-  }), {numRuns: 1_000, timeLimit: 5_000});
+  }), {numRuns: 1_000, timeLimit: 4_000});
   t.pass();
 });
 
@@ -147,6 +147,6 @@ test('on a PGlite store, the handler rejects a poison message with INVALID_SINK_
 
       assertJudged(result, input.decoded ? input.value : input.bytes.toString('utf8').slice(0, 100));
     },
-  ), {numRuns: 150, timeLimit: 10_000});
+  ), {numRuns: 150, timeLimit: 4_000});
   t.true(processed > 0);
 });
