@@ -155,7 +155,7 @@ for (const backend of useBackends()) {
           throw new Error('Expected nothing claimed or active.');
         }
       });
-    }), {numRuns: 60, timeLimit: 3_000});
+    }), {numRuns: 60, timeLimit: 2_000});
     t.true(registered >= runs / 10, `only ${registered} of ${runs} names were registered`);
   });
 
@@ -201,7 +201,7 @@ for (const backend of useBackends()) {
           applied++;
         }
       });
-    }), {numRuns: 100, timeLimit: 3_000});
+    }), {numRuns: 100, timeLimit: 2_000});
     t.true(applied > 0);
   });
 
@@ -231,7 +231,7 @@ for (const backend of useBackends()) {
           await store.failExecution({executionId: claimed.executionId}, error);
         }
       });
-    }), {numRuns: 60, timeLimit: 3_000});
+    }), {numRuns: 60, timeLimit: 2_000});
     t.pass();
   });
 
@@ -276,7 +276,7 @@ for (const backend of useBackends()) {
           await store.completeExecution(execution);
         }
       });
-    }), {numRuns: 60, timeLimit: 3_000});
+    }), {numRuns: 60, timeLimit: 2_000});
     t.pass();
   });
 }

@@ -97,7 +97,7 @@ for (const [storeName, createStore] of stores) {
       }
 
       await scheduler.unschedule(taskName as string);
-    }), {numRuns: 80, timeLimit: 3_000});
+    }), {numRuns: 80, timeLimit: 2_000});
     t.true(accepted >= runs / 10, `only ${accepted} of ${runs} tasks were accepted`);
 
     // The scheduler goes on: an ordinary task is still scheduled and read back.

@@ -147,6 +147,6 @@ test('on a PGlite store, the handler rejects a poison message with INVALID_SINK_
 
       assertJudged(result, input.decoded ? input.value : input.bytes.toString('utf8').slice(0, 100));
     },
-  ), {numRuns: 150, timeLimit: 4_000});
+  ), {numRuns: 150, timeLimit: 3_000});
   t.true(processed > 0);
 });
