@@ -64,8 +64,8 @@ export class UnexpectedClaimResultError extends PlantonError {
 
   public readonly result: unknown;
 
-  public constructor (taskName: string, limit: number, result: unknown, reason: string) {
-    super(`The claim query of task \`${taskName}\` ${reason}; the transaction was rolled back.`, 'UNEXPECTED_CLAIM_RESULT');
+  public constructor (taskName: string, limit: number, result: unknown, reason: string, options: ErrorOptions = {}) {
+    super(`The claim query of task \`${taskName}\` ${reason}; the transaction was rolled back.`, 'UNEXPECTED_CLAIM_RESULT', options);
     this.taskName = taskName;
     this.limit = limit;
     this.result = result;

@@ -5,7 +5,6 @@ import {createListenerErrorHook} from './createListenerErrorHook.ts';
 import {createSystemClock} from './createSystemClock.ts';
 import {createTaskLoop, type RunInSlot, type TaskLoop} from './createTaskLoop.ts';
 import {createTimerQueue} from './createTimerQueue.ts';
-import {describeValue} from './describeValue.ts';
 import {
   DuplicateTaskNameError,
   InvalidConfigurationError,
@@ -23,6 +22,7 @@ import type {
   TaskInstruction,
 } from './types.ts';
 import {validateTaskConfiguration} from './validateTaskConfiguration.ts';
+import {describeValue} from './describeValue.ts';
 
 const log = Logger.child({
   namespace: 'createPlanton',
@@ -53,11 +53,11 @@ const validateEngineConfiguration = <Instruction extends TaskInstruction>(config
   }
 
   if (maxConcurrentCalls !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxConcurrentCalls) && maxConcurrentCalls >= 1)) {
-    throw new InvalidConfigurationError('maxConcurrentCalls', `Expected \`maxConcurrentCalls\` to be an integer >= 1 or Infinity, got \`${String(maxConcurrentCalls)}\`.`);
+    throw new InvalidConfigurationError('maxConcurrentCalls', `Expected \`maxConcurrentCalls\` to be an integer >= 1 or Infinity, got \`${describeValue(maxConcurrentCalls)}\`.`);
   }
 
   if (!Number.isFinite(terminateTimeout) || terminateTimeout < 0) {
-    throw new InvalidConfigurationError('terminateTimeout', `Expected \`terminateTimeout\` to be a finite number >= 0, got \`${String(terminateTimeout)}\`.`);
+    throw new InvalidConfigurationError('terminateTimeout', `Expected \`terminateTimeout\` to be a finite number >= 0, got \`${describeValue(terminateTimeout)}\`.`);
   }
 
   return {keepAlive, maxConcurrentCalls, terminateTimeout};
@@ -74,8 +74,6 @@ const validateEngineConfiguration = <Instruction extends TaskInstruction>(config
 export const createPlanton = <Instruction extends TaskInstruction = TaskInstruction>(configuration: PlantonConfiguration<NoInfer<Instruction>>): Planton<Instruction> => {
   const {keepAlive, maxConcurrentCalls, terminateTimeout} = validateEngineConfiguration(configuration);
   const clock = configuration.clock ?? createSystemClock();
-  // The one ref()ed handle: it holds the process until terminate() (see `keepAlive`).
-  let keepAliveHandle: NodeJS.Timeout | null = keepAlive ? setInterval(() => undefined, KEEP_ALIVE_INTERVAL) : null;
   /**
    * Kept armed when empty: a trigger takes the loop it wakes out of the queue, and disarming there
    * (aborting the clock's sleep) cost a tenth of a millisecond of every wake-up's latency. The sleep
@@ -157,6 +155,10 @@ export const createPlanton = <Instruction extends TaskInstruction = TaskInstruct
 
     return loop;
   };
+
+  // The one ref()ed handle: it holds the process until terminate() (see `keepAlive`). Made last,
+  // once nothing above can throw, so a refused configuration leaves no handle behind.
+  let keepAliveHandle: NodeJS.Timeout | null = keepAlive ? setInterval(() => undefined, KEEP_ALIVE_INTERVAL) : null;
 
   return {
     addTask: (task) => {

@@ -3,6 +3,8 @@
  * The class hierarchy of planton@3 is kept: every coded error below also is an
  * `UnexpectedStateError`, so `instanceof` checks written for planton@3 still hold.
  */
+import {describeCause} from './describeCause.ts';
+import {describeValue} from './describeValue.ts';
 
 type ErrorOptions = {
   readonly cause?: unknown;
@@ -98,7 +100,7 @@ export class InvalidLimitError extends UnexpectedStateError {
   public readonly limit: unknown;
 
   public constructor (taskName: string, limit: unknown) {
-    super(`Expected \`calculateLimit\` of task \`${taskName}\` to return an integer >= 0, got \`${String(limit)}\`.`);
+    super(`Expected \`calculateLimit\` of task \`${taskName}\` to return an integer >= 0, got \`${describeValue(limit)}\`.`);
     this.taskName = taskName;
     this.limit = limit;
   }
@@ -110,7 +112,7 @@ export class InvalidDelayError extends UnexpectedStateError {
   public readonly delay: unknown;
 
   public constructor (taskName: string, delay: unknown, fallbackDelay: number) {
-    super(`Expected \`calculateDelay\` of task \`${taskName}\` to return a finite number >= 0, got \`${String(delay)}\`; waiting ${fallbackDelay} ms instead.`, 'INVALID_DELAY');
+    super(`Expected \`calculateDelay\` of task \`${taskName}\` to return a finite number >= 0, got \`${describeValue(delay)}\`; waiting ${fallbackDelay} ms instead.`, 'INVALID_DELAY');
     this.taskName = taskName;
     this.delay = delay;
   }
@@ -129,7 +131,7 @@ export class UserFunctionError extends UnexpectedStateError {
   public readonly functionName: UserFunctionName;
 
   public constructor (taskName: string, functionName: UserFunctionName, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeCause(cause);
     super(`\`${functionName}\` of task \`${taskName}\` failed: ${reason}`, 'USER_FUNCTION_ERROR', {cause});
     this.taskName = taskName;
     this.functionName = functionName;

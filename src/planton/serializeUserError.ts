@@ -1,4 +1,5 @@
 import {serializeError} from 'serialize-error';
+import {describeCause} from './describeCause.ts';
 
 /** What `serializeUserError` gives: plain JSON. */
 export type JsonValue = boolean | number | string | null | readonly JsonValue[] | {readonly [key: string]: JsonValue};
@@ -47,8 +48,15 @@ const sanitize = (value: unknown, depth: number, path: ReadonlySet<object>): Jso
  * (serialize-error, at most 50 levels deep, so a value nested deeper cannot overflow the stack),
  * with every string, keys included, made storable (NUL and lone surrogates, which PostgreSQL's jsonb
  * refuses, become U+FFFD; bigints become strings). Without this, one error whose message holds a NUL
- * byte could not be written, and neither could the outcomes written in the same statement.
+ * byte could not be written, and neither could the outcomes written in the same statement. Never
+ * throws: a value whose getter or `toJSON` throws while it is read becomes
+ * `{name: 'UnserializableError', message}`, rather than turn the report of a failure into a failure
+ * of the reporter (an unhandled rejection in the task loop, an outcome never recorded).
  */
 export const serializeUserError = (error: unknown): Readonly<Record<string, JsonValue>> => {
-  return sanitize(serializeError(error, {maxDepth: MAX_DEPTH}), 0, new Set()) as Readonly<Record<string, JsonValue>>;
+  try {
+    return sanitize(serializeError(error, {maxDepth: MAX_DEPTH}), 0, new Set()) as Readonly<Record<string, JsonValue>>;
+  } catch (failure) {
+    return {message: sanitizeString(`The thrown value could not be serialized: ${describeCause(failure)}`), name: 'UnserializableError'};
+  }
 };

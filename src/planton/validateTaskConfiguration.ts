@@ -31,7 +31,7 @@ export const validateTaskConfiguration = <Instruction extends TaskInstruction>(t
 
   if (typeof name !== 'string' || name === '') {
     // planton@3 refused a falsy name (missing, empty) with UNEXPECTED_STATE_ERROR: that code stays; the rest is a new check.
-    throw new InvalidTaskConfigurationNameError(String(name), `Expected \`name\` to be a non-empty string, got \`${describeValue(name)}\`.`, 'name', name ? 'INVALID_TASK_CONFIGURATION' : 'UNEXPECTED_STATE_ERROR');
+    throw new InvalidTaskConfigurationNameError(typeof name === 'string' ? name : describeValue(name), `Expected \`name\` to be a non-empty string, got \`${describeValue(name)}\`.`, 'name', name ? 'INVALID_TASK_CONFIGURATION' : 'UNEXPECTED_STATE_ERROR');
   }
 
   const fail = (option: string, expected: string, value: unknown): never => {

@@ -1,6 +1,7 @@
 import {cronMemo} from './createCronMemo.ts';
 import {createRepeatSequence} from './createRepeatSequence.ts';
 import {toInstant} from './toInstant.ts';
+import {isNearEndOfTime, toRunDate} from './toRunDate.ts';
 import type {Schedule} from './types.ts';
 
 export type CalculateNextRunConfiguration = {
@@ -18,7 +19,8 @@ export type CalculateNextRunConfiguration = {
 
 /**
  * The first slot of `schedule` strictly after `after`, or `null` when there is none (a one-shot
- * without `repeat` whose date has passed). A slot is a pure function of the schedule (and `anchor`),
+ * without `repeat` whose date has passed, or a slot past the last instant a Date holds,
+ * +275760-09-13). A slot is a pure function of the schedule (and `anchor`),
  * never of when it is asked, so it can serve as the unique key of a job across processes.
  *
  * Cron slots come from croner, in the schedule's time zone, at whole seconds. At a DST change a
@@ -33,14 +35,20 @@ export const calculateNextRun = (configuration: CalculateNextRunConfiguration): 
   const after = toInstant(configuration.after, 'after');
 
   if (schedule.kind === 'CRON') {
-    const next = cronMemo.nextRun(schedule.expression, schedule.timezone, after);
+    try {
+      return toRunDate(cronMemo.nextRun(schedule.expression, schedule.timezone, after));
+    } catch (error) {
+      if (isNearEndOfTime(after)) {
+        return null;
+      }
 
-    return next === null ? null : new Date(next);
+      throw error;
+    }
   }
 
   if (schedule.kind === 'INTERVAL') {
     const anchor = configuration.anchor === undefined ? 0 : toInstant(configuration.anchor, 'anchor');
-    return new Date(anchor + (Math.floor((after - anchor) / schedule.every) + 1) * schedule.every);
+    return toRunDate(anchor + (Math.floor((after - anchor) / schedule.every) + 1) * schedule.every);
   }
 
   if (schedule.repeat === null) {
@@ -49,5 +57,5 @@ export const calculateNextRun = (configuration: CalculateNextRunConfiguration): 
 
   const sequence = createRepeatSequence({date: schedule.date, repeat: schedule.repeat, timezone: schedule.timezone});
 
-  return new Date(sequence.slotAt(sequence.lastIndexAtOrBefore(after) + 1));
+  return toRunDate(sequence.slotAt(sequence.lastIndexAtOrBefore(after) + 1));
 };

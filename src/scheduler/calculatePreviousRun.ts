@@ -1,6 +1,7 @@
 import {cronMemo} from './createCronMemo.ts';
 import {createRepeatSequence} from './createRepeatSequence.ts';
 import {toInstant} from './toInstant.ts';
+import {isNearEndOfTime, toRunDate} from './toRunDate.ts';
 import type {Schedule} from './types.ts';
 
 export type CalculatePreviousRunConfiguration = {
@@ -17,7 +18,7 @@ export type CalculatePreviousRunConfiguration = {
 
 /**
  * The last slot of `schedule` at or before `atOrBefore`, or `null` when there is none (a one-shot
- * whose date is still ahead). The mirror of `calculateNextRun`, with the same slots.
+ * whose date is still ahead, or a slot before the first instant a Date holds). The mirror of `calculateNextRun`, with the same slots.
  */
 export const calculatePreviousRun = (configuration: CalculatePreviousRunConfiguration): Date | null => {
   const {schedule} = configuration;
@@ -26,14 +27,20 @@ export const calculatePreviousRun = (configuration: CalculatePreviousRunConfigur
   if (schedule.kind === 'CRON') {
     // croner's previousRuns is strictly before its reference (whole seconds); one millisecond
     // later makes it "at or before".
-    const previous = cronMemo.previousRun(schedule.expression, schedule.timezone, atOrBefore + 1);
+    try {
+      return toRunDate(cronMemo.previousRun(schedule.expression, schedule.timezone, atOrBefore + 1));
+    } catch (error) {
+      if (isNearEndOfTime(atOrBefore)) {
+        return null;
+      }
 
-    return previous === null ? null : new Date(previous);
+      throw error;
+    }
   }
 
   if (schedule.kind === 'INTERVAL') {
     const anchor = configuration.anchor === undefined ? 0 : toInstant(configuration.anchor, 'anchor');
-    return new Date(anchor + Math.floor((atOrBefore - anchor) / schedule.every) * schedule.every);
+    return toRunDate(anchor + Math.floor((atOrBefore - anchor) / schedule.every) * schedule.every);
   }
 
   if (schedule.repeat === null) {
@@ -43,5 +50,5 @@ export const calculatePreviousRun = (configuration: CalculatePreviousRunConfigur
   const sequence = createRepeatSequence({date: schedule.date, repeat: schedule.repeat, timezone: schedule.timezone});
   const index = sequence.lastIndexAtOrBefore(atOrBefore);
 
-  return index < 0 ? null : new Date(sequence.slotAt(index));
+  return index < 0 ? null : toRunDate(sequence.slotAt(index));
 };

@@ -1,4 +1,5 @@
 import {InvalidRetryDelayError, InvalidRetryPolicyError} from './errors.ts';
+import {LAST_INSTANT} from './toRunDate.ts';
 import type {RetryPolicy} from './types.ts';
 
 export type CalculateRetryDelayConfiguration = {
@@ -15,7 +16,8 @@ export type CalculateRetryDelayConfiguration = {
 
 /**
  * Milliseconds to wait before the attempt after `attempt`, or `null` when `attempt` was the last one.
- * Fixed: `delay`. Exponential: `delay × 2^(attempt − 1)`, capped at `maxDelay`, then reduced by a
+ * Fixed: `delay`. Exponential: `delay × 2^(attempt − 1)`, capped at `maxDelay` and at 8.64e15 ms
+ * (the span of a Date: past it doubling reaches Infinity after ~1,000 attempts), then reduced by a
  * random fraction of at most `jitter` (BullMQ's rule), rounded to a whole millisecond. A function:
  * what it returns for `attempt` (`INVALID_RETRY_DELAY` unless a finite number >= 0).
  */
@@ -46,7 +48,9 @@ export const calculateRetryDelay = (configuration: CalculateRetryDelayConfigurat
     return backoff.delay;
   }
 
-  const capped = Math.min(backoff.delay * 2 ** (attempt - 1), backoff.maxDelay);
+  // 0 × 2^1100 would be 0 × Infinity, NaN.
+  const doubled = backoff.delay === 0 ? 0 : backoff.delay * 2 ** (attempt - 1);
+  const capped = Math.min(doubled, backoff.maxDelay, LAST_INSTANT);
   const random = configuration.random ?? Math.random;
 
   return Math.round(capped * (1 - backoff.jitter * random()));

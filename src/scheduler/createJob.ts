@@ -8,6 +8,8 @@ import {
   JobTimedOutError,
 } from './errors.ts';
 import type {Job, JobEvents, JobRecord, NodeCallback, Processor, ProcessorCallback} from './types.ts';
+import {describeCause} from '../planton/describeCause.ts';
+import {describeValue} from '../planton/describeValue.ts';
 
 /** How an attempt ended, as the job saw it. */
 export type JobResult =
@@ -38,7 +40,7 @@ export type JobController = {
   readonly run: (processor: Processor) => void;
 };
 
-const toError = (error: unknown): Error => error instanceof Error ? error : new Error(String(error));
+const toError = (error: unknown): Error => error instanceof Error ? error : new Error(describeCause(error));
 
 /**
  * Answers a call on the job: through `callback` when one is given (the promise then resolves), else
@@ -156,7 +158,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     const fraction = typeof value === 'number' ? value : null;
 
     if (fraction !== null && !(fraction >= 0 && fraction <= 1)) {
-      throw new InvalidSchedulerOptionError(`Expected \`progress\` to be a number from 0 to 1 or a step name, got \`${String(value)}\`.`, 'INVALID_PROGRESS', 'progress', value);
+      throw new InvalidSchedulerOptionError(`Expected \`progress\` to be a number from 0 to 1 or a step name, got \`${describeValue(value)}\`.`, 'INVALID_PROGRESS', 'progress', value);
     }
 
     return answer(persistLog({message: null, progress: fraction, step}), onError, typeof stepOrCallback === 'function' ? stepOrCallback : callback);

@@ -37,10 +37,20 @@ import type {
   TaskRecord,
 } from './types.ts';
 import type {Emitter} from '../planton/types.ts';
+import {describeCause} from '../planton/describeCause.ts';
+import {findUnstorableText} from '../planton/findUnstorableText.ts';
 
 const log = Logger.child({
   namespace: 'createScheduler',
 });
+
+/** Longest task name, in UTF-8 bytes: well under what an entry of the PostgreSQL store's primary key holds. */
+const MAX_TASK_NAME_BYTES = 1_000;
+
+/** Not empty or blank, and storable in every store (no NUL, no lone surrogate, at most MAX_TASK_NAME_BYTES). */
+const isStorableTaskName = (name: unknown): name is string => {
+  return typeof name === 'string' && name.trim() !== '' && findUnstorableText(name, MAX_TASK_NAME_BYTES) === null;
+};
 
 export type SchedulerConfiguration = {
   /**
@@ -156,7 +166,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
   /** Logs and announces a background failure; the scheduler goes on. */
   const reportError = (error: unknown, taskName: string | null) => {
-    report({error: error instanceof Error ? error : new Error(String(error)), taskName}, 'scheduler operation failed');
+    report({error: error instanceof Error ? error : new Error(describeCause(error)), taskName}, 'scheduler operation failed');
   };
 
   const getRetryPolicy = (taskName: string): RetryPolicy => {
@@ -302,6 +312,11 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     getJob: async (jobId) => await store.getJob(jobId),
     getJobLogs: async (jobId) => await store.getJobLogs(jobId),
     getTask: async (name) => {
+      // A name schedule() refuses names no task (and the PostgreSQL store could not even be asked).
+      if (!isStorableTaskName(name)) {
+        return null;
+      }
+
       const record = await store.getTask(name);
 
       return record === null ? null : await toTaskInfo(record);
@@ -327,8 +342,8 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       const {concurrency = 1, name, payload = null} = task;
 
-      if (typeof name !== 'string' || name.trim() === '') {
-        throw new InvalidSchedulerConfigurationError('name', 'a non-empty string', name);
+      if (!isStorableTaskName(name)) {
+        throw new InvalidSchedulerConfigurationError('name', `a non-empty string of well-formed Unicode, without NUL (U+0000), of at most ${MAX_TASK_NAME_BYTES} bytes`, name);
       }
 
       if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
@@ -391,6 +406,10 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     },
     unschedule: async (name) => {
       assertRunning('unschedule a task');
+
+      if (!isStorableTaskName(name)) {
+        return false;
+      }
 
       const deleted = await store.deleteTask({name, now: clock.now()});
 

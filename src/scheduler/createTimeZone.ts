@@ -25,6 +25,9 @@ export type TimeZone = {
 
 const HOUR = 3_600_000;
 
+/** The last instant a Date holds; Intl refuses to format one past it. */
+const LAST_INSTANT = 8.64e15;
+
 /** Milliseconds since the epoch of `wallTime` read as UTC; fields may overflow (day 32 is next month's 1st). */
 const utcOf = (wallTime: WallTime): number => {
   const date = new Date(0);
@@ -85,12 +88,20 @@ export const createTimeZone = (name: string): TimeZone => {
     };
   };
 
+  /** The zone's offset at `instant`; past either end of time, the offset at that end (no zone changes there). */
   const offsetAt = (instant: number): number => {
-    return utcOf(toWallTime(instant)) - instant;
+    const inRange = Math.min(Math.max(instant, -LAST_INSTANT), LAST_INSTANT);
+
+    return utcOf(toWallTime(inRange)) - inRange;
   };
 
   const fromWallTime = (wallTime: WallTime): number => {
     const local = utcOf(wallTime);
+
+    // A reading past the end of time (year 275760 and later): no instant, as for an invalid Date.
+    if (Number.isNaN(local)) {
+      return Number.NaN;
+    }
     // Zones change offset at most once within a day around any reading, so the offsets half a day
     // before and after are the only candidates.
     const offsetBefore = offsetAt(local - 12 * HOUR);

@@ -1,5 +1,6 @@
 import {serializeUserError} from '../planton/serializeUserError.ts';
 import {calculateRetryDelay} from './calculateRetryDelay.ts';
+import {LAST_INSTANT} from './toRunDate.ts';
 import type {JobOutcome, RetryPolicy} from './types.ts';
 
 export type DecideJobOutcomeConfiguration = {
@@ -12,7 +13,7 @@ export type DecideJobOutcomeConfiguration = {
   readonly retry: RetryPolicy;
 };
 
-/** After a failed attempt: WAITING for the next one (`retry` allows it) or ERROR. Pure. */
+/** After a failed attempt: WAITING for the next one (`retry` allows it; at the latest at the last instant a Date holds) or ERROR. Pure. */
 export const decideJobOutcome = (configuration: DecideJobOutcomeConfiguration): JobOutcome => {
   const {attempt, now, retry} = configuration;
   // Bounded and storable: an error may hold a value nested past the stack, or a NUL jsonb refuses.
@@ -26,5 +27,6 @@ export const decideJobOutcome = (configuration: DecideJobOutcomeConfiguration): 
     delay = null;
   }
 
-  return delay === null ? {error, state: 'ERROR'} : {error, runAt: now + delay, state: 'WAITING'};
+  // A delay that reaches past the last instant a Date holds (a backoff of 1e300 ms) waits until then.
+  return delay === null ? {error, state: 'ERROR'} : {error, runAt: Math.min(now + delay, LAST_INSTANT), state: 'WAITING'};
 };

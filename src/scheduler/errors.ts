@@ -5,6 +5,7 @@
  */
 import {describeValue} from '../planton/describeValue.ts';
 import {PlantonError} from '../planton/errors.ts';
+import {describeCause} from '../planton/describeCause.ts';
 
 type ErrorOptions = {
   readonly cause?: unknown;
@@ -199,7 +200,7 @@ export class JobFailedError extends PlantonError {
 /** The store could not be reached (connection refused, lost, timed out). The driver's error is `cause`. */
 export class ServerUnreachableError extends PlantonError {
   public constructor (cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeCause(cause);
 
     super(`The scheduler store cannot be reached: ${reason}`, 'server_unreachable', {cause});
   }

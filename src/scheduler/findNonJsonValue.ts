@@ -1,3 +1,6 @@
+import {describeCause} from '../planton/describeCause.ts';
+import {findUnstorableText} from '../planton/findUnstorableText.ts';
+
 /** How deep a value may nest (objects and arrays) before it is refused: deeper ones overflow the stack of `JSON.stringify` and PostgreSQL's jsonb parser. */
 export const MAX_JSON_DEPTH = 1_000;
 
@@ -12,6 +15,8 @@ type Visit = {
   readonly depth: number;
   readonly key: number | string | null;
   readonly parent: Visit | null;
+  /** The value is what a `toJSON` returned: JSON.stringify does not call the result's own `toJSON`. */
+  readonly replaced?: boolean;
   readonly value: unknown;
 };
 
@@ -40,6 +45,11 @@ const describeNonJson = (value: unknown): string | null => {
       return 'a symbol';
     case 'number':
       return Number.isFinite(value) ? null : `\`${String(value)}\``;
+    case 'string': {
+      const fault = findUnstorableText(value);
+
+      return fault === null ? null : `a string that ${fault}, which jsonb refuses`;
+    }
     default:
       return value instanceof Map || value instanceof Set ? `a ${value instanceof Map ? 'Map' : 'Set'}` : null;
   }
@@ -48,8 +58,11 @@ const describeNonJson = (value: unknown): string | null => {
 /**
  * Finds the first part of `value` that JSON cannot hold as given: a bigint (which a store would turn
  * into a number, or refuse), a circular reference, a function or symbol, `NaN` or `±Infinity`, a Map
- * or Set (each would become `{}`), or nesting deeper than `MAX_JSON_DEPTH`. `undefined` members and
- * objects with `toJSON` (dates) are fine: JSON.stringify drops the one and calls the other. Returns
+ * or Set (each would become `{}`), a string or key holding NUL or a lone surrogate (which JSON holds
+ * but PostgreSQL's jsonb refuses: every store takes what the PostgreSQL one does), a `toJSON` that
+ * throws, or nesting deeper than `MAX_JSON_DEPTH`. `undefined` members are fine (JSON.stringify
+ * drops them); of an object with `toJSON` (a Date), what it returns is checked, as JSON.stringify
+ * stores that. Returns
  * the fault with its path from `name` (`payload.items[2].id: a bigint`), or `null` when JSON holds
  * all of it. Pure; iterative, so a deep value cannot overflow the stack; shared references that are
  * not circular are fine.
@@ -75,7 +88,23 @@ export const findNonJsonValue = (value: unknown, name: string): NonJsonValue | n
 
     const current = next.value;
 
-    if (typeof current !== 'object' || current === null || typeof (current as {toJSON?: unknown}).toJSON === 'function') {
+    if (typeof current !== 'object' || current === null) {
+      continue;
+    }
+
+    const {toJSON} = current as {toJSON?: unknown};
+
+    // JSON.stringify stores what toJSON returns (a Date's ISO string): check that instead.
+    if (typeof toJSON === 'function' && next.replaced !== true) {
+      let replacement: unknown;
+
+      try {
+        replacement = toJSON.call(current, typeof next.key === 'number' ? String(next.key) : next.key ?? '');
+      } catch (error) {
+        return {path: `${name}${pathOf(next)}`, reason: `a toJSON that threw (${describeCause(error)})`};
+      }
+
+      pending.push({...next, replaced: true, value: replacement});
       continue;
     }
 
@@ -95,8 +124,14 @@ export const findNonJsonValue = (value: unknown, name: string): NonJsonValue | n
     // Pushed last to first, so members are checked in order.
     for (let index = entries.length - 1; index >= 0; index--) {
       const [key, member] = entries[index] as readonly [number | string, unknown];
+      const visit = {depth: next.depth + 1, key, parent: next, value: member};
+      const keyFault = typeof key === 'string' ? findUnstorableText(key) : null;
 
-      pending.push({depth: next.depth + 1, key, parent: next, value: member});
+      if (keyFault !== null) {
+        return {path: `${name}${pathOf(visit)}`, reason: `a key that ${keyFault}, which jsonb refuses`};
+      }
+
+      pending.push(visit);
     }
   }
 

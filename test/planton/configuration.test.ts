@@ -100,6 +100,9 @@ const invalidEngines: Array<[string, Record<string, unknown>, string, string]> =
   ['maxConcurrentCalls 0', {maxConcurrentCalls: 0}, 'maxConcurrentCalls', 'Expected `maxConcurrentCalls` to be an integer >= 1 or Infinity, got `0`.'],
   ['maxConcurrentCalls 2.5', {maxConcurrentCalls: 2.5}, 'maxConcurrentCalls', 'Expected `maxConcurrentCalls` to be an integer >= 1 or Infinity, got `2.5`.'],
   ['terminateTimeout -1', {terminateTimeout: -1}, 'terminateTimeout', 'Expected `terminateTimeout` to be a finite number >= 0, got `-1`.'],
+  // Found by test/fuzz/planton.test.ts: String() of an object without a prototype threw a TypeError.
+  ['terminateTimeout an object without a prototype', {terminateTimeout: Object.create(null)}, 'terminateTimeout', 'Expected `terminateTimeout` to be a finite number >= 0, got `{}`.'],
+  ['maxConcurrentCalls an object without a prototype', {maxConcurrentCalls: Object.create(null)}, 'maxConcurrentCalls', 'Expected `maxConcurrentCalls` to be an integer >= 1 or Infinity, got `{}`.'],
   ['getActiveTaskInstructions missing', {getActiveTaskInstructions: undefined}, 'getActiveTaskInstructions', 'Expected `getActiveTaskInstructions` to be a function, got `undefined`.'],
   ['tasks not an array', {tasks: {}}, 'tasks', 'Expected `tasks` to be an array, got `object`.'],
 ];

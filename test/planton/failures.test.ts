@@ -131,6 +131,21 @@ for (const functionName of failingFunctions) {
 
       await planton.terminate();
     });
+
+    // Found by test/fuzz/planton.test.ts: String() of the value threw a TypeError out of the loop.
+    test(`${functionName} that ${how} an object without a prototype is a USER_FUNCTION_ERROR event, and the loop goes on`, async (t) => {
+      const thrown: unknown = Object.assign(Object.create(null), {reason: 'bare'});
+      const {clock, planton} = createFailingPlanton(functionName, how, thrown);
+      const {errors, tasks} = recordEvents(planton);
+
+      await clock.advance(1_010);
+
+      t.like(errors[0], {error: {code: 'USER_FUNCTION_ERROR', message: `\`${functionName}\` of task \`a\` failed: {"reason":"bare"}`}, functionName});
+      t.is(errors[0]?.error.cause, thrown);
+      t.true(tasks.length >= 1, 'the loop went on and dispatched');
+
+      await planton.terminate();
+    });
   }
 }
 

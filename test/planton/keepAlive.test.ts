@@ -7,7 +7,7 @@ import {spawnFixture} from '../helpers/spawnFixture.ts';
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'keepAlive.ts');
 
-type Message = {readonly rounds: number} | {readonly terminated: true};
+type Message = {readonly refused: string} | {readonly rounds: number} | {readonly terminated: true};
 
 const rounds = (messages: readonly Message[]) => messages.filter((message) => 'rounds' in message).length;
 
@@ -25,6 +25,15 @@ test('with keepAlive false the process exits as soon as nothing else holds it, h
   const [code] = await once(child, 'exit') as [number | null];
 
   t.is(code, 0);
+  t.is(rounds(messages), 0);
+});
+
+test('a configuration refused at a task leaves no keep-alive handle behind', async (t) => {
+  const {child, messages} = spawnFixture<Message>(fixture, {PLANTON_KEEP_ALIVE: 'false', PLANTON_REFUSED_FIRST: 'true'});
+  const [code] = await once(child, 'exit') as [number | null];
+
+  t.is(code, 0);
+  t.deepEqual(messages[0], {refused: 'UNEXPECTED_STATE_ERROR'});
   t.is(rounds(messages), 0);
 });
 

@@ -23,3 +23,16 @@ test('cuts an error nested deeper than 50 levels, and what its toJSON returns, w
   t.true(serialized.length < 10_000);
   t.true(serialized.includes('"message":"deep"'));
 });
+
+// Found by test/fuzz/planton.test.ts: serialize-error ran the getter, and the error reporter threw out of the task loop.
+test('never throws: a value whose getter or toJSON throws becomes an UnserializableError', (t) => {
+  const getter = Object.defineProperty({}, 'boom', {enumerable: true, get: () => {
+    throw new Error('getter threw');
+  }});
+  const json = {toJSON: () => {
+    throw new Error('toJSON threw');
+  }};
+
+  t.deepEqual(serializeUserError(getter), {message: 'The thrown value could not be serialized: getter threw', name: 'UnserializableError'});
+  t.like(serializeUserError(Object.assign(new Error('outer'), {json})), {name: 'UnserializableError'});
+});

@@ -127,3 +127,23 @@ test('rejects an invalid `after` with INVALID_DATE', (t) => {
   const error = t.throws(() => calculateNextRun({after: new Date(Number.NaN), schedule: parseSchedule({schedule: '1s'})}));
   t.like(error, {code: 'INVALID_DATE', option: 'after'});
 });
+
+// Found by test/fuzz/schedule.test.ts: these returned an Invalid Date or threw a RangeError.
+const endOfTimeCases: Array<[string, ParseScheduleConfiguration, number]> = [
+  ['an interval whose next slot is past the last Date', {schedule: {every: Number.MAX_SAFE_INTEGER}}, 0],
+  ['a yearly repeat asked at the last Date', {schedule: {date: 0, repeat: {y: 1}}}, 8.64e15],
+  ['a yearly repeat in a zone, asked at the last Date', {schedule: {date: 0, repeat: {y: 1}}, timezone: 'Africa/Abidjan'}, 8.64e15],
+  ['a daily repeat in Berlin, asked a millisecond before the last Date', {schedule: {date: 0, repeat: {d: 1}}, timezone: 'Europe/Berlin'}, 8.64e15 - 1],
+  ['a cron in Berlin, asked a millisecond before the last Date', {schedule: '* * * * *', timezone: 'Europe/Berlin'}, 8.64e15 - 1],
+];
+
+for (const [title, configuration, after] of endOfTimeCases) {
+  test(`no next run past the last instant a Date holds: ${title}`, (t) => {
+    t.is(calculateNextRun({after: new Date(after), schedule: parseSchedule(configuration)}), null);
+  });
+}
+
+test('no previous run before the first instant a Date holds', (t) => {
+  t.is(calculatePreviousRun({atOrBefore: new Date(-8.64e15), schedule: parseSchedule({schedule: {every: Number.MAX_SAFE_INTEGER}})}), null);
+  t.is(calculatePreviousRun({atOrBefore: new Date(-8.64e15 + 3 * 3_600_000), schedule: parseSchedule({schedule: '@hourly', timezone: 'Africa/Abidjan'})}), null);
+});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {calculateRetryDelay, parseRetryPolicy, parseSchedule, type RetryPolicyInput} from '../../src/scheduler/index.ts';
+import {calculateRetryDelay, decideJobOutcome, parseRetryPolicy, parseSchedule, type RetryPolicyInput} from '../../src/scheduler/index.ts';
 
 const cron = parseSchedule({schedule: '* * * * *'});
 const interval = parseSchedule({schedule: '15m'});
@@ -70,4 +70,16 @@ test('a backoff function returning garbage is INVALID_RETRY_DELAY', (t) => {
 test('an attempt number below 1 is INVALID_RETRY_POLICY', (t) => {
   const error = t.throws(() => calculateRetryDelay({attempt: 0, retry: parseRetryPolicy({schedule: oneShot})}));
   t.like(error, {code: 'INVALID_RETRY_POLICY', option: 'attempt'});
+});
+
+// Found by test/fuzz/schedule.test.ts: past ~1,000 attempts doubling reached Infinity (and 0 × Infinity, NaN).
+test('exponential backoff without maxDelay stays finite after 1,016 attempts: capped at the span of a Date', (t) => {
+  const retry = parseRetryPolicy({retry: {attempts: 2_000}, schedule: cron});
+  t.is(calculateRetryDelay({attempt: 1_016, random: () => 0.5, retry}), 8.64e15);
+  t.is(calculateRetryDelay({attempt: 1_500, random: () => 0.5, retry: parseRetryPolicy({retry: {attempts: 2_000, backoff: {delay: 0, type: 'exponential'}}, schedule: cron})}), 0);
+});
+
+test('a retry whose delay reaches past the last instant a Date holds waits until that instant', (t) => {
+  const retry = parseRetryPolicy({retry: {attempts: 3, backoff: {delay: 1e300, type: 'fixed'}}, schedule: cron});
+  t.like(decideJobOutcome({attempt: 1, error: new Error('x'), now: Date.parse('2026-01-01T00:00:00Z'), retry}), {runAt: 8.64e15, state: 'WAITING'});
 });

@@ -37,6 +37,18 @@ const cases: Array<[string, unknown, {path: string; reason: string} | null]> = [
   ['a Set', new Set([1]), {path: 'payload', reason: 'a Set'}],
   ['a key that is not an identifier', {'odd key': 1n}, {path: 'payload["odd key"]', reason: 'a bigint'}],
   ['the first fault in order', {a: [1, 2n], b: 3n}, {path: 'payload.a[1]', reason: 'a bigint'}],
+  // Found by test/fuzz/schedulerTasks.test.ts: the memory store took these, PostgreSQL's jsonb (or slonik) refused them with an uncoded error.
+  ['a string holding NUL', {note: 'a\u0000b'}, {path: 'payload.note', reason: 'a string that holds NUL (U+0000), which jsonb refuses'}],
+  ['a string holding a lone surrogate', ['\uD800'], {path: 'payload[0]', reason: 'a string that holds a lone surrogate, which jsonb refuses'}],
+  ['a key holding NUL', {'k\u0000': 1}, {path: 'payload["k\\u0000"]', reason: 'a key that holds NUL (U+0000), which jsonb refuses'}],
+  ['a toJSON that throws', {at: {toJSON: () => {
+    throw new Error('no');
+  }}}, {path: 'payload.at', reason: 'a toJSON that threw (no)'}],
+  ['what a toJSON returns', {at: {toJSON: () => 1n}}, {path: 'payload.at', reason: 'a bigint'}],
+  // Called once, as JSON.stringify does (no endless walk); its own member is then a function, as ever.
+  ['a toJSON that returns its own object', {at: {toJSON () {
+    return this;
+  }}}, {path: 'payload.at.toJSON', reason: 'a function'}],
 ];
 
 for (const [title, value, expected] of cases) {

@@ -33,6 +33,9 @@ const NESTED_DATA_MODIFYING_WITH = '0A000';
 /** SQLSTATE raised by assert_combined_claim (migration 2): the combined claim rolled itself back. */
 const COMBINED_CLAIM_REJECTED = 'PT001';
 
+/** SQLSTATE of "index row requires N bytes, maximum size is 8191": an instruction the executions' unique index cannot hold. */
+const PROGRAM_LIMIT_EXCEEDED = '54000';
+
 /** SQLSTATE raised by admit_claim (migration 3) when the claim would take the task past its concurrency. */
 const CAPACITY_EXCEEDED = 'PT002';
 
@@ -273,6 +276,10 @@ export const createClaimExecutions = <Instruction extends TaskInstruction = Task
       } catch (error) {
         if (recovery.isUncertain(error)) {
           recovery.remember(taskName, taskId, token);
+        }
+
+        if (getSqlState(error) === PROGRAM_LIMIT_EXCEEDED) {
+          throw new UnexpectedClaimResultError(taskName, limit, null, 'returned an instruction too large to record (an index entry holds at most about 8 KB)', {cause: error});
         }
 
         throw error;

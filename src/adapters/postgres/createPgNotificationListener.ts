@@ -10,6 +10,7 @@ import type {Clock, Emitter} from '../../planton/types.ts';
 import {InvalidStoreConfigurationError, StoreBackgroundError, StoreTerminatedError, StoreUnreachableError} from '../errors.ts';
 import {isConnectionError} from './isConnectionError.ts';
 import type {NotificationListener} from './types.ts';
+import {describeValue} from '../../planton/describeValue.ts';
 
 const log = Logger.child({
   namespace: 'createPgNotificationListener',
@@ -78,7 +79,7 @@ export const createPgNotificationListener = (configuration: PgNotificationListen
   const clock = configuration.clock ?? createSystemClock();
 
   if (typeof connectionUri !== 'string' || connectionUri === '') {
-    throw new InvalidStoreConfigurationError('connectionUri', `Expected \`connectionUri\` to be a non-empty string, got \`${String(connectionUri)}\`.`);
+    throw new InvalidStoreConfigurationError('connectionUri', `Expected \`connectionUri\` to be a non-empty string, got \`${describeValue(connectionUri)}\`.`);
   }
 
   const channels = new Map<string, Set<OnNotification>>();

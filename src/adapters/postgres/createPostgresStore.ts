@@ -137,6 +137,11 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
   const resolveExecutionId = async (reference: ExecutionReference<Instruction>, connection: QueryMethods): Promise<number> => {
     if ('executionId' in reference) {
+      // No execution has an id that is not a safe integer (NaN, 1.5, Infinity): asking would only fail in the driver.
+      if (!Number.isSafeInteger(reference.executionId)) {
+        throw new ExecutionNotRunningError(reference);
+      }
+
       return reference.executionId;
     }
 
@@ -199,7 +204,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
         reference.executionId :
         tracker.getClaimedExecutionId(reference.taskName, reference.instruction) ?? await selectRunningExecutionId(connection, tables, reference);
 
-      if (executionId === null || byId.has(executionId)) {
+      if (executionId === null || !Number.isSafeInteger(executionId) || byId.has(executionId)) {
         notRunning.add(reference);
       } else {
         byId.set(executionId, reference);

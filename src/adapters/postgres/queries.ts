@@ -486,6 +486,12 @@ export const selectRunningExecutionId = async (
   tables: Tables,
   {instruction: value, taskName}: {readonly instruction: TaskInstruction; readonly taskName: string},
 ): Promise<number | null> => {
+  // PostgreSQL holds no NUL in text or jsonb, nor a lone surrogate in jsonb, so no task or execution
+  // has one: asking would only fail in the driver (a sink message naming one would be retried forever).
+  if (taskName.includes('\u0000') || (typeof value === 'string' && (value.includes('\u0000') || !value.isWellFormed()))) {
+    return null;
+  }
+
   const found = await connection.maybeOneFirst(sql.type(idRow)`
     SELECT e.id
     FROM ${tables.execution} e

@@ -14,6 +14,9 @@ const DEFAULT_MAX_RETRY_DELAY = 3_600_000;
 /** The longest delay an interval column takes without overflow, with room (about 31 years). */
 const MAX_DELAY = 1e12;
 
+/** Longest task name, in UTF-8 bytes: well under what one entry of the unique index on it holds. */
+const MAX_TASK_NAME_BYTES = 1_000;
+
 /** The PostgreSQL store's options with their defaults; throws INVALID_STORE_CONFIGURATION on the first bad one. */
 export const validatePostgresStoreConfiguration = (configuration: PostgresStoreConfiguration) => {
   if (typeof configuration !== 'object' || configuration === null) {
@@ -78,8 +81,10 @@ export const validateTaskDefinition = (definition: TaskDefinition) => {
   const maxExecutionDuration = duration.value === undefined ? DEFAULT_MAX_EXECUTION_DURATION : duration.value;
   const maxConcurrentExecutionCount = count.value === undefined ? 0 : count.value;
 
-  if (typeof name !== 'string' || name === '') {
-    throw new InvalidStoreConfigurationError('name', `Expected \`name\` to be a non-empty string, got \`${describeValue(name)}\`.`);
+  // PostgreSQL text holds no NUL; a lone surrogate reaches it as U+FFFD, so two such names would be
+  // one task; a name longer than a btree entry (2,704 bytes on a server) fails the unique index.
+  if (typeof name !== 'string' || name === '' || name.includes('\u0000') || !name.isWellFormed() || Buffer.byteLength(name) > MAX_TASK_NAME_BYTES) {
+    throw new InvalidStoreConfigurationError('name', `Expected \`name\` to be a non-empty string of well-formed Unicode, without NUL (U+0000), of at most ${MAX_TASK_NAME_BYTES} bytes, got \`${describeValue(typeof name === 'string' && name.length > 200 ? `${name.slice(0, 200)}…` : name)}\`.`);
   }
 
   if (typeof maxExecutionDuration !== 'number' || !Number.isFinite(maxExecutionDuration) || maxExecutionDuration <= 0) {

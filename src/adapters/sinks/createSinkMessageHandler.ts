@@ -358,6 +358,7 @@ export const createSinkMessageHandler = <Instruction extends TaskInstruction = T
       closing.abort();
     },
     handle: async (payload, {redelivered}) => await runSafely(() => parseSinkMessage<Instruction>(payload), redelivered),
-    handleDecoded: async (value, {redelivered}) => await runSafely(() => readSinkMessage<Instruction>(value, () => JSON.stringify(value) ?? String(value)), redelivered),
+    // describeValue, not JSON.stringify: a value JSON cannot hold (a bigint, a cycle) is still a poison message to reject, not a failure to requeue.
+    handleDecoded: async (value, {redelivered}) => await runSafely(() => readSinkMessage<Instruction>(value, () => describeValue(value)), redelivered),
   };
 };

@@ -4,6 +4,7 @@
  * stores') so the two contracts evolve without touching each other's file.
  */
 import {PlantonError} from '../../planton/errors.ts';
+import {describeCause} from '../../planton/describeCause.ts';
 
 /** A sink's or worker's configuration is invalid. Thrown by the sink and worker factories. */
 export class InvalidSinkConfigurationError extends PlantonError {
@@ -45,7 +46,7 @@ export class SinkPublishError extends PlantonError {
   public readonly sinkCode: string | null;
 
   public constructor (taskName: string, instruction: unknown, cause: unknown, executionId: number | null = null) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeCause(cause);
     const sinkCode = (cause as {code?: unknown} | null)?.code;
 
     super(`Publishing instruction ${JSON.stringify(instruction)} of task \`${taskName}\` failed: ${reason}`, 'SINK_PUBLISH_FAILED', {cause});
@@ -69,7 +70,7 @@ export class SinkReleaseError extends PlantonError {
   public readonly executionId: number | null;
 
   public constructor (taskName: string, instruction: unknown, cause: unknown, executionId: number | null = null) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeCause(cause);
 
     super(`Releasing instruction ${JSON.stringify(instruction)} of task \`${taskName}\` after a failed publish failed: ${reason}`, 'SINK_RELEASE_FAILED', {cause});
     this.taskName = taskName;
@@ -103,7 +104,7 @@ export class WorkerStoreError extends PlantonError {
   public readonly attempt: number;
 
   public constructor (operation: WorkerStoreOperation, cause: unknown, attempt = 1) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeCause(cause);
 
     super(`Worker store ${operation.toLowerCase()} failed (attempt ${attempt}); the message is kept and the call retried: ${reason}`, 'WORKER_STORE_FAILED', {cause});
     this.operation = operation;
@@ -135,7 +136,7 @@ export class SinkConnectionRefusedError extends PlantonError {
   public readonly refusal: ConnectionRefusal;
 
   public constructor (broker: SinkBroker, refusal: ConnectionRefusal, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeCause(cause);
     const what = refusal === 'AUTHENTICATION' ? 'refused the credentials' : 'could not be reached at that address';
 
     super(`${BROKER_NAMES[broker]} ${what}: ${reason}`, 'SINK_CONNECTION_REFUSED', {cause});
@@ -147,7 +148,7 @@ export class SinkConnectionRefusedError extends PlantonError {
 /** A sink's or worker's broker connection failed; it reconnects on its own. */
 export class BrokerConnectionError extends PlantonError {
   public constructor (cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeCause(cause);
 
     super(`Broker connection failed, reconnecting: ${reason}`, 'BROKER_CONNECTION_ERROR', {cause});
   }

@@ -7,6 +7,7 @@ import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import type {PostgresStore} from '../../../src/adapters/postgres/types.ts';
+import type {ExecutionReference} from '../../../src/adapters/types.ts';
 import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';
 import {countExecutions, createItemClaim, createItems} from './helpers/items.ts';
 
@@ -160,5 +161,28 @@ for (const {get, name} of backends) {
 
     t.deepEqual(notRunning, [{executionId: third.executionId}, {executionId: first.executionId}, {executionId: 999_999}]);
     t.is(await countSeenRecently({runningOnly: false}), 0, 'no heartbeat was written');
+  });
+
+  // Found by test/fuzz/dispatchStore.test.ts: each failed in the driver (encoding error, bigint syntax), uncoded; a sink retried such a message forever.
+  test(`${name}: a reference no execution can match (NUL in its name or instruction, a lone surrogate in its instruction, an id that is not a safe integer) is not running`, async (t) => {
+    const {store} = await setUp(t, get);
+    // The store is typed for number instructions; a sink's message may still carry a string.
+    const unmatchable: Array<ExecutionReference<number>> = [
+      {instruction: 1, taskName: 'items\u0000'},
+      {instruction: 'x\u0000' as unknown as number, taskName: 'items'},
+      {instruction: 'x\uD800' as unknown as number, taskName: 'items'},
+      {executionId: Number.NaN},
+      {executionId: 1.5},
+      {executionId: Number.POSITIVE_INFINITY},
+    ];
+
+    for (const reference of unmatchable) {
+      await t.throwsAsync(store.completeExecution(reference), {code: 'EXECUTION_NOT_RUNNING'});
+      await t.throwsAsync(store.failExecution(reference, new Error('x')), {code: 'EXECUTION_NOT_RUNNING'});
+      await t.throwsAsync(store.heartbeat(reference), {code: 'EXECUTION_NOT_RUNNING'});
+    }
+
+    t.deepEqual(await store.completeExecutions(unmatchable), unmatchable);
+    t.deepEqual(await store.findNotRunning(unmatchable), unmatchable);
   });
 }

@@ -27,6 +27,10 @@ test('the max* names win over their deprecated aliases when both are given', (t)
 
 const invalid: Array<[string, TaskDefinition, {readonly code: string; readonly message?: string; readonly option: string}]> = [
   ['an empty name', {name: ''}, {code: 'INVALID_STORE_CONFIGURATION', option: 'name'}],
+  // Found by test/fuzz/dispatchStore.test.ts: each failed in the database with a driver's error, uncoded.
+  ['a name holding NUL', {name: 'items\u0000'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'name'}],
+  ['a name holding a lone surrogate (stored as U+FFFD: two names, one task)', {name: 'items\uD800'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'name'}],
+  ['a name longer than 1,000 bytes (more than the unique index holds)', {name: 'é'.repeat(501)}, {code: 'INVALID_STORE_CONFIGURATION', option: 'name'}],
   ['a zero maxExecutionDuration', {maxExecutionDuration: 0, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', message: 'Expected `maxExecutionDuration` to be a finite number > 0, got `0`.', option: 'maxExecutionDuration'}],
   ['a null maxExecutionDuration', {maxExecutionDuration: null as never, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'maxExecutionDuration'}],
   ['a fractional maxConcurrentExecutionCount', {maxConcurrentExecutionCount: 1.5, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'maxConcurrentExecutionCount'}],
@@ -39,6 +43,14 @@ const invalid: Array<[string, TaskDefinition, {readonly code: string; readonly m
   ['an infinite maxRetryDelay', {maxRetryDelay: Number.POSITIVE_INFINITY, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'maxRetryDelay'}],
   ['a negative maximumConcurrentExecutionCount (named as given)', {maximumConcurrentExecutionCount: -1, name: 'items'}, {code: 'INVALID_STORE_CONFIGURATION', option: 'maximumConcurrentExecutionCount'}],
 ];
+
+test('accepts a name of 1,000 bytes full of quotes and SQL', (t) => {
+  const prefix = '\'; DROP TABLE maintenance_task; --"';
+  const name = prefix.padEnd(1_000, 'x');
+
+  t.is(Buffer.byteLength(name), 1_000);
+  t.is(validateTaskDefinition({name}).taskName, name);
+});
 
 for (const [title, definition, expected] of invalid) {
   test(`rejects a task definition with ${title}`, (t) => {

@@ -169,6 +169,17 @@ test('handleDecoded takes a payload the broker client already decoded: same run,
   t.is(countCalls(calls, 'completeExecution'), 1);
 });
 
+// Found by test/fuzz/sinkMessage.test.ts: JSON.stringify threw while describing the value, and the poison message was requeued (forever).
+test('handleDecoded rejects a poison value that JSON cannot hold (a bigint, a cycle) rather than requeue it', async (t) => {
+  const {handler} = setUp();
+  const circular: Record<string, unknown> = {taskName: 'items'};
+
+  circular.self = circular;
+
+  t.like(await handler.handleDecoded({instruction: 10n, taskName: 'items'}, {redelivered: false}), {error: {code: 'INVALID_SINK_MESSAGE'}, outcome: 'REJECT'});
+  t.like(await handler.handleDecoded(circular, {redelivered: false}), {error: {code: 'INVALID_SINK_MESSAGE', content: 'an object'}, outcome: 'REJECT'});
+});
+
 test('a processor that throws fails the execution with its error and the message is acknowledged', async (t) => {
   const failure = new Error('boom');
   const {calls, handler, message, recorded, states} = setUp({processor: () => {

@@ -772,4 +772,22 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.throws(() => scheduler.addProcessor('dup', async () => undefined), {code: 'DUPLICATE_TASK_NAME'});
     t.deepEqual((await scheduler.listTasks()).map((task) => task.name), ['dup']);
   });
+
+  // Found by test/fuzz/schedulerTasks.test.ts: the memory store took these names, the PostgreSQL one failed with a driver's error.
+  test(title('a task name no store can hold (NUL, a lone surrogate, over 1,000 bytes) is INVALID_SCHEDULER_CONFIGURATION; quotes and SQL are fine'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+
+    for (const name of ['a\u0000b', 'a\uD800', 'é'.repeat(501)]) {
+      t.throws(() => scheduler.schedule({name, schedule: '1m', timeout: 1_000}), {code: 'INVALID_SCHEDULER_CONFIGURATION', message: /`name`/u});
+      t.is(await scheduler.getTask(name), null);
+      t.false(await scheduler.unschedule(name));
+    }
+
+    const quoted = '\'; DROP TABLE scheduled_task; --"'.padEnd(1_000, 'x');
+
+    await scheduler.schedule({name: quoted, schedule: '1m', timeout: 1_000});
+    t.is((await scheduler.getTask(quoted))?.name, quoted);
+    t.deepEqual((await scheduler.listTasks()).map((task) => task.name), [quoted]);
+  });
 };
