@@ -74,4 +74,12 @@ export const registerTaskRoutes = (app: ServerApp, {scheduler}: TaskRoutesConfig
 
     return await reply.code(202).send({taskName: request.params.name});
   });
+
+  app.post('/tasks/:name/pause', {schema: {...TASK_ROUTE_SCHEMAS.pause, summary: 'Pause a task in every instance: no jobs for its slots, none of its jobs claimed', tags}}, async (request) => {
+    return toTaskBody(await scheduler.pauseTask(request.params.name));
+  });
+
+  app.post('/tasks/:name/resume', {schema: {...TASK_ROUTE_SCHEMAS.resume, summary: 'Resume a paused task (missed slots follow its misfire policy)', tags}}, async (request) => {
+    return toTaskBody(await scheduler.resumeTask(request.params.name));
+  });
 };
