@@ -772,4 +772,30 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.throws(() => scheduler.addProcessor('dup', async () => undefined), {code: 'DUPLICATE_TASK_NAME'});
     t.deepEqual((await scheduler.listTasks()).map((task) => task.name), ['dup']);
   });
+
+  test(title('schedule with replace saves a task scheduled here again in place: an unchanged schedule keeps its pending job, a changed one starts afresh, a one-off job stays'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+
+    await scheduler.schedule({name: 'report', schedule: '0 3 * * *', timeout: 1_000});
+
+    const [slot] = (await scheduler.listJobs({taskName: 'report'})).jobs;
+    const oneOff = await scheduler.runTask('report', {runAt: at('05:00:00')});
+    const replaced = await scheduler.schedule({name: 'report', payload: 'v2', schedule: '0 3 * * *', timeout: 2_000}, {replace: true});
+
+    t.like(replaced, {payload: 'v2', timeout: 2_000});
+    t.deepEqual((await scheduler.listJobs({states: ['SCHEDULED'], taskName: 'report'})).jobs.map((job) => job.id).sort(), [slot?.id, oneOff.id].sort());
+
+    await scheduler.schedule({name: 'report', schedule: '0 4 * * *', timeout: 2_000}, {replace: true});
+
+    const pending = (await scheduler.listJobs({states: ['SCHEDULED'], taskName: 'report'})).jobs;
+
+    t.false(pending.some((job) => job.id === slot?.id), 'the old slot job went');
+    t.true(pending.some((job) => job.id === oneOff.id), 'the one-off job stayed');
+    t.true(pending.some((job) => job.kind === 'SLOT' && job.scheduledFor === Date.parse(at('04:00:00'))));
+    // A failed replacement leaves the task scheduled here: a second plain schedule is still a duplicate.
+    t.throws(() => scheduler.schedule({name: 'report', schedule: '61 * * * *', timeout: 1_000}, {replace: true}), {code: 'INVALID_CRON_EXPRESSION'});
+    t.throws(() => scheduler.schedule({name: 'report', schedule: '0 4 * * *', timeout: 1_000}), {code: 'DUPLICATE_TASK_NAME'});
+    t.throws(() => scheduler.schedule({name: 'report', schedule: '0 4 * * *', timeout: 1_000}, {replace: 'yes' as never}), {code: 'INVALID_SCHEDULER_CONFIGURATION'});
+  });
 };

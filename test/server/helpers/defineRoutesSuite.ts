@@ -289,4 +289,25 @@ export const defineRoutesSuite = (test: TestFn, name: string, createStore: Sched
     await open.ended;
     t.deepEqual(open.events, []);
   });
+
+  test(title('PUT of a task this server scheduled replaces it in place: an unchanged schedule keeps its pending job and pause, a changed one gets a new slot job'), async (t) => {
+    const {api} = await start(t);
+    const params = {name: 'digest'};
+    const created = await api.request('PUT', '/v1/tasks/{name}', {body: {schedule: '0 6 * * *', timeout: 1000}, params});
+
+    await api.request('POST', '/v1/tasks/{name}/pause', {params});
+
+    const same = await api.request('PUT', '/v1/tasks/{name}', {body: {payload: {v: 2}, schedule: '0 6 * * *', timeout: 5000}, params});
+
+    t.like(same, {body: {nextJob: {id: created.body.nextJob.id}, paused: true, payload: {v: 2}, timeout: 5000}, status: 200});
+
+    await api.request('POST', '/v1/tasks/{name}/resume', {params});
+
+    const changed = await api.request('PUT', '/v1/tasks/{name}', {body: {schedule: '0 7 * * *', timeout: 5000}, params});
+
+    t.is(changed.status, 200);
+    t.not(changed.body.nextJob.id, created.body.nextJob.id);
+    t.is(changed.body.nextJob.date, at('07:00:00'));
+    t.like(await api.request('GET', '/v1/jobs/{id}', {params: {id: created.body.nextJob.id}}), {body: {code: 'UNKNOWN_JOB'}, status: 404});
+  });
 };
