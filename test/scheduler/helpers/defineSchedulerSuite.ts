@@ -798,4 +798,23 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.throws(() => scheduler.schedule({name: 'report', schedule: '0 4 * * *', timeout: 1_000}), {code: 'DUPLICATE_TASK_NAME'});
     t.throws(() => scheduler.schedule({name: 'report', schedule: '0 4 * * *', timeout: 1_000}, {replace: 'yes' as never}), {code: 'INVALID_SCHEDULER_CONFIGURATION'});
   });
+
+  test(title('a job due now whose processor is added right after schedule() runs in the round that follows, without the clock moving'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const ran: number[] = [];
+
+    for (let index = 0; index < 5; index++) {
+      const name = `now-${index}`;
+
+      await scheduler.schedule({name, schedule: {date: at('00:00:00')}, timeout: 1_000});
+      scheduler.addProcessor(name, () => {
+        ran.push(index);
+      });
+      // No clock.advance: a round that claimed before the processor was known must not swallow the request it made.
+      await until(() => ran.includes(index), 10_000);
+    }
+
+    t.deepEqual(ran, [0, 1, 2, 3, 4]);
+  });
 };
