@@ -94,7 +94,6 @@ export const registerLogStreamRoute = (app: ServerApp, {pollInterval, scheduler}
     raw.writeHead(200, {'cache-control': 'no-cache', connection: 'keep-alive', 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no'});
     raw.write(`: job ${id}\n\n`);
     streams.add(stop);
-    request.raw.once('close', stop);
     raw.once('close', stop);
 
     for (const name of names) {
