@@ -223,6 +223,12 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     const claimable = names.filter((name) => processors.has(name));
     const unprocessed = names.filter((name) => !processors.has(name));
     const full = now >= lastFullRoundAt + pollInterval;
+    // Taken with the task lists above: a request made while this round awaits the store (a processor
+    // added, a job rescheduled) stays set and gets a round of its own, which sees what it changed.
+    // Cleared later, it was swallowed by this round's claim for the tasks as they were at its start.
+    const claimWanted = claimRequested;
+
+    claimRequested = false;
 
     try {
       if (full) {
@@ -263,13 +269,12 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
 
       let jobs: readonly JobRecord[] = [];
 
-      if (claimRequested || full || wake.blocked || (wake.claimAt !== null && wake.claimAt <= now + CLAIM_AHEAD)) {
+      if (claimWanted || full || wake.blocked || (wake.claimAt !== null && wake.claimAt <= now + CLAIM_AHEAD)) {
         const batch = Math.min(limit, CLAIM_BATCH);
 
-        claimRequested = false;
         jobs = await claim({claimUntil: now + CLAIM_AHEAD, limit: batch, now, taskNames: claimable, worker});
         // A full batch: more may be due at once.
-        claimRequested = jobs.length >= batch;
+        claimRequested ||= jobs.length >= batch;
       }
 
       // After a full batch the next round comes at once and reads the wake times then.
@@ -297,6 +302,8 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
 
       return jobs.map((job) => job.id);
     } catch (error) {
+      // The request this round took is not done: the retry round claims.
+      claimRequested ||= claimWanted;
       failures++;
       throw error;
     }

@@ -30,6 +30,7 @@ import type {
   JobRecord,
   Processor,
   RetryPolicy,
+  ScheduleOptions,
   ScheduleTaskConfiguration,
   SchedulerEvents,
   SchedulerStore,
@@ -129,8 +130,12 @@ export type Scheduler = SchedulerAdmin & {
   readonly removeProcessor: (taskName: string) => void;
   /** Moves a job that is not RUNNING or DONE to `date` (as SCHEDULED). Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly reschedule: (jobId: number, date: Date | number | string) => Promise<JobRecord>;
-  /** Stores the task (validated eagerly: invalid input throws before anything is stored) and creates its next job. */
-  readonly schedule: (configuration: ScheduleTaskConfiguration) => Promise<TaskInfo>;
+  /**
+   * Stores the task (validated eagerly: invalid input throws before anything is stored) and creates its next job.
+   * A name scheduled before in this instance throws `DUPLICATE_TASK_NAME`, unless `{replace: true}`: then the
+   * task is saved again as a task stored by another instance is (an unchanged schedule keeps its pending jobs).
+   */
+  readonly schedule: (configuration: ScheduleTaskConfiguration, options?: ScheduleOptions) => Promise<TaskInfo>;
   /** Stops every loop, waits up to `terminateTimeout` for a claim in flight and for running jobs, gives back claimed jobs that did not start; the store stays open. Safe to call twice. */
   readonly terminate: () => Promise<void>;
   /** Runs a round of the dispatcher now (materialise due slots, claim due jobs), for every task. Throws `UNKNOWN_TASK` for a task this instance does not serve. */
@@ -333,8 +338,12 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       return job;
     },
-    schedule: (task) => {
+    schedule: (task, scheduleOptions = {}) => {
       assertRunning('schedule a task');
+
+      if (typeof scheduleOptions !== 'object' || scheduleOptions === null || (scheduleOptions.replace !== undefined && typeof scheduleOptions.replace !== 'boolean')) {
+        throw new InvalidSchedulerConfigurationError('options', 'an object `{replace?: boolean}`', scheduleOptions);
+      }
 
       if (typeof task !== 'object' || task === null) {
         throw new InvalidSchedulerConfigurationError('task', 'an object `{name, schedule, timeout, …}`', task);
@@ -358,9 +367,13 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       const parsed = parseScheduledTask(task);
 
-      if (scheduledHere.has(name)) {
+      const replacing = scheduledHere.has(name);
+
+      if (replacing && scheduleOptions.replace !== true) {
         throw new DuplicateScheduledTaskError(name);
       }
+
+      const previousRetryPolicy = localRetryPolicies.get(name);
 
       scheduledHere.add(name);
       localRetryPolicies.set(name, parsed.retry);
@@ -383,8 +396,14 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
           return await toTaskInfo(latest);
         } catch (error) {
-          scheduledHere.delete(name);
-          localRetryPolicies.delete(name);
+          // A failed replacement leaves the task as it was scheduled here before.
+          if (replacing && previousRetryPolicy !== undefined) {
+            localRetryPolicies.set(name, previousRetryPolicy);
+          } else {
+            scheduledHere.delete(name);
+            localRetryPolicies.delete(name);
+          }
+
           throw error;
         }
       })();

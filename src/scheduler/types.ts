@@ -494,6 +494,17 @@ export type ScheduleTaskConfiguration = {
   readonly timezone?: string;
 };
 
+/** What `scheduler.schedule()` takes besides the task. */
+export type ScheduleOptions = {
+  /**
+   * Replaces a task this instance scheduled before instead of throwing `DUPLICATE_TASK_NAME`: the task is
+   * saved again in place (`paused` kept), so an unchanged schedule keeps its pending jobs and a changed
+   * one starts afresh (its pending slot jobs go; one-off jobs stay), as for a task stored by another instance.
+   * @default false
+   */
+  readonly replace?: boolean;
+};
+
 /** A task as `getTask` and `listTasks` report it. */
 export type TaskInfo = TaskJobSummaries & {
   readonly concurrency: number;

@@ -1,6 +1,6 @@
-import {collectDefaultMetrics, Counter, Histogram, Registry} from 'prom-client';
+import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-client';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
-import type {SchedulerEvents} from '../scheduler/types.ts';
+import type {JobState, SchedulerEvents} from '../scheduler/types.ts';
 
 export type MetricsConfiguration = {
   /**
@@ -21,13 +21,16 @@ export type Metrics = {
   readonly registry: Registry;
 };
 
+const ACTIVE_STATES: readonly JobState[] = ['SCHEDULED', 'WAITING', 'RUNNING'];
+
 type Outcome = 'failed' | 'retry' | 'succeeded' | 'timeout';
 
 /**
  * The server's Prometheus metrics in a registry of its own (several servers may share a process):
  * `planton_http_request_duration_seconds` (histogram by method, route and status) and
  * `planton_jobs_total` (jobs of this process by task and outcome: `succeeded`, `failed`, `retry`,
- * `timeout`), plus prom-client's process metrics.
+ * `timeout`), `planton_jobs` (the jobs pending or running now in the store, by task and state,
+ * counted at each scrape), plus prom-client's process metrics.
  */
 export const createMetrics = ({defaultMetrics = true, scheduler}: MetricsConfiguration): Metrics => {
   const registry = new Registry();
@@ -42,6 +45,26 @@ export const createMetrics = ({defaultMetrics = true, scheduler}: MetricsConfigu
     help: 'Job outcomes in this process, by task: succeeded, failed (for good), retry (an attempt failed, another follows), timeout (an attempt ran past its timeout).',
     labelNames: ['task', 'outcome'],
     name: 'planton_jobs_total',
+    registers: [registry],
+  });
+
+  // Read at scrape time; the active states alone, which the store counts from those jobs only (the
+  // ended ones would read the whole history: about half a second per million jobs).
+  new Gauge({
+    async collect () {
+      const counts = await scheduler.countJobs({states: ACTIVE_STATES});
+
+      this.reset();
+
+      for (const [task, states] of Object.entries(counts)) {
+        for (const [state, count] of Object.entries(states)) {
+          this.set({state, task}, count ?? 0);
+        }
+      }
+    },
+    help: 'Jobs pending or running now, by task and state (SCHEDULED, WAITING, RUNNING), read from the store at each scrape.',
+    labelNames: ['task', 'state'],
+    name: 'planton_jobs',
     registers: [registry],
   });
 

@@ -4,14 +4,18 @@ import fastifySwagger from '@fastify/swagger';
 import type {TypeBoxTypeProvider} from '@fastify/type-provider-typebox';
 import Fastify, {type FastifyRequest} from 'fastify';
 import {serializeError} from 'serialize-error';
+import {createSystemClock} from '../planton/createSystemClock.ts';
 import {Logger} from '../planton/Logger.ts';
+import type {Clock} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
 import {createMetrics} from './createMetrics.ts';
+import {createWebhookNotifier, type WebhookConfiguration, type WebhookNotifierConfiguration} from './createWebhookNotifier.ts';
 import {InsecureHostError, InvalidServerConfigurationError, RateLimitedError, RouteNotFoundError, ServerClosingError} from './errors.ts';
 import {isLoopbackHost} from './isLoopbackHost.ts';
 import {ERROR_RESPONSES} from './schemas/errorSchema.ts';
 import {registerJobRoutes} from './routes/registerJobRoutes.ts';
+import {type LogStreams, registerLogStreamRoute} from './routes/registerLogStreamRoute.ts';
 import {registerProbeRoutes} from './routes/registerProbeRoutes.ts';
 import {registerTaskRoutes} from './routes/registerTaskRoutes.ts';
 import {toHttpError} from './toHttpError.ts';
@@ -50,6 +54,11 @@ export type ServerConfiguration = {
    */
   readonly bodyLimit?: number;
   /**
+   * Where `DELETE /v1/jobs?olderThan=30d` counts back from and webhook retries wait; give the scheduler's.
+   * @default the system clock
+   */
+  readonly clock?: Clock;
+  /**
    * Milliseconds `close()` waits for requests in flight before it cuts their connections.
    * @default 5000
    */
@@ -64,6 +73,11 @@ export type ServerConfiguration = {
    * @default false
    */
   readonly insecure?: boolean;
+  /**
+   * Milliseconds between two reads of a job and its log while `GET /v1/jobs/:id/logs/stream` follows it.
+   * @default 1000
+   */
+  readonly logStreamInterval?: number;
   /**
    * Fastify's request log (pino), with `Authorization` headers redacted. Planton's own log lines
    * (failed requests) go to roarr as everywhere else.
@@ -86,8 +100,24 @@ export type ServerConfiguration = {
    * @default 5000
    */
   readonly readinessTimeout?: number;
+  /**
+   * The API's base URL as receivers of webhooks reach it (`https://planton.example.com`), for the links in their bodies.
+   * @default the URL `listen` resolved
+   */
+  readonly publicUrl?: string;
   /** The scheduler the API drives; the server does not terminate it. */
   readonly scheduler: Scheduler;
+  /**
+   * Failure notifications: each `{url, secret, events?, taskNames?}` gets a signed POST when a job of
+   * this process fails an attempt, times out or fails for good (see docs/server.md#failure-notifications).
+   * @default []
+   */
+  readonly webhooks?: readonly WebhookConfiguration[];
+  /**
+   * How webhooks are delivered: `{attempts, backoff, concurrency, maxPending, maxTrackedJobs, timeout}`.
+   * @default {attempts: 5, backoff: {initialDelay: 1000, maxDelay: 60000}, concurrency: 4, maxPending: 1000, maxTrackedJobs: 10000, timeout: 10000}
+   */
+  readonly webhookOptions?: Omit<WebhookNotifierConfiguration, 'clock' | 'events' | 'getBaseUrl' | 'webhooks'>;
 };
 
 export type ListenConfiguration = {
@@ -123,20 +153,25 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   const {
     auth: authConfiguration = {tokens: []},
     bodyLimit = 1_048_576,
+    clock = createSystemClock(),
     closeTimeout = 5000,
     defaultMetrics = true,
     insecure = false,
     logger = false,
+    logStreamInterval = 1000,
+    publicUrl,
     rateLimit = {max: 1200, timeWindow: 60_000},
     readinessTimeout = 5000,
     scheduler,
+    webhookOptions = {},
+    webhooks = [],
   } = configuration;
 
   if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.getJob !== 'function') {
     throw new InvalidServerConfigurationError('scheduler', 'a scheduler from `createScheduler`', scheduler);
   }
 
-  for (const [option, value] of [['bodyLimit', bodyLimit], ['closeTimeout', closeTimeout], ['readinessTimeout', readinessTimeout]] as const) {
+  for (const [option, value] of [['bodyLimit', bodyLimit], ['closeTimeout', closeTimeout], ['logStreamInterval', logStreamInterval], ['readinessTimeout', readinessTimeout]] as const) {
     if (!isPositiveInteger(value)) {
       throw new InvalidServerConfigurationError(option, 'an integer >= 1', value);
     }
@@ -150,6 +185,9 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   const auth = createAuth(authConfiguration);
   const metrics = createMetrics({defaultMetrics, scheduler});
   const principals = new WeakMap<FastifyRequest, Principal>();
+  let listenUrl: string | null = null;
+  const notifier = createWebhookNotifier({...webhookOptions, clock, events: scheduler.events, getBaseUrl: () => publicUrl?.replace(/\/+$/u, '') ?? listenUrl, webhooks});
+  let logStreams: LogStreams | null = null;
 
   const app: ServerApp = Fastify({
     // Strict bodies: no type coercion, no silently dropped properties (ids in paths are strings with a pattern).
@@ -238,7 +276,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
 
     await guarded.register(async (v1) => {
       registerTaskRoutes(v1, {scheduler});
-      registerJobRoutes(v1, {scheduler});
+      registerJobRoutes(v1, {clock, notifier, scheduler});
+      logStreams = registerLogStreamRoute(v1, {pollInterval: logStreamInterval, scheduler});
     }, {prefix: '/v1'});
   });
 
@@ -246,6 +285,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     close: () => {
       closing ??= (async () => {
         metrics.close();
+        // Open log streams would hold their connections until `closeTimeout`: they end now.
+        logStreams?.closeAll();
 
         const timer = setTimeout(() => {
           app.server.closeAllConnections();
@@ -254,7 +295,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
         timer.unref();
 
         try {
-          await app.close();
+          await Promise.all([app.close(), notifier.close()]);
         } finally {
           clearTimeout(timer);
         }
@@ -279,7 +320,9 @@ export const createServer = (configuration: ServerConfiguration): Server => {
 
       const address = app.server.address() as AddressInfo;
 
-      return {port: address.port, url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`};
+      listenUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+      return {port: address.port, url: listenUrl};
     },
     openapi: async () => {
       await app.ready();

@@ -12,6 +12,7 @@ export const toJobBody = (job: JobRecord): JobBody => {
     endedAt: toIsoOrNull(job.endedAt),
     error: job.error === null ? null : {...job.error},
     id: job.id,
+    kind: job.kind,
     leaseUntil: toIsoOrNull(job.leaseUntil),
     noProcessorCount: job.noProcessorCount,
     payload: job.payload,

@@ -22,6 +22,7 @@ export const toTaskBody = (task: TaskInfo): TaskBody => {
     name: task.name,
     nextJob: task.nextJob === null ? null : {date: task.nextJob.date.toISOString(), id: task.nextJob.id},
     nextRunAt: task.nextRunAt?.toISOString() ?? null,
+    paused: task.paused,
     payload: task.payload,
     schedule: toScheduleBody(task.schedule),
     timeout: task.timeout,

@@ -75,3 +75,27 @@ test('a task name of 300 characters, with spaces and slashes, works in paths', a
   t.like(await api.request('PUT', '/v1/tasks/{name}', {body: {schedule: '1h', timeout: 1000}, params: {name}}), {body: {name}, status: 201});
   t.like(await api.request('GET', '/v1/tasks/{name}', {params: {name}}), {body: {name}, status: 200});
 });
+
+test('job queries: bad paging and filters are 400 naming the query field; an unknown parameter is refused', async (t) => {
+  const {api} = await startServer(t, createMemorySchedulerStore());
+  const cases: Array<[method: string, query: Record<string, string>, code: string, field: string]> = [
+    ['GET', {limit: '0'}, 'INVALID_REQUEST', 'limit'],
+    ['GET', {limit: '501'}, 'INVALID_REQUEST', 'limit'],
+    ['GET', {limit: 'ten'}, 'INVALID_REQUEST', 'limit'],
+    ['GET', {states: 'DONE,FINISHED'}, 'INVALID_REQUEST', 'states'],
+    ['GET', {states: ''}, 'INVALID_REQUEST', 'states'],
+    ['GET', {sort: 'asc'}, 'INVALID_REQUEST', 'sort'],
+    ['GET', {from: 'yesterday'}, 'INVALID_DATE', 'from'],
+    ['GET', {after: 'not-a-cursor'}, 'INVALID_ARGUMENT', 'after'],
+    ['DELETE', {}, 'INVALID_REQUEST', 'olderThan'],
+    ['DELETE', {olderThan: 'a while'}, 'INVALID_DATE', 'olderThan'],
+    ['DELETE', {olderThan: '30d', states: 'RUNNING'}, 'INVALID_REQUEST', 'states'],
+  ];
+
+  for (const [method, query, code, field] of cases) {
+    t.like(await api.request(method, '/v1/jobs', {query}), {body: {code, field}, status: 400}, `${method} ${JSON.stringify(query)}`);
+  }
+
+  t.like(await api.request('GET', '/v1/tasks/{name}/jobs', {params: {name: 'x'}, query: {limit: '-1'}}), {body: {code: 'INVALID_REQUEST', field: 'limit', location: 'querystring'}, status: 400});
+  t.like(await api.request('POST', '/v1/tasks/{name}/jobs', {body: {payload: 1, when: 'now'}, params: {name: 'x'}}), {body: {code: 'INVALID_REQUEST', field: 'when'}, status: 400});
+});

@@ -20,17 +20,25 @@ test('/openapi.json documents every route, each with its success and error respo
 
   t.is(document.openapi, '3.1.0');
   t.deepEqual(operations.map(([name]) => name).sort(), [
+    'DELETE /v1/jobs',
     'DELETE /v1/tasks/{name}',
     'GET /health',
     'GET /metrics',
     'GET /ready',
+    'GET /v1/jobs',
     'GET /v1/jobs/{id}',
+    'GET /v1/jobs/{id}/deliveries',
     'GET /v1/jobs/{id}/logs',
+    'GET /v1/jobs/{id}/logs/stream',
     'GET /v1/tasks',
     'GET /v1/tasks/{name}',
     'GET /v1/tasks/{name}/jobs',
     'POST /v1/jobs/{id}/cancel',
     'POST /v1/jobs/{id}/reschedule',
+    'POST /v1/jobs/{id}/retry',
+    'POST /v1/tasks/{name}/jobs',
+    'POST /v1/tasks/{name}/pause',
+    'POST /v1/tasks/{name}/resume',
     'POST /v1/tasks/{name}/trigger',
     'PUT /v1/tasks/{name}',
   ]);

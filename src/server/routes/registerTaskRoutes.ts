@@ -1,7 +1,6 @@
 import {UnknownScheduledTaskError} from '../../scheduler/errors.ts';
 import type {Scheduler} from '../../scheduler/createScheduler.ts';
-import type {ScheduleTaskConfiguration, TaskInfo} from '../../scheduler/types.ts';
-import {PlantonError} from '../../planton/errors.ts';
+import type {ScheduleTaskConfiguration} from '../../scheduler/types.ts';
 import {TASK_ROUTE_SCHEMAS} from '../schemas/taskSchemas.ts';
 import type {PutTaskBody} from '../schemas/taskSchemas.ts';
 import {toTaskBody} from '../toTaskBody.ts';
@@ -12,25 +11,6 @@ export type TaskRoutesConfiguration = {
 };
 
 const tags = ['tasks'];
-
-/**
- * Stores the task, replacing one of the same name. `scheduler.schedule` refuses a second call for a
- * name in one instance (`DUPLICATE_TASK_NAME`): a task this server scheduled before is unscheduled
- * first, so its replacement starts afresh (its pending jobs go).
- */
-const scheduleOrReplace = async (scheduler: Scheduler, task: ScheduleTaskConfiguration): Promise<TaskInfo> => {
-  try {
-    return await scheduler.schedule(task);
-  } catch (error) {
-    if (!(error instanceof PlantonError) || error.code !== 'DUPLICATE_TASK_NAME') {
-      throw error;
-    }
-
-    await scheduler.unschedule(task.name);
-
-    return await scheduler.schedule(task);
-  }
-};
 
 const toScheduleTaskConfiguration = (name: string, body: PutTaskBody): ScheduleTaskConfiguration => {
   // The JSON body is the library's input, less the name (in the path); the scheduler validates the rest.
@@ -56,7 +36,8 @@ export const registerTaskRoutes = (app: ServerApp, {scheduler}: TaskRoutesConfig
   app.put('/tasks/:name', {schema: {...TASK_ROUTE_SCHEMAS.put, summary: 'Create or replace a task (201 created, 200 replaced)', tags}}, async (request, reply) => {
     const {name} = request.params;
     const existed = await scheduler.getTask(name) !== null;
-    const task = await scheduleOrReplace(scheduler, toScheduleTaskConfiguration(name, request.body));
+    // In place: an unchanged schedule keeps its pending jobs, a changed one starts afresh (one-off jobs stay).
+    const task = await scheduler.schedule(toScheduleTaskConfiguration(name, request.body), {replace: true});
 
     return await reply.code(existed ? 200 : 201).send(toTaskBody(task));
   });
@@ -73,5 +54,13 @@ export const registerTaskRoutes = (app: ServerApp, {scheduler}: TaskRoutesConfig
     scheduler.trigger(request.params.name);
 
     return await reply.code(202).send({taskName: request.params.name});
+  });
+
+  app.post('/tasks/:name/pause', {schema: {...TASK_ROUTE_SCHEMAS.pause, summary: 'Pause a task in every instance: no jobs for its slots, none of its jobs claimed', tags}}, async (request) => {
+    return toTaskBody(await scheduler.pauseTask(request.params.name));
+  });
+
+  app.post('/tasks/:name/resume', {schema: {...TASK_ROUTE_SCHEMAS.resume, summary: 'Resume a paused task (missed slots follow its misfire policy)', tags}}, async (request) => {
+    return toTaskBody(await scheduler.resumeTask(request.params.name));
   });
 };

@@ -70,6 +70,7 @@ export const TaskSchema = Type.Object({
   name: Type.String(),
   nextJob: Nullable(Type.Object({date: DateTime, id: Type.Integer()}, {additionalProperties: false})),
   nextRunAt: Nullable(DateTime),
+  paused: Type.Boolean({description: 'Paused: no jobs for its slots and none of its jobs claimed, until resumed.'}),
   payload: Type.Unknown(),
   schedule: Schedule,
   timeout: Type.Number(),
@@ -81,7 +82,9 @@ export const TASK_ROUTE_SCHEMAS = {
   delete: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 204: Type.Null({description: 'Unscheduled.'})}},
   get: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 200: TaskSchema}},
   list: {response: {...ERROR_RESPONSES, 200: Type.Object({tasks: Type.Array(TaskSchema)}, {additionalProperties: false, description: 'Every stored task.'})}},
+  pause: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 200: TaskSchema}},
   put: {body: PutTaskBodySchema, params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 200: TaskSchema, 201: TaskSchema}},
+  resume: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 200: TaskSchema}},
   trigger: {params: TaskNameParamsSchema, response: {...ERROR_RESPONSES, 202: Type.Object({taskName: Type.String()}, {additionalProperties: false, description: 'A dispatcher round was requested.'})}},
 } as const;
 

@@ -790,4 +790,49 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.is((await scheduler.getTask(quoted))?.name, quoted);
     t.deepEqual((await scheduler.listTasks()).map((task) => task.name), [quoted]);
   });
+
+  test(title('schedule with replace saves a task scheduled here again in place: an unchanged schedule keeps its pending job, a changed one starts afresh, a one-off job stays'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+
+    await scheduler.schedule({name: 'report', schedule: '0 3 * * *', timeout: 1_000});
+
+    const [slot] = (await scheduler.listJobs({taskName: 'report'})).jobs;
+    const oneOff = await scheduler.runTask('report', {runAt: at('05:00:00')});
+    const replaced = await scheduler.schedule({name: 'report', payload: 'v2', schedule: '0 3 * * *', timeout: 2_000}, {replace: true});
+
+    t.like(replaced, {payload: 'v2', timeout: 2_000});
+    t.deepEqual((await scheduler.listJobs({states: ['SCHEDULED'], taskName: 'report'})).jobs.map((job) => job.id).sort(), [slot?.id, oneOff.id].sort());
+
+    await scheduler.schedule({name: 'report', schedule: '0 4 * * *', timeout: 2_000}, {replace: true});
+
+    const pending = (await scheduler.listJobs({states: ['SCHEDULED'], taskName: 'report'})).jobs;
+
+    t.false(pending.some((job) => job.id === slot?.id), 'the old slot job went');
+    t.true(pending.some((job) => job.id === oneOff.id), 'the one-off job stayed');
+    t.true(pending.some((job) => job.kind === 'SLOT' && job.scheduledFor === Date.parse(at('04:00:00'))));
+    // A failed replacement leaves the task scheduled here: a second plain schedule is still a duplicate.
+    t.throws(() => scheduler.schedule({name: 'report', schedule: '61 * * * *', timeout: 1_000}, {replace: true}), {code: 'INVALID_CRON_EXPRESSION'});
+    t.throws(() => scheduler.schedule({name: 'report', schedule: '0 4 * * *', timeout: 1_000}), {code: 'DUPLICATE_TASK_NAME'});
+    t.throws(() => scheduler.schedule({name: 'report', schedule: '0 4 * * *', timeout: 1_000}, {replace: 'yes' as never}), {code: 'INVALID_SCHEDULER_CONFIGURATION'});
+  });
+
+  test(title('a job due now whose processor is added right after schedule() runs in the round that follows, without the clock moving'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const ran: number[] = [];
+
+    for (let index = 0; index < 5; index++) {
+      const name = `now-${index}`;
+
+      await scheduler.schedule({name, schedule: {date: at('00:00:00')}, timeout: 1_000});
+      scheduler.addProcessor(name, () => {
+        ran.push(index);
+      });
+      // No clock.advance: a round that claimed before the processor was known must not swallow the request it made.
+      await until(() => ran.includes(index), 10_000);
+    }
+
+    t.deepEqual(ran, [0, 1, 2, 3, 4]);
+  });
 };

@@ -15,6 +15,8 @@ export type RequestOptions = {
   readonly headers?: Readonly<Record<string, string>>;
   /** Values for the `{name}` placeholders of the path. */
   readonly params?: Readonly<Record<string, number | string>>;
+  /** The query string's parameters (each a string, as a client sends them). */
+  readonly query?: Readonly<Record<string, string>>;
   /** Sent as is (a string), instead of `body` as JSON. */
   readonly rawBody?: string;
   /** Sent as `Authorization: Bearer <token>`. */
@@ -52,7 +54,7 @@ export const startServer = async (
 ): Promise<ServerHarness> => {
   const clock = createManualClock(START);
   const scheduler = await createScheduler({clock, store, syncInterval: 0, terminateTimeout: 0});
-  const server = createServer({...configuration, scheduler});
+  const server = createServer({clock, ...configuration, scheduler});
 
   t.teardown(async () => {
     await server.close();
@@ -78,7 +80,8 @@ export const startServer = async (
       headers.authorization = `Bearer ${options.token}`;
     }
 
-    const response = await fetch(`${url}${target}`, {body, headers, method});
+    const search = options.query === undefined ? '' : `?${new URLSearchParams(options.query).toString()}`;
+    const response = await fetch(`${url}${target}${search}`, {body, headers, method});
     const text = await response.text();
     const parsed = text === '' ? null : response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) as unknown : text;
     const problem = validator.check({body: parsed, method, path, status: response.status});
