@@ -73,8 +73,8 @@ export const runServe = async (configuration: ServeConfiguration): Promise<void>
     throw error;
   }
 
-  output.line(`planton serve: listening on ${url}`);
-  output.line(`  database: ${database.label}, schema ${schema}; ${tokens.length === 0 ? 'no tokens (open to anyone who reaches it)' : `${tokens.length} token${tokens.length === 1 ? '' : 's'}`}`);
+  // One write: whoever reads the URL line has the database line too.
+  output.line(`planton serve: listening on ${url}\n  database: ${database.label}, schema ${schema}; ${tokens.length === 0 ? 'no tokens (open to anyone who reaches it)' : `${tokens.length} token${tokens.length === 1 ? '' : 's'}`}`);
 
   const {promise: signalled, resolve} = Promise.withResolvers<NodeJS.Signals>();
   const onSignal = (signal: NodeJS.Signals) => {
