@@ -45,7 +45,7 @@ export const formatSchedule = (schedule: TaskView['schedule']): string => {
 
   const repeat = schedule.repeat === null ?
     '' :
-    `, then every ${Object.entries({d: schedule.repeat.days, h: schedule.repeat.hours, M: schedule.repeat.months, m: schedule.repeat.minutes, ms: schedule.repeat.milliseconds, s: schedule.repeat.seconds, w: schedule.repeat.weeks, y: schedule.repeat.years})
+    `, then every ${([['y', schedule.repeat.years], ['M', schedule.repeat.months], ['w', schedule.repeat.weeks], ['d', schedule.repeat.days], ['h', schedule.repeat.hours], ['m', schedule.repeat.minutes], ['s', schedule.repeat.seconds], ['ms', schedule.repeat.milliseconds]] as const)
       .filter(([, amount]) => amount > 0)
       .map(([unit, amount]) => `${amount}${unit}`)
       .join('')}`;
