@@ -81,6 +81,8 @@ for (const args of [
   ['jobs', 'cancel', job],
   ['jobs', 'get', job, '--json'],
   ['jobs', 'logs', job],
+  ['jobs', 'logs', job, '--follow'],
+  ['jobs', 'list', '--state', 'canceled', '--json'],
   ['jobs', 'prune', '--older-than', '30d'],
   ['jobs', 'get', '99999'],
 ]) {
