@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
@@ -69,4 +69,39 @@ test('`prepare` builds every file the package exports', (t) => {
       t.true(existsSync(join(directory, path)), path);
     }
   }
+});
+
+// `npx planton` runs the bin from the build under the consumer's Node (24): it must be built and start.
+test('`prepare` builds the `planton` bin, a Node script that runs from dist/', (t) => {
+  const directory = mkdtempSync(join(tmpdir(), 'planton-bin-'));
+
+  t.teardown(() => {
+    rmSync(directory, {force: true, recursive: true});
+  });
+
+  const {bin} = readJson<{readonly bin?: Readonly<Record<string, string>>}>('package.json');
+  const path = bin?.planton;
+
+  t.is(path, './dist/src/cli/main.js');
+
+  const build = spawnSync(`${packageJson.scripts.prepare ?? 'false'} --outDir ${join(directory, 'dist')}`, {
+    cwd: root,
+    encoding: 'utf8',
+    env: {...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`},
+    shell: true,
+  });
+
+  t.is(build.status, 0, build.stdout + build.stderr);
+
+  // Its dependencies resolve as in an installed package.
+  symlinkSync(join(root, 'node_modules'), join(directory, 'node_modules'));
+
+  const built = join(directory, path ?? '');
+
+  t.true(readFileSync(built, 'utf8').startsWith('#!/usr/bin/env node\n'));
+
+  const help = spawnSync(process.execPath, [built, '--help'], {encoding: 'utf8'});
+
+  t.is(help.status, 0, help.stderr);
+  t.regex(help.stdout, /^Usage: planton /u);
 });

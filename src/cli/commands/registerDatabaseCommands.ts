@@ -1,0 +1,57 @@
+import {type Command, InvalidArgumentError, Option} from 'commander';
+import {DEFAULT_PORT} from '../../server/createServer.ts';
+import type {Output} from '../createOutput.ts';
+
+/** Where `planton serve` and `planton migrate` keep PGlite when given no database URL. */
+export const DEFAULT_DATA_DIRECTORY = './.planton';
+
+type DatabaseOptions = {
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly schema: string;
+};
+
+type ServeOptions = DatabaseOptions & {
+  readonly host: string;
+  readonly insecure: boolean;
+  readonly port: number;
+};
+
+const parsePort = (value: string): number => {
+  const port = Number(value);
+
+  if (!/^\d{1,5}$/u.test(value) || port > 65_535) {
+    throw new InvalidArgumentError('Expected a port from 0 to 65535 (0 picks a free one).');
+  }
+
+  return port;
+};
+
+const addDatabaseOptions = (command: Command): Command => {
+  return command
+    .addOption(new Option('--database-url <url>', 'PostgreSQL server to use (default: PGlite in --data-dir)').env('PLANTON_DATABASE_URL'))
+    .option('--data-dir <path>', 'where PGlite keeps its files when there is no database URL', DEFAULT_DATA_DIRECTORY)
+    .option('--schema <name>', 'the PostgreSQL schema of Planton\'s tables', 'planton');
+};
+
+/** `planton serve` and `planton migrate`: the commands that open the database themselves. */
+export const registerDatabaseCommands = (program: Command, output: Output): void => {
+  addDatabaseOptions(program.command('serve').description('run the HTTP API and the scheduler (migrations first) until SIGINT/SIGTERM'))
+    .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, DEFAULT_PORT)
+    .option('--host <host>', 'address to listen on; beyond loopback, tokens (PLANTON_TOKENS, PLANTON_TOKENS_FILE) or --insecure are required', '127.0.0.1')
+    .option('--insecure', 'listen beyond loopback without tokens: anyone who reaches it may change tasks and jobs', false)
+    .action(async (options: ServeOptions) => {
+      // Loaded here: the client commands start without PGlite, slonik and Fastify.
+      const {runServe} = await import('../runServe.ts');
+
+      await runServe({databaseUrl: options.databaseUrl, dataDirectory: options.dataDir, host: options.host, insecure: options.insecure, output, port: options.port, schema: options.schema});
+    });
+
+  addDatabaseOptions(program.command('migrate').description('apply the scheduler\'s missing migrations (serve does it at start too)'))
+    .option('--json', 'print {applied, schema, version}', false)
+    .action(async (options: DatabaseOptions & {readonly json: boolean}) => {
+      const {runMigrate} = await import('../runMigrate.ts');
+
+      await runMigrate({databaseUrl: options.databaseUrl, dataDirectory: options.dataDir, json: options.json, output, schema: options.schema});
+    });
+};

@@ -1,0 +1,108 @@
+import {createPostgresSchedulerStore} from '../scheduler/postgres/createPostgresSchedulerStore.ts';
+import {createScheduler} from '../scheduler/createScheduler.ts';
+import {createServer} from '../server/createServer.ts';
+import {InsecureHostError} from '../server/errors.ts';
+import {isLoopbackHost} from '../server/isLoopbackHost.ts';
+import {readTokens} from '../server/readTokens.ts';
+import type {Output} from './createOutput.ts';
+import {openDatabase} from './openDatabase.ts';
+
+export type ServeConfiguration = {
+  readonly databaseUrl?: string;
+  readonly dataDirectory: string;
+  readonly host: string;
+  readonly insecure: boolean;
+  readonly output: Output;
+  readonly port: number;
+  readonly schema: string;
+  /**
+   * Milliseconds the shutdown after SIGINT/SIGTERM may take before the process exits anyway (code 1).
+   * @default 15000
+   */
+  readonly shutdownTimeout?: number;
+};
+
+/** Anything a failed start-up opened, closed in reverse order; each step's failure is reported, not thrown. */
+const closeAll = async (steps: ReadonlyArray<() => Promise<unknown>>, output: Output) => {
+  for (const step of steps.toReversed()) {
+    try {
+      await step();
+    } catch (error) {
+      output.note(`error: while closing: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+};
+
+/**
+ * `planton serve`: applies the scheduler's migrations, starts a scheduler and the HTTP server over it,
+ * prints the URL, and on SIGINT or SIGTERM closes the server (requests in flight finish), the
+ * scheduler (running jobs get its terminate timeout) and the database, within `shutdownTimeout`.
+ * Resolves once shut down.
+ */
+export const runServe = async (configuration: ServeConfiguration): Promise<void> => {
+  const {databaseUrl, dataDirectory, host, insecure, output, port, schema, shutdownTimeout = 15_000} = configuration;
+  const tokens = await readTokens();
+
+  // Before the database is opened: PGlite takes seconds to start.
+  if (tokens.length === 0 && !insecure && !isLoopbackHost(host)) {
+    throw new InsecureHostError(host);
+  }
+
+  const opened: Array<() => Promise<unknown>> = [];
+  const database = await openDatabase({dataDirectory, databaseUrl});
+
+  opened.push(database.end);
+
+  let server: ReturnType<typeof createServer>;
+  let url: string;
+
+  try {
+    const store = await createPostgresSchedulerStore({pool: database.pool, schema});
+    const scheduler = await createScheduler({store});
+
+    opened.push(scheduler.terminate);
+    scheduler.events.on('error', ({error, taskName}) => {
+      output.note(`error: ${(error as {code?: string}).code ?? error.name}: ${error.message}${taskName === null ? '' : ` (task ${taskName})`}`);
+    });
+    server = createServer({auth: {tokens}, insecure, scheduler});
+    opened.push(server.close);
+    ({url} = await server.listen({host, port}));
+  } catch (error) {
+    await closeAll(opened, output);
+
+    throw error;
+  }
+
+  // One write: whoever reads the URL line has the database line too.
+  output.line(`planton serve: listening on ${url}\n  database: ${database.label}, schema ${schema}; ${tokens.length === 0 ? 'no tokens (open to anyone who reaches it)' : `${tokens.length} token${tokens.length === 1 ? '' : 's'}`}`);
+
+  const {promise: signalled, resolve} = Promise.withResolvers<NodeJS.Signals>();
+  const onSignal = (signal: NodeJS.Signals) => {
+    resolve(signal);
+  };
+
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const signal = await signalled;
+
+  // A second signal, or a shutdown past its bound, ends the process at once.
+  const force = (reason: string) => {
+    output.note(`planton serve: ${reason}; exiting now`);
+    process.exit(1);
+  };
+
+  process.once('SIGINT', () => {
+    force('second signal');
+  });
+  process.once('SIGTERM', () => {
+    force('second signal');
+  });
+  setTimeout(() => {
+    force(`shutdown took longer than ${shutdownTimeout} ms`);
+  }, shutdownTimeout).unref();
+
+  output.line(`planton serve: ${signal}, shutting down`);
+  await closeAll(opened, output);
+  output.line('planton serve: stopped');
+};
