@@ -1,4 +1,4 @@
-import {createPostgresSchedulerStore, createScheduler, type Scheduler, type SchedulerConfiguration} from '../../../src/scheduler/index.ts';
+import {createMemorySchedulerStore, createPostgresSchedulerStore, createScheduler, type Scheduler, type SchedulerConfiguration} from '../../../src/scheduler/index.ts';
 import {createWorkerHub, type WorkerHub, type WorkerHubConfiguration, type WorkerHubEvents} from '../../../src/server/createWorkerHub.ts';
 import {createManualClock, type ManualClock} from '../../helpers/createManualClock.ts';
 import {type BackendHandle, createSchemaName, dropSchema} from '../../helpers/postgres.ts';
@@ -28,13 +28,14 @@ export type HubHarness = {
  */
 export const createHubHarness = async (
   t: {readonly teardown: (callback: () => Promise<void>) => void},
-  backend: BackendHandle,
+  /** `null`: the memory store (for tests of the protocol alone). */
+  backend: BackendHandle | null,
   {hub: hubOptions = {}, scheduler: schedulerOptions = {}}: {readonly hub?: Partial<WorkerHubConfiguration>; readonly scheduler?: Partial<SchedulerConfiguration>} = {},
 ): Promise<HubHarness> => {
-  const {pool} = await backend.get();
+  const pool = backend === null ? null : (await backend.get()).pool;
   const schema = createSchemaName();
   const clock = createManualClock(START);
-  const store = await createPostgresSchedulerStore({pool, schema});
+  const store = pool === null ? createMemorySchedulerStore() : await createPostgresSchedulerStore({pool, schema});
   const scheduler = await createScheduler({clock, store, syncInterval: 0, terminateTimeout: 0, ...schedulerOptions});
   const hub = createWorkerHub({clock, scheduler, ...hubOptions});
   const server = await startHubServer(hub);
@@ -55,7 +56,9 @@ export const createHubHarness = async (
     await hub.close();
     await scheduler.terminate();
     await server.close();
-    await dropSchema(pool, schema);
+    if (pool !== null) {
+      await dropSchema(pool, schema);
+    }
   });
 
   return {
