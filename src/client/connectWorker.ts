@@ -18,7 +18,7 @@ import {createMessageParser} from '../server/protocol/createMessageParser.ts';
 import {type AttemptCall, HUB_MESSAGES, type ClientMessage, type HubMessage, type MessageBody, PROTOCOL_VERSION} from '../server/protocol/messages.ts';
 import {calculateReconnectDelay} from './calculateReconnectDelay.ts';
 import {createOutbox} from './createOutbox.ts';
-import {HubError, InvalidWorkerConfigurationError, ServerUnreachableError, WorkerClosedError} from './errors.ts';
+import {HubError, InvalidResultError, InvalidWorkerConfigurationError, ServerUnreachableError, WorkerClosedError} from './errors.ts';
 
 const log = Logger.child({
   namespace: 'connectWorker',
@@ -222,7 +222,7 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
         const fault = findNonJsonValue(result.result, 'result');
 
         if (fault !== null) {
-          reportError(new InvalidWorkerConfigurationError(fault.path, `a JSON value (${fault.reason} is not): the job is reported done without its result`, result.result), 'a job result JSON cannot hold');
+          reportError(new InvalidResultError(jobId, fault), 'a job result JSON cannot hold');
         }
 
         await push(fault === null && result.result !== undefined ? {result: result.result, type: 'done'} : {type: 'done'});

@@ -52,6 +52,20 @@ export class HubError extends PlantonError {
   }
 }
 
+/** A processor's result JSON cannot hold (a bigint, a cycle, a function, …): the job is reported done without it, and this goes to the worker's `error` event. */
+export class InvalidResultError extends PlantonError {
+  public readonly jobId: number;
+
+  /** Where in the result (`result.items[2]`), and what JSON cannot hold there. */
+  public readonly path: string;
+
+  public constructor (jobId: number, fault: {readonly path: string; readonly reason: string}) {
+    super(`Job ${jobId} was reported done without its result: JSON cannot hold \`${fault.path}\` (${fault.reason}).`, 'INVALID_RESULT');
+    this.jobId = jobId;
+    this.path = fault.path;
+  }
+}
+
 /** A processor added after `close()`, or a job that arrived while the worker was closing (failed, so that it is retried as its task says). */
 export class WorkerClosedError extends PlantonError {
   public constructor (operation: string) {

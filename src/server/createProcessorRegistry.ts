@@ -3,6 +3,7 @@ import {PlantonError} from '../planton/errors.ts';
 import type {Clock} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import type {Processor} from '../scheduler/types.ts';
+import {WorkerHubInternalError} from './protocol/errors.ts';
 
 export type ProcessorRegistryConfiguration = {
   readonly clock: Clock;
@@ -42,7 +43,7 @@ export const createProcessorRegistry = ({clock, isWanted, processor, retryInterv
         registered.add(taskName);
         refused.delete(taskName);
       } catch (error) {
-        refused.set(taskName, error instanceof PlantonError ? error : new PlantonError(String(error), 'PROCESSOR_REFUSED', {cause: error}));
+        refused.set(taskName, error instanceof PlantonError ? error : new WorkerHubInternalError(error));
       }
     } else if (!wanted) {
       refused.delete(taskName);

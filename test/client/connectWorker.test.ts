@@ -183,3 +183,18 @@ test('close() waits for the running job, then says bye: the server ends the sess
     worker.processor('other', () => undefined);
   }, {code: 'WORKER_CLOSED'});
 });
+
+test('a result JSON cannot hold: the job is done without it, and the worker\'s error event says INVALID_RESULT', async (t) => {
+  const h = await createHubHarness(t, pglite, {hub: {leaseDuration: LEASE}});
+
+  await h.scheduler.schedule({name: 'odd-result', schedule: {date: new Date(START)}, timeout: 30 * SECOND});
+
+  const {connected, errors, worker} = startWorker(t, h.server.url);
+
+  worker.processor('odd-result', () => ({count: 10n}));
+  await connected;
+  await h.clock.advance(0);
+  await until(() => h.events.succeeded.length === 1);
+  t.like(h.events.succeeded[0], {job: {state: 'DONE'}, result: undefined});
+  t.like(errors, [{code: 'INVALID_RESULT', path: 'result.count'}]);
+});
