@@ -356,9 +356,13 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
       }
 
       const delay = calculateReconnectDelay({attempt: failures++, ...options.reconnectDelay, random: random()});
+      // The clock's timers are unref()ed: between two sockets this keeps a worker process alive.
+      const keepAlive = setInterval(() => undefined, 2 ** 30);
 
       log.debug({delay}, 'reconnecting');
       void clock.sleep(delay, stopReconnecting.signal).then(() => {
+        clearInterval(keepAlive);
+
         if (!stopReconnecting.signal.aborted) {
           connect();
         }

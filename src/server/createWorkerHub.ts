@@ -554,12 +554,13 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
       closing ??= (async () => {
         await registry.stop();
 
-        for (const session of [...sessions.values()]) {
-          endSession(session, 'the hub closed', ({job}) => new WorkerHubClosedError(job.id));
-        }
-
+        // Waiting jobs first: ending the sessions would fail them with NO_WORKER.
         for (const taskName of [...queues.keys()]) {
           failQueued(taskName, (job) => new WorkerHubClosedError(job.id));
+        }
+
+        for (const session of [...sessions.values()]) {
+          endSession(session, 'the hub closed', ({job}) => new WorkerHubClosedError(job.id));
         }
 
         for (const connection of connections) {

@@ -2,10 +2,14 @@
  * connectWorker in this process against a worker hub over real sockets (a scheduler on PGlite, the
  * hub on a manual clock): the job API as in process, the timeout, a refused late result, close.
  */
+import {spawn} from 'node:child_process';
+import {once} from 'node:events';
+import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {connectWorker, type Worker} from '../../src/client/index.ts';
 import type {Job} from '../../src/scheduler/types.ts';
 import {createTcpProxy} from '../helpers/createTcpProxy.ts';
+import {findFreePort} from '../helpers/findFreePort.ts';
 import {usePglite} from '../helpers/postgres.ts';
 import {until} from '../helpers/until.ts';
 import {createHubHarness, START} from '../server/helpers/createHubHarness.ts';
@@ -197,4 +201,22 @@ test('a result JSON cannot hold: the job is done without it, and the worker\'s e
   await until(() => h.events.succeeded.length === 1);
   t.like(h.events.succeeded[0], {job: {state: 'DONE'}, result: undefined});
   t.like(errors, [{code: 'INVALID_RESULT', path: 'result.count'}]);
+});
+
+test('a worker process whose server is down stays up between its connection attempts (the clock\'s timers do not hold a process)', async (t) => {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, [fileURLToPath(new URL('fixtures/unreachableWorker.ts', import.meta.url))], {
+    env: {...process.env, PLANTON_URL: `ws://127.0.0.1:${port}/v1/workers`},
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+
+  const [code] = await once(child, 'exit') as [number | null];
+
+  t.is(code, 0);
+  t.deepEqual(output.trim().split('\n'), Array.from({length: 5}, () => 'server_unreachable'));
 });
