@@ -6,14 +6,14 @@
 import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
-import {createTcpProxy} from '../helpers/createTcpProxy.ts';
-import {useBackends} from '../helpers/postgres.ts';
-import {type Fixture, spawnFixture} from '../helpers/spawnFixture.ts';
-import {until} from '../helpers/until.ts';
-import {createHubHarness, START} from '../server/helpers/createHubHarness.ts';
-import type {RemoteWorkerMessage} from './fixtures/remoteWorker.ts';
+import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
+import type {BackendHandle} from '../../helpers/postgres.ts';
+import {type Fixture, spawnFixture} from '../../helpers/spawnFixture.ts';
+import {until} from '../../helpers/until.ts';
+import {createHubHarness, START} from '../../server/helpers/createHubHarness.ts';
+import type {RemoteWorkerMessage} from '../fixtures/remoteWorker.ts';
 
-const FIXTURE = fileURLToPath(new URL('fixtures/remoteWorker.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/remoteWorker.ts', import.meta.url));
 const SECOND = 1_000;
 const LEASE = 10 * SECOND;
 
@@ -36,7 +36,8 @@ const spawnWorker = (t: {readonly teardown: (callback: () => void) => void}, env
 
 const startedIn = (fixture: Fixture<RemoteWorkerMessage>) => fixture.messages.filter(of('started'));
 
-for (const backend of useBackends()) {
+/** The multi-process worker tests on one backend (titles start with its name). */
+export const defineRemoteWorkerTests = (backend: BackendHandle): void => {
   test(`${backend.name}: three worker processes get the jobs of a task in turn: 30 jobs, each run once, counts within one of each other`, async (t) => {
     // A lease far longer than the 30 s the clock moves: the test is about allocation.
     const h = await createHubHarness(t, backend, {hub: {leaseDuration: 600 * SECOND}});
@@ -131,4 +132,4 @@ for (const backend of useBackends()) {
     t.deepEqual(h.events.retry, []);
     t.deepEqual(h.hubEvents.refused, []);
   });
-}
+};

@@ -5,15 +5,18 @@
  * when it is gone.
  */
 import test from 'ava';
-import {useBackends} from '../helpers/postgres.ts';
-import {until} from '../helpers/until.ts';
-import {ofType} from './helpers/connectRawClient.ts';
-import {createHubHarness, START} from './helpers/createHubHarness.ts';
+import type {BackendHandle} from '../../helpers/postgres.ts';
+import {until} from '../../helpers/until.ts';
+import {ofType} from './connectRawClient.ts';
+import {createHubHarness, START} from './createHubHarness.ts';
 
 const SECOND = 1_000;
 const LEASE = 10 * SECOND;
 
-for (const backend of useBackends()) {
+const job = ofType('job');
+
+/** The worker hub's tests on one backend (titles start with its name). */
+export const defineWorkerHubTests = (backend: BackendHandle): void => {
   test(`${backend.name}: a worker that says hello gets the due job of its task; its log, progress and done reach the job`, async (t) => {
     const h = await createHubHarness(t, backend, {hub: {leaseDuration: LEASE}});
 
@@ -77,11 +80,7 @@ for (const backend of useBackends()) {
 
     t.is(second.jobId, first.jobId);
   });
-}
 
-const job = ofType('job');
-
-for (const backend of useBackends()) {
   test(`${backend.name}: the job's timeout reaches its worker; done then answers job_timed_out while log still goes to the job`, async (t) => {
     const h = await createHubHarness(t, backend, {hub: {leaseDuration: LEASE}});
 
@@ -255,4 +254,4 @@ for (const backend of useBackends()) {
     await until(() => received().join() === '2,2');
     t.is(h.hub.listWorkers().find(({name}) => name === 'narrow')?.jobs.length, 1);
   });
-}
+};
