@@ -394,15 +394,12 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
     }
   };
 
-  /** Resolves when `condition` holds (checked whenever a job or a call ends) or after `until` (monotonic time). */
-  const waitFor = async (condition: () => boolean, deadline: number) => {
-    while (!condition() && clock.now() < deadline) {
-      const pending = [...running.values()].map(async ({ended}) => await ended);
-      const grace = new AbortController();
+  /** Resolves as `work` does, or once `deadline` (the clock's time) has passed. */
+  const within = async (work: Promise<unknown>, deadline: number) => {
+    const grace = new AbortController();
 
-      await Promise.race([Promise.race(pending.length > 0 ? pending : [new Promise(() => undefined)]), clock.sleep(Math.min(50, deadline - clock.now()), grace.signal)]);
-      grace.abort();
-    }
+    await Promise.race([work, clock.sleep(Math.max(0, deadline - clock.now()), grace.signal)]);
+    grace.abort();
   };
 
   connect();
@@ -420,13 +417,14 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
           sendNow({tasks: [], type: 'processors'});
         }
 
-        await waitFor(() => running.size === 0, deadline);
+        // A job ends once the server answered its done or fail.
+        await within(Promise.all([...running.values()].map(async ({ended}) => await ended)), deadline);
 
         for (const controller of running.values()) {
           controller.abort(new WorkerClosedError('run a job'));
         }
 
-        await waitFor(() => outbox.size() === 0, deadline);
+        await within(outbox.whenEmpty(), deadline);
         outbox.rejectAll(new ServerUnreachableError(`the worker closed before the server answered (closeTimeout: ${options.closeTimeout} ms)`));
         stopReconnecting.abort();
         stopHeartbeats();

@@ -22,7 +22,8 @@ export type Outbox = {
   readonly push: (message: MessageBody<AttemptMessage>) => Promise<void>;
   /** Rejects every unanswered call with `error` and forgets them (at close). */
   readonly rejectAll: (error: Error) => void;
-  readonly size: () => number;
+  /** Resolves once no message waits for an answer. */
+  readonly whenEmpty: () => Promise<void>;
 };
 
 type Entry = {
@@ -45,6 +46,17 @@ export const createOutbox = ({clock, deliveryTimeout, send}: OutboxConfiguration
   // Insertion order is send order.
   const entries = new Map<string, Entry>();
   const timers = createTimerQueue(clock);
+  let emptied: Array<() => void> = [];
+
+  const settleIfEmpty = () => {
+    if (entries.size === 0) {
+      for (const resolve of emptied) {
+        resolve();
+      }
+
+      emptied = [];
+    }
+  };
 
   return {
     answer: (reply) => {
@@ -57,6 +69,7 @@ export const createOutbox = ({clock, deliveryTimeout, send}: OutboxConfiguration
 
       entries.delete(key);
       timers.cancel(entry.timer);
+      settleIfEmpty();
 
       if (!entry.answered) {
         entry.answered = true;
@@ -113,7 +126,13 @@ export const createOutbox = ({clock, deliveryTimeout, send}: OutboxConfiguration
       }
 
       entries.clear();
+      settleIfEmpty();
     },
-    size: () => entries.size,
+    whenEmpty: async () => {
+      await new Promise<void>((resolve) => {
+        emptied.push(resolve);
+        settleIfEmpty();
+      });
+    },
   };
 };
