@@ -8,9 +8,8 @@ import {Logger} from '../planton/Logger.ts';
 import type {Clock, Emitter} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import type {Job} from '../scheduler/types.ts';
-import {createAttemptLedger} from './createAttemptLedger.ts';
+import {createJobAllocator} from './createJobAllocator.ts';
 import {createProcessorRegistry} from './createProcessorRegistry.ts';
-import {pickWorker} from './pickWorker.ts';
 import {createMessageParser} from './protocol/createMessageParser.ts';
 import {
   InvalidWorkerHubConfigurationError,
@@ -104,12 +103,6 @@ export type WorkerHub = {
   readonly listWorkers: () => readonly WorkerInfo[];
 };
 
-/** A job the scheduler started on a hub processor, waiting for a worker with free capacity, or given to one. */
-type Pending = {
-  held: HeldAttempt | null;
-  readonly job: Job;
-};
-
 const positive = (option: string, value: unknown): number => {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new InvalidWorkerHubConfigurationError(option, 'a finite number > 0 (milliseconds)', value);
@@ -146,9 +139,6 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
   const timers = createTimerQueue(clock);
   const connections = new Set<WorkerConnection>();
   const sessions = new Map<string, WorkerSession>();
-  /** Jobs waiting for a worker with free capacity, by task, oldest first. */
-  const queues = new Map<string, Pending[]>();
-  let assignments = 0;
   let closing: Promise<void> | null = null;
 
   const reportError = (error: unknown, message: string) => {
@@ -197,61 +187,6 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
     return [...sessions.values()].filter((session) => session.tasks.has(taskName) && (!connectedOnly || session.connection !== null));
   };
 
-  const sendJob = (session: WorkerSession, {job}: HeldAttempt) => {
-    sendTo(session, {
-      attempt: job.attempt,
-      jobId: job.id,
-      payload: job.payload,
-      scheduledFor: job.scheduledFor.getTime(),
-      slotCount: job.slotCount,
-      taskName: job.taskName,
-      timeout: job.timeout,
-      type: 'job',
-    });
-  };
-
-  const assign = (session: WorkerSession, pending: Pending) => {
-    pending.held = ledger.hold(session, pending.job);
-    session.lastAssigned = ++assignments;
-    sendJob(session, pending.held);
-  };
-
-  /** Gives the task's waiting jobs to workers with free capacity. */
-  const dispatch = (taskName: string) => {
-    const queue = queues.get(taskName) ?? [];
-
-    while (queue.length > 0) {
-      const candidates = offering(taskName, true).filter((session) => session.held.size < session.concurrency);
-      const index = pickWorker(candidates.map((session) => ({concurrency: session.concurrency, lastAssigned: session.lastAssigned, load: session.held.size})));
-      const session = candidates[index];
-
-      if (session === undefined) {
-        break;
-      }
-
-      assign(session, queue.shift() as Pending);
-    }
-
-    if (queue.length === 0) {
-      queues.delete(taskName);
-    }
-  };
-
-  const dispatchFor = (session: WorkerSession) => {
-    for (const taskName of session.tasks) {
-      if (queues.has(taskName)) {
-        dispatch(taskName);
-      }
-    }
-  };
-
-  const ledger = createAttemptLedger({
-    onReleased: (held) => {
-      dispatchFor(held.session);
-    },
-    remembered,
-  });
-
   const failJob = (job: Job, error: Error) => {
     job.fail(error).catch((failure: unknown) => {
       // Already ended (timed out meanwhile) is fine; a store failure is the scheduler's to report.
@@ -259,68 +194,19 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
     });
   };
 
-  const unqueue = (taskName: string, pending: Pending) => {
-    const queue = queues.get(taskName);
-    const index = queue?.indexOf(pending) ?? -1;
-
-    if (queue !== undefined && index >= 0) {
-      queue.splice(index, 1);
-    }
-  };
-
-  /** The scheduler's side of a remote job: queued, given to a worker, followed to its timeout. */
-  const processJob = (job: Job) => {
-    if (closing !== null) {
-      failJob(job, new WorkerHubClosedError(job.id));
-
-      return;
-    }
-
-    const pending: Pending = {held: null, job};
-
-    job.signal.addEventListener('abort', () => {
-      const timedOut = (job.signal.reason as {readonly code?: unknown} | undefined)?.code === 'job_timed_out';
-      const {held} = pending;
-
-      if (held === null) {
-        // Ended by the scheduler while it waited for a worker.
-        unqueue(job.taskName, pending);
-
-        return;
-      }
-
-      if (held.active && held.lost === null) {
-        sendTo(held.session, timedOut ? {attempt: job.attempt, jobId: job.id, type: 'timeout'} : {attempt: job.attempt, jobId: job.id, reason: String((job.signal.reason as Error | undefined)?.message ?? 'aborted'), type: 'abort'});
-      }
-
-      if (timedOut) {
-        ledger.release(held);
-      }
-    }, {once: true});
-
-    const queue = queues.get(job.taskName) ?? [];
-
-    queue.push(pending);
-    queues.set(job.taskName, queue);
-    dispatch(job.taskName);
-  };
-
-  const failQueued = (taskName: string, toError: (job: Job) => Error) => {
-    const queue = queues.get(taskName) ?? [];
-
-    queues.delete(taskName);
-
-    for (const {job} of queue) {
-      failJob(job, toError(job));
-    }
-  };
+  const allocator = createJobAllocator({fail: failJob, offering, remembered, send: sendTo});
+  const {ledger} = allocator;
 
   const registry = createProcessorRegistry({
     clock,
     isWanted: (taskName) => closing === null && offering(taskName, true).length > 0,
     processor: (job, _done) => {
       // Two parameters: the job ends only through the worker's done or fail, whatever this returns.
-      processJob(job);
+      if (closing === null) {
+        allocator.add(job);
+      } else {
+        failJob(job, new WorkerHubClosedError(job.id));
+      }
     },
     retryInterval: registrationRetryInterval,
     scheduler,
@@ -332,9 +218,9 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
       registry.refresh(taskName);
 
       if (offering(taskName, false).length === 0) {
-        failQueued(taskName, (job) => new NoWorkerError(job.id, taskName));
-      } else if (queues.has(taskName)) {
-        dispatch(taskName);
+        allocator.failWaiting(taskName, (job) => new NoWorkerError(job.id, taskName));
+      } else if (allocator.isWaiting(taskName)) {
+        allocator.dispatch(taskName);
       }
     }
   };
@@ -445,14 +331,14 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
 
     for (const held of session.held) {
       if (!known.has(`${held.job.id}:${held.job.attempt}`)) {
-        sendJob(session, held);
+        allocator.sendJob(session, held);
       }
     }
 
     log.info({clientId: session.clientId, name: session.name, resumed: existing !== undefined, tasks: hello.tasks}, 'worker connected');
     events.emit('connect', {resumed: existing !== undefined, worker: describe(session)});
     setTasks(session, hello.tasks);
-    dispatchFor(session);
+    allocator.dispatchFor(session);
   };
 
   const setTasks = (session: WorkerSession, tasks: readonly string[]) => {
@@ -555,8 +441,8 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
         await registry.stop();
 
         // Waiting jobs first: ending the sessions would fail them with NO_WORKER.
-        for (const taskName of [...queues.keys()]) {
-          failQueued(taskName, (job) => new WorkerHubClosedError(job.id));
+        for (const taskName of allocator.waitingTasks()) {
+          allocator.failWaiting(taskName, (job) => new WorkerHubClosedError(job.id));
         }
 
         for (const session of [...sessions.values()]) {
