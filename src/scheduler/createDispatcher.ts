@@ -220,7 +220,6 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
       return [];
     }
 
-    const claimable = names.filter((name) => processors.has(name));
     const unprocessed = names.filter((name) => !processors.has(name));
     const full = now >= lastFullRoundAt + pollInterval;
     // Taken with the task lists above: a request made while this round awaits the store (a processor
@@ -268,13 +267,17 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
       }
 
       let jobs: readonly JobRecord[] = [];
+      // Read now rather than at the start of the round: a processor added during the awaits above
+      // (a remote worker connecting) asked for a claim, and this claim is the one that answers it.
+      let claimable = names.filter((name) => processors.has(name));
 
       if (claimWanted || full || wake.blocked || (wake.claimAt !== null && wake.claimAt <= now + CLAIM_AHEAD)) {
         const batch = Math.min(limit, CLAIM_BATCH);
 
         jobs = await claim({claimUntil: now + CLAIM_AHEAD, limit: batch, now, taskNames: claimable, worker});
-        // A full batch: more may be due at once.
+        // A full batch: more may be due at once. A request made during the claim (a processor added) stands.
         claimRequested ||= jobs.length >= batch;
+        claimable = names.filter((name) => processors.has(name));
       }
 
       // After a full batch the next round comes at once and reads the wake times then.
@@ -287,7 +290,7 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
           leaseAfter: now - leaseGrace,
           taskNames: names,
           unprocessedAfter: now - noProcessorGrace,
-          unprocessedTaskNames: unprocessed,
+          unprocessedTaskNames: names.filter((name) => !processors.has(name)),
         });
 
         // A planning beside this read makes its `nextRunAt` stale: the planning's own is kept.

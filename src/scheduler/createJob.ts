@@ -24,7 +24,8 @@ export type JobConfiguration = {
   readonly onError: (error: unknown) => void;
   /** Persists a log line and/or progress; reports its own failures (on the scheduler's `error` event) before it rejects. */
   readonly record: (entry: {readonly message: string | null; readonly progress: number | null; readonly step: string | null}) => Promise<void>;
-  readonly job: JobRecord;
+  /** What the processor sees of the job (a remote worker builds it from the server's message). */
+  readonly job: Pick<JobRecord, 'attempt' | 'id' | 'payload' | 'scheduledFor' | 'slotCount' | 'taskName'>;
   readonly timeout: number;
   /** Where the attempt's timeout waits: one queue (one timer) for every job of a scheduler. */
   readonly timers: TimerQueue;
@@ -32,12 +33,14 @@ export type JobConfiguration = {
 
 export type JobController = {
   readonly job: Job;
-  /** Aborts the job's signal (scheduler termination) without ending it. */
-  readonly abort: () => void;
+  /** Aborts the job's signal (scheduler termination, or `reason`) without ending it. */
+  readonly abort: (reason?: unknown) => void;
   /** Settles when the attempt has ended and its end is persisted (or failed to be). */
   readonly ended: Promise<void>;
   /** Runs the processor and starts the timeout. */
   readonly run: (processor: Processor) => void;
+  /** Times the attempt out now, as its timer would (a remote worker whose server timed the job out); nothing once it has ended. */
+  readonly timeOut: () => void;
 };
 
 const toError = (error: unknown): Error => error instanceof Error ? error : new Error(describeCause(error));
@@ -179,6 +182,7 @@ export const createJob = (configuration: JobConfiguration): JobController => {
     signal: controller.signal,
     slotCount: record.slotCount,
     taskName: record.taskName,
+    timeout,
   };
 
   /** The end of an attempt that no caller awaits: its failures go to `onError`. */
@@ -187,8 +191,8 @@ export const createJob = (configuration: JobConfiguration): JobController => {
   };
 
   return {
-    abort: () => {
-      controller.abort(new Error('The scheduler is terminating.'));
+    abort: (reason = new Error('The scheduler is terminating.')) => {
+      controller.abort(reason);
     },
     ended,
     job,
@@ -234,6 +238,10 @@ export const createJob = (configuration: JobConfiguration): JobController => {
       } else {
         completeWith(result);
       }
+    },
+    timeOut: () => {
+      timers.cancel(timeoutTarget);
+      timeoutTarget.onTimer();
     },
   };
 };

@@ -443,6 +443,8 @@ export type Job = {
   /** How many slots the job stands for (more than 1 after downtime under misfire `'once'`). */
   readonly slotCount: number;
   readonly taskName: string;
+  /** The task's `timeout` (milliseconds) this attempt runs under, as the `timeout` event reports it. */
+  readonly timeout: number;
 };
 
 /** The second parameter of a processor that takes one: ends the job, failed with `error` when one is given, else done with `result`. */

@@ -1,0 +1,4 @@
+import {usePglite} from '../helpers/postgres.ts';
+import {defineRemoteWorkerTests} from './helpers/defineRemoteWorkerTests.ts';
+
+defineRemoteWorkerTests(usePglite());

@@ -1,0 +1,4 @@
+import {usePglite} from '../helpers/postgres.ts';
+import {defineWorkerHubTests} from './helpers/defineWorkerHubTests.ts';
+
+defineWorkerHubTests(usePglite());
