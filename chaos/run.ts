@@ -10,7 +10,7 @@ import {parseArgs} from 'node:util';
 import {createPool, type DatabasePool} from 'slonik';
 import {createCleanup} from './createCleanup.ts';
 import {formatTable} from './formatTable.ts';
-import {runInstructionScenario} from './runInstructionScenario.ts';
+import {RETRY_DELAY_MS, runInstructionScenario} from './runInstructionScenario.ts';
 import {runJobScenario} from './runJobScenario.ts';
 import {scenarios} from './scenarios.ts';
 import {startNatsServer} from './servers/startNatsServer.ts';
@@ -172,6 +172,6 @@ process.stdout.write(`\n${formatTable(
     result.passed ? 'pass' : `MISS: ${result.misses.join('; ')}`,
   ]),
 )}\n`);
-process.stdout.write(`targets: lost 0, twice 0 (at-least-once cases counted apart and listed in the JSON lines), recovery < ${timing.recoveryTargetMs / 1_000} s; reaper timeout ${timing.reaperTimeoutMs / 1_000} s, heartbeat 1 s, job timeout ${timing.jobTimeoutMs / 1_000} s + leaseGrace 1 s\n`);
+process.stdout.write(`targets: lost 0, twice 0 (at-least-once cases counted apart and listed in the JSON lines), recovery < ${timing.recoveryTargetMs / 1_000} s; reaper timeout ${timing.reaperTimeoutMs / 1_000} s (checked every 0.5 s), retry delay ${RETRY_DELAY_MS / 1_000} s, heartbeat 1 s, job timeout ${timing.jobTimeoutMs / 1_000} s + leaseGrace 1 s\n`);
 
 await finish(results.every((result) => result.passed) ? 0 : 1);

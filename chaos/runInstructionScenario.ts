@@ -11,6 +11,9 @@ import {startChildren} from './startChildren.ts';
 import type {Broker, ChaosContext, Scenario, ScenarioResult, ServerName} from './types.ts';
 import {CLAIM_MARKER, TASK_NAME, countOpenItems, createInstructionTables, insertItems} from './workload.ts';
 
+/** The tasks' `retryDelay`: the wait before a reaped or failed instruction is claimed again. */
+export const RETRY_DELAY_MS = 250;
+
 const BROKER_SERVERS: Readonly<Record<Broker, ServerName>> = {bullmq: 'redis', nats: 'nats', rabbitmq: 'rabbitmq'};
 
 /** Inserts `rate` items a second, in batches every 100 ms; a batch that fails (the server is away) is inserted again with the next. */
@@ -66,7 +69,9 @@ export const runInstructionScenario = async (scenario: Scenario, context: ChaosC
   // Planton's tables, the task (its reaper timeout) and the wake-up trigger, before any process starts.
   const setup = await createPostgresStore<number>({pool, reaperInterval: 0, schema});
 
-  await setup.registerTask({maxExecutionDuration: timing.reaperTimeoutMs, name: TASK_NAME});
+  // Tuned as the reaper timeout is: a reaped or failed execution counts a failed attempt, and its
+  // instruction waits out `retryDelay` (1 s by default) before a claim takes it again.
+  await setup.registerTask({maxExecutionDuration: timing.reaperTimeoutMs, name: TASK_NAME, retryDelay: RETRY_DELAY_MS});
   await setup.installNotifyTrigger({table: [schema, 'item'], taskName: TASK_NAME});
   await setup.terminate();
 

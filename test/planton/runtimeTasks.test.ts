@@ -22,6 +22,10 @@ test('addTask starts a loop at run time', async (t) => {
 test('addTask validates as createPlanton does', (t) => {
   const planton = createPlanton({getActiveTaskInstructions: () => [], tasks: [{name: 'a', schedule: () => []}]});
 
+  t.teardown(async () => {
+    await planton.terminate();
+  });
+
   t.throws(() => {
     planton.addTask({name: 'a', schedule: () => []});
   }, {code: 'DUPLICATE_TASK_NAME'});
@@ -83,6 +87,10 @@ test('a removed name can be added again', async (t) => {
 
 test('removeTask of an unknown task rejects with UNKNOWN_TASK', async (t) => {
   const planton = createPlanton({getActiveTaskInstructions: () => [], tasks: []});
+
+  t.teardown(async () => {
+    await planton.terminate();
+  });
 
   await t.throwsAsync(planton.removeTask('nope'), {code: 'UNKNOWN_TASK'});
 });

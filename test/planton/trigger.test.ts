@@ -80,6 +80,10 @@ test('triggering one task does not wake another', async (t) => {
 test('triggering an unknown task throws UNKNOWN_TASK', (t) => {
   const planton = createPlanton({getActiveTaskInstructions: () => [], tasks: []});
 
+  t.teardown(async () => {
+    await planton.terminate();
+  });
+
   t.throws(() => {
     planton.trigger('nope');
   }, {code: 'UNKNOWN_TASK', message: 'No task is named `nope`.'});
