@@ -1,5 +1,6 @@
 // Regenerates the terminal capture in docs/cli.md: starts `planton serve` on PGlite in a temporary
-// data directory, creates two tasks over the HTTP API, runs `planton …` commands against it and writes
+// data directory, creates tasks over the HTTP API, runs `planton …` commands against it (a `planton worker`
+// among them, which runs a job) and writes
 // their real output (plain text: NO_COLOR) between the capture markers. Run: `npx node scripts/captureCli.ts`.
 import {spawn} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -83,11 +84,66 @@ for (const args of [
   ['jobs', 'logs', job],
   ['jobs', 'logs', job, '--follow'],
   ['jobs', 'list', '--state', 'canceled', '--json'],
+]) {
+  captures.push(await run(args));
+}
+
+// A remote worker: a module of processors in the temporary directory, run by `planton worker`.
+writeFileSync(join(dataDirectory, 'processors.ts'), `export default {
+  'nightly-report': async (job) => {
+    await job.log('rendering the report');
+    await job.progress(1, 'rendered');
+
+    return {pages: 12};
+  },
+};
+`);
+
+const worker = spawn(process.execPath, [main, 'worker', './processors.ts', '--name', 'reports-1', '--concurrency', '2'], {cwd: dataDirectory, env: {...environment, NO_COLOR: '1', PLANTON_URL: url}, stdio: ['ignore', 'pipe', 'pipe']});
+let workerOutput = '';
+
+worker.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  workerOutput += chunk;
+});
+worker.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+  workerOutput += chunk;
+});
+
+const waitFor = async (condition: () => Promise<boolean> | boolean, what: string) => {
+  for (const deadline = Date.now() + 30_000; !await condition();) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}:\n${workerOutput}`);
+    }
+
+    await new Promise((resolve) => {
+      setTimeout(resolve, 100);
+    });
+  }
+};
+
+await waitFor(() => workerOutput.includes('connected to'), 'the worker to connect');
+captures.push(`$ planton worker ./processors.ts --name reports-1 --concurrency 2 &\n${workerOutput}`, await run(['workers', 'list']));
+
+const created = await fetch(`${url}/v1/tasks/nightly-report/jobs`, {body: JSON.stringify({payload: {format: 'html'}}), headers: {'content-type': 'application/json'}, method: 'POST'});
+const oneOff = String((await created.json() as {readonly id: number}).id);
+
+captures.push(`$ curl -X POST $PLANTON_URL/v1/tasks/nightly-report/jobs -H 'content-type: application/json' -d '{"payload": {"format": "html"}}'\n(a one-off job, #${oneOff}, now)\n`);
+await waitFor(async () => (await (await fetch(`${url}/v1/jobs/${oneOff}`)).json() as {readonly state: string}).state === 'DONE', `job ${oneOff} to be done`);
+
+for (const args of [
+  ['jobs', 'get', oneOff],
+  ['jobs', 'logs', oneOff],
   ['jobs', 'prune', '--older-than', '30d'],
   ['jobs', 'get', '99999'],
 ]) {
   captures.push(await run(args));
 }
+
+worker.kill('SIGTERM');
+await new Promise((resolve) => {
+  worker.once('exit', resolve);
+});
+captures.push(`(planton worker gets SIGTERM)\n${workerOutput.slice(workerOutput.indexOf('planton worker: SIGTERM'))}`);
 
 serve.kill('SIGTERM');
 await new Promise((resolve) => {

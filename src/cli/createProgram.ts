@@ -2,11 +2,12 @@ import {Command} from 'commander';
 import {registerDatabaseCommands} from './commands/registerDatabaseCommands.ts';
 import {registerJobCommands} from './commands/registerJobCommands.ts';
 import {registerTaskCommands} from './commands/registerTaskCommands.ts';
+import {registerWorkerCommands} from './commands/registerWorkerCommands.ts';
 import type {Output} from './createOutput.ts';
 import {readPackageVersion} from './readPackageVersion.ts';
 
 /**
- * The `planton` command (commander): `serve`, `migrate`, `tasks …`, `jobs …`, each with `--help`.
+ * The `planton` command (commander): `serve`, `migrate`, `tasks …`, `jobs …`, `workers list`, `worker <module>`, each with `--help`.
  * Usage errors and `--help` throw commander's `CommanderError` (`exitOverride`) instead of exiting, so
  * the caller decides the exit code.
  */
@@ -24,6 +25,7 @@ export const createProgram = (output: Output): Command => {
   registerDatabaseCommands(program, output);
   registerTaskCommands(program, output);
   registerJobCommands(program, output);
+  registerWorkerCommands(program, output);
 
   return program;
 };

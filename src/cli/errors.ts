@@ -53,3 +53,13 @@ export class DataDirectoryLockedError extends PlantonError {
     this.pid = pid;
   }
 }
+
+/** `planton worker <module>`: the module could not be loaded, or its default export is not `{taskName: processor, …}`. */
+export class InvalidWorkerModuleError extends PlantonError {
+  public readonly path: string;
+
+  public constructor (path: string, reason: string, cause?: unknown) {
+    super(`The worker module ${path} ${reason}. Expected \`export default {taskName: async (job) => …, …}\` (see docs/cli.md#planton-worker).`, 'INVALID_WORKER_MODULE', {cause});
+    this.path = path;
+  }
+}

@@ -1,5 +1,6 @@
 import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-client';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
+import type {WorkerHub} from './createWorkerHub.ts';
 import type {JobState, SchedulerEvents} from '../scheduler/types.ts';
 
 export type MetricsConfiguration = {
@@ -8,6 +9,8 @@ export type MetricsConfiguration = {
    * @default true
    */
   readonly defaultMetrics?: boolean;
+  /** Its connected workers are counted at each scrape. */
+  readonly hub: Pick<WorkerHub, 'listWorkers'>;
   /** Its `succeeded`, `failed`, `retry` and `timeout` events are counted per task. */
   readonly scheduler: Scheduler;
 };
@@ -30,9 +33,10 @@ type Outcome = 'failed' | 'retry' | 'succeeded' | 'timeout';
  * `planton_http_request_duration_seconds` (histogram by method, route and status) and
  * `planton_jobs_total` (jobs of this process by task and outcome: `succeeded`, `failed`, `retry`,
  * `timeout`), `planton_jobs` (the jobs pending or running now in the store, by task and state,
- * counted at each scrape), plus prom-client's process metrics.
+ * counted at each scrape), `planton_connected_workers` (remote workers connected to this server
+ * now), plus prom-client's process metrics.
  */
-export const createMetrics = ({defaultMetrics = true, scheduler}: MetricsConfiguration): Metrics => {
+export const createMetrics = ({defaultMetrics = true, hub, scheduler}: MetricsConfiguration): Metrics => {
   const registry = new Registry();
   const requestDuration = new Histogram({
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
@@ -65,6 +69,15 @@ export const createMetrics = ({defaultMetrics = true, scheduler}: MetricsConfigu
     help: 'Jobs pending or running now, by task and state (SCHEDULED, WAITING, RUNNING), read from the store at each scrape.',
     labelNames: ['task', 'state'],
     name: 'planton_jobs',
+    registers: [registry],
+  });
+
+  new Gauge({
+    collect () {
+      this.set(hub.listWorkers().filter((worker) => worker.connected).length);
+    },
+    help: 'Remote workers connected to this server now (those away within their lease not counted).',
+    name: 'planton_connected_workers',
     registers: [registry],
   });
 

@@ -1,6 +1,7 @@
 import type {AddressInfo} from 'node:net';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
 import type {TypeBoxTypeProvider} from '@fastify/type-provider-typebox';
 import Fastify, {type FastifyRequest} from 'fastify';
 import {serializeError} from 'serialize-error';
@@ -10,6 +11,7 @@ import type {Clock} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
 import {createMetrics} from './createMetrics.ts';
+import {createWorkerHub, type WorkerHub, type WorkerHubConfiguration} from './createWorkerHub.ts';
 import {createWebhookNotifier, type WebhookConfiguration, type WebhookNotifierConfiguration} from './createWebhookNotifier.ts';
 import {InsecureHostError, InvalidServerConfigurationError, RateLimitedError, RouteNotFoundError, ServerClosingError} from './errors.ts';
 import {isLoopbackHost} from './isLoopbackHost.ts';
@@ -18,6 +20,7 @@ import {registerJobRoutes} from './routes/registerJobRoutes.ts';
 import {type LogStreams, registerLogStreamRoute} from './routes/registerLogStreamRoute.ts';
 import {registerProbeRoutes} from './routes/registerProbeRoutes.ts';
 import {registerTaskRoutes} from './routes/registerTaskRoutes.ts';
+import {registerWorkerRoutes} from './routes/registerWorkerRoutes.ts';
 import {toHttpError} from './toHttpError.ts';
 import type {ServerApp} from './types.ts';
 
@@ -118,6 +121,13 @@ export type ServerConfiguration = {
    * @default {attempts: 5, backoff: {initialDelay: 1000, maxDelay: 60000}, concurrency: 4, maxPending: 1000, maxTrackedJobs: 10000, timeout: 10000}
    */
   readonly webhookOptions?: Omit<WebhookNotifierConfiguration, 'clock' | 'events' | 'getBaseUrl' | 'webhooks'>;
+  /**
+   * The hub of remote workers (WebSocket upgrades of `/v1/workers`): `{leaseDuration,
+   * heartbeatInterval, registrationRetryInterval, rememberedAttempts}` (see `createWorkerHub`); it
+   * uses the server's `clock` and `scheduler`.
+   * @default {}
+   */
+  readonly workerHub?: Omit<WorkerHubConfiguration, 'clock' | 'scheduler'>;
 };
 
 export type ListenConfiguration = {
@@ -139,6 +149,8 @@ export type Server = {
   readonly listen: (configuration?: ListenConfiguration) => Promise<{readonly port: number; readonly url: string}>;
   /** The OpenAPI 3.1 document of the routes, as `/openapi.json` serves it. */
   readonly openapi: () => Promise<Readonly<Record<string, unknown>>>;
+  /** The hub that runs the remote workers connected to `/v1/workers` (its `events`, `listWorkers()`). */
+  readonly workerHub: WorkerHub;
 };
 
 const isPositiveInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1;
@@ -165,6 +177,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     scheduler,
     webhookOptions = {},
     webhooks = [],
+    workerHub: workerHubOptions = {},
   } = configuration;
 
   if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.getJob !== 'function') {
@@ -183,7 +196,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
 
   const readinessCheck = configuration.readinessCheck ?? (async () => await scheduler.getJob(0));
   const auth = createAuth(authConfiguration);
-  const metrics = createMetrics({defaultMetrics, scheduler});
+  const hub = createWorkerHub({...workerHubOptions, clock, scheduler});
+  const metrics = createMetrics({defaultMetrics, hub, scheduler});
   const principals = new WeakMap<FastifyRequest, Principal>();
   let listenUrl: string | null = null;
   const notifier = createWebhookNotifier({...webhookOptions, clock, events: scheduler.events, getBaseUrl: () => publicUrl?.replace(/\/+$/u, '') ?? listenUrl, webhooks});
@@ -235,6 +249,9 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     metrics.observeRequest({method: request.method, route: request.routeOptions.url ?? 'unmatched', seconds: reply.elapsedTime / 1000, statusCode: reply.statusCode});
   });
 
+  // Frames as large as bodies; the hub validates each message.
+  void app.register(fastifyWebsocket, {options: {maxPayload: bodyLimit}});
+
   void app.register(fastifySwagger, {
     openapi: {
       components: {securitySchemes: {bearer: {scheme: 'bearer', type: 'http'}}},
@@ -255,7 +272,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     guarded.addHook('onRequest', async (request) => {
       const principal = auth.authenticate(request.headers.authorization);
 
-      auth.authorize(principal, request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+      // A WebSocket upgrade (`request.ws`, of `/v1/workers`) is refused here with 401 or 403, before it is accepted.
+      auth.authorize(principal, request.ws ? 'worker' : request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
       principals.set(request, principal);
     });
 
@@ -277,6 +295,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     await guarded.register(async (v1) => {
       registerTaskRoutes(v1, {scheduler});
       registerJobRoutes(v1, {clock, notifier, scheduler});
+      registerWorkerRoutes(v1, {getTokenName: (request) => principals.get(request)?.name ?? 'anonymous', hub});
       logStreams = registerLogStreamRoute(v1, {pollInterval: logStreamInterval, scheduler});
     }, {prefix: '/v1'});
   });
@@ -295,6 +314,9 @@ export const createServer = (configuration: ServerConfiguration): Server => {
         timer.unref();
 
         try {
+          // The hub first (bounded: it terminates sockets after 1 s): its workers' jobs fail with
+          // `WORKER_HUB_CLOSED` and its processors leave the scheduler, which the caller terminates after.
+          await hub.close();
           await Promise.all([app.close(), notifier.close()]);
         } finally {
           clearTimeout(timer);
@@ -329,5 +351,6 @@ export const createServer = (configuration: ServerConfiguration): Server => {
 
       return app.swagger() as unknown as Record<string, unknown>;
     },
+    workerHub: hub,
   };
 };

@@ -33,6 +33,7 @@ test('/openapi.json documents every route, each with its success and error respo
     'GET /v1/tasks',
     'GET /v1/tasks/{name}',
     'GET /v1/tasks/{name}/jobs',
+    'GET /v1/workers',
     'POST /v1/jobs/{id}/cancel',
     'POST /v1/jobs/{id}/reschedule',
     'POST /v1/jobs/{id}/retry',

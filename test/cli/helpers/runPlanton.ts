@@ -47,9 +47,9 @@ export type ServeProcess = {
   readonly url: string;
 };
 
-/** Starts `planton serve …args` and resolves once it printed the URL it listens on; rejects if it exits first. */
-export const startServe = async (args: readonly string[], environment: Readonly<Record<string, string>> = {}): Promise<ServeProcess> => {
-  const child = spawn(process.execPath, [MAIN, 'serve', ...args], {env: toEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe']});
+/** Starts `planton …args` and resolves once its output matches `ready` (its first group: the process's `url`); rejects if it exits first. */
+export const startPlanton = async (args: readonly string[], environment: Readonly<Record<string, string>>, ready: RegExp): Promise<ServeProcess> => {
+  const child = spawn(process.execPath, [MAIN, ...args], {env: toEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe']});
   let output = '';
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
@@ -61,7 +61,7 @@ export const startServe = async (args: readonly string[], environment: Readonly<
     const onData = (chunk: string) => {
       output += chunk;
 
-      const match = /listening on (http:\/\/\S+)/u.exec(output);
+      const match = ready.exec(output);
 
       if (match?.[1] !== undefined) {
         resolve(match[1]);
@@ -71,7 +71,7 @@ export const startServe = async (args: readonly string[], environment: Readonly<
     child.stdout.setEncoding('utf8').on('data', onData);
     child.stderr.setEncoding('utf8').on('data', onData);
     void exited.then((code) => {
-      reject(new Error(`planton serve exited (${String(code)}) before listening:\n${output}`));
+      reject(new Error(`planton ${args[0] ?? ''} exited (${String(code)}) before it was ready:\n${output}`));
     });
   });
 
@@ -85,4 +85,9 @@ export const startServe = async (args: readonly string[], environment: Readonly<
     },
     url,
   };
+};
+
+/** Starts `planton serve …args` and resolves once it printed the URL it listens on; rejects if it exits first. */
+export const startServe = async (args: readonly string[], environment: Readonly<Record<string, string>> = {}): Promise<ServeProcess> => {
+  return await startPlanton(['serve', ...args], environment, /listening on (http:\/\/\S+)/u);
 };
