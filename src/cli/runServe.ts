@@ -6,6 +6,7 @@ import {isLoopbackHost} from '../server/isLoopbackHost.ts';
 import {readTokens} from '../server/readTokens.ts';
 import type {Output} from './createOutput.ts';
 import {openDatabase} from './openDatabase.ts';
+import {waitForShutdownSignal} from './waitForShutdownSignal.ts';
 
 export type ServeConfiguration = {
   readonly databaseUrl?: string;
@@ -76,31 +77,7 @@ export const runServe = async (configuration: ServeConfiguration): Promise<void>
   // One write: whoever reads the URL line has the database line too.
   output.line(`planton serve: listening on ${url}\n  database: ${database.label}, schema ${schema}; ${tokens.length === 0 ? 'no tokens (open to anyone who reaches it)' : `${tokens.length} token${tokens.length === 1 ? '' : 's'}`}`);
 
-  const {promise: signalled, resolve} = Promise.withResolvers<NodeJS.Signals>();
-  const onSignal = (signal: NodeJS.Signals) => {
-    resolve(signal);
-  };
-
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const signal = await signalled;
-
-  // A second signal, or a shutdown past its bound, ends the process at once.
-  const force = (reason: string) => {
-    output.note(`planton serve: ${reason}; exiting now`);
-    process.exit(1);
-  };
-
-  process.once('SIGINT', () => {
-    force('second signal');
-  });
-  process.once('SIGTERM', () => {
-    force('second signal');
-  });
-  setTimeout(() => {
-    force(`shutdown took longer than ${shutdownTimeout} ms`);
-  }, shutdownTimeout).unref();
+  const signal = await waitForShutdownSignal({command: 'planton serve', output, shutdownTimeout});
 
   output.line(`planton serve: ${signal}, shutting down`);
   await closeAll(opened, output);

@@ -1,6 +1,7 @@
 import {connectWorker} from '../client/connectWorker.ts';
 import type {Output} from './createOutput.ts';
 import {loadProcessors} from './loadProcessors.ts';
+import {waitForShutdownSignal} from './waitForShutdownSignal.ts';
 
 export type WorkerCommandConfiguration = {
   /** How many jobs it runs at once, across its tasks. */
@@ -57,31 +58,7 @@ export const runWorker = async (configuration: WorkerCommandConfiguration): Prom
     output.note(`error: ${(error as {code?: string}).code ?? error.name}: ${error.message}`);
   });
 
-  const {promise: signalled, resolve} = Promise.withResolvers<NodeJS.Signals>();
-  const onSignal = (signal: NodeJS.Signals) => {
-    resolve(signal);
-  };
-
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const signal = await signalled;
-
-  // A second signal, or a shutdown past its bound, ends the process at once.
-  const force = (reason: string) => {
-    output.note(`planton worker: ${reason}; exiting now`);
-    process.exit(1);
-  };
-
-  process.once('SIGINT', () => {
-    force('second signal');
-  });
-  process.once('SIGTERM', () => {
-    force('second signal');
-  });
-  setTimeout(() => {
-    force(`shutdown took longer than ${shutdownTimeout} ms`);
-  }, shutdownTimeout).unref();
+  const signal = await waitForShutdownSignal({command: 'planton worker', output, shutdownTimeout});
 
   closing = true;
   output.line(`planton worker: ${signal}, closing (running jobs may finish)`);
