@@ -215,7 +215,13 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     const names = [...tasks.keys()];
 
     if (names.length === 0) {
+      // Nothing to plan or claim: the requests are answered (else calculateDelay returned 0 round
+      // after round, a busy loop of a core while no task exists). A task added later requests again.
       wake = NO_WAKE;
+      materializeRequested = false;
+      claimRequested = false;
+      // Counts as the full round: the next comes after pollInterval.
+      lastFullRoundAt = now;
 
       return [];
     }

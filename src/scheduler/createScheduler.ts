@@ -233,7 +233,14 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
     }
   };
 
-  await sync();
+  try {
+    await sync();
+  } catch (error) {
+    // Nobody will hold this scheduler: its dispatcher (and the Planton keeping the process alive) stops here.
+    await dispatcher.terminate();
+
+    throw error;
+  }
 
   const syncLoop = options.syncInterval > 0 ?
     createIntervalLoop({

@@ -16,7 +16,8 @@ export type TestPlantonConfiguration<Instruction extends TaskInstruction> = Part
 
 /**
  * The set-up of most engine tests: Planton on a manual clock (at 0) with the one task `a` (or one per
- * name of `taskNames`) and, unless `getActiveTaskInstructions` is given, no active instructions.
+ * name of `taskNames`) and, unless `getActiveTaskInstructions` is given, no active instructions;
+ * `keepAlive` off unless given, so a test that leaves its Planton running does not hold its file open.
  */
 export const createTestPlanton = <Instruction extends TaskInstruction = TaskInstruction>({task = {}, taskNames = ['a'], ...configuration}: TestPlantonConfiguration<Instruction> = {}) => {
   const clock = createManualClock();
@@ -24,6 +25,8 @@ export const createTestPlanton = <Instruction extends TaskInstruction = TaskInst
   const planton = createPlanton<Instruction>({
     clock,
     getActiveTaskInstructions: () => [],
+    // On a manual clock the process has nothing to wait for; test/planton/keepAlive.test.ts covers keepAlive.
+    keepAlive: false,
     ...configuration,
     tasks: taskNames.map((name) => ({
       name,
