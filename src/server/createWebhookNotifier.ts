@@ -352,7 +352,8 @@ export const createWebhookNotifier = (configuration: WebhookNotifierConfiguratio
         lastStatus: delivery.lastStatus,
         nextAttemptAt: toIsoOrNull(delivery.nextAttemptAt),
         state: delivery.state,
-        url: delivery.webhook.url,
+        // The origin only: a webhook URL's path or query often is a secret itself (Slack, ?token=).
+        url: new URL(delivery.webhook.url).origin,
       }));
     },
   };

@@ -91,6 +91,14 @@ export const registerLogStreamRoute = (app: ServerApp, {pollInterval, scheduler}
     };
 
     reply.hijack();
+
+    // A client that left during the getJob above: its 'close' has fired already and would never stop this stream.
+    if (raw.destroyed || request.raw.destroyed || request.raw.socket.destroyed) {
+      raw.destroy();
+
+      return;
+    }
+
     raw.writeHead(200, {'cache-control': 'no-cache', connection: 'keep-alive', 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no'});
     raw.write(`: job ${id}\n\n`);
     streams.add(stop);

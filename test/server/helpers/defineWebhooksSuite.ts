@@ -94,7 +94,8 @@ export const defineWebhooksSuite = (test: TestFn, name: string, createStore: Sch
     const {body} = await api.request('GET', '/v1/jobs/{id}/deliveries', {params: {id}});
 
     t.like(body.deliveries, [
-      {attempts: 2, event: 'job.failed', jobId: id, lastError: null, lastStatus: 204, nextAttemptAt: null, state: 'DELIVERED', url: receiver.url},
+      // The origin only: read tokens see deliveries, and a webhook URL's path or query may be a secret.
+      {attempts: 2, event: 'job.failed', jobId: id, lastError: null, lastStatus: 204, nextAttemptAt: null, state: 'DELIVERED', url: new URL(receiver.url).origin},
       {attempts: 1, event: 'job.dead', lastStatus: 204, state: 'DELIVERED'},
     ]);
     t.is(body.deliveries.length, 2);
