@@ -1,52 +1,21 @@
 import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
-import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import {createProcessor} from '../../../src/adapters/processor/createProcessor.ts';
-import type {PostgresStore, PostgresStoreConfiguration} from '../../../src/adapters/postgres/types.ts';
 import type {DeadInstruction} from '../../../src/adapters/types.ts';
 import {SinkPublishError, SinkRejectedError} from '../../../src/adapters/sinks/errors.ts';
 import {calculateBackoffDelay} from '../../../src/planton/calculateBackoffDelay.ts';
 import {createPlanton} from '../../../src/index.ts';
 import {countEvents} from '../../helpers/countEvents.ts';
 import {createManualClock} from '../../helpers/createManualClock.ts';
-import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';
+import {type Backend, useBackends} from '../../helpers/postgres.ts';
 import {until} from '../../helpers/until.ts';
 import {countItems, createItemClaim, createItems, processItem} from './helpers/items.ts';
+import {setUpStoreSchema} from './helpers/setUpStoreSchema.ts';
 
 const backends = useBackends();
 
-type Context = {
-  readonly backend: Backend;
-  readonly createStore: (configuration?: Partial<PostgresStoreConfiguration>) => Promise<PostgresStore<number>>;
-  readonly schema: string;
-};
-
-/** Per test: a fresh schema, stores that are terminated and a schema that is dropped afterwards. */
-const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>): Promise<Context> => {
-  const backend = await get();
-  const schema = createSchemaName();
-  const stores: Array<PostgresStore<number>> = [];
-
-  t.teardown(async () => {
-    await Promise.all(stores.map(async (store) => {
-      await store.terminate();
-    }));
-    await dropSchema(backend.pool, schema);
-  });
-
-  return {
-    backend,
-    createStore: async (configuration = {}) => {
-      const store = await createPostgresStore<number>({heartbeatInterval: 3_600_000, pool: backend.pool, reaperInterval: 0, schema, ...configuration});
-
-      stores.push(store);
-
-      return store;
-    },
-    schema,
-  };
-};
+const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>) => await setUpStoreSchema(t, get, {heartbeatInterval: 3_600_000});
 
 const START = Date.parse('2030-01-01T00:00:00Z');
 

@@ -2,16 +2,17 @@ import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
-import type {PostgresStore, PostgresStoreConfiguration} from '../../../src/adapters/postgres/types.ts';
+import type {PostgresStore} from '../../../src/adapters/postgres/types.ts';
 import type {WakeReason} from '../../../src/adapters/types.ts';
 import {createPlanton} from '../../../src/index.ts';
 import {createDeferred, createManualClock} from '../../helpers/createManualClock.ts';
-import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';
+import {type Backend, useBackends} from '../../helpers/postgres.ts';
 import {recordEvents} from '../../helpers/recordEvents.ts';
 import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
 import {until} from '../../helpers/until.ts';
 import {defineServerTests} from './helpers/defineServerTests.ts';
 import {countExecutions, countItems, createItemClaim, createItems, processItem} from './helpers/items.ts';
+import {setUpStoreSchema} from './helpers/setUpStoreSchema.ts';
 
 requireEnvironment({variable: 'PLANTON_TEST_DATABASE_URL'}, (connectionUri) => {
   defineServerTests(test, connectionUri);
@@ -21,37 +22,7 @@ const backends = useBackends();
 
 const empty = z.object({});
 
-type Context = {
-  readonly backend: Backend;
-  readonly createStore: (configuration?: Partial<PostgresStoreConfiguration>) => Promise<PostgresStore<number>>;
-  readonly schema: string;
-};
-
-/** Per test: a fresh schema, stores that are terminated and a schema that is dropped afterwards. */
-const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>): Promise<Context> => {
-  const backend = await get();
-  const schema = createSchemaName();
-  const stores: Array<PostgresStore<number>> = [];
-
-  t.teardown(async () => {
-    await Promise.all(stores.map(async (store) => {
-      await store.terminate();
-    }));
-    await dropSchema(backend.pool, schema);
-  });
-
-  return {
-    backend,
-    createStore: async (configuration = {}) => {
-      const store = await createPostgresStore<number>({pool: backend.pool, reaperInterval: 0, schema, ...configuration});
-
-      stores.push(store);
-
-      return store;
-    },
-    schema,
-  };
-};
+const setUp = setUpStoreSchema;
 
 test('rejects an invalid configuration with a coded error', async (t) => {
   await t.throwsAsync(createPostgresStore({pool: undefined as never}), {code: 'INVALID_STORE_CONFIGURATION', message: 'Expected `pool` to be a slonik DatabasePool, got `undefined`.'});
