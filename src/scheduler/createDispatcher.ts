@@ -1,34 +1,13 @@
 import {createPlanton} from '../planton/createPlanton.ts';
 import {TaskListenerError, UserFunctionError} from '../planton/errors.ts';
 import type {Clock} from '../planton/types.ts';
+import {calculateDispatchDelay} from './calculateDispatchDelay.ts';
+import {createClaimedJobs} from './createClaimedJobs.ts';
 import {createJobRunner} from './createJobRunner.ts';
-import {SchedulerTerminatedError, UnknownScheduledTaskError} from './errors.ts';
+import {CLAIM_AHEAD, CLAIM_BATCH, MATERIALIZE_AHEAD, MATERIALIZE_WHEN} from './dispatchHorizons.ts';
+import {earliest} from './earliest.ts';
 import {planMaterialization} from './planMaterialization.ts';
 import type {JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore, TaskRecord, WakeTimes} from './types.ts';
-
-/**
- * How far ahead (milliseconds) slots get their jobs: a round that plans creates those up to now + this.
- * Slots not yet due are planned in the background (claims never wait for it); due ones (after
- * downtime, a new task) within the round, before its claim.
- */
-export const MATERIALIZE_AHEAD = 3_000;
-
-/**
- * A round plans slots when a task's next slot without a job is this close (milliseconds): about every
- * `MATERIALIZE_AHEAD - MATERIALIZE_WHEN`, 300 ms past the whole second when slots fall on whole
- * seconds (as cron slots do), away from the claims and starts around them.
- */
-export const MATERIALIZE_WHEN = 1_700;
-
-/**
- * How far ahead (milliseconds) due jobs are claimed; each then starts from a local timer at its
- * `runAt`. It covers a claim's round trips on a loaded machine; a job of a task at its concurrency
- * is claimed when a running one ends.
- */
-export const CLAIM_AHEAD = 400;
-
-/** Most jobs claimed per statement; a full batch is followed by another round at once. */
-export const CLAIM_BATCH = 2_000;
 
 /**
  * How long (milliseconds) `terminate` lets the engine wait for a round at least (createPlanton's
@@ -78,38 +57,20 @@ export type Dispatcher = {
 
 const NO_WAKE: WakeTimes = {blocked: false, claimAt: null, leaseUntil: null, nextRunAt: null, unprocessedRunAt: null};
 
-const earliest = (...values: ReadonlyArray<number | null>): number => {
-  let result = Number.POSITIVE_INFINITY;
-
-  for (const value of values) {
-    if (value !== null && value < result) {
-      result = value;
-    }
-  }
-
-  return result;
-};
-
 /**
  * One Planton task for every scheduled task of the instance. Its `schedule` is a round: create the
  * jobs of the slots due within `MATERIALIZE_AHEAD` (all tasks, one transaction), recover jobs of dead
  * instances, postpone due jobs no processor here can run, claim the jobs due within `CLAIM_AHEAD`
  * (all tasks, one statement) and read when the next round is needed (one statement). Each claimed
  * job is a `task` event; it starts from a local timer at its `runAt`, so its lateness is the timer's,
- * not the database's. `calculateDelay` sleeps until the earliest of the next slot to plan, the next
- * job to claim, the end of a no-processor grace or of a lease, and `pollInterval`; job ends,
- * `schedule()`, `reschedule()` and new processors wake it earlier. Claimed jobs run in its job
+ * not the database's. `calculateDelay` (`calculateDispatchDelay`) sleeps until the earliest of the
+ * next slot to plan, the next job to claim, the end of a no-processor grace or of a lease, and
+ * `pollInterval`; job ends, `schedule()`, `reschedule()` and new processors wake it earlier. The claim
+ * in flight and claimed jobs until they start are kept by `createClaimedJobs`; they run in its job
  * runner (`createJobRunner`), whose job ends come back here as wake-ups.
  */
 export const createDispatcher = (configuration: DispatcherConfiguration): Dispatcher => {
   const {clock, leaseGrace, misfireThreshold, noProcessorGrace, pollInterval, processors, reportError, store, tasks, terminateTimeout, worker} = configuration;
-  /** Claimed jobs not yet handed to their timer (between the round and its `task` event). */
-  const claimed = new Map<number, JobRecord>();
-  /** Claimed jobs waiting for their `runAt`, by job id. */
-  const waiting = new Map<number, JobRecord>();
-  /** One timer per distinct start time: the jobs due then, their attempts built ahead (so that the timer only calls processors). */
-  const startTimers = new Map<number, Array<{readonly job: JobRecord; readonly run: (processor: Processor) => void}>>();
-  const stopStarts = new AbortController();
   let wake: WakeTimes = NO_WAKE;
   let materializeRequested = true;
   let claimRequested = true;
@@ -121,8 +82,6 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
   /** How many plannings beside the rounds have ended: a wake-times read that overlapped one has a stale `nextRunAt`. */
   let plannings = 0;
   let terminating = false;
-  /** The claim in flight: `terminate` waits for it until `terminateTimeout`, then `cancel` gives it up. */
-  let claiming: {readonly cancel: AbortController; readonly settled: Promise<void>} | null = null;
 
   const request = ({claim = false, materialize: plan = false}: {readonly claim?: boolean; readonly materialize?: boolean}) => {
     if (terminating) {
@@ -152,6 +111,15 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     store,
   });
 
+  const claims = createClaimedJobs({
+    clock,
+    isTerminating: () => terminating,
+    processors,
+    reportError,
+    runner,
+    store,
+  });
+
   const materialize = async (taskNames: readonly string[], now: number): Promise<readonly TaskRecord[]> => {
     const planned = await store.materializeJobs({
       now,
@@ -167,47 +135,6 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     }
 
     return planned;
-  };
-
-  /**
-   * Claims due jobs. One that lands once `terminate` has begun is not emitted: its jobs wait with the
-   * others that have not started, which `terminate` gives back (or, if it has done so already, they
-   * are given back at once). One that `terminate` gave up on claims nothing.
-   */
-  const claim = async (input: Omit<Parameters<SchedulerStore['claimJobs']>[0], 'signal'>): Promise<readonly JobRecord[]> => {
-    const cancel = new AbortController();
-    const pending = store.claimJobs({...input, signal: cancel.signal}).then((jobs) => {
-      if (!terminating) {
-        return jobs;
-      }
-
-      if (stopStarts.signal.aborted) {
-        void release(jobs);
-      } else {
-        for (const job of jobs) {
-          waiting.set(job.id, job);
-        }
-      }
-
-      return [];
-    });
-    const current = {cancel, settled: pending.then(() => undefined, () => undefined)};
-
-    claiming = current;
-
-    try {
-      return await pending;
-    } catch (error) {
-      if (cancel.signal.aborted) {
-        return [];
-      }
-
-      throw error;
-    } finally {
-      if (claiming === current) {
-        claiming = null;
-      }
-    }
   };
 
   const round = async (limit: number): Promise<readonly number[]> => {
@@ -280,7 +207,7 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
       if (claimWanted || full || wake.blocked || (wake.claimAt !== null && wake.claimAt <= now + CLAIM_AHEAD)) {
         const batch = Math.min(limit, CLAIM_BATCH);
 
-        jobs = await claim({claimUntil: now + CLAIM_AHEAD, limit: batch, now, taskNames: claimable, worker});
+        jobs = await claims.claim({claimUntil: now + CLAIM_AHEAD, limit: batch, now, taskNames: claimable, worker});
         // A full batch: more may be due at once. A request made during the claim (a processor added) stands.
         claimRequested ||= jobs.length >= batch;
         claimable = names.filter((name) => processors.has(name));
@@ -305,9 +232,7 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
 
       failures = 0;
 
-      for (const job of jobs) {
-        claimed.set(job.id, job);
-      }
+      claims.hold(jobs);
 
       return jobs.map((job) => job.id);
     } catch (error) {
@@ -318,32 +243,23 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     }
   };
 
-  const calculateDelay = (): number => {
-    const now = clock.now();
-
-    if (failures > 0) {
-      return Math.min(pollInterval, 100 * 2 ** failures);
-    }
-
-    if (materializeRequested || claimRequested) {
-      return 0;
-    }
-
-    const wakeAt = earliest(
-      wake.nextRunAt === null || planning !== null ? null : wake.nextRunAt - MATERIALIZE_WHEN,
-      wake.claimAt === null ? null : wake.claimAt - CLAIM_AHEAD,
-      wake.unprocessedRunAt === null ? null : wake.unprocessedRunAt + noProcessorGrace,
-      wake.leaseUntil === null ? null : wake.leaseUntil + leaseGrace,
-      graceEndsAt,
-      lastFullRoundAt + pollInterval,
-    );
-
-    return Math.max(0, Math.min(wakeAt, now + pollInterval) - now);
-  };
+  const calculateDelay = (): number => calculateDispatchDelay({
+    claimRequested,
+    failures,
+    graceEndsAt,
+    lastFullRoundAt,
+    leaseGrace,
+    materializeRequested,
+    noProcessorGrace,
+    now: clock.now(),
+    planning: planning !== null,
+    pollInterval,
+    wake,
+  });
 
   const planton = createPlanton<number>({
     clock,
-    getActiveTaskInstructions: () => [...runner.getRunningJobIds(), ...waiting.keys()],
+    getActiveTaskInstructions: () => [...runner.getRunningJobIds(), ...claims.getWaitingJobIds()],
     tasks: [{
       calculateDelay,
       concurrency: Number.MAX_SAFE_INTEGER,
@@ -353,87 +269,13 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     terminateTimeout: Math.max(ROUND_WAIT_AT_TERMINATE, terminateTimeout),
   });
 
-  /** Give-backs in flight: terminate waits for them, those of jobs claimed by its last round included. */
-  const releases = new Set<Promise<void>>();
-
-  const release = async (jobs: readonly JobRecord[]): Promise<void> => {
-    if (jobs.length > 0) {
-      const releasing = store.releaseJobs(jobs.map(({attempt, id}) => ({attempt, id}))).catch((error: unknown) => {
-        reportError(error, null);
-      });
-
-      releases.add(releasing);
-      await releasing;
-      releases.delete(releasing);
-    }
-  };
-
-  const start = (job: JobRecord, run: (processor: Processor) => void = runner.prepare(job)) => {
-    run(processors.get(job.taskName) ?? ((running) => {
-      void running.fail(new UnknownScheduledTaskError(job.taskName, ': its processor was removed while the job was claimed'));
-    }));
-  };
-
   // The claim's own error (server_unreachable, …) arrives as it was thrown; the engine's wrappers give way to what they wrap.
   planton.events.on('error', ({error}) => {
     reportError(error instanceof UserFunctionError || error instanceof TaskListenerError ? error.cause : error, null);
   });
 
   planton.events.on('task', ({instruction: jobId}) => {
-    const job = claimed.get(jobId);
-
-    claimed.delete(jobId);
-
-    if (job === undefined) {
-      return;
-    }
-
-    if (terminating) {
-      // Claimed by the last round: given back with the others by `terminate`, or at once after it.
-      if (stopStarts.signal.aborted) {
-        void release([job]);
-      } else {
-        waiting.set(job.id, job);
-      }
-
-      return;
-    }
-
-    const startAt = job.startedAt ?? job.runAt;
-
-    if (startAt <= clock.now()) {
-      start(job);
-
-      return;
-    }
-
-    waiting.set(job.id, job);
-
-    const group = startTimers.get(startAt);
-    const entry = {job, run: runner.prepare(job)};
-
-    if (group !== undefined) {
-      group.push(entry);
-
-      return;
-    }
-
-    startTimers.set(startAt, [entry]);
-    void clock.sleep(startAt - clock.now(), stopStarts.signal).then(() => {
-      const due = startTimers.get(startAt) ?? [];
-
-      startTimers.delete(startAt);
-
-      if (stopStarts.signal.aborted) {
-        return;
-      }
-
-      for (const {job: dueJob, run} of due) {
-        waiting.delete(dueJob.id);
-        start(dueJob, run);
-      }
-
-    });
+    claims.handOver(jobId);
   });
 
   return {
@@ -450,20 +292,15 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
       void graceEnded.then(() => {
         if (!grace.signal.aborted) {
           // The store rolls the claim back when its answer comes, or gives back what a COMMIT already on its way claimed.
-          claiming?.cancel.abort(new SchedulerTerminatedError('claim jobs'));
+          claims.abandonClaim();
         }
       });
 
       await planton.terminate();
       // Settled with the round, unless the engine abandoned it (only past the grace, once the claim was given up).
-      await claiming?.settled;
+      await claims.claimSettled();
       await planning;
-      stopStarts.abort();
-
-      const unstarted = [...waiting.values()];
-
-      waiting.clear();
-      await release(unstarted);
+      await claims.releaseUnstarted();
       await Promise.race([runner.whenIdle(), graceEnded]);
       grace.abort();
       runner.abortAll();
@@ -472,7 +309,7 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
       await Promise.race([runner.whenIdle(), clock.sleep(0)]);
       // No store call this instance started runs after terminate: the ends, logs and give-backs in flight.
       await runner.whenStoreCallsSettled();
-      await Promise.all(releases);
+      await claims.releasesSettled();
     },
   };
 };
