@@ -6,19 +6,17 @@ import {createErrorReporter} from '../planton/createErrorReporter.ts';
 import {createIntervalLoop, type IntervalLoop} from '../planton/createIntervalLoop.ts';
 import {createListenerErrorHook} from '../planton/createListenerErrorHook.ts';
 import {createSystemClock} from '../planton/createSystemClock.ts';
-import {createTimerQueue} from '../planton/createTimerQueue.ts';
 import {Logger} from '../planton/Logger.ts';
-import {serializeUserError} from '../planton/serializeUserError.ts';
 import type {Clock, Emitter} from '../planton/types.ts';
-import {createJob, type JobController} from '../scheduler/createJob.ts';
-import {DuplicateScheduledTaskError, UnknownScheduledTaskError} from '../scheduler/errors.ts';
-import {findNonJsonValue} from '../scheduler/findNonJsonValue.ts';
+import {DuplicateScheduledTaskError} from '../scheduler/errors.ts';
 import type {Processor} from '../scheduler/types.ts';
 import {createMessageParser} from '../server/protocol/createMessageParser.ts';
-import {type AttemptCall, HUB_MESSAGES, type ClientMessage, type HubMessage, type MessageBody, PROTOCOL_VERSION} from '../server/protocol/messages.ts';
+import {HUB_MESSAGES, type ClientMessage, type HubMessage, type MessageBody, PROTOCOL_VERSION} from '../server/protocol/messages.ts';
 import {calculateReconnectDelay} from './calculateReconnectDelay.ts';
 import {createOutbox} from './createOutbox.ts';
-import {HubError, InvalidResultError, InvalidWorkerConfigurationError, ServerUnreachableError, WorkerClosedError} from './errors.ts';
+import {createRemoteJobRunner} from './createRemoteJobRunner.ts';
+import {HubError, InvalidWorkerConfigurationError, ServerUnreachableError, WorkerClosedError} from './errors.ts';
+import {validateWorkerConfiguration} from './validateWorkerConfiguration.ts';
 
 const log = Logger.child({
   namespace: 'connectWorker',
@@ -95,32 +93,6 @@ export type Worker = {
   readonly removeProcessor: (taskName: string) => void;
 };
 
-const toSocketUrl = (url: string): string => url.replace(/^http(s?):\/\//iu, 'ws$1://');
-
-const validate = (configuration: ConnectWorkerConfiguration) => {
-  const positive = (option: string, value: unknown) => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new InvalidWorkerConfigurationError(option, 'a finite number > 0 (milliseconds)', value);
-    }
-  };
-  const {closeTimeout = 5_000, concurrency = 1, deliveryTimeout = 30_000, reconnectDelay = {initialDelay: 100, maxDelay: 10_000}, url} = configuration;
-
-  if (typeof url !== 'string' || !/^(?:http|ws)s?:\/\//iu.test(url) || !URL.canParse(url)) {
-    throw new InvalidWorkerConfigurationError('url', 'a ws://, wss://, http:// or https:// URL', url);
-  }
-
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
-    throw new InvalidWorkerConfigurationError('concurrency', 'an integer from 1 to 10000', concurrency);
-  }
-
-  positive('closeTimeout', closeTimeout);
-  positive('deliveryTimeout', deliveryTimeout);
-  positive('reconnectDelay.initialDelay', reconnectDelay.initialDelay);
-  positive('reconnectDelay.maxDelay', reconnectDelay.maxDelay);
-
-  return {closeTimeout, concurrency, deliveryTimeout, reconnectDelay, url: toSocketUrl(url)};
-};
-
 /**
  * A remote processor: connects to a Planton server's worker endpoint, says which tasks it
  * processes, and runs the jobs the server gives it with the same job API as in process (`log`,
@@ -129,7 +101,7 @@ const validate = (configuration: ConnectWorkerConfiguration) => {
  * applies each once and refuses those about an attempt it gave to someone else meanwhile.
  */
 export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker => {
-  const options = validate(configuration);
+  const options = validateWorkerConfiguration(configuration);
   const clock = configuration.clock ?? createSystemClock();
   const random = configuration.random ?? Math.random;
   const name = configuration.name ?? `${hostname()}:${process.pid}`;
@@ -137,10 +109,7 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
   const events = createEmitter<WorkerEvents>(createListenerErrorHook(log));
   const report = createErrorReporter<WorkerEvents>({events, log});
   const parse = createMessageParser<HubMessage>(HUB_MESSAGES);
-  const timers = createTimerQueue(clock);
   const processors = new Map<string, Processor>();
-  /** Jobs running here, by `jobId:attempt`. */
-  const running = new Map<string, JobController>();
   const stopReconnecting = new AbortController();
   let socket: WebSocket | null = null;
   let greeted = false;
@@ -170,14 +139,22 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
     send: (message) => greeted && sendNow(message),
   });
 
+  const jobs = createRemoteJobRunner({
+    clock,
+    isDraining: () => draining,
+    outbox,
+    processors,
+    reportError,
+  });
+
   const offeredTasks = (): string[] => draining ? [] : [...processors.keys()];
 
   /** The attempts running here or with unanswered calls: the server sends again what it gave and this list lacks. */
   const knownAttempts = () => {
     const known = new Map<string, {readonly attempt: number; readonly jobId: number}>();
 
-    for (const {job} of running.values()) {
-      known.set(`${job.id}:${job.attempt}`, {attempt: job.attempt, jobId: job.id});
+    for (const attempt of jobs.attempts()) {
+      known.set(`${attempt.jobId}:${attempt.attempt}`, attempt);
     }
 
     for (const attempt of outbox.attempts()) {
@@ -185,66 +162,6 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
     }
 
     return [...known.values()];
-  };
-
-  const runJob = (message: Extract<HubMessage, {readonly type: 'job'}>) => {
-    const {attempt, jobId, taskName} = message;
-    const key = `${jobId}:${attempt}`;
-    let seq = 0;
-
-    if (running.has(key)) {
-      return;
-    }
-
-    const push = async (body: AttemptCall) => {
-      await outbox.push({...body, attempt, jobId, seq: ++seq});
-    };
-
-    if (draining) {
-      push({error: serializeUserError(new WorkerClosedError('run a job')), type: 'fail'}).catch(() => undefined);
-
-      return;
-    }
-
-    const controller = createJob({
-      finish: async (result) => {
-        if (result.state === 'TIMED_OUT') {
-          // The server times its job out itself.
-          return;
-        }
-
-        if (result.state === 'FAILED') {
-          await push({error: serializeUserError(result.error), type: 'fail'});
-
-          return;
-        }
-
-        const fault = findNonJsonValue(result.result, 'result');
-
-        if (fault !== null) {
-          reportError(new InvalidResultError(jobId, fault), 'a job result JSON cannot hold');
-        }
-
-        await push(fault === null && result.result !== undefined ? {result: result.result, type: 'done'} : {type: 'done'});
-      },
-      job: {attempt, id: jobId, payload: message.payload, scheduledFor: message.scheduledFor, slotCount: message.slotCount, taskName},
-      onError: (error) => {
-        reportError(error, 'a job call failed with nobody to hear it');
-      },
-      record: async ({message: line, progress, step}) => {
-        await push(line === null ? {progress, step, type: 'progress'} : {message: line, type: 'log'});
-      },
-      timeout: message.timeout,
-      timers,
-    });
-
-    running.set(key, controller);
-    void controller.ended.then(() => {
-      running.delete(key);
-    });
-    controller.run(processors.get(taskName) ?? (() => {
-      throw new UnknownScheduledTaskError(taskName, ': this worker has no processor for it any more');
-    }));
   };
 
   const onHubMessage = (data: unknown, isBinary: boolean) => {
@@ -269,15 +186,15 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
 
         return;
       case 'job':
-        runJob(message);
+        jobs.run(message);
 
         return;
       case 'timeout':
-        running.get(`${message.jobId}:${message.attempt}`)?.timeOut();
+        jobs.timeOut(message);
 
         return;
       case 'abort':
-        running.get(`${message.jobId}:${message.attempt}`)?.abort(new HubError({attempt: message.attempt, code: 'JOB_ABORTED', jobId: message.jobId, message: `The server aborted job ${message.jobId}: ${message.reason}`}));
+        jobs.abort(message, new HubError({attempt: message.attempt, code: 'JOB_ABORTED', jobId: message.jobId, message: `The server aborted job ${message.jobId}: ${message.reason}`}));
 
         return;
       case 'ack':
@@ -418,11 +335,8 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
         }
 
         // A job ends once the server answered its done or fail.
-        await within(Promise.all([...running.values()].map(async ({ended}) => await ended)), deadline);
-
-        for (const controller of running.values()) {
-          controller.abort(new WorkerClosedError('run a job'));
-        }
+        await within(jobs.whenEnded(), deadline);
+        jobs.abortAll();
 
         await within(outbox.whenEmpty(), deadline);
         outbox.rejectAll(new ServerUnreachableError(`the worker closed before the server answered (closeTimeout: ${options.closeTimeout} ms)`));
