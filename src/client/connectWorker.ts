@@ -13,7 +13,7 @@ import type {Clock, Emitter} from '../planton/types.ts';
 import {createJob, type JobController} from '../scheduler/createJob.ts';
 import {DuplicateScheduledTaskError, UnknownScheduledTaskError} from '../scheduler/errors.ts';
 import {findNonJsonValue} from '../scheduler/findNonJsonValue.ts';
-import type {Processor} from '../scheduler/types.ts';
+import type {Processor} from '../scheduler/processorTypes.ts';
 import {createMessageParser} from '../server/protocol/createMessageParser.ts';
 import {type AttemptCall, HUB_MESSAGES, type ClientMessage, type HubMessage, type MessageBody, PROTOCOL_VERSION} from '../server/protocol/messages.ts';
 import {calculateReconnectDelay} from './calculateReconnectDelay.ts';

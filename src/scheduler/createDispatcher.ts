@@ -4,7 +4,11 @@ import type {Clock} from '../planton/types.ts';
 import {createJobRunner} from './createJobRunner.ts';
 import {SchedulerTerminatedError, UnknownScheduledTaskError} from './errors.ts';
 import {planMaterialization} from './planMaterialization.ts';
-import type {JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore, TaskRecord, WakeTimes} from './types.ts';
+import type {Processor} from './processorTypes.ts';
+import type {JobRecord, TaskRecord} from './recordTypes.ts';
+import type {SchedulerEvents} from './schedulerApiTypes.ts';
+import type {RetryPolicy} from './scheduleTypes.ts';
+import type {SchedulerStore, WakeTimes} from './storeTypes.ts';
 
 /**
  * How far ahead (milliseconds) slots get their jobs: a round that plans creates those up to now + this.
