@@ -1,6 +1,6 @@
 import {resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
-import type {Processor} from '../scheduler/types.ts';
+import type {Processor} from '../scheduler/processorTypes.ts';
 import {InvalidWorkerModuleError} from './errors.ts';
 
 /**

@@ -9,7 +9,7 @@ import {createSystemClock} from '../planton/createSystemClock.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Clock, Emitter} from '../planton/types.ts';
 import {DuplicateScheduledTaskError} from '../scheduler/errors.ts';
-import type {Processor} from '../scheduler/types.ts';
+import type {Processor} from '../scheduler/processorTypes.ts';
 import {createMessageParser} from '../server/protocol/createMessageParser.ts';
 import {HUB_MESSAGES, type ClientMessage, type HubMessage, type MessageBody, PROTOCOL_VERSION} from '../server/protocol/messages.ts';
 import {calculateReconnectDelay} from './calculateReconnectDelay.ts';

@@ -4,7 +4,7 @@ import type {Clock} from '../planton/types.ts';
 import {createJob, type JobController} from '../scheduler/createJob.ts';
 import {UnknownScheduledTaskError} from '../scheduler/errors.ts';
 import {findNonJsonValue} from '../scheduler/findNonJsonValue.ts';
-import type {Processor} from '../scheduler/types.ts';
+import type {Processor} from '../scheduler/processorTypes.ts';
 import type {AttemptCall, HubMessage} from '../server/protocol/messages.ts';
 import type {Outbox} from './createOutbox.ts';
 import {InvalidResultError, WorkerClosedError} from './errors.ts';

@@ -6,4 +6,4 @@ export * from './errors.ts';
 export {PROTOCOL_VERSION} from '../server/protocol/messages.ts';
 export type {CalculateReconnectDelayConfiguration} from './calculateReconnectDelay.ts';
 export type {ConnectWorkerConfiguration, Worker, WorkerEvents} from './connectWorker.ts';
-export type {Job, NodeCallback, Processor, ProcessorCallback} from '../scheduler/types.ts';
+export type {Job, NodeCallback, Processor, ProcessorCallback} from '../scheduler/processorTypes.ts';

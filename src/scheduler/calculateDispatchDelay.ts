@@ -1,6 +1,6 @@
 import {CLAIM_AHEAD, MATERIALIZE_WHEN} from './dispatchHorizons.ts';
 import {earliest} from './earliest.ts';
-import type {WakeTimes} from './types.ts';
+import type {WakeTimes} from './storeTypes.ts';
 
 export type CalculateDispatchDelayConfiguration = {
   /** A claim was requested (or the last batch was full): the next round comes at once. */

@@ -2,7 +2,7 @@ import {cronMemo} from './createCronMemo.ts';
 import {createRepeatSequence} from './createRepeatSequence.ts';
 import {toInstant} from './toInstant.ts';
 import {isNearEndOfTime, toRunDate} from './toRunDate.ts';
-import type {Schedule} from './types.ts';
+import type {Schedule} from './scheduleTypes.ts';
 
 export type CalculatePreviousRunConfiguration = {
   /** The slot returned is at or before this instant. */

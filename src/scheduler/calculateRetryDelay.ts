@@ -1,6 +1,6 @@
 import {InvalidRetryDelayError, InvalidRetryPolicyError} from './errors.ts';
 import {LAST_INSTANT} from './toRunDate.ts';
-import type {RetryPolicy} from './types.ts';
+import type {RetryPolicy} from './scheduleTypes.ts';
 
 export type CalculateRetryDelayConfiguration = {
   /** The number of the attempt that just failed, from 1. */

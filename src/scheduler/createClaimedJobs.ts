@@ -1,7 +1,9 @@
 import type {Clock} from '../planton/types.ts';
 import type {JobRunner} from './createJobRunner.ts';
 import {SchedulerTerminatedError, UnknownScheduledTaskError} from './errors.ts';
-import type {JobRecord, Processor, SchedulerStore} from './types.ts';
+import type {Processor} from './processorTypes.ts';
+import type {JobRecord} from './recordTypes.ts';
+import type {SchedulerStore} from './storeTypes.ts';
 
 export type ClaimedJobsConfiguration = {
   readonly clock: Clock;

@@ -7,7 +7,11 @@ import {createJobRunner} from './createJobRunner.ts';
 import {CLAIM_AHEAD, CLAIM_BATCH, MATERIALIZE_AHEAD, MATERIALIZE_WHEN} from './dispatchHorizons.ts';
 import {earliest} from './earliest.ts';
 import {planMaterialization} from './planMaterialization.ts';
-import type {JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore, TaskRecord, WakeTimes} from './types.ts';
+import type {Processor} from './processorTypes.ts';
+import type {JobRecord, TaskRecord} from './recordTypes.ts';
+import type {SchedulerEvents} from './schedulerApiTypes.ts';
+import type {RetryPolicy} from './scheduleTypes.ts';
+import type {SchedulerStore, WakeTimes} from './storeTypes.ts';
 
 /**
  * How long (milliseconds) `terminate` lets the engine wait for a round at least (createPlanton's

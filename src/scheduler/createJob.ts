@@ -7,7 +7,8 @@ import {
   JobFailedError,
   JobTimedOutError,
 } from './errors.ts';
-import type {Job, JobEvents, JobRecord, NodeCallback, Processor, ProcessorCallback} from './types.ts';
+import type {Job, JobEvents, NodeCallback, Processor, ProcessorCallback} from './processorTypes.ts';
+import type {JobRecord} from './recordTypes.ts';
 import {describeCause} from '../planton/describeCause.ts';
 import {describeValue} from '../planton/describeValue.ts';
 

@@ -5,7 +5,11 @@ import {createTimerQueue} from '../planton/createTimerQueue.ts';
 import {createJob, type JobController, type JobResult} from './createJob.ts';
 import {decideJobOutcome} from './decideJobOutcome.ts';
 import {JobTimedOutError, NoProcessorError} from './errors.ts';
-import type {JobFinish, JobOutcome, JobState, JobRecord, Processor, RetryPolicy, SchedulerEvents, SchedulerStore} from './types.ts';
+import type {Processor} from './processorTypes.ts';
+import type {JobOutcome, JobRecord, JobState} from './recordTypes.ts';
+import type {SchedulerEvents} from './schedulerApiTypes.ts';
+import type {RetryPolicy} from './scheduleTypes.ts';
+import type {JobFinish, SchedulerStore} from './storeTypes.ts';
 
 export type JobRunnerConfiguration = {
   readonly clock: Clock;

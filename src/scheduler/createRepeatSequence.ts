@@ -1,5 +1,5 @@
 import {createTimeZone, type WallTime} from './createTimeZone.ts';
-import type {RepeatPeriod} from './types.ts';
+import type {RepeatPeriod} from './scheduleTypes.ts';
 
 export type RepeatSequenceConfiguration = {
   /** The first slot (n = 0). */

@@ -25,18 +25,11 @@ import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseScheduledTask} from './parseScheduledTask.ts';
 import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
 import {validateSchedulerConfiguration} from './validateSchedulerConfiguration.ts';
-import type {
-  JobLogEntry,
-  JobRecord,
-  Processor,
-  RetryPolicy,
-  ScheduleOptions,
-  ScheduleTaskConfiguration,
-  SchedulerEvents,
-  SchedulerStore,
-  TaskInfo,
-  TaskRecord,
-} from './types.ts';
+import type {Processor} from './processorTypes.ts';
+import type {JobLogEntry, JobRecord, TaskRecord} from './recordTypes.ts';
+import type {ScheduleOptions, ScheduleTaskConfiguration, SchedulerEvents, TaskInfo} from './schedulerApiTypes.ts';
+import type {RetryPolicy} from './scheduleTypes.ts';
+import type {SchedulerStore} from './storeTypes.ts';
 import type {Emitter} from '../planton/types.ts';
 import {describeCause} from '../planton/describeCause.ts';
 import {findUnstorableText} from '../planton/findUnstorableText.ts';

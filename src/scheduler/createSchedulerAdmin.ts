@@ -13,18 +13,9 @@ import {JOB_STATES} from './jobStates.ts';
 import {parseDateInput} from './parseDateInput.ts';
 import {parseListJobsQuery} from './parseListJobsQuery.ts';
 import {parsePruneJobsOptions} from './parsePruneJobsOptions.ts';
-import type {
-  CountJobsOptions,
-  JobCounts,
-  JobPage,
-  JobRecord,
-  ListJobsQuery,
-  PruneJobsOptions,
-  RunTaskOptions,
-  SchedulerStore,
-  TaskInfo,
-  TaskRecord,
-} from './types.ts';
+import type {JobRecord, TaskRecord} from './recordTypes.ts';
+import type {CountJobsOptions, JobPage, ListJobsQuery, PruneJobsOptions, RunTaskOptions, TaskInfo} from './schedulerApiTypes.ts';
+import type {JobCounts, SchedulerStore} from './storeTypes.ts';
 
 export type SchedulerAdminConfiguration = {
   readonly clock: Clock;

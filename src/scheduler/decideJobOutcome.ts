@@ -1,7 +1,8 @@
 import {serializeUserError} from '../planton/serializeUserError.ts';
 import {calculateRetryDelay} from './calculateRetryDelay.ts';
 import {LAST_INSTANT} from './toRunDate.ts';
-import type {JobOutcome, RetryPolicy} from './types.ts';
+import type {JobOutcome} from './recordTypes.ts';
+import type {RetryPolicy} from './scheduleTypes.ts';
 
 export type DecideJobOutcomeConfiguration = {
   /** The attempt that just failed, from 1. */

@@ -1,4 +1,4 @@
-import type {EndedJobState, JobState} from './types.ts';
+import type {EndedJobState, JobState} from './recordTypes.ts';
 
 /** Every job state, in alphabetical order. */
 export const JOB_STATES: readonly JobState[] = ['CANCELED', 'DONE', 'ERROR', 'RUNNING', 'SCHEDULED', 'WAITING'];

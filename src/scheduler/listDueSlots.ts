@@ -2,7 +2,7 @@ import {calculateNextRun} from './calculateNextRun.ts';
 import {calculatePreviousRun} from './calculatePreviousRun.ts';
 import {InvalidMisfirePolicyError} from './errors.ts';
 import {toInstant} from './toInstant.ts';
-import type {MisfirePolicy, Schedule} from './types.ts';
+import type {MisfirePolicy, Schedule} from './scheduleTypes.ts';
 
 export type ListDueSlotsConfiguration = {
   /**

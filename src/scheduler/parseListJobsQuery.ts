@@ -2,7 +2,9 @@ import {InvalidSchedulerArgumentError} from './errors.ts';
 import {decodeJobCursor} from './jobCursor.ts';
 import {JOB_STATES} from './jobStates.ts';
 import {parseDateInput} from './parseDateInput.ts';
-import type {JobListInput, JobState, ListJobsQuery} from './types.ts';
+import type {JobState} from './recordTypes.ts';
+import type {ListJobsQuery} from './schedulerApiTypes.ts';
+import type {JobListInput} from './storeTypes.ts';
 
 /** The page size of `listJobs` when none is given. */
 export const DEFAULT_JOB_PAGE_SIZE = 50;

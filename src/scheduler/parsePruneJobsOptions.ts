@@ -1,7 +1,9 @@
 import {InvalidSchedulerArgumentError} from './errors.ts';
 import {ENDED_JOB_STATES} from './jobStates.ts';
 import {parseDateInput} from './parseDateInput.ts';
-import type {EndedJobsInput, EndedJobState, PruneJobsOptions, PruneProgress} from './types.ts';
+import type {EndedJobState} from './recordTypes.ts';
+import type {PruneJobsOptions, PruneProgress} from './schedulerApiTypes.ts';
+import type {EndedJobsInput} from './storeTypes.ts';
 
 /** The batch size of `pruneJobs` when none is given. */
 export const DEFAULT_PRUNE_BATCH_SIZE = 1_000;

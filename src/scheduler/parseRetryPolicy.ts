@@ -1,5 +1,5 @@
 import {InvalidRetryPolicyError} from './errors.ts';
-import type {RetryPolicy, RetryPolicyInput, Schedule} from './types.ts';
+import type {RetryPolicy, RetryPolicyInput, Schedule} from './scheduleTypes.ts';
 
 export type ParseRetryPolicyConfiguration = {
   /**

@@ -10,7 +10,7 @@ import {
   UnknownRepeatUnitError,
 } from './errors.ts';
 import {parseDuration} from './parseDuration.ts';
-import type {RepeatInput, RepeatPeriod, RepeatUnit, Schedule, ScheduleInput} from './types.ts';
+import type {RepeatInput, RepeatPeriod, RepeatUnit, Schedule, ScheduleInput} from './scheduleTypes.ts';
 
 export type ParseScheduleConfiguration = {
   /** A cron expression, a duration string, `{every}` or `{date, repeat?}`. */

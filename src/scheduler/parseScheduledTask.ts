@@ -1,7 +1,7 @@
 import {InvalidMisfirePolicyError, InvalidTimeoutError} from './errors.ts';
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
 import {parseSchedule} from './parseSchedule.ts';
-import type {MisfirePolicy, RetryPolicy, RetryPolicyInput, Schedule, ScheduleInput} from './types.ts';
+import type {MisfirePolicy, RetryPolicy, RetryPolicyInput, Schedule, ScheduleInput} from './scheduleTypes.ts';
 
 /** The timing part of what `scheduler.schedule()` takes (name, concurrency and the like are checked elsewhere). */
 export type ParseScheduledTaskConfiguration = {

@@ -1,6 +1,6 @@
 import {calculateNextRun} from './calculateNextRun.ts';
 import {listDueSlots} from './listDueSlots.ts';
-import type {MaterializationPlan, TaskRecord} from './types.ts';
+import type {MaterializationPlan, TaskRecord} from './recordTypes.ts';
 
 export type PlanMaterializationConfiguration = {
   /**

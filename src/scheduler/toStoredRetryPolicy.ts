@@ -1,5 +1,5 @@
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
-import type {RetryPolicy, Schedule, StoredRetryPolicy} from './types.ts';
+import type {RetryPolicy, Schedule, StoredRetryPolicy} from './scheduleTypes.ts';
 
 /** A retry policy as a store keeps it: JSON only (no `Infinity`, a backoff function as `null`). */
 export const toStoredRetryPolicy = (retry: RetryPolicy): StoredRetryPolicy => {

@@ -1,5 +1,5 @@
 import {PlantonError} from '../planton/errors.ts';
-import type {Job} from '../scheduler/types.ts';
+import type {Job} from '../scheduler/processorTypes.ts';
 import {AttemptReassignedError, UnknownAttemptError, WorkerHubInternalError} from './protocol/errors.ts';
 import {fromWireError} from './protocol/fromWireError.ts';
 import type {AttemptMessage, AttemptReply} from './protocol/messages.ts';

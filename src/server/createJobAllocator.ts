@@ -1,7 +1,7 @@
 import {createAttemptLedger, type AttemptLedger} from './createAttemptLedger.ts';
 import {pickWorker} from './pickWorker.ts';
 import type {HubMessage, MessageBody} from './protocol/messages.ts';
-import type {Job} from '../scheduler/types.ts';
+import type {Job} from '../scheduler/processorTypes.ts';
 import type {HeldAttempt, WorkerSession} from './workerHubTypes.ts';
 
 export type JobAllocatorConfiguration = {

@@ -1,7 +1,8 @@
 import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-client';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import type {WorkerHub} from './createWorkerHub.ts';
-import type {JobState, SchedulerEvents} from '../scheduler/types.ts';
+import type {JobState} from '../scheduler/recordTypes.ts';
+import type {SchedulerEvents} from '../scheduler/schedulerApiTypes.ts';
 
 export type MetricsConfiguration = {
   /**

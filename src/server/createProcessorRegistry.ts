@@ -2,7 +2,7 @@ import {createIntervalLoop} from '../planton/createIntervalLoop.ts';
 import {PlantonError} from '../planton/errors.ts';
 import type {Clock} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
-import type {Processor} from '../scheduler/types.ts';
+import type {Processor} from '../scheduler/processorTypes.ts';
 import {WorkerHubInternalError} from './protocol/errors.ts';
 
 export type ProcessorRegistryConfiguration = {

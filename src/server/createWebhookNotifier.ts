@@ -4,7 +4,8 @@ import {serializeError} from 'serialize-error';
 import {calculateBackoffDelay} from '../planton/calculateBackoffDelay.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Clock, Emitter} from '../planton/types.ts';
-import type {JobRecord, SchedulerEvents} from '../scheduler/types.ts';
+import type {JobRecord} from '../scheduler/recordTypes.ts';
+import type {SchedulerEvents} from '../scheduler/schedulerApiTypes.ts';
 import {InvalidServerConfigurationError} from './errors.ts';
 import type {DeliveryBody} from './schemas/jobSchemas.ts';
 

@@ -7,7 +7,7 @@ import {PlantonError} from '../planton/errors.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Clock, Emitter} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
-import type {Job} from '../scheduler/types.ts';
+import type {Job} from '../scheduler/processorTypes.ts';
 import {createJobAllocator} from './createJobAllocator.ts';
 import {createProcessorRegistry} from './createProcessorRegistry.ts';
 import {createMessageParser} from './protocol/createMessageParser.ts';

@@ -1,4 +1,4 @@
-import type {JobRecord} from '../scheduler/types.ts';
+import type {JobRecord} from '../scheduler/recordTypes.ts';
 import type {JobBody} from './schemas/jobSchemas.ts';
 
 const toIso = (time: number) => new Date(time).toISOString();

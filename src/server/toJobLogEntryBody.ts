@@ -1,4 +1,4 @@
-import type {JobLogEntry} from '../scheduler/types.ts';
+import type {JobLogEntry} from '../scheduler/recordTypes.ts';
 import type {JobLogEntryBody} from './schemas/jobSchemas.ts';
 
 /** A job's log line as the HTTP API shows it, its date as an ISO 8601 string. */

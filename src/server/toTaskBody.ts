@@ -1,4 +1,6 @@
-import type {JobSummary, Schedule, TaskInfo} from '../scheduler/types.ts';
+import type {JobSummary} from '../scheduler/recordTypes.ts';
+import type {TaskInfo} from '../scheduler/schedulerApiTypes.ts';
+import type {Schedule} from '../scheduler/scheduleTypes.ts';
 import type {TaskBody} from './schemas/taskSchemas.ts';
 
 const toSummary = (summary: JobSummary | null) => summary === null ? null : {date: summary.date.toISOString(), id: summary.id, status: summary.status};

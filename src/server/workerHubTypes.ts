@@ -1,5 +1,5 @@
 import type {TimerTarget} from '../planton/createTimerQueue.ts';
-import type {Job} from '../scheduler/types.ts';
+import type {Job} from '../scheduler/processorTypes.ts';
 import type {AttemptReply} from './protocol/messages.ts';
 
 /**

@@ -7,7 +7,7 @@ import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {connectWorker, type Worker} from '../../src/client/index.ts';
-import type {Job} from '../../src/scheduler/types.ts';
+import type {Job} from '../../src/scheduler/processorTypes.ts';
 import {createTcpProxy} from '../helpers/createTcpProxy.ts';
 import {findFreePort} from '../helpers/findFreePort.ts';
 import {usePglite} from '../helpers/postgres.ts';

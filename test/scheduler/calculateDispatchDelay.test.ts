@@ -1,7 +1,7 @@
 import test from 'ava';
 import {calculateDispatchDelay, type CalculateDispatchDelayConfiguration} from '../../src/scheduler/calculateDispatchDelay.ts';
 import {CLAIM_AHEAD, MATERIALIZE_WHEN} from '../../src/scheduler/dispatchHorizons.ts';
-import type {WakeTimes} from '../../src/scheduler/types.ts';
+import type {WakeTimes} from '../../src/scheduler/storeTypes.ts';
 
 const NOW = 100_000;
 const NO_WAKE: WakeTimes = {blocked: false, claimAt: null, leaseUntil: null, nextRunAt: null, unprocessedRunAt: null};

@@ -1,12 +1,5 @@
-import type {
-  EndedJobsInput,
-  JobLogEntry,
-  JobRecord,
-  JobState,
-  SchedulerStore,
-  TaskJobSummaries,
-  TaskRecord,
-} from '../types.ts';
+import type {JobLogEntry, JobRecord, JobState, TaskJobSummaries, TaskRecord} from '../recordTypes.ts';
+import type {EndedJobsInput, SchedulerStore} from '../storeTypes.ts';
 import {JOB_STATES} from '../jobStates.ts';
 
 type MutableJob = {-readonly [Key in keyof JobRecord]: JobRecord[Key]};

@@ -1,6 +1,6 @@
 import type {CommonQueryMethods, DatabasePool} from 'slonik';
 import {InvalidSchedulerConfigurationError} from '../errors.ts';
-import type {SchedulerStore} from '../types.ts';
+import type {SchedulerStore} from '../storeTypes.ts';
 import {applySchedulerMigrations} from './applySchedulerMigrations.ts';
 import {createSchedulerTables} from './createSchedulerTables.ts';
 import {createStoreGuard} from './createStoreGuard.ts';

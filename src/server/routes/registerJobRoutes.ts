@@ -1,7 +1,8 @@
 import {InvalidDateError, UnknownJobError, UnknownScheduledTaskError} from '../../scheduler/errors.ts';
 import type {Scheduler} from '../../scheduler/createScheduler.ts';
 import type {Clock} from '../../planton/types.ts';
-import type {EndedJobState, JobPage, JobState} from '../../scheduler/types.ts';
+import type {EndedJobState, JobState} from '../../scheduler/recordTypes.ts';
+import type {JobPage} from '../../scheduler/schedulerApiTypes.ts';
 import type {WebhookNotifier} from '../createWebhookNotifier.ts';
 import {parseOlderThan} from '../parseOlderThan.ts';
 import {parseStates} from '../parseStates.ts';

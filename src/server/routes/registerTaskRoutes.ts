@@ -1,6 +1,6 @@
 import {UnknownScheduledTaskError} from '../../scheduler/errors.ts';
 import type {Scheduler} from '../../scheduler/createScheduler.ts';
-import type {ScheduleTaskConfiguration} from '../../scheduler/types.ts';
+import type {ScheduleTaskConfiguration} from '../../scheduler/schedulerApiTypes.ts';
 import {TASK_ROUTE_SCHEMAS} from '../schemas/taskSchemas.ts';
 import type {PutTaskBody} from '../schemas/taskSchemas.ts';
 import {toTaskBody} from '../toTaskBody.ts';

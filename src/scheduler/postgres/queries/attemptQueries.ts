@@ -1,6 +1,7 @@
 /** Queries that move a job's attempt: claimed (RUNNING), ended, or given back unstarted. */
 import {type CommonQueryMethods, sql} from 'slonik';
-import type {JobFinish, JobRecord} from '../../types.ts';
+import type {JobRecord} from '../../recordTypes.ts';
+import type {JobFinish} from '../../storeTypes.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
 import {at, empty, JOB_COLUMNS, json, names, PENDING, row, toJob} from './rows.ts';
 

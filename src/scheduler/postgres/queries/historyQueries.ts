@@ -1,6 +1,7 @@
 /** Queries over the job history: pages of it, counts, and the pruning of ended jobs. */
 import {type CommonQueryMethods, type FragmentSqlToken, sql} from 'slonik';
-import type {CountJobsInput, EndedJobsInput, JobCounts, JobListInput, JobRecord, JobState} from '../../types.ts';
+import type {JobRecord, JobState} from '../../recordTypes.ts';
+import type {CountJobsInput, EndedJobsInput, JobCounts, JobListInput} from '../../storeTypes.ts';
 import {JOB_STATES} from '../../jobStates.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
 import {at, JOB_COLUMNS, names, row, toJob} from './rows.ts';

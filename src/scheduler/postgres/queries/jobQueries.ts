@@ -1,6 +1,7 @@
 /** Queries on `scheduled_job` outside an attempt: jobs created, postponed, canceled, rescheduled, read. */
 import {type CommonQueryMethods, sql} from 'slonik';
-import type {JobRecord, JobSummary, MaterializationPlan, WakeTimes, WakeTimesInput} from '../../types.ts';
+import type {JobRecord, JobSummary, MaterializationPlan} from '../../recordTypes.ts';
+import type {WakeTimes, WakeTimesInput} from '../../storeTypes.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
 import {activeNames, at, empty, epoch, JOB_COLUMNS, json, milliseconds, names, PENDING, row, toJob} from './rows.ts';
 

@@ -1,6 +1,6 @@
 /** Queries on `scheduled_job_log`: an attempt's log lines and progress. */
 import {type CommonQueryMethods, sql} from 'slonik';
-import type {JobLogEntry} from '../../types.ts';
+import type {JobLogEntry} from '../../recordTypes.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
 import {at, empty, milliseconds, row} from './rows.ts';
 

@@ -6,7 +6,8 @@
  */
 import {type IdentifierSqlToken, type SerializableValue, sql} from 'slonik';
 import {z} from 'zod';
-import type {JobRecord, JobState, Schedule, StoredRetryPolicy, TaskRecord} from '../../types.ts';
+import type {JobRecord, JobState, TaskRecord} from '../../recordTypes.ts';
+import type {Schedule, StoredRetryPolicy} from '../../scheduleTypes.ts';
 
 export const empty = z.object({});
 export const row = z.record(z.string(), z.unknown());

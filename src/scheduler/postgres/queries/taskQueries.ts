@@ -1,6 +1,7 @@
 /** Queries on `scheduled_task`: a task's definition and its planned slots. */
 import {type CommonQueryMethods, sql} from 'slonik';
-import type {Schedule, ScheduledTaskDefinition, TaskRecord} from '../../types.ts';
+import type {ScheduledTaskDefinition, TaskRecord} from '../../recordTypes.ts';
+import type {Schedule} from '../../scheduleTypes.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
 import {at, empty, json, names, row, TASK_COLUMNS, toStoredSchedule, toTask} from './rows.ts';
 
