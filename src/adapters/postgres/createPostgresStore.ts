@@ -45,7 +45,7 @@ import {
   terminateStaleExecutions,
   touchExecutions,
   upsertTask,
-} from './queries.ts';
+} from './queries/index.ts';
 import {createClaimExecutions} from './createClaimExecutions.ts';
 import {createClaimRecovery} from './createClaimRecovery.ts';
 import {createExecutionTracker} from './createExecutionTracker.ts';
