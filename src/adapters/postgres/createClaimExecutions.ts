@@ -8,7 +8,7 @@ import type {ClaimRecovery} from './createClaimRecovery.ts';
 import type {ExecutionTracker} from './createExecutionTracker.ts';
 import type {QueryMethods} from './createPreparedStatements.ts';
 import {getSqlState} from './getSqlState.ts';
-import {claimAndInsertExecutions, insertExecutions, type Tables} from './queries.ts';
+import {claimAndInsertExecutions, insertExecutions, type Tables} from './queries/index.ts';
 import type {PostgresClaim} from './types.ts';
 
 /** Accepts what a claim query returns: strings, finite numbers, and bigints that fit a number (int8 ids). */

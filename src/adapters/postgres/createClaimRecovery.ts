@@ -9,7 +9,7 @@ import type {ExecutionTracker} from './createExecutionTracker.ts';
 import type {QueryMethods} from './createPreparedStatements.ts';
 import {getSqlState} from './getSqlState.ts';
 import {isConnectionError} from './isConnectionError.ts';
-import {failUndispatchedExecutions, selectClaimedExecutions, type Tables} from './queries.ts';
+import {failUndispatchedExecutions, selectClaimedExecutions, type Tables} from './queries/index.ts';
 
 const log = Logger.child({
   namespace: 'createClaimRecovery',

@@ -7,7 +7,6 @@ import {createSystemClock} from '../../planton/createSystemClock.ts';
 import {serializeUserError} from '../../planton/serializeUserError.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
-import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {
   ExecutionNotRunningError,
@@ -16,7 +15,6 @@ import {
   StoreTerminatedError,
 } from '../errors.ts';
 import type {
-  ClaimedExecution,
   DeadInstruction,
   ExecutionReference,
   StoreEvents,
@@ -40,14 +38,14 @@ import {
   selectActiveTaskInstructions,
   selectActiveTaskInstructionsById,
   selectMaximumConcurrentExecutionCount,
-  selectRunningExecutionId,
   selectRunningExecutionIds,
-  terminateStaleExecutions,
   touchExecutions,
   upsertTask,
-} from './queries.ts';
+} from './queries/index.ts';
 import {createClaimExecutions} from './createClaimExecutions.ts';
 import {createClaimRecovery} from './createClaimRecovery.ts';
+import {createExecutionMaintenance} from './createExecutionMaintenance.ts';
+import {createExecutionResolver} from './createExecutionResolver.ts';
 import {createExecutionTracker} from './createExecutionTracker.ts';
 import {createPreparedStatements, type QueryMethods} from './createPreparedStatements.ts';
 import {validatePostgresStoreConfiguration, validateTaskDefinition} from './validatePostgresStoreConfiguration.ts';
@@ -57,9 +55,7 @@ const log = Logger.child({
   namespace: 'createPostgresStore',
 });
 
-const REAPER_BATCH_SIZE = 1_000;
 const UNIQUE_VIOLATION = '23505';
-const TERMINATED_REASON = 'last_seen_at older than maximum_execution_duration';
 /** How long terminate() gives the one statement that ends what lost claim replies left undispatched. */
 const ABANDON_TIMEOUT = 5_000;
 /** First key of the advisory lock serializing trigger installation ('trig'); the second is hashtext(channel). */
@@ -135,25 +131,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     return taskId;
   };
 
-  const resolveExecutionId = async (reference: ExecutionReference<Instruction>, connection: QueryMethods): Promise<number> => {
-    if ('executionId' in reference) {
-      // No execution has an id that is not a safe integer (NaN, 1.5, Infinity): asking would only fail in the driver.
-      if (!Number.isSafeInteger(reference.executionId)) {
-        throw new ExecutionNotRunningError(reference);
-      }
-
-      return reference.executionId;
-    }
-
-    const executionId = tracker.getClaimedExecutionId(reference.taskName, reference.instruction) ??
-      await selectRunningExecutionId(connection, tables, reference);
-
-    if (executionId === null) {
-      throw new ExecutionNotRunningError(reference);
-    }
-
-    return executionId;
-  };
+  const {applyToMany, resolveExecutionId} = createExecutionResolver<Instruction>({tables, tracker});
 
   const end = async (
     reference: ExecutionReference<Instruction>,
@@ -184,62 +162,19 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     }
   };
 
-  /**
-   * Resolves references to execution ids (in-flight ones from memory, others with one query each,
-   * the uncommon case), runs `apply` on the ids in one statement, and returns the references it did
-   * not apply to: unknown, not running, or given twice. `ends` forgets every id tried (completed,
-   * or found ended); otherwise only those found ended.
-   */
-  const applyToMany = async (
-    references: ReadonlyArray<ExecutionReference<Instruction>>,
-    connection: QueryMethods,
-    apply: (connection: QueryMethods, executionIds: readonly number[], references: ReadonlyMap<number, ExecutionReference<Instruction>>) => Promise<readonly number[]>,
-    ends: boolean,
-  ): Promise<ReadonlyArray<ExecutionReference<Instruction>>> => {
-    const notRunning = new Set<ExecutionReference<Instruction>>();
-    const byId = new Map<number, ExecutionReference<Instruction>>();
-
-    for (const reference of references) {
-      const executionId = 'executionId' in reference ?
-        reference.executionId :
-        tracker.getClaimedExecutionId(reference.taskName, reference.instruction) ?? await selectRunningExecutionId(connection, tables, reference);
-
-      if (executionId === null || !Number.isSafeInteger(executionId) || byId.has(executionId)) {
-        notRunning.add(reference);
-      } else {
-        byId.set(executionId, reference);
-      }
-    }
-
-    if (byId.size > 0) {
-      const executionIds = [...byId.keys()];
-      let applied = new Set<number>();
-
-      try {
-        applied = new Set(await apply(connection, executionIds, byId));
-
-        for (const [executionId, reference] of byId) {
-          if (!applied.has(executionId)) {
-            notRunning.add(reference);
-          }
-        }
-      } finally {
-        for (const executionId of executionIds) {
-          if (ends || !applied.has(executionId)) {
-            tracker.forget(executionId);
-          }
-        }
-      }
-    }
-
-    return references.filter((reference) => notRunning.has(reference));
-  };
-
   const wake = (subscription: {readonly onWake: SubscribeConfiguration['onWake']}, reason: WakeReason) => {
     try {
       subscription.onWake(reason);
     } catch (error) {
       reportError({error: new StoreBackgroundError('WAKE', error)}, 'a wake-up callback threw');
+    }
+  };
+
+  const wakeTasks = (taskNames: readonly string[], reason: WakeReason) => {
+    for (const subscription of subscriptions) {
+      if (taskNames.includes(subscription.taskName)) {
+        wake(subscription, reason);
+      }
     }
   };
 
@@ -254,79 +189,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     return await claim(claimConfiguration);
   };
 
-  const reap: PostgresStore<Instruction>['reap'] = async () => {
-    const reaped: Array<ClaimedExecution<Instruction>> = [];
-
-    for (;;) {
-      const rows = await terminateStaleExecutions(statements, tables, {batchSize: REAPER_BATCH_SIZE, now: clock.now(), reason: TERMINATED_REASON});
-
-      reportDead(rows);
-
-      for (const row of rows) {
-        tracker.forget(row.id);
-        // Possibly another process's execution, in the view as read from the database.
-        tracker.removeFromView(row.taskName, row.instruction);
-        reaped.push({executionId: row.id, instruction: row.instruction as Instruction, taskName: row.taskName});
-      }
-
-      if (rows.length < REAPER_BATCH_SIZE) {
-        break;
-      }
-    }
-
-    if (reaped.length > 0) {
-      const taskNames = [...new Set(reaped.map((execution) => execution.taskName))];
-
-      log.warn({count: reaped.length, taskNames}, 'terminated executions whose heartbeat is older than their limit');
-      await notifyChannels(statements, taskNames.map(getTaskChannelOf));
-
-      for (const subscription of subscriptions) {
-        if (taskNames.includes(subscription.taskName)) {
-          wake(subscription, 'REAPED');
-        }
-      }
-
-      events.emit('reaped', {executions: reaped});
-    }
-
-    return reaped;
-  };
-
-  const beat = async () => {
-    const executionIds = tracker.getClaimedExecutionIds();
-
-    if (executionIds.length === 0) {
-      return;
-    }
-
-    try {
-      const running = new Set(await touchExecutions(statements, tables, {executionIds, now: clock.now()}));
-
-      for (const executionId of executionIds) {
-        if (!running.has(executionId)) {
-          tracker.forget(executionId);
-        }
-      }
-    } catch (error) {
-      reportError({error: new StoreBackgroundError('HEARTBEAT', error)}, 'heartbeat failed');
-    }
-  };
-
-  const loops: IntervalLoop[] = [createIntervalLoop({clock, interval: heartbeatInterval, run: beat})];
-
-  if (reaperInterval > 0) {
-    loops.push(createIntervalLoop({
-      clock,
-      interval: reaperInterval,
-      run: async () => {
-        try {
-          await reap();
-        } catch (error) {
-          reportError({error: new StoreBackgroundError('REAP', error)}, 'reaper failed');
-        }
-      },
-    }));
-  }
+  const maintenance = createExecutionMaintenance<Instruction>({clock, events, getTaskChannel: getTaskChannelOf, heartbeatInterval, log, reaperInterval, reportDead, reportError, statements, tables, tracker, wakeTasks});
 
   return {
     claimExecutions,
@@ -422,12 +285,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       }
 
       await notifyChannels(statements, [getTaskChannelOf(taskName)]);
-
-      for (const subscription of subscriptions) {
-        if (subscription.taskName === taskName) {
-          wake(subscription, 'RETRIED');
-        }
-      }
+      wakeTasks([taskName], 'RETRIED');
 
       return true;
     },
@@ -454,7 +312,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
       return true;
     },
-    reap,
+    reap: maintenance.reap,
     registerTask: async (definition) => {
       const taskId = await upsertTask(statements, tables, validateTaskDefinition(definition));
 
@@ -506,9 +364,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       }
 
       terminated = true;
-      await Promise.all(loops.map(async (loop) => {
-        await loop.stop();
-      }));
+      await maintenance.stop();
       // Claims whose reply was lost, and what they committed that no claim returned yet: nobody
       // will dispatch those executions, so they end (FAILED) rather than wait for the reaper.
       await recovery.abandon(ABANDON_TIMEOUT);

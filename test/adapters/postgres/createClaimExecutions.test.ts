@@ -15,7 +15,7 @@ import {createExecutionTracker} from '../../../src/adapters/postgres/createExecu
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import {createPreparedStatements} from '../../../src/adapters/postgres/createPreparedStatements.ts';
 import {getSqlState} from '../../../src/adapters/postgres/getSqlState.ts';
-import {claimAndInsertExecutions, createTables, insertExecutions, selectActiveTaskInstructions, upsertTask} from '../../../src/adapters/postgres/queries.ts';
+import {claimAndInsertExecutions, createTables, insertExecutions, selectActiveTaskInstructions, upsertTask} from '../../../src/adapters/postgres/queries/index.ts';
 import type {PostgresStore} from '../../../src/adapters/postgres/types.ts';
 import {createSystemClock} from '../../../src/index.ts';
 import {type Backend, createSchemaName, dropSchema, useBackends} from '../../helpers/postgres.ts';

@@ -8,7 +8,7 @@ import {applyMigrations} from '../../../src/adapters/postgres/applyMigrations.ts
 import {createClaimRecovery} from '../../../src/adapters/postgres/createClaimRecovery.ts';
 import {createExecutionTracker} from '../../../src/adapters/postgres/createExecutionTracker.ts';
 import {createPreparedStatements, type QueryMethods} from '../../../src/adapters/postgres/createPreparedStatements.ts';
-import {createTables, insertExecutions, upsertTask} from '../../../src/adapters/postgres/queries.ts';
+import {createTables, insertExecutions, upsertTask} from '../../../src/adapters/postgres/queries/index.ts';
 import {createSystemClock} from '../../../src/index.ts';
 import {useBackends, useFreshSchema} from '../../helpers/postgres.ts';
 
