@@ -86,6 +86,8 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
   /** How many plannings beside the rounds have ended: a wake-times read that overlapped one has a stale `nextRunAt`. */
   let plannings = 0;
   let terminating = false;
+  /** Job ends seen here: a round compares it across its claim and wake-times read (see `round`). */
+  let jobEnds = 0;
 
   const request = ({claim = false, materialize: plan = false}: {readonly claim?: boolean; readonly materialize?: boolean}) => {
     if (terminating) {
@@ -105,6 +107,8 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
     noProcessorGrace,
     noProcessorRetryDelays: configuration.noProcessorRetryDelays,
     onJobEnded: (_taskName, state) => {
+      jobEnds++;
+
       // A retry is due later (a new wake time), or a concurrency slot is free for a job that waits for one.
       if ((state !== 'DONE' && state !== 'ERROR') || wake.blocked) {
         request({claim: true});
@@ -203,6 +207,9 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
         return [];
       }
 
+      // A job that ends while this round claims or reads the wake times is judged by the stale
+      // `wake.blocked` of the round before: compared after the read, the count tells it happened.
+      const jobEndsBeforeClaim = jobEnds;
       let jobs: readonly JobRecord[] = [];
       // Read now rather than at the start of the round: a processor added during the awaits above
       // (a remote worker connecting) asked for a claim, and this claim is the one that answers it.
@@ -232,6 +239,9 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
 
         // A planning beside this read makes its `nextRunAt` stale: the planning's own is kept.
         wake = planningBefore === null && planningsBefore === plannings ? fresh : {...fresh, nextRunAt: wake.nextRunAt};
+        // A due job waits for a slot that a job ended during this round may have freed after the
+        // claim looked: nothing else wakes the dispatcher for it before `pollInterval`.
+        claimRequested ||= fresh.blocked && jobEnds !== jobEndsBeforeClaim;
       }
 
       failures = 0;
