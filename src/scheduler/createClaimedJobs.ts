@@ -1,6 +1,6 @@
 import type {Clock} from '../planton/types.ts';
 import type {JobRunner} from './createJobRunner.ts';
-import {SchedulerTerminatedError, UnknownScheduledTaskError} from './errors.ts';
+import {SchedulerTerminatedError} from './errors.ts';
 import type {Processor} from './processorTypes.ts';
 import type {JobRecord} from './recordTypes.ts';
 import type {SchedulerStore} from './storeTypes.ts';
@@ -107,9 +107,17 @@ export const createClaimedJobs = (configuration: ClaimedJobsConfiguration): Clai
   };
 
   const start = (job: JobRecord, run: (processor: Processor) => void = runner.prepare(job)) => {
-    run(processors.get(job.taskName) ?? ((running) => {
-      void running.fail(new UnknownScheduledTaskError(job.taskName, ': its processor was removed while the job was claimed'));
-    }));
+    const processor = processors.get(job.taskName);
+
+    if (processor === undefined) {
+      // Removed while the job was claimed: given back unstarted, its attempt not spent, for an
+      // instance that has a processor (or this one once it is added again).
+      void release([job]);
+
+      return;
+    }
+
+    run(processor);
   };
 
   const handOver = (jobId: number) => {
