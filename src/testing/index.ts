@@ -3,6 +3,7 @@ export type {MemoryClaim, MemoryClaimContext, MemoryDispatchDatabase, MemoryStor
 export {createDeferred, createManualClock, flush} from './createManualClock.ts';
 export type {ManualClock} from './createManualClock.ts';
 export {defineDispatchStoreTests} from './defineDispatchStoreTests.ts';
+export {defineSchedulerStoreTests} from './defineSchedulerStoreTests.ts';
 export {until} from './until.ts';
 export type {
   DefineDispatchStoreTestsConfiguration,

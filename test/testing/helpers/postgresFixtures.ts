@@ -1,14 +1,13 @@
 /**
  * The conformance kit's fixtures on PostgreSQL (a server or PGlite): a fresh schema per test holding
  * the store's tables and a table of the kit's instructions, stores on it, and a pool that cannot
- * reach the server. Shared by the dispatch and scheduler runs of test/testing.
+ * reach the server (shared with the scheduler run of test/testing).
  */
 import {createPool, type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import type {PostgresClaim, PostgresStore} from '../../../src/adapters/postgres/types.ts';
-import {createPostgresSchedulerStore} from '../../../src/scheduler/index.ts';
-import type {DefineDispatchStoreTestsConfiguration, DefineSchedulerStoreTestsConfiguration} from '../../../src/testing/index.ts';
+import type {DefineDispatchStoreTestsConfiguration} from '../../../src/testing/index.ts';
 import {withPort} from '../../adapters/sinks/helpers/withPort.ts';
 import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
 import {type BackendHandle, createSchemaName, dropSchema} from '../../helpers/postgres.ts';
@@ -61,21 +60,6 @@ export const createPostgresDispatchFixtures = (backend: BackendHandle): DefineDi
         return await open(own);
       },
       store,
-    };
-  };
-};
-
-/** The kit's scheduler `createStore` on `backend`: a fresh schema per test, dropped afterwards. */
-export const createPostgresSchedulerFixtures = (backend: BackendHandle): DefineSchedulerStoreTestsConfiguration['createStore'] => {
-  return async () => {
-    const {pool} = await backend.get();
-    const schema = createSchemaName();
-
-    return {
-      cleanup: async () => {
-        await dropSchema(pool, schema);
-      },
-      store: await createPostgresSchedulerStore({pool, schema}),
     };
   };
 };
