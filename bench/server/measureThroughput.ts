@@ -35,6 +35,7 @@ export const measure = async (system: string, schema: string): Promise<Record<st
     }
 
     const startedAt = performance.now();
+    const cpuAtStart = process.cpuUsage();
 
     if (workers === null) {
       // The same processor as the workers': its result travels as theirs does (in memory here).
@@ -46,7 +47,10 @@ export const measure = async (system: string, schema: string): Promise<Record<st
     await outcomes.succeeded(THROUGHPUT_JOBS, LIMIT_MS);
 
     const elapsed = performance.now() - startedAt;
+    const serverCpu = process.cpuUsage(cpuAtStart);
     const jobs = outcomes.results.length;
+    const workerCpu = await workers?.stop();
+    const perJob = (micros: number) => Math.round(micros / Math.max(1, jobs));
 
     return {
       jobsPerSecond: Math.round(jobs / (elapsed / 1_000)),
@@ -54,6 +58,9 @@ export const measure = async (system: string, schema: string): Promise<Record<st
       drained: jobs >= THROUGHPUT_JOBS,
       failures: outcomes.failures(),
       elapsedMs: Math.round(elapsed),
+      // CPU time per job (user + system, µs): the server's process over the drain, and the worker processes' from go to their close.
+      serverCpuUsPerJob: perJob(serverCpu.user + serverCpu.system),
+      ...workerCpu === undefined ? {} : {workersCpuUsPerJob: perJob(workerCpu)},
       settings: system === 'remote'
         ? `${THROUGHPUT_JOBS} one-off jobs due (inserted in one statement), ${WORKERS} worker processes (connectWorker over WebSocket) of concurrency ${WORKER_CONCURRENCY}, task concurrency ${WORKERS * WORKER_CONCURRENCY}, no-op processor; the server on PostgreSQL as planton serve; timed from the workers' go to the last 'succeeded' event`
         : `${THROUGHPUT_JOBS} one-off jobs due (inserted in one statement), one in-process processor (scheduler.addProcessor) in the server's process, task concurrency ${WORKERS * WORKER_CONCURRENCY}, no-op; timed from addProcessor to the last 'succeeded' event`,

@@ -13,8 +13,11 @@ const STOP_TIMEOUT_MS = 5_000;
 export type WorkerProcesses = {
   /** Tells every worker to offer its task (each then registers its processor with the server). */
   readonly go: () => void;
-  /** Closes the workers (stdin ended: each says bye and exits), and kills those still running after 5 s. Safe to call twice. */
-  readonly stop: () => Promise<void>;
+  /**
+   * Closes the workers (stdin ended: each says bye and exits), and kills those still running after 5 s.
+   * Resolves with their CPU time (user + system, microseconds) since `go`, summed. Safe to call twice.
+   */
+  readonly stop: () => Promise<number>;
 };
 
 type WorkerChild = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -45,7 +48,8 @@ export const spawnWorkers = async ({concurrency, count, task, url}: {readonly co
   // Roarr logs would land on stdout, between the lines read here.
   const {ROARR_LOG: _ignored, ...environment} = process.env;
   const children: WorkerChild[] = Array.from({length: count}, () => spawn(process.execPath, [WORKER_PATH, url, task, String(concurrency)], {env: environment, stdio: ['pipe', 'pipe', 'pipe']}));
-  let stopping: Promise<void> | null = null;
+  let stopping: Promise<number> | null = null;
+  let cpu = 0;
 
   const stop = async () => {
     stopping ??= (async () => {
@@ -61,9 +65,11 @@ export const spawnWorkers = async ({concurrency, count, task, url}: {readonly co
           await waitForExit(child, STOP_TIMEOUT_MS);
         }
       }));
+
+      return cpu;
     })();
 
-    await stopping;
+    return await stopping;
   };
 
   try {
@@ -85,6 +91,8 @@ export const spawnWorkers = async ({concurrency, count, task, url}: {readonly co
             clearTimeout(timer);
             resolve();
           }
+
+          cpu += Number(/cpu (?<micros>\d+)/u.exec(chunk)?.groups?.micros ?? 0);
         });
         child.once('exit', (code) => {
           clearTimeout(timer);

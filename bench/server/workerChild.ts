@@ -4,7 +4,8 @@
  * `go` line arrives on stdin, so that every worker of a measurement starts at the same moment; then
  * its processor completes each job at once, with `{due: job.scheduledFor, startedAt: Date.now()}` as
  * the result (the handler's start against the due time, read from the `succeeded` event on the server side). When stdin
- * closes (the parent is done, or died) it closes the worker and exits.
+ * closes (the parent is done, or died) it prints `cpu MICROSECONDS` (its CPU time since `go`), closes
+ * the worker and exits.
  */
 import {connectWorker} from '../../src/client/index.ts';
 import {WORKER_TOKEN} from './settings.ts';
@@ -20,13 +21,23 @@ worker.events.on('error', ({error}) => {
   process.stderr.write(`worker error: ${(error as {readonly code?: string}).code ?? error.name}: ${error.message}\n`);
 });
 
+/** CPU time (user + system) at `go`: what the worker spends from then on is reported at the end. */
+let cpuAtGo: NodeJS.CpuUsage | null = null;
+
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk: string) => {
   if (chunk.includes('go')) {
+    cpuAtGo = process.cpuUsage();
     worker.addProcessor(task, (job) => ({due: job.scheduledFor.getTime(), startedAt: Date.now()}));
   }
 });
 process.stdin.on('end', () => {
+  if (cpuAtGo !== null) {
+    const {system, user} = process.cpuUsage(cpuAtGo);
+
+    process.stdout.write(`cpu ${user + system}\n`);
+  }
+
   void worker.close().finally(() => {
     process.exit(0);
   });
