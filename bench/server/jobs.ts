@@ -59,20 +59,20 @@ export const insertDueJobs = async (schema: string, task: string, count: number)
 export type Outcomes = {
   /** Attempts that failed or will be tried again: a healthy run has none. */
   readonly failures: () => number;
-  /** The `result` of each succeeded job, in the order they succeeded. */
-  readonly results: readonly unknown[];
+  /** The task and `result` of each succeeded job, in the order they succeeded. */
+  readonly results: ReadonlyArray<{readonly result: unknown; readonly taskName: string}>;
   /** Resolves when `count` jobs have succeeded, or after `timeout` ms (then fewer did). */
   readonly succeeded: (count: number, timeout: number) => Promise<void>;
 };
 
 /** Follows the scheduler's `succeeded`, `retry` and `failed` events from now. */
 export const followOutcomes = (scheduler: Scheduler): Outcomes => {
-  const results: unknown[] = [];
+  const results: Array<{readonly result: unknown; readonly taskName: string}> = [];
   let failures = 0;
   let waiter: {readonly count: number; readonly resolve: () => void} | null = null;
 
-  scheduler.events.on('succeeded', ({result}) => {
-    results.push(result);
+  scheduler.events.on('succeeded', ({job, result}) => {
+    results.push({result, taskName: job.taskName});
 
     if (waiter !== null && results.length >= waiter.count) {
       waiter.resolve();

@@ -17,7 +17,7 @@ export const TOKEN = 'bench-server-token-0123456789abcdef';
 export const WORKER_TOKEN = 'bench-server-worker-0123456789abcdef';
 
 /** HTTP: seconds of load per backend, connections (keep-alive, no pipelining) of the load generator. */
-export const HTTP_SECONDS = integer('BENCH_SERVER_HTTP_SECONDS', 8);
+export const HTTP_SECONDS = integer('BENCH_SERVER_HTTP_SECONDS', 5);
 export const HTTP_CONNECTIONS = integer('BENCH_SERVER_HTTP_CONNECTIONS', 10);
 /** `BENCH_SERVER_PGLITE=0` leaves PGlite out of the HTTP scenario. */
 export const HTTP_PGLITE = process.env.BENCH_SERVER_PGLITE !== '0';
@@ -30,13 +30,10 @@ export const WORKER_CONCURRENCY = integer('BENCH_SERVER_WORKER_CONCURRENCY', 50)
 export const THROUGHPUT_ROUNDS = integer('BENCH_SERVER_ROUNDS', 4);
 export const WARM_UP_ROUNDS = integer('BENCH_SERVER_WARMUP_ROUNDS', 0, 0);
 
-/** Latency: jobs due `LATENCY_SPACING_MS` apart, the first `LATENCY_LEAD_MS` after they are all created. */
+/** Latency: jobs of each side due `LATENCY_SPACING_MS` apart (the sides alternate), the first `LATENCY_LEAD_MS` after the processors are in place. */
 export const LATENCY_JOBS = integer('BENCH_SERVER_LATENCY_JOBS', 200);
 export const LATENCY_SPACING_MS = integer('BENCH_SERVER_LATENCY_SPACING_MS', 20);
-export const LATENCY_LEAD_MS = integer('BENCH_SERVER_LATENCY_LEAD_MS', 3_000);
-
-/** The slonik pool of the measured server, as `planton serve` opens it (src/cli/openDatabase.ts). */
-export const SERVER_POOL_SIZE = 10;
+export const LATENCY_LEAD_MS = integer('BENCH_SERVER_LATENCY_LEAD_MS', 4_000);
 
 /** A measurement that takes longer than this is reported as failed (its processes are killed). */
 export const CHILD_TIMEOUT_MS = 120_000;
