@@ -48,7 +48,7 @@ export const defineSchedulerSuite = (test: TestFn, name: string, createStore: Sc
     t.like(await store.getJob(id), {attempt: 1, state: 'RUNNING', worker: 'live'});
 
     // Once the live attempt's own lease has ended, a recovery applies.
-    t.like((await store.finishJobs([{attempt: 1, id, leaseEndedBy: later + MINUTE, now: later + MINUTE, outcome: {state: 'DONE'}}]))[0], {state: 'DONE'});
+    t.like((await store.finishJobs([{attempt: 1, id, leaseEndedBy: later + MINUTE, now: later + MINUTE, outcome: {result: null, state: 'DONE'}}]))[0], {state: 'DONE'});
   });
 
   test(title('a claim whose signal has aborted (a terminating scheduler gave it up) rejects with its reason and claims nothing'), async (t) => {
