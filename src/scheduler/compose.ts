@@ -25,9 +25,18 @@ const runStep = async (step: ComposeStep, job: Job, input: unknown): Promise<unk
       if (ended !== null) {
         const error = ended === 'DONE' ? new JobDoneError(job.id, outcome === 'DONE' ? 'done' : 'fail') : new JobFailedError(job.id, outcome === 'DONE' ? 'done' : 'fail');
 
-        callback?.(error);
+        if (callback !== undefined) {
+          callback(error);
 
-        return callback === undefined ? Promise.reject(error) : Promise.resolve();
+          return Promise.resolve();
+        }
+
+        const refused = Promise.reject(error);
+
+        // Rejects for a caller that awaits it; `void job.done()` called twice is no unhandled rejection.
+        refused.catch(() => undefined);
+
+        return refused;
       }
 
       ended = outcome;

@@ -158,6 +158,29 @@ test('on a remote worker: compose from planton/client runs the chain on the work
   t.like((await h.scheduler.getJob(fetch.id))?.error, {code: 'COMPOSED_STEP_FAILED', stepIndex: 1});
 });
 
+test('in process: a step ends once: a second done answers job_done (never an unhandled rejection), and the first result goes on', async (t) => {
+  const {clock, scheduler} = await startInProcess(t);
+  const answers: unknown[] = [];
+
+  await scheduler.schedule({name: 'twice', schedule: {date: new Date(START + 60 * SECOND)}, timeout: 30 * SECOND});
+  scheduler.addProcessor('twice', compose([
+    async (job) => {
+      void job.done('first');
+      void job.done('second');
+      answers.push(await job.done('third').catch((error: unknown) => error));
+      job.done('fourth', (error) => {
+        answers.push(error);
+      });
+    },
+    (job) => `${String(job.payload)}, then the next step`,
+  ]));
+
+  const job = await runOnce(scheduler, clock, 'twice', null);
+
+  t.is(job.result, 'first, then the next step');
+  t.like(answers, [{code: 'job_done'}, {code: 'job_done'}]);
+});
+
 test('compose refuses no steps and a step that is not a function (INVALID_ARGUMENT)', (t) => {
   t.like(t.throws(() => compose([])), {code: 'INVALID_ARGUMENT', option: 'steps'});
   t.like(t.throws(() => compose([() => 1, 'fetch' as never])), {code: 'INVALID_ARGUMENT', option: 'steps[1]'});
