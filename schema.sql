@@ -340,8 +340,18 @@ CREATE INDEX scheduled_job_task_history_idx ON scheduled_job (task_name, state, 
 
 CREATE INDEX scheduled_job_history_idx ON scheduled_job (state, scheduled_for DESC, id DESC);
 
+-- scheduler, version 3: migrations/postgres/scheduler/0003-job-result.sql
+
+-- Version 3 of the scheduler's PostgreSQL schema: a job's result.
+--
+-- scheduled_job.result   what the processor completed the job with (any JSON value), set when the
+--                        job ends DONE; NULL otherwise (`onComplete` listeners and GET /v1/jobs/:id read it).
+
+ALTER TABLE scheduled_job ADD COLUMN result jsonb;
+
 -- scheduler: the migrations above, recorded
 
 INSERT INTO "planton_scheduler_migration" (version, name, checksum) VALUES
   (1, '0001-scheduler-tables.sql', 'a63c5bd1b1163a0ab6181f6bab767e3e617c23dbf590e08de85b2530392e0490'),
-  (2, '0002-pause-one-off-history.sql', 'ac6d842c116bc4801bc4d958dcec2e8b7e855a1362fd7a21dc866cf64dffccda');
+  (2, '0002-pause-one-off-history.sql', 'ac6d842c116bc4801bc4d958dcec2e8b7e855a1362fd7a21dc866cf64dffccda'),
+  (3, '0003-job-result.sql', '00223944ae1e080bc0e9df0a555d77d1e9bfe1a348596c5604285affeb9d3ee6');

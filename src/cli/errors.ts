@@ -63,3 +63,10 @@ export class InvalidWorkerModuleError extends PlantonError {
     this.path = path;
   }
 }
+
+/** `planton serve --webhook-url …` without a secret to sign with (`PLANTON_WEBHOOK_SECRET` or `PLANTON_WEBHOOK_SECRET_FILE`). */
+export class MissingWebhookSecretError extends PlantonError {
+  public constructor () {
+    super('`--webhook-url` needs a signing secret of 16 characters or more: set PLANTON_WEBHOOK_SECRET, or PLANTON_WEBHOOK_SECRET_FILE to a file holding it.', 'MISSING_WEBHOOK_SECRET');
+  }
+}

@@ -5,14 +5,20 @@ import {InsecureHostError} from '../server/errors.ts';
 import {isLoopbackHost} from '../server/isLoopbackHost.ts';
 import {readTokens} from '../server/readTokens.ts';
 import type {Output} from './createOutput.ts';
+import {MissingWebhookSecretError} from './errors.ts';
 import {openDatabase} from './openDatabase.ts';
+import {readWebhookSecret} from './readWebhookSecret.ts';
 import {waitForShutdownSignal} from './waitForShutdownSignal.ts';
 
 export type ServeConfiguration = {
   readonly databaseUrl?: string;
   readonly dataDirectory: string;
+  /** The worker hub's `heartbeatInterval` (milliseconds); its default when absent. */
+  readonly heartbeatInterval?: number;
   readonly host: string;
   readonly insecure: boolean;
+  /** The worker hub's `leaseDuration` (milliseconds); its default when absent. */
+  readonly leaseDuration?: number;
   readonly output: Output;
   readonly port: number;
   readonly schema: string;
@@ -21,6 +27,8 @@ export type ServeConfiguration = {
    * @default 15000
    */
   readonly shutdownTimeout?: number;
+  /** Where failure notifications are POSTed, signed with the secret `readWebhookSecret` finds. */
+  readonly webhookUrls?: readonly string[];
 };
 
 /** Anything a failed start-up opened, closed in reverse order; each step's failure is reported, not thrown. */
@@ -41,8 +49,15 @@ const closeAll = async (steps: ReadonlyArray<() => Promise<unknown>>, output: Ou
  * Resolves once shut down.
  */
 export const runServe = async (configuration: ServeConfiguration): Promise<void> => {
-  const {databaseUrl, dataDirectory, host, insecure, output, port, schema, shutdownTimeout = 15_000} = configuration;
+  const {databaseUrl, dataDirectory, heartbeatInterval, host, insecure, leaseDuration, output, port, schema, shutdownTimeout = 15_000, webhookUrls = []} = configuration;
   const tokens = await readTokens();
+  const secret = webhookUrls.length === 0 ? null : await readWebhookSecret();
+
+  if (webhookUrls.length > 0 && secret === null) {
+    throw new MissingWebhookSecretError();
+  }
+
+  const webhooks = secret === null ? [] : webhookUrls.map((url) => ({secret, url}));
 
   // Before the database is opened: PGlite takes seconds to start.
   if (tokens.length === 0 && !insecure && !isLoopbackHost(host)) {
@@ -65,7 +80,14 @@ export const runServe = async (configuration: ServeConfiguration): Promise<void>
     scheduler.events.on('error', ({error, taskName}) => {
       output.note(`error: ${(error as {code?: string}).code ?? error.name}: ${error.message}${taskName === null ? '' : ` (task ${taskName})`}`);
     });
-    server = createServer({auth: {tokens}, insecure, scheduler});
+    server = createServer({
+      auth: {tokens},
+      insecure,
+      scheduler,
+      webhooks,
+      // Absent options keep the hub's defaults (an explicit `undefined` would be refused).
+      workerHub: {...leaseDuration === undefined ? {} : {leaseDuration}, ...heartbeatInterval === undefined ? {} : {heartbeatInterval}},
+    });
     opened.push(server.close);
     ({url} = await server.listen({host, port}));
   } catch (error) {
@@ -75,7 +97,7 @@ export const runServe = async (configuration: ServeConfiguration): Promise<void>
   }
 
   // One write: whoever reads the URL line has the database line too.
-  output.line(`planton serve: listening on ${url}\n  database: ${database.label}, schema ${schema}; ${tokens.length === 0 ? 'no tokens (open to anyone who reaches it)' : `${tokens.length} token${tokens.length === 1 ? '' : 's'}`}`);
+  output.line(`planton serve: listening on ${url}\n  database: ${database.label}, schema ${schema}; ${tokens.length === 0 ? 'no tokens (open to anyone who reaches it)' : `${tokens.length} token${tokens.length === 1 ? '' : 's'}`}${webhooks.length === 0 ? '' : `; ${webhooks.length} webhook${webhooks.length === 1 ? '' : 's'}`}`);
 
   const signal = await waitForShutdownSignal({command: 'planton serve', output, shutdownTimeout});
 

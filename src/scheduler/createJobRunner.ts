@@ -4,12 +4,13 @@ import {createBatcher} from '../planton/createBatcher.ts';
 import {createTimerQueue} from '../planton/createTimerQueue.ts';
 import {createJob, type JobController, type JobResult} from './createJob.ts';
 import {decideJobOutcome} from './decideJobOutcome.ts';
-import {JobTimedOutError, NoProcessorError} from './errors.ts';
+import {JobTimedOutError, NoProcessorError, UnstorableJobResultError} from './errors.ts';
 import type {Processor} from './processorTypes.ts';
 import type {JobOutcome, JobRecord, JobState} from './recordTypes.ts';
 import type {SchedulerEvents} from './schedulerApiTypes.ts';
 import type {RetryPolicy} from './scheduleTypes.ts';
 import type {JobFinish, SchedulerStore} from './storeTypes.ts';
+import {toStoredResult} from './toStoredResult.ts';
 
 export type JobRunnerConfiguration = {
   readonly clock: Clock;
@@ -81,7 +82,14 @@ export const createJobRunner = (configuration: JobRunnerConfiguration): JobRunne
 
   const outcomeOf = (job: JobRecord, result: JobResult): JobOutcome => {
     if (result.state === 'DONE') {
-      return {state: 'DONE'};
+      const stored = toStoredResult(result.result);
+
+      if (stored.fault !== null) {
+        // The job did its work: it stays DONE, without a result to read back.
+        reportError(new UnstorableJobResultError(job.id, stored.fault), job.taskName);
+      }
+
+      return {result: stored.value, state: 'DONE'};
     }
 
     return decideJobOutcome({attempt: job.attempt, error: result.error, now: clock.now(), random, retry: getRetryPolicy(job.taskName)});

@@ -8,6 +8,7 @@ import {createSystemClock} from '../planton/createSystemClock.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Clock} from '../planton/types.ts';
 import {calculateNextRun} from './calculateNextRun.ts';
+import {type CompletionListener, createCompletionListeners} from './createCompletionListeners.ts';
 import {createDispatcher} from './createDispatcher.ts';
 import {
   DuplicateScheduledTaskError,
@@ -120,6 +121,13 @@ export type Scheduler = SchedulerAdmin & {
   readonly getJobLogs: (jobId: number) => Promise<readonly JobLogEntry[]>;
   readonly getTask: (name: string) => Promise<TaskInfo | null>;
   readonly listTasks: () => Promise<readonly TaskInfo[]>;
+  /**
+   * forerunner's `onComplete`: calls `listener(jobId, result)` when a job of `taskName` ends DONE in this
+   * instance (run here by a processor or by a remote worker it gave the job to), with the result as
+   * stored with the job (`job.result`). A listener that throws or rejects is reported as an `error`
+   * event (`COMPLETION_LISTENER_FAILED`); the job stays DONE. Returns a function that removes the listener.
+   */
+  readonly onComplete: (taskName: string, listener: CompletionListener) => () => void;
   readonly removeProcessor: (taskName: string) => void;
   /** Moves a job that is not RUNNING or DONE to `date` (as SCHEDULED). Throws `UNKNOWN_JOB` or `INVALID_JOB_STATE`. */
   readonly reschedule: (jobId: number, date: Date | number | string) => Promise<JobRecord>;
@@ -161,6 +169,15 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
   const events = createEmitter<SchedulerEvents>(createListenerErrorHook(log));
   const report = createErrorReporter<SchedulerEvents>({events, log});
+  const completions = createCompletionListeners({
+    report: (error) => {
+      report({error, taskName: error.taskName}, 'an onComplete listener failed');
+    },
+  });
+
+  events.on('succeeded', ({job}) => {
+    completions.notify(job);
+  });
 
   /** Logs and announces a background failure; the scheduler goes on. */
   const reportError = (error: unknown, taskName: string | null) => {
@@ -327,6 +344,7 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
       return record === null ? null : await toTaskInfo(record);
     },
     listTasks: async () => await Promise.all((await store.listTasks()).map(toTaskInfo)),
+    onComplete: completions.add,
     removeProcessor: (taskName) => {
       processors.delete(taskName);
     },

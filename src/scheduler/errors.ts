@@ -306,3 +306,51 @@ export class InvalidSchedulerConfigurationError extends InvalidSchedulerOptionEr
     super(`Expected \`${option}\` to be ${expected}, got \`${describeValue(value)}\`.`, 'INVALID_SCHEDULER_CONFIGURATION', option, value);
   }
 }
+
+/**
+ * A listener given to `onComplete` threw or rejected: reported as the scheduler's `error` event (the
+ * listener's error is `cause`); the job stays DONE and the other listeners still ran.
+ */
+export class CompletionListenerError extends PlantonError {
+  public readonly jobId: number;
+
+  public readonly taskName: string;
+
+  public constructor (taskName: string, jobId: number, cause: unknown) {
+    super(`An \`onComplete\` listener of task \`${taskName}\` failed for job ${jobId}: ${describeCause(cause)}`, 'COMPLETION_LISTENER_FAILED', {cause});
+    this.jobId = jobId;
+    this.taskName = taskName;
+  }
+}
+
+/**
+ * A processor completed its job with a result JSON cannot hold (a bigint, a cycle, a Map, …): the job
+ * is DONE and its `succeeded` event has the value, but the job stores `null` as its result (reported
+ * as the scheduler's `error` event).
+ */
+export class UnstorableJobResultError extends PlantonError {
+  public readonly jobId: number;
+
+  /** Where in the result (`result.rows[2].id`), and what JSON cannot hold there. */
+  public readonly path: string;
+
+  public constructor (jobId: number, fault: {readonly path: string; readonly reason: string}) {
+    super(`Job ${jobId} is done but its result cannot be stored (\`${fault.path}\`: ${fault.reason}); it stores \`null\` instead.`, 'UNSTORABLE_JOB_RESULT');
+    this.jobId = jobId;
+    this.path = fault.path;
+  }
+}
+
+/** A step of `compose([...steps])` failed: the composed job fails with this error, the step's own error as `cause`. */
+export class ComposedStepError extends PlantonError {
+  public readonly jobId: number;
+
+  /** The index of the failed step in the array given to `compose`, from 0. */
+  public readonly stepIndex: number;
+
+  public constructor (jobId: number, stepIndex: number, stepCount: number, cause: unknown) {
+    super(`Job ${jobId} failed at step ${stepIndex} of ${stepCount}: ${describeCause(cause)}`, 'COMPOSED_STEP_FAILED', {cause});
+    this.jobId = jobId;
+    this.stepIndex = stepIndex;
+  }
+}

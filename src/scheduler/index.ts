@@ -3,6 +3,7 @@ import '../planton/assertNodeVersion.ts';
 export {calculateNextRun} from './calculateNextRun.ts';
 export {calculatePreviousRun} from './calculatePreviousRun.ts';
 export {calculateRetryDelay} from './calculateRetryDelay.ts';
+export {compose} from './compose.ts';
 export {createScheduler} from './createScheduler.ts';
 export {createTimeZone} from './createTimeZone.ts';
 export {decideJobOutcome} from './decideJobOutcome.ts';
@@ -22,6 +23,8 @@ export {createPostgresSchedulerStore} from './postgres/createPostgresSchedulerSt
 export type {CalculateNextRunConfiguration} from './calculateNextRun.ts';
 export type {CalculatePreviousRunConfiguration} from './calculatePreviousRun.ts';
 export type {CalculateRetryDelayConfiguration} from './calculateRetryDelay.ts';
+export type {ComposeStep} from './compose.ts';
+export type {CompletionListener} from './createCompletionListeners.ts';
 export type {Scheduler, SchedulerConfiguration} from './createScheduler.ts';
 export type {SchedulerAdmin} from './createSchedulerAdmin.ts';
 export type {TimeZone, WallTime} from './createTimeZone.ts';

@@ -15,8 +15,8 @@ export type Job = {
   /** This attempt's number, from 1. */
   readonly attempt: number;
   /**
-   * Marks the job succeeded, with an optional `result` (any value, not stored nor serialised, handed to the `succeeded`
-   * event). Rejects (or calls back) with `job_done`, `job_failed` or `job_timed_out` when it has
+   * Marks the job succeeded, with an optional `result`: stored with the job as JSON (`job.result`, what
+   * `onComplete` listeners get; `null` for a value JSON cannot hold) and handed as given to the `succeeded` event. Rejects (or calls back) with `job_done`, `job_failed` or `job_timed_out` when it has
    * ended already, `server_unreachable` when the store cannot be reached. A function as the only
    * argument is the callback (Infinitas' `done(callback)`).
    */

@@ -51,6 +51,12 @@ export type JobRecord = {
   readonly noProcessorCount: number;
   readonly payload: unknown;
   readonly progress: number | null;
+  /**
+   * What the processor completed the job with (`done(result)`, or the value it returned), as JSON
+   * holds it (a Date as its ISO string), once the job is DONE; `null` otherwise, and for a result JSON
+   * cannot hold (`UNSTORABLE_JOB_RESULT`).
+   */
+  readonly result: unknown;
   /** When the job may (next) start. */
   readonly runAt: number;
   /** The slot the job is keyed by (unique per task among its `'SLOT'` jobs); for a `'ONE_OFF'` job, the `runAt` it was created with. */
@@ -85,7 +91,7 @@ export type MaterializationPlan = {
 
 /** How a RUNNING attempt ends; fenced by `attempt`, so a late or duplicate outcome changes nothing. */
 export type JobOutcome =
-  | {readonly state: 'DONE'}
+  | {readonly result: unknown; readonly state: 'DONE'}
   | {readonly error: Readonly<Record<string, unknown>>; readonly runAt: number; readonly state: 'WAITING'}
   | {readonly error: Readonly<Record<string, unknown>>; readonly state: 'ERROR'};
 

@@ -69,7 +69,7 @@ export type SchedulerEvents = {
   readonly failed: {readonly error: unknown; readonly job: JobRecord};
   /** A failed attempt (or a due job without processor) will be tried again at `runAt`. */
   readonly retry: {readonly error: unknown; readonly job: JobRecord; readonly runAt: Date};
-  /** A job succeeded; `result` is what its processor gave `done(result)` (not stored with the job). */
+  /** A job succeeded; `result` is what its processor gave `done(result)` as given (`job.result` holds it as stored). */
   readonly succeeded: {readonly job: JobRecord; readonly result: unknown};
   /** An attempt ran past its timeout (in this instance, or lost by a dead one); `failed` or `retry` follows. */
   readonly timeout: {readonly error: Error; readonly job: JobRecord};

@@ -147,6 +147,13 @@ export type Server = {
   readonly close: () => Promise<void>;
   /** Resolves once the server listens; refuses (`INSECURE_HOST`) a host other than loopback without tokens unless `insecure`. */
   readonly listen: (configuration?: ListenConfiguration) => Promise<{readonly port: number; readonly url: string}>;
+  /**
+   * forerunner's `onComplete(taskName, (jobId, result) => …)`: the scheduler's `onComplete`. Called when
+   * a job of the task ends DONE in this server, whether a remote worker or an in-process processor ran
+   * it, with the result as stored with the job. A listener that throws or rejects becomes the
+   * scheduler's `error` event (`COMPLETION_LISTENER_FAILED`). Returns a function that removes it.
+   */
+  readonly onComplete: Scheduler['onComplete'];
   /** The OpenAPI 3.1 document of the routes, as `/openapi.json` serves it. */
   readonly openapi: () => Promise<Readonly<Record<string, unknown>>>;
   /** The hub that runs the remote workers connected to `/v1/workers` (its `events`, `listWorkers()`). */
@@ -346,6 +353,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
 
       return {port: address.port, url: listenUrl};
     },
+    onComplete: (taskName, listener) => scheduler.onComplete(taskName, listener),
     openapi: async () => {
       await app.ready();
 

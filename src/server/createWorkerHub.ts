@@ -39,7 +39,7 @@ export type WorkerHubConfiguration = {
    */
   readonly clock?: Clock;
   /**
-   * How often (milliseconds) workers are asked to send a `heartbeat` (told in `welcome`).
+   * How often (milliseconds) workers are asked to send a `heartbeat` (told in `welcome`); below `leaseDuration`.
    * @default leaseDuration / 3
    */
   readonly heartbeatInterval?: number;
@@ -125,6 +125,12 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
   const clock = configuration.clock ?? createSystemClock();
   const leaseDuration = positive('leaseDuration', configuration.leaseDuration ?? 30_000);
   const heartbeatInterval = positive('heartbeatInterval', configuration.heartbeatInterval ?? Math.ceil(leaseDuration / 3));
+
+  if (configuration.heartbeatInterval !== undefined && heartbeatInterval >= leaseDuration) {
+    // A worker heartbeating less often than its lease would lose its jobs between two heartbeats.
+    throw new InvalidWorkerHubConfigurationError('heartbeatInterval', `a number of milliseconds below \`leaseDuration\` (${leaseDuration})`, heartbeatInterval);
+  }
+
   const registrationRetryInterval = positive('registrationRetryInterval', configuration.registrationRetryInterval ?? 5_000);
   const remembered = configuration.rememberedAttempts ?? 10_000;
 

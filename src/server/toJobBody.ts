@@ -17,6 +17,7 @@ export const toJobBody = (job: JobRecord): JobBody => {
     noProcessorCount: job.noProcessorCount,
     payload: job.payload,
     progress: job.progress,
+    result: job.result,
     runAt: toIso(job.runAt),
     scheduledFor: toIso(job.scheduledFor),
     slotCount: job.slotCount,

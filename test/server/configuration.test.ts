@@ -16,6 +16,9 @@ test('createWorkerHub refuses invalid options with INVALID_WORKER_HUB_CONFIGURAT
     t.like(error, {option}, option);
     t.regex(error?.message ?? '', new RegExp(`^Expected \`${option}\` to be`, 'u'));
   }
+
+  t.like(t.throws(() => createWorkerHub({heartbeatInterval: 30_000, leaseDuration: 30_000, scheduler})), {code: 'INVALID_WORKER_HUB_CONFIGURATION', option: 'heartbeatInterval'}, 'a heartbeat as long as the lease');
+  await createWorkerHub({heartbeatInterval: 2_000, leaseDuration: 3_000, scheduler}).close();
 });
 
 test('connectWorker refuses invalid options with INVALID_WORKER_CONFIGURATION before it connects', (t) => {

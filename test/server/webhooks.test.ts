@@ -41,7 +41,7 @@ test('the notifier\'s close() aborts a POST in flight: the delivery ends FAILED 
     t.fail('a listener threw');
   });
   const notifier = createWebhookNotifier({clock, events, getBaseUrl: () => null, webhooks: [{secret: SECRET, url: receiver.url}]});
-  const job = {attempt: 1, createdAt: 0, endedAt: 0, error: {message: 'no'}, id: 7, kind: 'SLOT', leaseUntil: null, noProcessorCount: 0, payload: null, progress: null, runAt: 0, scheduledFor: 0, slotCount: 1, startedAt: 0, state: 'ERROR', step: null, taskName: 'x', worker: null} as const;
+  const job = {attempt: 1, createdAt: 0, endedAt: 0, error: {message: 'no'}, id: 7, kind: 'SLOT', leaseUntil: null, noProcessorCount: 0, payload: null, progress: null, result: null, runAt: 0, scheduledFor: 0, slotCount: 1, startedAt: 0, state: 'ERROR', step: null, taskName: 'x', worker: null} as const;
 
   events.emit('failed', {error: new Error('no'), job});
   await until(() => receiver.received.length === 1);

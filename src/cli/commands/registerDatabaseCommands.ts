@@ -1,4 +1,5 @@
 import {type Command, InvalidArgumentError, Option} from 'commander';
+import {parseDuration} from '../../scheduler/parseDuration.ts';
 import {DEFAULT_PORT} from '../../server/createServer.ts';
 import type {Output} from '../createOutput.ts';
 
@@ -12,9 +13,12 @@ type DatabaseOptions = {
 };
 
 type ServeOptions = DatabaseOptions & {
+  readonly heartbeatInterval?: number;
   readonly host: string;
   readonly insecure: boolean;
+  readonly leaseDuration?: number;
   readonly port: number;
+  readonly webhookUrl: readonly string[];
 };
 
 const parsePort = (value: string): number => {
@@ -25,6 +29,26 @@ const parsePort = (value: string): number => {
   }
 
   return port;
+};
+
+/** A duration such as `30s`, `1m30s` or `500ms` (a bare number is milliseconds), > 0. */
+const parsePositiveDuration = (value: string): number => {
+  const milliseconds = /^\d+$/u.test(value) ? Number(value) : parseDuration(value);
+
+  if (milliseconds === null || !Number.isSafeInteger(milliseconds) || milliseconds <= 0) {
+    throw new InvalidArgumentError('Expected a duration > 0 such as `30s`, `1m30s` or `500ms` (a bare number is milliseconds).');
+  }
+
+  return milliseconds;
+};
+
+/** An `http:` or `https:` URL; repeated, the URLs add up. */
+const collectWebhookUrl = (value: string, previous: readonly string[]): readonly string[] => {
+  if (!URL.canParse(value) || !['http:', 'https:'].includes(new URL(value).protocol)) {
+    throw new InvalidArgumentError('Expected an http: or https: URL.');
+  }
+
+  return [...previous, value];
 };
 
 const addDatabaseOptions = (command: Command): Command => {
@@ -40,11 +64,25 @@ export const registerDatabaseCommands = (program: Command, output: Output): void
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on; beyond loopback, tokens (PLANTON_TOKENS, PLANTON_TOKENS_FILE) or --insecure are required', '127.0.0.1')
     .option('--insecure', 'listen beyond loopback without tokens: anyone who reaches it may change tasks and jobs', false)
+    .addOption(new Option('--lease-duration <duration>', 'how long a remote worker keeps its jobs after its last message (30s, 1m, …; default 30s)').env('PLANTON_LEASE_DURATION').argParser(parsePositiveDuration))
+    .addOption(new Option('--heartbeat-interval <duration>', 'how often remote workers send a heartbeat (default: a third of the lease)').env('PLANTON_HEARTBEAT_INTERVAL').argParser(parsePositiveDuration))
+    .option('--webhook-url <url>', 'POST failure notifications there, signed with PLANTON_WEBHOOK_SECRET or PLANTON_WEBHOOK_SECRET_FILE (repeatable)', collectWebhookUrl, [])
     .action(async (options: ServeOptions) => {
       // Loaded here: the client commands start without PGlite, slonik and Fastify.
       const {runServe} = await import('../runServe.ts');
 
-      await runServe({databaseUrl: options.databaseUrl, dataDirectory: options.dataDir, host: options.host, insecure: options.insecure, output, port: options.port, schema: options.schema});
+      await runServe({
+        databaseUrl: options.databaseUrl,
+        dataDirectory: options.dataDir,
+        heartbeatInterval: options.heartbeatInterval,
+        host: options.host,
+        insecure: options.insecure,
+        leaseDuration: options.leaseDuration,
+        output,
+        port: options.port,
+        schema: options.schema,
+        webhookUrls: options.webhookUrl,
+      });
     });
 
   addDatabaseOptions(program.command('migrate').description('apply the scheduler\'s missing migrations (serve does it at start too)'))

@@ -28,6 +28,7 @@ const newJob = (id: number, taskName: string, now: number, runAt: number): Mutab
   noProcessorCount: 0,
   payload: null,
   progress: null,
+  result: null,
   runAt,
   scheduledFor: runAt,
   slotCount: 1,
@@ -176,6 +177,7 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
 
       if (outcome.state === 'DONE') {
         job.endedAt = now;
+        job.result = outcome.result;
       } else {
         job.error = outcome.error;
         job.endedAt = outcome.state === 'ERROR' ? now : null;

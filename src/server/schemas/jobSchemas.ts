@@ -17,6 +17,7 @@ export const JobSchema = Type.Object({
   noProcessorCount: Type.Integer(),
   payload: Type.Unknown(),
   progress: Nullable(Type.Number()),
+  result: Type.Unknown({description: 'What the processor completed the job with (any JSON value), once DONE; `null` otherwise.'}),
   runAt: DateTime,
   scheduledFor: DateTime,
   slotCount: Type.Integer(),

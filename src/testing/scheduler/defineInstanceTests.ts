@@ -200,7 +200,7 @@ export const defineInstanceTests = (test: KitTest, title: (text: string) => stri
     t.like(await store.getJob(id), {attempt: 1, state: 'RUNNING', worker: 'live'});
 
     // Once the live attempt's own lease has ended, a recovery applies.
-    t.like((await store.finishJobs([{attempt: 1, id, leaseEndedBy: later + MINUTE, now: later + MINUTE, outcome: {state: 'DONE'}}]))[0], {state: 'DONE'});
+    t.like((await store.finishJobs([{attempt: 1, id, leaseEndedBy: later + MINUTE, now: later + MINUTE, outcome: {result: null, state: 'DONE'}}]))[0], {state: 'DONE'});
   });
 
   test(title('a claim whose signal has aborted (a terminating scheduler gave it up) rejects with its reason and claims nothing'), async (t) => {

@@ -137,6 +137,34 @@ export const defineJobCallTests = (test: KitTest, title: (text: string) => strin
     t.deepEqual(events.succeeded.map(({job, result}) => [job.taskName, result]).sort(), [['awaited', 'finished'], ['succeeds', {rows: 3}]]);
   });
 
+  test(title('a DONE job stores its result as JSON (read back by getJob and onComplete); a failed one stores none'), async (t) => {
+    const h = await createHarness(t, createStore);
+    const scheduler = await h.createScheduler();
+    const completed: unknown[] = [];
+    const result = {at: new Date(Date.parse(at('00:01:00'))), list: [1, 'two', null, true, {deep: [0.5]}], text: 'é ✓ "quoted"'};
+
+    await scheduler.schedule({name: 'returns', retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    await scheduler.schedule({name: 'fails', retry: {attempts: 1}, schedule: {date: at('00:01:00')}, timeout: 10_000});
+    scheduler.onComplete('returns', (_jobId, stored) => {
+      completed.push(stored);
+    });
+    scheduler.addProcessor('returns', () => result);
+    scheduler.addProcessor('fails', () => {
+      throw new Error('no');
+    });
+    await h.clock.advance(MINUTE);
+
+    const jobOf = async (taskName: string) => (await scheduler.listJobs({taskName})).jobs[0];
+
+    await until(async () => (await jobOf('returns'))?.state === 'DONE' && (await jobOf('fails'))?.state === 'ERROR');
+
+    const expected = {...result, at: at('00:01:00')};
+
+    t.deepEqual((await jobOf('returns'))?.result, expected);
+    t.deepEqual(completed, [expected]);
+    t.is((await jobOf('fails'))?.result, null);
+  });
+
   test(title('a processor that returns completes its job with what it returns (as in BullMQ), unless it takes done: then done(error?, result?) ends it'), async (t) => {
     const h = await createHarness(t, createStore);
     const scheduler = await h.createScheduler();

@@ -12,7 +12,7 @@ export type PlantonResult = {
 
 /** The environment of a child: this process's, without variables that would point `planton` elsewhere, plus `environment`. */
 const toEnvironment = (environment: Readonly<Record<string, string>>): NodeJS.ProcessEnv => {
-  const {PLANTON_DATABASE_URL: _database, PLANTON_TOKEN: _token, PLANTON_TOKENS: _tokens, PLANTON_TOKENS_FILE: _file, PLANTON_URL: _url, ...rest} = process.env;
+  const {PLANTON_DATABASE_URL: _database, PLANTON_TOKEN: _token, PLANTON_TOKENS: _tokens, PLANTON_TOKENS_FILE: _file, PLANTON_URL: _url, PLANTON_WEBHOOK_SECRET: _secret, PLANTON_WEBHOOK_SECRET_FILE: _secretFile, ...rest} = process.env;
 
   return {...rest, NO_COLOR: '1', ...environment};
 };

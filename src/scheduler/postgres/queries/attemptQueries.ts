@@ -63,6 +63,7 @@ export const finishJobs = async (connection: CommonQueryMethods, tables: Schedul
     finishError: outcome.state === 'DONE' ? null : outcome.error,
     finishId: id,
     finishLeaseEndedBy: leaseEndedBy ?? null,
+    finishResult: outcome.state === 'DONE' ? outcome.result : null,
     finishRunAt: outcome.state === 'WAITING' ? outcome.runAt : null,
     finishState: outcome.state,
   }));
@@ -70,10 +71,11 @@ export const finishJobs = async (connection: CommonQueryMethods, tables: Schedul
   return (await connection.any(sql.type(row)`
     UPDATE ${tables.job}
     SET state = finished."finishState", lease_until = NULL, ended_at = to_timestamp(finished."finishEndedAt" / 1000),
-      run_at = COALESCE(to_timestamp(finished."finishRunAt" / 1000), run_at), error = COALESCE(finished."finishError", error)
+      run_at = COALESCE(to_timestamp(finished."finishRunAt" / 1000), run_at), error = COALESCE(finished."finishError", error),
+      result = CASE WHEN finished."finishState" = 'DONE' THEN finished."finishResult" END
     FROM jsonb_to_recordset(${json(input)}) AS finished (
       "finishId" bigint, "finishAttempt" integer, "finishState" text, "finishEndedAt" float8, "finishRunAt" float8, "finishError" jsonb,
-      "finishLeaseEndedBy" float8
+      "finishLeaseEndedBy" float8, "finishResult" jsonb
     )
     WHERE id = finished."finishId" AND state = 'RUNNING' AND attempt = finished."finishAttempt"
       AND (finished."finishLeaseEndedBy" IS NULL OR lease_until <= to_timestamp(finished."finishLeaseEndedBy" / 1000))

@@ -41,7 +41,7 @@ export const TASK_COLUMNS = sql.fragment`
 
 export const JOB_COLUMNS = sql.fragment`
   id::float8 AS id, task_name AS "taskName", kind, slot_count AS "slotCount", state, attempt,
-  no_processor_count AS "noProcessorCount", payload, worker, progress, step, error,
+  no_processor_count AS "noProcessorCount", payload, worker, progress, step, error, result,
   round(extract(epoch FROM scheduled_for) * 1000)::float8 AS "scheduledFor",
   round(extract(epoch FROM run_at) * 1000)::float8 AS "runAt",
   round(extract(epoch FROM created_at) * 1000)::float8 AS "createdAt",
@@ -78,6 +78,7 @@ export const toJob = (value: Record<string, unknown>): JobRecord => {
     noProcessorCount: Number(value.noProcessorCount),
     payload: value.payload ?? null,
     progress: milliseconds(value.progress),
+    result: value.result ?? null,
     runAt: Number(value.runAt),
     scheduledFor: Number(value.scheduledFor),
     slotCount: Number(value.slotCount),
