@@ -48,8 +48,12 @@ export type DispatcherConfiguration = {
 export type Dispatcher = {
   /** Creates the jobs of the tasks' due and upcoming slots now (outside a round); resolves the tasks as saved. */
   readonly materialize: (taskNames: readonly string[]) => Promise<readonly TaskRecord[]>;
-  /** Wakes the dispatcher for a round now; `materialize`/`claim` make that round plan slots and claim jobs whatever the wake times say. */
-  readonly request: (work: {readonly claim?: boolean; readonly materialize?: boolean}) => void;
+  /**
+   * Wakes the dispatcher for a round now; `materialize`/`claim` make that round plan slots and claim
+   * jobs whatever the wake times say. With `dueAt` (a job created for then), no round is asked for
+   * when a full round, which reads the wake times, comes before the job is to be claimed anyway.
+   */
+  readonly request: (work: {readonly claim?: boolean; readonly dueAt?: number; readonly materialize?: boolean}) => void;
   /**
    * Stops rounds. Waits up to `terminateTimeout` for a claim in flight (then gives it up: the store
    * rolls it back); claimed jobs whose time has not come, its own included, are given back to the
@@ -89,8 +93,10 @@ export const createDispatcher = (configuration: DispatcherConfiguration): Dispat
   /** Job ends seen here: a round compares it across its claim and wake-times read (see `round`). */
   let jobEnds = 0;
 
-  const request = ({claim = false, materialize: plan = false}: {readonly claim?: boolean; readonly materialize?: boolean}) => {
-    if (terminating) {
+  const request = ({claim = false, dueAt, materialize: plan = false}: Parameters<Dispatcher['request']>[0]) => {
+    // The next full round comes within `pollInterval` and its wake times hold the job: a round now
+    // (two more statements per created job) would only read them earlier.
+    if (terminating || (!plan && dueAt !== undefined && dueAt - CLAIM_AHEAD > clock.now() + pollInterval)) {
       return;
     }
 

@@ -197,7 +197,7 @@ export const createSchedulerAdmin = ({clock, request, store, tasks, toTaskInfo}:
       }
 
       if (tasks.has(name)) {
-        request({claim: true});
+        request({claim: true, dueAt: job.runAt});
       }
 
       return job;
