@@ -65,10 +65,13 @@ export const createMysqlMaintenance = <Instruction extends TaskInstruction = Tas
 
       reportDead(ended);
 
-      for (const row of ended) {
-        tracker.forget(row.id);
-        tracker.removeFromView(row.taskName, row.instruction);
-        reaped.push({executionId: row.id, instruction: row.instruction as Instruction, taskName: row.taskName});
+      for (const {id, instruction, taskName} of ended) {
+        tracker.forget(id);
+
+        if (taskName !== null) {
+          tracker.removeFromView(taskName, instruction);
+          reaped.push({executionId: id, instruction: instruction as Instruction, taskName});
+        }
       }
 
       if (candidates.length < REAPER_BATCH_SIZE) {

@@ -91,7 +91,7 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
 
   /** Emits `dead` for the failed attempts that made their instruction dead (this process's ends only). */
   const reportDead = (ended: readonly EndedExecution[]) => {
-    const instructions: Array<DeadInstruction<Instruction>> = ended.flatMap((row) => row.dead === true && row.attempts !== null ? [{
+    const instructions: Array<DeadInstruction<Instruction>> = ended.flatMap((row) => row.dead === true && row.attempts !== null && row.taskName !== null ? [{
       attempts: row.attempts,
       error: row.error,
       executionId: row.id,

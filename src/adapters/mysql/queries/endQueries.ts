@@ -14,7 +14,8 @@ export type EndedExecution = {
   readonly error: unknown;
   readonly id: number;
   readonly instruction: TaskInstruction;
-  readonly taskName: string;
+  /** The task's name; null for a COMPLETED one (not read: nothing reports completions by name). */
+  readonly taskName: string | null;
 };
 
 export type EndExecutionsConfiguration = {
@@ -71,10 +72,6 @@ export const endExecutions = async (connection: MysqlQueryable, tables: MysqlTab
     `, [...failures.flat(), state, now, state === 'TERMINATED' ? now : null, state === 'TERMINATED' ? reason : null]);
   }
 
-  const tasks = await selectRows(connection, `
-    SELECT id, nid, maximum_attempt_count, retry_delay, maximum_retry_delay FROM ${tables.task} WHERE id IN (?)
-  `, [[...new Set(locked.map((row) => Number(row.maintenance_task_id)))]]);
-  const taskById = new Map(tasks.map((row) => [Number(row.id), row]));
   const keys = locked.map((row) => [Number(row.maintenance_task_id), row.instruction_hash as Buffer]);
 
   if (state === 'COMPLETED') {
@@ -86,9 +83,14 @@ export const endExecutions = async (connection: MysqlQueryable, tables: MysqlTab
       error: null,
       id: toId(row.id),
       instruction: decodeInstruction(row.instruction),
-      taskName: String(taskById.get(Number(row.maintenance_task_id))?.nid),
+      taskName: null,
     }));
   }
+
+  const tasks = await selectRows(connection, `
+    SELECT id, nid, maximum_attempt_count, retry_delay, maximum_retry_delay FROM ${tables.task} WHERE id IN (?)
+  `, [[...new Set(locked.map((row) => Number(row.maintenance_task_id)))]]);
+  const taskById = new Map(tasks.map((row) => [Number(row.id), row]));
 
   const previousRows = await selectRows(connection, `
     SELECT maintenance_task_id, instruction_hash, failed_attempt_count, dead_at FROM ${tables.retry}
