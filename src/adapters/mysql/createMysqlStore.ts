@@ -24,6 +24,7 @@ import {createMysqlSubscriptions} from './createMysqlSubscriptions.ts';
 import {createMysqlMaintenance} from './createMysqlMaintenance.ts';
 import {createMysqlTables} from './createMysqlTables.ts';
 import {isMysqlConnectionError} from './isMysqlConnectionError.ts';
+import {reviveReleasedExecution} from './reviveReleasedExecution.ts';
 import {
   deleteInstructionRetry,
   type EndedExecution,
@@ -280,6 +281,18 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
       }
 
       wakeTasks([taskName], 'RETRIED');
+
+      return true;
+    },
+    reviveExecution: async ({executionId}) => {
+      const revived = await reviveReleasedExecution(pool, tables, {executionId, now: clock.now()});
+
+      if (revived === null) {
+        return false;
+      }
+
+      // Active again, and heartbeaten by this store until a worker ends it, as when it was claimed.
+      tracker.track(revived.taskName, revived.instruction, revived.id);
 
       return true;
     },
