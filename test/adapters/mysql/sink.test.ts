@@ -35,10 +35,6 @@ requireEnvironment({skipTitle: 'mysql: the sink test needs PLANTON_TEST_MYSQL_UR
 
       const store = await createStore();
       const workerStore = await createStore();
-      const planton = createPlanton<number>({
-        getActiveTaskInstructions: store.getActiveTaskInstructions,
-        tasks: [{calculateDelay: (attemptNumber) => attemptNumber === 0 ? 0 : 20, concurrency: 100, name: 'items', schedule: store.createSchedule(createItemClaim(database))}],
-      });
       const worker = await createRabbitMqWorker<number>({
         exchange,
         prefetch: 50,
@@ -50,7 +46,22 @@ requireEnvironment({skipTitle: 'mysql: the sink test needs PLANTON_TEST_MYSQL_UR
         store: workerStore,
         url: amqpUrl,
       });
+      let consuming = false;
+
+      worker.events.on('consuming', () => {
+        consuming = true;
+      });
+      t.teardown(async () => {
+        await worker.close();
+      });
+      // The queue is bound once the worker consumes: publishes before would be unroutable (released).
+      await until(() => consuming);
+
       const sink = await createRabbitMqSink({exchange, routingKey: exchange, url: amqpUrl});
+      const planton = createPlanton<number>({
+        getActiveTaskInstructions: store.getActiveTaskInstructions,
+        tasks: [{calculateDelay: (attemptNumber) => attemptNumber === 0 ? 0 : 20, concurrency: 100, name: 'items', schedule: store.createSchedule(createItemClaim(database))}],
+      });
       const connection = connectSink({planton, sink, store});
       const errors: unknown[] = [];
 
@@ -60,7 +71,6 @@ requireEnvironment({skipTitle: 'mysql: the sink test needs PLANTON_TEST_MYSQL_UR
         await planton.terminate();
         await connection.close();
         await sink.close();
-        await worker.close();
       });
 
       await until(async () => (await countExecutions(pool, database)).COMPLETED === 300);
