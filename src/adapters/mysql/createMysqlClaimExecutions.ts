@@ -20,10 +20,18 @@ const MAXIMUM_CLAIM_ATTEMPTS = 3;
 /** Largest instruction JSON the MEDIUMTEXT column holds (16 MiB − 1 bytes). */
 const MAXIMUM_INSTRUCTION_BYTES = 16_777_215;
 
-/** Accepts what a claim returns: strings of well-formed Unicode, finite numbers, and bigints that fit a number. */
+/**
+ * Accepts what a claim returns: strings of well-formed Unicode, finite numbers within
+ * ±Number.MAX_SAFE_INTEGER (mysql2 reads a larger BIGINT as a number that lost its last digits,
+ * unless its `supportBigNumbers` makes it a string), and bigints that fit a number.
+ */
 const toInstruction = (value: unknown): TaskInstruction | undefined => {
   if (typeof value === 'bigint' && Number.isSafeInteger(Number(value))) {
     return Number(value);
+  }
+
+  if (typeof value === 'number' && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+    return undefined;
   }
 
   return isStorableInstruction(value) && Buffer.byteLength(JSON.stringify(value)) <= MAXIMUM_INSTRUCTION_BYTES ? value : undefined;
@@ -122,7 +130,7 @@ export const createMysqlClaimExecutions = <Instruction extends TaskInstruction =
         const instruction = toInstruction(value);
 
         if (instruction === undefined) {
-          throw new UnexpectedClaimResultError(taskName, claimLimit, values, `returned ${describeValue(value)}, which is not a string of well-formed Unicode or a finite number (of at most 16 MiB as JSON)`);
+          throw new UnexpectedClaimResultError(taskName, claimLimit, values, `returned ${describeValue(value)}, which is not a string of well-formed Unicode (of at most 16 MiB as JSON) or a number within ±Number.MAX_SAFE_INTEGER`);
         }
 
         // One instruction of a task runs once at a time: 42 and '42' share the text form the tables key on.
