@@ -1,7 +1,7 @@
 import test from 'ava';
 
 /** The environment variables that point the tests at a real service, each holding its URL. */
-export type TestServiceVariable = 'PLANTON_TEST_AMQP_URL' | 'PLANTON_TEST_DATABASE_URL' | 'PLANTON_TEST_NATS_URL' | 'PLANTON_TEST_REDIS_URL';
+export type TestServiceVariable = 'PLANTON_TEST_AMQP_URL' | 'PLANTON_TEST_DATABASE_URL' | 'PLANTON_TEST_MYSQL_URL' | 'PLANTON_TEST_NATS_URL' | 'PLANTON_TEST_REDIS_URL';
 
 export type RequireEnvironmentConfiguration = {
   /**

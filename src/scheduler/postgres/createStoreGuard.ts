@@ -1,13 +1,18 @@
 import {serializeError} from 'serialize-error';
 import {Logger} from '../../planton/Logger.ts';
 import {ServerUnreachableError, StoreTimeoutError} from '../errors.ts';
-import {isConnectionError} from '../../adapters/postgres/isConnectionError.ts';
+import {isConnectionError as isPostgresConnectionError} from '../../adapters/postgres/isConnectionError.ts';
 
 const log = Logger.child({
   namespace: 'createStoreGuard',
 });
 
 export type StoreGuardConfiguration = {
+  /**
+   * Whether a driver's error says the database cannot be reached (it becomes `server_unreachable`).
+   * @default PostgreSQL's (slonik and pg errors)
+   */
+  readonly isConnectionError?: (error: unknown) => boolean;
   /** Milliseconds an operation may take before it rejects; `Infinity` waits for ever. */
   readonly timeout: number;
 };
@@ -45,7 +50,7 @@ const GIVEN_UP = Symbol('given up');
  * real one, not the scheduler's clock (it bounds I/O, which a manual clock does not drive), and
  * unref()ed: a query in flight holds a socket, which keeps the process up.
  */
-export const createStoreGuard = ({timeout}: StoreGuardConfiguration): StoreGuard => {
+export const createStoreGuard = ({isConnectionError = isPostgresConnectionError, timeout}: StoreGuardConfiguration): StoreGuard => {
   return async (operation, run, {onLateResult, signal} = {}) => {
     signal?.throwIfAborted();
 
