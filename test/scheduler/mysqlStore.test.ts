@@ -123,6 +123,43 @@ defineMysqlSchedulerTests('the scheduler suite on MySQL/MariaDB needs PLANTON_TE
     t.true(Date.now() - startedAt < 20_000, 'within seconds, not a connect timeout per call');
   });
 
+  test('mysql: a server that refuses the login or has no such database is server_unreachable, the server\'s error as cause', async (t) => {
+    const refused = new URL(connectionUri);
+    const missing = new URL(connectionUri);
+
+    refused.username = 'planton_no_such_user';
+    missing.pathname = `/planton_no_such_database_${Date.now()}`;
+
+    for (const [uri, code] of [[refused.href, 'ER_ACCESS_DENIED_ERROR'], [missing.href, 'ER_BAD_DB_ERROR']] as const) {
+      const pool = createPool({connectionLimit: 1, uri});
+
+      t.teardown(async () => {
+        await pool.end();
+      });
+
+      const error = await t.throwsAsync(createMysqlSchedulerStore({pool}), {code: 'server_unreachable'}, code);
+
+      t.like(error?.cause, {code});
+    }
+  });
+
+  test('mysql: with `database`, the tables live in that database (created if missing), whatever the pool\'s current one', async (t) => {
+    const pool = await getPool();
+    const database = `planton_t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+
+    t.teardown(async () => {
+      await pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    });
+
+    const store = await createMysqlSchedulerStore({database, pool, tablePrefix: ''});
+
+    await store.saveTask({now: START, task: task('report')});
+    t.like(await store.getTask('report'), {name: 'report'});
+    t.deepEqual((await selectRows(pool, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [database])).map((row) => row.name), [
+      'scheduled_job', 'scheduled_job_log', 'scheduled_task', 'scheduler_lock', 'scheduler_migration',
+    ]);
+  });
+
   test('mysql: while the network black-holes, an operation rejects with server_unreachable (cause STORE_TIMEOUT) after queryTimeout, and the store works once it heals', async (t) => {
     const target = new URL(connectionUri);
     const proxy = await createTcpProxy({host: target.hostname, port: Number(target.port || 3_306)});
