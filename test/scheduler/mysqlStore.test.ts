@@ -8,7 +8,6 @@ import {createTcpProxy} from '../helpers/createTcpProxy.ts';
 import {findFreePort} from '../helpers/findFreePort.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
 import type {SchedulerWorkerMessage} from './fixtures/schedulerWorker.ts';
-import {defineSchedulerSuite} from './helpers/defineSchedulerSuite.ts';
 import {defineMysqlSchedulerTests} from './helpers/mysqlStores.ts';
 
 const WORKER = fileURLToPath(new URL('fixtures/mysqlSchedulerWorker.ts', import.meta.url));
@@ -25,9 +24,8 @@ const task = (name: string): ScheduledTaskDefinition => ({
 
 const selectRows = async (pool: Pool, text: string, values: unknown[] = []) => (await pool.query<RowDataPacket[]>(text, values))[0];
 
-defineMysqlSchedulerTests('the scheduler suite on MySQL/MariaDB needs PLANTON_TEST_MYSQL_URL', ({connectionUri, createStore, getPool, usePrefix}) => {
-  defineSchedulerSuite(test, 'mysql', createStore);
-
+/** What only a real MySQL/MariaDB server shows; the scheduler store kit runs on it in test/testing/mysqlSchedulerStore.test.ts. */
+defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYSQL_URL (the scheduler store kit runs in test/testing)', ({connectionUri, createStore, getPool, usePrefix}) => {
   /** `count` stores on the same tables, each with a pool of its own (connections of their own, as separate processes have). */
   const openStores = async (t: {readonly teardown: (callback: () => Promise<void>) => void}, tablePrefix: string, count: number) => {
     const pools = Array.from({length: count}, () => createPool({connectionLimit: 3, uri: connectionUri}));
