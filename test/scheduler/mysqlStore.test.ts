@@ -4,7 +4,6 @@ import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {createPool, type Pool, type RowDataPacket} from 'mysql2/promise';
 import {createMysqlSchedulerStore, parseSchedule, type ScheduledTaskDefinition} from '../../src/scheduler/index.ts';
-import {createTcpProxy} from '../helpers/createTcpProxy.ts';
 import {findFreePort} from '../helpers/findFreePort.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
 import type {SchedulerWorkerMessage} from './fixtures/schedulerWorker.ts';
@@ -24,7 +23,7 @@ const task = (name: string): ScheduledTaskDefinition => ({
 
 const selectRows = async (pool: Pool, text: string, values: unknown[] = []) => (await pool.query<RowDataPacket[]>(text, values))[0];
 
-/** What only a real MySQL/MariaDB server shows; the scheduler store kit runs on it in test/testing/mysqlSchedulerStore.test.ts. */
+/** What only a real MySQL/MariaDB server shows; the scheduler store kit runs on it in test/testing/mysqlSchedulerStore.test.ts, a black-holed network in mysqlBlackHole.test.ts. */
 defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYSQL_URL (the scheduler store kit runs in test/testing)', ({connectionUri, createStore, getPool, usePrefix}) => {
   /** `count` stores on the same tables, each with a pool of its own (connections of their own, as separate processes have). */
   const openStores = async (t: {readonly teardown: (callback: () => Promise<void>) => void}, tablePrefix: string, count: number) => {
@@ -156,39 +155,6 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     t.deepEqual((await selectRows(pool, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [database])).map((row) => row.name), [
       'scheduled_job', 'scheduled_job_log', 'scheduled_task', 'scheduler_lock', 'scheduler_migration',
     ]);
-  });
-
-  test('mysql: while the network black-holes, an operation rejects with server_unreachable (cause STORE_TIMEOUT) after queryTimeout, and the store works once it heals', async (t) => {
-    const target = new URL(connectionUri);
-    const proxy = await createTcpProxy({host: target.hostname, port: Number(target.port || 3_306)});
-    const proxied = new URL(connectionUri);
-
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-
-    // One connection: an operation after the healing runs once those given up on have ended.
-    const pool = createPool({connectTimeout: 60_000, connectionLimit: 1, uri: proxied.href});
-    const tablePrefix = usePrefix(t);
-
-    // Teardowns run last registered first: this one after the tables are dropped is fine, the pool is apart.
-    t.teardown(async () => {
-      proxy.setBlackHole(false);
-      await pool.end();
-      await proxy.close();
-    });
-
-    const store = await createMysqlSchedulerStore({pool, queryTimeout: 1_500, tablePrefix});
-
-    await store.saveTask({now: START, task: task('report')});
-    proxy.setBlackHole(true);
-
-    const error = await t.throwsAsync(store.getTask('report'), {code: 'server_unreachable'});
-
-    t.like(error?.cause, {code: 'STORE_TIMEOUT', operation: 'getTask'});
-    await t.throwsAsync(store.saveTask({now: START, task: {...task('report'), timeout: 2 * MINUTE}}), {code: 'server_unreachable'});
-    proxy.setBlackHole(false);
-    // The save given up on rolled back when it got to its COMMIT: the task keeps its timeout.
-    t.like(await store.getTask('report'), {timeout: MINUTE});
   });
 
   test(`mysql: three scheduler processes on one database, ${SECONDS} s of an every-second cron and a 1 s interval: every slot has exactly one job, none missing`, async (t) => {
