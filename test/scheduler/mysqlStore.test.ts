@@ -6,6 +6,8 @@ import {createPool, type Pool, type RowDataPacket} from 'mysql2/promise';
 import {createMysqlSchedulerStore, parseSchedule, type ScheduledTaskDefinition} from '../../src/scheduler/index.ts';
 import {findFreePort} from '../helpers/findFreePort.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
+import {until} from '../helpers/until.ts';
+import {withDeadline} from '../helpers/withDeadline.ts';
 import type {SchedulerWorkerMessage} from './fixtures/schedulerWorker.ts';
 import {defineMysqlSchedulerTests} from './helpers/mysqlStores.ts';
 
@@ -156,6 +158,44 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
       'scheduled_job', 'scheduled_job_log', 'scheduled_task', 'scheduler_lock', 'scheduler_migration',
     ]);
   });
+
+  for (const [what, lockedRow] of [['a claim waiting for the claim lock', 'scheduler_lock'], ['a save waiting for the task\'s row', 'scheduled_task']] as const) {
+    test(`mysql: ${what} held by another session past queryTimeout fails, its wait ends on the server too (innodb_lock_wait_timeout), and its connection serves again`, async (t) => {
+      const tablePrefix = usePrefix(t);
+      const [store] = await openStores(t, tablePrefix, 1);
+      const pool = await getPool();
+      const own = createPool({connectionLimit: 1, uri: connectionUri});
+
+      t.teardown(async () => {
+        await own.end();
+      });
+
+      await store?.saveTask({now: START, task: task('report')});
+
+      // One connection: once the store's statement stopped waiting on the server, it serves the next operation.
+      const bounded = await createMysqlSchedulerStore({migrate: false, pool: own, queryTimeout: 1_000, tablePrefix});
+      const waiting = async () => Number((await selectRows(pool, "SELECT count(*) AS count FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE ?", [`%${tablePrefix}%`]))[0]?.count);
+      // Another session locks the row and keeps it, as an instance cut off mid-transaction would.
+      const holder = await pool.getConnection();
+
+      await holder.query('START TRANSACTION');
+      await holder.query(lockedRow === 'scheduler_lock' ? `SELECT name FROM \`${tablePrefix}scheduler_lock\` WHERE name = 'claim' FOR UPDATE` : `SELECT name FROM \`${tablePrefix}scheduled_task\` FOR UPDATE`);
+
+      try {
+        const pending = lockedRow === 'scheduler_lock' ?
+          bounded.claimJobs({claimUntil: START, limit: 10, now: START, taskNames: ['report'], worker: 'test'}) :
+          bounded.saveTask({now: START, task: {...task('report'), timeout: 2 * MINUTE}});
+        const error = await t.throwsAsync(pending);
+
+        t.true(['server_unreachable', 'ER_LOCK_WAIT_TIMEOUT'].includes(String((error as {code?: unknown} | undefined)?.code)), String(error?.message));
+        await until(async () => await waiting() === 0, 10_000);
+        t.like(await withDeadline(bounded.getTask('report'), 'the store\'s connection to serve again while the lock is held', 10_000), {timeout: MINUTE});
+      } finally {
+        await holder.query('ROLLBACK');
+        holder.release();
+      }
+    });
+  }
 
   test(`mysql: three scheduler processes on one database, ${SECONDS} s of an every-second cron and a 1 s interval: every slot has exactly one job, none missing`, async (t) => {
     t.timeout(SECONDS * 1_000 + 60_000);
