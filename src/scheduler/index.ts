@@ -29,6 +29,7 @@ export type {SchedulerAdmin} from './createSchedulerAdmin.ts';
 export type {TimeZone, WallTime} from './createTimeZone.ts';
 export type {DecideJobOutcomeConfiguration} from './decideJobOutcome.ts';
 export type {DueJob, DueSlots, ListDueSlotsConfiguration} from './listDueSlots.ts';
+export type {ApplyMysqlSchedulerMigrationsConfiguration} from './mysql/applyMysqlSchedulerMigrations.ts';
 export type {MysqlSchedulerStoreConfiguration} from './mysql/createMysqlSchedulerStore.ts';
 export type {ParseRetryPolicyConfiguration} from './parseRetryPolicy.ts';
 export type {ParseScheduleConfiguration} from './parseSchedule.ts';

@@ -3,7 +3,7 @@ import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {createPool, type Pool, type RowDataPacket} from 'mysql2/promise';
-import {createMysqlSchedulerStore, parseSchedule, type ScheduledTaskDefinition} from '../../src/scheduler/index.ts';
+import {applyMysqlSchedulerMigrations, createMysqlSchedulerStore, parseSchedule, type ScheduledTaskDefinition} from '../../src/scheduler/index.ts';
 import {findFreePort} from '../helpers/findFreePort.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
 import {until} from '../helpers/until.ts';
@@ -49,8 +49,9 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     t.deepEqual((await selectRows(pool, `SELECT name FROM \`${tablePrefix}scheduler_lock\` ORDER BY name`)).map((row) => row.name), ['claim', 'materialize']);
     await stores[0]?.saveTask({now: START, task: task('report')});
     t.like(await stores[4]?.getTask('report'), {name: 'report', timeout: MINUTE});
-    // Started again, it finds the version applied and changes nothing.
+    // Started again, or migrated on its own, it finds the version applied and changes nothing.
     await createMysqlSchedulerStore({pool, tablePrefix});
+    await applyMysqlSchedulerMigrations({pool, tablePrefix});
     t.is((await selectRows(pool, `SELECT count(*) AS count FROM \`${tablePrefix}scheduler_migration\``))[0]?.count, 1);
   });
 
@@ -100,6 +101,7 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     await t.throwsAsync(createMysqlSchedulerStore({pool, tablePrefix: 'p'.repeat(46)}), {code: 'INVALID_SCHEDULER_CONFIGURATION'});
     await t.throwsAsync(createMysqlSchedulerStore({database: 'a.b', pool}), {code: 'INVALID_SCHEDULER_CONFIGURATION', message: /`database`/u});
     await t.throwsAsync(createMysqlSchedulerStore({pool, queryTimeout: 0}), {code: 'INVALID_SCHEDULER_CONFIGURATION', message: /`queryTimeout`/u});
+    await t.throwsAsync(applyMysqlSchedulerMigrations({pool, tablePrefix: 'x`y'}), {code: 'INVALID_SCHEDULER_CONFIGURATION', message: /`tablePrefix`/u});
   });
 
   test('mysql: a server that refuses connections is server_unreachable with the driver\'s error as cause, promptly, at start and on every operation', async (t) => {
