@@ -102,9 +102,10 @@ export type ClaimExecutionsConfiguration<Instruction extends TaskInstruction, Cl
 
 /**
  * Why a task was woken: a notification, the listener reconnected (notifications may be lost), the
- * reaper freed work, or `retryInstruction` revived an instruction.
+ * reaper freed work, `retryInstruction` revived an instruction, or a store without notifications
+ * (MySQL/MariaDB) polls: other processes' writes are seen on the next poll.
  */
-export type WakeReason = 'NOTIFICATION' | 'REAPED' | 'RECONNECTED' | 'RETRIED';
+export type WakeReason = 'NOTIFICATION' | 'POLLED' | 'REAPED' | 'RECONNECTED' | 'RETRIED';
 
 export type SubscribeConfiguration = {
   readonly onWake: (reason: WakeReason) => void;

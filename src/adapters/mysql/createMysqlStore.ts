@@ -1,0 +1,330 @@
+import {createHash} from 'node:crypto';
+import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
+import {createEmitter} from '../../planton/createEmitter.ts';
+import {createErrorReporter} from '../../planton/createErrorReporter.ts';
+import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
+import {createSystemClock} from '../../planton/createSystemClock.ts';
+import {describeValue} from '../../planton/describeValue.ts';
+import {Logger} from '../../planton/Logger.ts';
+import {serializeUserError} from '../../planton/serializeUserError.ts';
+import type {TaskInstruction} from '../../planton/types.ts';
+import {createExecutionTracker} from '../postgres/createExecutionTracker.ts';
+import {validateTaskDefinition} from '../postgres/validatePostgresStoreConfiguration.ts';
+import {
+  ExecutionNotRunningError,
+  InvalidStoreConfigurationError,
+  StoreBackgroundError,
+  StoreTerminatedError,
+  StoreUnreachableError,
+} from '../errors.ts';
+import type {DeadInstruction, ExecutionReference, StoreEvents, SubscribeConfiguration, WakeReason} from '../types.ts';
+import {applyMysqlMigrations} from './applyMysqlMigrations.ts';
+import {createMysqlClaimExecutions} from './createMysqlClaimExecutions.ts';
+import {createMysqlExecutionResolver} from './createMysqlExecutionResolver.ts';
+import {createMysqlMaintenance} from './createMysqlMaintenance.ts';
+import {createMysqlTables} from './createMysqlTables.ts';
+import {isMysqlConnectionError} from './isMysqlConnectionError.ts';
+import {
+  deleteInstructionRetry,
+  type EndedExecution,
+  endExecutions,
+  selectActiveInstructions,
+  selectActiveInstructionsByName,
+  selectDeadInstructions,
+  selectMaximumConcurrentExecutionCount,
+  selectRunningExecutionIds,
+  touchExecutions,
+  upsertTask,
+} from './queries/index.ts';
+import type {MysqlClaim, MysqlQueryable, MysqlStore, MysqlStoreConfiguration} from './types.ts';
+import {validateMysqlStoreConfiguration} from './validateMysqlStoreConfiguration.ts';
+import {withMysqlTransaction} from './withMysqlTransaction.ts';
+
+const log = Logger.child({
+  namespace: 'createMysqlStore',
+});
+
+type Subscription = {readonly onWake: SubscribeConfiguration['onWake']; readonly taskName: string};
+
+/** The GET_LOCK name of the store's migrations in one database with one prefix (at most 64 characters). */
+const getMigrationLockName = (database: string, tablePrefix: string): string => {
+  return `planton:store:${createHash('sha256').update(`${database}.${tablePrefix}`).digest('hex').slice(0, 40)}`;
+};
+
+/**
+ * The MySQL/MariaDB store (MySQL 8, MariaDB 10.6+): applies its migrations (migrations/mysql/store/)
+ * under GET_LOCK into its database with its table prefix, claims and records executions in one
+ * transaction (the user's claim with `FOR UPDATE SKIP LOCKED`; the task's row locked for the
+ * concurrency across processes), completes/fails/heartbeats them, reaps crashed ones. No
+ * LISTEN/NOTIFY: writes through the store wake this process's subscribers, and every subscriber is
+ * woken each `pollInterval`. Given a mysql2/promise pool it does not own.
+ */
+export const createMysqlStore = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: MysqlStoreConfiguration): Promise<MysqlStore<Instruction>> => {
+  const {database: configuredDatabase, heartbeatInterval, hostname, pollInterval, pool, reaperInterval, tablePrefix} = validateMysqlStoreConfiguration(configuration);
+  const clock = configuration.clock ?? createSystemClock();
+  let database: string;
+
+  // The first queries: a server that cannot be reached as configured rejects here, STORE_UNREACHABLE.
+  try {
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT DATABASE() AS name');
+    const current = rows[0]?.name as string | null | undefined;
+    const resolved = configuredDatabase ?? current ?? null;
+
+    if (resolved === null) {
+      throw new InvalidStoreConfigurationError('database', 'Expected `database`, or a pool whose connections have a current database (a database in its URL), got neither.');
+    }
+
+    database = resolved;
+    await applyMysqlMigrations({component: 'store', database, lockName: getMigrationLockName(database, tablePrefix), pool, table: 'store_migration', tablePrefix});
+  } catch (error) {
+    throw isMysqlConnectionError(error) ? new StoreUnreachableError(error) : error;
+  }
+
+  const tables = createMysqlTables({database, tablePrefix});
+  const taskIds = new Map<string, number>();
+  const tracker = createExecutionTracker<Instruction>({activeFromMemory: false});
+  const subscriptions = new Set<Subscription>();
+  let terminated = false;
+
+  const events = createEmitter<StoreEvents<Instruction>>(createListenerErrorHook(log));
+  const reportError = createErrorReporter<StoreEvents<Instruction>>({events, log});
+
+  /** Emits `dead` for the failed attempts that made their instruction dead (this process's ends only). */
+  const reportDead = (ended: readonly EndedExecution[]) => {
+    const instructions: Array<DeadInstruction<Instruction>> = ended.flatMap((row) => row.dead === true && row.attempts !== null && row.taskName !== null ? [{
+      attempts: row.attempts,
+      error: row.error,
+      executionId: row.id,
+      instruction: row.instruction as Instruction,
+      taskName: row.taskName,
+    }] : []);
+
+    if (instructions.length > 0) {
+      log.warn({instructions: instructions.map(({attempts, executionId, instruction, taskName}) => ({attempts, executionId, instruction, taskName}))}, 'instructions failed their last attempt; they are dead until revived');
+      events.emit('dead', {instructions});
+    }
+  };
+
+  const wake = (subscription: Subscription, reason: WakeReason) => {
+    try {
+      subscription.onWake(reason);
+    } catch (error) {
+      reportError({error: new StoreBackgroundError('WAKE', error)}, 'a wake-up callback threw');
+    }
+  };
+
+  const wakeTasks = (taskNames: readonly string[], reason: WakeReason) => {
+    for (const subscription of subscriptions) {
+      if (taskNames.includes(subscription.taskName)) {
+        wake(subscription, reason);
+      }
+    }
+  };
+
+  const getTaskId = async (taskName: string): Promise<number> => {
+    const cached = taskIds.get(taskName);
+
+    if (cached !== undefined) {
+      return cached;
+    }
+
+    const taskId = await upsertTask(pool, tables, validateTaskDefinition({name: taskName}));
+
+    taskIds.set(taskName, taskId);
+
+    return taskId;
+  };
+
+  const {applyToMany, resolveExecutionId} = createMysqlExecutionResolver<Instruction>({connection: pool, tables, tracker});
+
+  /** Ends executions in the caller's transaction (`connection`) or in one of the store's own. */
+  const endInTransaction = async (connection: PoolConnection | null, work: (connection: MysqlQueryable) => Promise<readonly EndedExecution[]>) => {
+    const ended = connection === null ? await withMysqlTransaction(pool, work) : await work(connection);
+
+    reportDead(ended);
+
+    return ended;
+  };
+
+  const end = async (reference: ExecutionReference<Instruction>, state: 'COMPLETED' | 'FAILED', error: string | null, connection: PoolConnection | null) => {
+    const executionId = await resolveExecutionId(reference);
+
+    if (!('executionId' in reference)) {
+      tracker.removeFromView(reference.taskName, reference.instruction);
+    }
+
+    if (executionId === null) {
+      throw new ExecutionNotRunningError(reference);
+    }
+
+    let ended: readonly EndedExecution[];
+
+    try {
+      ended = await endInTransaction(connection, async (transaction) => await endExecutions(transaction, tables, {ends: [{error, id: executionId}], now: clock.now(), state}));
+    } finally {
+      tracker.forget(executionId);
+    }
+
+    if (ended.length === 0) {
+      throw new ExecutionNotRunningError({...reference, executionId});
+    }
+  };
+
+  const claim = createMysqlClaimExecutions<Instruction>({
+    clock,
+    getTaskId,
+    hostname,
+    pool,
+    tables,
+    track: ({executionId, instruction, taskName}) => {
+      tracker.track(taskName, instruction, executionId);
+    },
+  });
+
+  const claimExecutions: MysqlStore<Instruction>['claimExecutions'] = async (claimConfiguration) => {
+    if (terminated) {
+      throw new StoreTerminatedError('Cannot claim: the store is terminated.');
+    }
+
+    return await claim(claimConfiguration);
+  };
+
+  const maintenance = createMysqlMaintenance<Instruction>({
+    clock,
+    events,
+    heartbeatInterval,
+    pollInterval,
+    pool,
+    reaperInterval,
+    reportDead,
+    reportError,
+    tables,
+    tracker,
+    wakeAll: (reason) => {
+      for (const subscription of subscriptions) {
+        wake(subscription, reason);
+      }
+    },
+    wakeTasks,
+  });
+
+  return {
+    claimExecutions,
+    completeExecution: async (reference: ExecutionReference<Instruction>, options: {readonly connection?: PoolConnection} = {}) => {
+      await end(reference, 'COMPLETED', null, options.connection ?? null);
+    },
+    completeExecutions: async (references) => {
+      return await applyToMany(references, async (executionIds) => {
+        const ended = await endInTransaction(null, async (connection) => await endExecutions(connection, tables, {ends: executionIds.map((id) => ({error: null, id})), now: clock.now(), state: 'COMPLETED'}));
+
+        return ended.map((row) => row.id);
+      }, true);
+    },
+    createSchedule: (claimFunction: MysqlClaim<Instruction>) => {
+      return async ({activeTaskInstructions, concurrency, limit, signal, taskName}) => {
+        const executions = await claimExecutions({activeTaskInstructions, claim: claimFunction, concurrency, limit, signal, taskName});
+
+        return executions.map((execution) => execution.instruction);
+      };
+    },
+    database,
+    events,
+    failExecution: async (reference, error) => {
+      await end(reference, 'FAILED', JSON.stringify(serializeUserError(error)), null);
+    },
+    failExecutions: async (failures) => {
+      const errors = new Map(failures.map(({error, reference}) => [reference, JSON.stringify(serializeUserError(error))]));
+
+      return await applyToMany(failures.map(({reference}) => reference), async (executionIds, references) => {
+        const ended = await endInTransaction(null, async (connection) => await endExecutions(connection, tables, {
+          ends: executionIds.map((id) => ({error: errors.get(references.get(id) as ExecutionReference<Instruction>) ?? 'null', id})),
+          now: clock.now(),
+          state: 'FAILED',
+        }));
+
+        return ended.map((row) => row.id);
+      }, true);
+    },
+    findNotRunning: async (references) => {
+      return await applyToMany(references, async (executionIds) => await selectRunningExecutionIds(pool, tables, executionIds), false);
+    },
+    getActiveTaskInstructions: async (taskName) => {
+      const taskId = taskIds.get(taskName);
+
+      return (taskId === undefined ? await selectActiveInstructionsByName(pool, tables, taskName) : await selectActiveInstructions(pool, tables, taskId)) as readonly Instruction[];
+    },
+    getClaimedExecutionId: ({instruction, taskName}) => {
+      return tracker.getClaimedExecutionId(taskName, instruction) ?? null;
+    },
+    getTaskConcurrency: async ({concurrency, taskName}) => {
+      const count = await selectMaximumConcurrentExecutionCount(pool, tables, taskName);
+
+      return count !== null && count > 0 ? count : concurrency;
+    },
+    heartbeat: async (reference) => {
+      const executionId = await resolveExecutionId(reference);
+      const running = executionId === null ? [] : await touchExecutions(pool, tables, {executionIds: [executionId], now: clock.now()});
+
+      if (executionId === null || running.length === 0) {
+        if (executionId !== null) {
+          tracker.forget(executionId);
+        }
+
+        throw new ExecutionNotRunningError(executionId === null ? reference : {...reference, executionId});
+      }
+    },
+    heartbeatExecutions: async (references) => {
+      return await applyToMany(references, async (executionIds) => await touchExecutions(pool, tables, {executionIds, now: clock.now()}), false);
+    },
+    listDeadInstructions: async ({limit = 100, taskName} = {}) => {
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 1, got \`${describeValue(limit)}\`.`);
+      }
+
+      const rows = await selectDeadInstructions(pool, tables, {limit, taskName: taskName ?? null});
+
+      return rows.map((row) => ({...row, deadAt: new Date(row.deadAt), instruction: row.instruction as Instruction}));
+    },
+    notifyTask: async (taskName) => {
+      wakeTasks([taskName], 'NOTIFICATION');
+    },
+    reap: maintenance.reap,
+    registerTask: async (definition) => {
+      const taskId = await upsertTask(pool, tables, validateTaskDefinition(definition));
+
+      taskIds.set(definition.name, taskId);
+    },
+    retryInstruction: async ({instruction, taskName}) => {
+      if (!await deleteInstructionRetry(pool, tables, {instruction, taskName})) {
+        return false;
+      }
+
+      wakeTasks([taskName], 'RETRIED');
+
+      return true;
+    },
+    subscribe: async ({onWake, taskName}) => {
+      if (terminated) {
+        throw new StoreTerminatedError('Cannot subscribe: the store is terminated.');
+      }
+
+      const subscription: Subscription = {onWake, taskName};
+
+      subscriptions.add(subscription);
+
+      return async () => {
+        subscriptions.delete(subscription);
+      };
+    },
+    tablePrefix,
+    terminate: async () => {
+      if (terminated) {
+        return;
+      }
+
+      terminated = true;
+      subscriptions.clear();
+      await maintenance.stop();
+    },
+  };
+};
