@@ -1,11 +1,11 @@
 import type {Pool, PoolConnection} from 'mysql2/promise';
+import {isMysqlConnectionError} from '../../adapters/mysql/isMysqlConnectionError.ts';
 import {InvalidSchedulerConfigurationError} from '../errors.ts';
 import {createStoreGuard} from '../postgres/createStoreGuard.ts';
 import type {SchedulerStore} from '../storeTypes.ts';
 import {applyMysqlSchedulerMigrations} from './applyMysqlSchedulerMigrations.ts';
 import {createMysqlSchedulerTables} from './createMysqlSchedulerTables.ts';
 import {createMysqlTransactionRunner} from './createMysqlTransactionRunner.ts';
-import {isMysqlConnectionError} from './isMysqlConnectionError.ts';
 import * as queries from './queries/index.ts';
 
 /** What becomes of a write that completes after its caller was told it failed; see `bounded`. */

@@ -1,5 +1,5 @@
 import type {Pool, PoolConnection} from 'mysql2/promise';
-import {isMysqlConnectionError} from './isMysqlConnectionError.ts';
+import {isMysqlConnectionError} from '../../adapters/mysql/isMysqlConnectionError.ts';
 
 /** A transaction chosen by InnoDB as a deadlock's victim was rolled back whole: it is run again, at most this many times in all. */
 const MAXIMUM_ATTEMPTS = 3;
@@ -59,7 +59,7 @@ export const createMysqlTransactionRunner = ({lockWaitTimeout, pool}: MysqlTrans
           throw error;
         }
       } catch (error) {
-        broken ||= isMysqlConnectionError(error);
+        broken ||= isMysqlConnectionError(error) || (error as {readonly fatal?: unknown} | null)?.fatal === true;
 
         if (!broken && attempt < MAXIMUM_ATTEMPTS && isDeadlock(error)) {
           continue;
