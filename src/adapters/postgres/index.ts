@@ -32,6 +32,7 @@ export {
 export type {
   ClaimedExecution,
   DeadInstruction,
+  DispatchStore,
   ExecutionFailure,
   ExecutionReference,
   ExecutionState,

@@ -1,3 +1,8 @@
+/**
+ * Attempts on the PostgreSQL store: dead instructions listed and revived, the defaults it writes,
+ * releases revived, through Planton and the processor. The backoff, the reset on completion and
+ * terminations counted as attempts are the conformance kit's (test/testing).
+ */
 import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
@@ -95,88 +100,6 @@ for (const {get, name} of backends) {
     const revived = await store.claimExecutions({claim: createItemClaim(schema), limit: 10, taskName: 'items'});
 
     t.deepEqual(revived.map((execution) => execution.instruction), [poison]);
-  });
-
-  test(`${name}: the wait after attempt n is calculateBackoffDelay's, to the millisecond`, async (t) => {
-    const {backend, createStore, schema} = await setUp(t, get);
-    const clock = createManualClock(START);
-    const store = await createStore({clock});
-    const policy = {initialDelay: 250, maxAttempts: 7, maxDelay: 5_000};
-
-    await createItems(backend.pool, schema, 1);
-    await store.registerTask({maxAttempts: policy.maxAttempts, maxRetryDelay: policy.maxDelay, name: 'items', retryDelay: policy.initialDelay});
-
-    for (let attempt = 1; attempt < policy.maxAttempts; attempt++) {
-      const [execution] = await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
-
-      t.truthy(execution, `attempt ${attempt} is claimed`);
-      await store.failExecutions([{error: new Error(`attempt ${attempt}`), reference: execution as never}]);
-
-      const delay = calculateBackoffDelay({attempt: attempt - 1, ...policy});
-
-      await clock.advance(delay - 1);
-      t.deepEqual(await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'}), [], `1 ms before the wait of ${delay} ms after attempt ${attempt}`);
-      await clock.advance(1);
-    }
-
-    const [last] = await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
-
-    t.truthy(last);
-    await store.failExecutions([{error: new Error('last'), reference: last as never}]);
-    await clock.advance(86_400_000);
-    t.deepEqual(await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'}), []);
-    t.deepEqual(await selectRetry(backend, schema), [{attempts: policy.maxAttempts, dead: true, instruction: 1}]);
-  });
-
-  test(`${name}: a completion forgets the failed attempts; the next failure starts again from attempt 1`, async (t) => {
-    const {backend, createStore, schema} = await setUp(t, get);
-    const clock = createManualClock(START);
-    const store = await createStore({clock});
-
-    await createItems(backend.pool, schema, 1);
-    await store.registerTask({maxAttempts: 3, name: 'items'});
-
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      const [execution] = await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
-
-      await store.failExecution(execution as never, new Error('transient'));
-      await clock.advance(60_000);
-    }
-
-    t.deepEqual(await selectRetry(backend, schema), [{attempts: 2, dead: false, instruction: 1}]);
-
-    const [completed] = await store.claimExecutions({claim: createItemClaim(schema), limit: 1, taskName: 'items'});
-
-    await store.completeExecutions([completed as never]);
-    t.deepEqual(await selectRetry(backend, schema), []);
-  });
-
-  test(`${name}: the reaper counts a termination as a failed attempt, and the process whose end made the instruction dead alone emits dead`, async (t) => {
-    const {backend, createStore, schema} = await setUp(t, get);
-    const clock = createManualClock(START);
-    const claimer = await createStore({clock});
-    const reaper = await createStore({clock});
-    const bystander = await createStore({clock});
-    const deadByStore = {bystander: 0, claimer: 0, reaper: 0};
-
-    claimer.events.on('dead', () => {
-      deadByStore.claimer++;
-    });
-    reaper.events.on('dead', ({instructions}) => {
-      deadByStore.reaper += instructions.length;
-    });
-    bystander.events.on('dead', () => {
-      deadByStore.bystander++;
-    });
-    await createItems(backend.pool, schema, 2);
-    await reaper.registerTask({maxAttempts: 1, maxExecutionDuration: 60_000, name: 'items'});
-    await claimer.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
-    await claimer.terminate();
-    await clock.advance(61_000);
-
-    t.is((await reaper.reap()).length, 2);
-    t.deepEqual(deadByStore, {bystander: 0, claimer: 0, reaper: 2});
-    t.like(await reaper.listDeadInstructions(), [{attempts: 1, error: {code: 'EXECUTION_TERMINATED'}}, {attempts: 1, error: {code: 'EXECUTION_TERMINATED'}}]);
   });
 
   test(`${name}: a new task gets 25 attempts 1 s to 1 h apart; registerTask writes its own policy only when the task is new`, async (t) => {

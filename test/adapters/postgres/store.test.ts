@@ -1,3 +1,7 @@
+/**
+ * The PostgreSQL store's own behaviour (migrations, its SQL, NOTIFY, the view of active
+ * instructions). What every store must do is the conformance kit's, run in test/testing.
+ */
 import test from 'ava';
 import {sql} from 'slonik';
 import {z} from 'zod';
@@ -48,7 +52,7 @@ for (const {get, name} of backends) {
     t.deepEqual(tables, ['maintenance_task', 'maintenance_task_execution', 'maintenance_task_instruction_retry', 'planton_migration']);
   });
 
-  test(`${name}: claim and record are one transaction: a claim that fails leaves nothing claimed or recorded`, async (t) => {
+  test(`${name}: claim and record are one transaction: a claim that fails leaves its own writes undone, nothing claimed or recorded`, async (t) => {
     const {backend, createStore, schema} = await setUp(t, get);
     const store = await createStore();
 
@@ -71,56 +75,6 @@ for (const {get, name} of backends) {
     t.deepEqual(await countExecutions(backend.pool, schema), []);
   });
 
-  test(`${name}: an instruction that is already running is never claimed a second time`, async (t) => {
-    const {backend, createStore, schema} = await setUp(t, get);
-    const first = await createStore();
-    const second = await createStore();
-
-    await createItems(backend.pool, schema, 3);
-
-    // A claim that ignores active executions: only the unique active-execution index stands in the way.
-    const claimAll = () => sql.type(z.object({id: z.number()}))`SELECT id FROM ${sql.identifier([schema, 'item'])} ORDER BY id`;
-
-    const claimed = await first.claimExecutions({claim: claimAll, limit: 10, taskName: 'items'});
-    const again = await second.claimExecutions({claim: claimAll, limit: 10, taskName: 'items'});
-
-    t.deepEqual(claimed.map((execution) => execution.instruction), [1, 2, 3]);
-    t.deepEqual(again, []);
-    t.deepEqual(await first.getActiveTaskInstructions('items', {signal: new AbortController().signal}), [1, 2, 3]);
-  });
-
-  test(`${name}: completes and fails executions; an execution that is not running cannot end twice`, async (t) => {
-    const {backend, createStore, schema} = await setUp(t, get);
-    const store = await createStore();
-
-    await createItems(backend.pool, schema, 2);
-
-    const [a, b] = await store.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
-
-    if (!a || !b) {
-      t.fail('expected two executions');
-
-      return;
-    }
-
-    await store.completeExecution({instruction: a.instruction, taskName: 'items'});
-    await store.failExecution({executionId: b.executionId}, new TypeError('disk "full"; retry'));
-
-    const rows = await backend.pool.any(sql.type(z.object({ended: z.boolean(), error: z.unknown(), instruction: z.number(), state: z.string()}))`
-      SELECT instruction, state, error, ended_at IS NOT NULL AS ended
-      FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
-      ORDER BY id
-    `);
-
-    t.like(rows[0], {ended: true, error: null, instruction: 1, state: 'COMPLETED'});
-    t.like(rows[1], {ended: true, error: {message: 'disk "full"; retry', name: 'TypeError'}, instruction: 2, state: 'FAILED'});
-    t.deepEqual(await store.getActiveTaskInstructions('items', {signal: new AbortController().signal}), []);
-
-    await t.throwsAsync(store.completeExecution({executionId: a.executionId}), {code: 'EXECUTION_NOT_RUNNING'});
-    await t.throwsAsync(store.completeExecution({instruction: 2, taskName: 'items'}), {code: 'EXECUTION_NOT_RUNNING'});
-    await t.throwsAsync(store.heartbeat({executionId: b.executionId}), {code: 'EXECUTION_NOT_RUNNING'});
-  });
-
   test(`${name}: concurrency comes from maximum_concurrent_execution_count when it is above 0`, async (t) => {
     const {backend, createStore, schema} = await setUp(t, get);
     const store = await createStore();
@@ -135,54 +89,6 @@ for (const {get, name} of backends) {
     // Registering again leaves the operator's setting alone.
     await store.registerTask({maxConcurrentExecutionCount: 0, name: 'limited'});
     t.is(await store.getTaskConcurrency({concurrency: 7, taskName: 'limited'}), 3);
-  });
-
-  test(`${name}: the reaper terminates executions whose heartbeat is older than the limit, and they are claimed again`, async (t) => {
-    const {backend, createStore, schema} = await setUp(t, get);
-    const clock = createManualClock(Date.parse('2030-01-01T00:00:00Z'));
-    // Automatic heartbeats are out of the way (an hour apart): this test heartbeats by hand.
-    const crashed = await createStore({clock, heartbeatInterval: 3_600_000});
-    const alive = await createStore({clock, heartbeatInterval: 3_600_000});
-    const reaper = await createStore({clock, heartbeatInterval: 3_600_000});
-
-    await createItems(backend.pool, schema, 4);
-    await reaper.registerTask({maxExecutionDuration: 60_000, name: 'items'});
-
-    const claimedByCrashed = await crashed.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
-    const claimedByAlive = await alive.claimExecutions({claim: createItemClaim(schema), limit: 2, taskName: 'items'});
-
-    // The crashed store stops heartbeating; the alive one heartbeats at +50 s.
-    await crashed.terminate();
-    await clock.advance(50_000);
-
-    for (const execution of claimedByAlive) {
-      await alive.heartbeat(execution);
-    }
-
-    t.deepEqual(await reaper.reap(), [], 'nothing is older than 60 s yet');
-
-    await clock.advance(11_000);
-
-    const reaped = await reaper.reap();
-
-    t.deepEqual(reaped.map((execution) => execution.instruction).sort(), claimedByCrashed.map((execution) => execution.instruction).sort());
-    t.deepEqual(await reaper.reap(), [], 'a second pass finds nothing');
-
-    const terminated = await backend.pool.any(sql.type(z.object({reason: z.string().nullable(), state: z.string(), terminated: z.boolean()}))`
-      SELECT state, terminated_reason AS reason, terminated_at IS NOT NULL AND ended_at IS NOT NULL AS terminated
-      FROM ${sql.identifier([schema, 'maintenance_task_execution'])}
-      WHERE id = ANY(${sql.array(reaped.map((execution) => execution.executionId), 'int8')})
-    `);
-
-    t.true(terminated.every((row) => row.state === 'TERMINATED' && row.terminated && row.reason !== null));
-    // A termination is a failed attempt: the instructions wait out the first retry delay (1 s).
-    t.deepEqual(await reaper.claimExecutions({claim: createItemClaim(schema), limit: 10, taskName: 'items'}), []);
-
-    await clock.advance(1_000);
-
-    const reclaimed = await reaper.claimExecutions({claim: createItemClaim(schema), limit: 10, taskName: 'items'});
-
-    t.deepEqual(reclaimed.map((execution) => execution.instruction).sort(), claimedByCrashed.map((execution) => execution.instruction).sort());
   });
 
   test(`${name}: the reaper runs on its own interval and heartbeats keep claimed executions alive`, async (t) => {

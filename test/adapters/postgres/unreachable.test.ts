@@ -10,7 +10,6 @@ import {createPool, sql} from 'slonik';
 import {createPgNotificationListener} from '../../../src/adapters/postgres/createPgNotificationListener.ts';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
 import {createPostgresSchedulerStore} from '../../../src/scheduler/postgres/createPostgresSchedulerStore.ts';
-import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
 import {findFreePort} from '../../helpers/findFreePort.ts';
 import {useFreshSchema, useServer} from '../../helpers/postgres.ts';
 import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
@@ -107,21 +106,4 @@ requireEnvironment({skipTitle: 'postgres: the unreachable-server tests need PLAN
     t.like((error?.cause as Error | undefined)?.cause, {code: '28000'});
   });
 
-  test('createPostgresStore on a server that went away rejects with STORE_UNREACHABLE', async (t) => {
-    const address = new URL(databaseUrl);
-    const proxy = await createTcpProxy({host: address.hostname, port: Number(address.port || 5432)});
-    const pool = await createPool(withPort(databaseUrl, proxy.port), {maxPoolSize: 2});
-
-    t.teardown(async () => {
-      await pool.end();
-      await proxy.close();
-    });
-
-    proxy.setAvailable(false);
-
-    const error = await withDeadline(t.throwsAsync(createPostgresStore({pool, reaperInterval: 0, schema: 'planton_never_created'})), 'createPostgresStore to reject', PROMPTLY);
-
-    t.like(error, {code: 'STORE_UNREACHABLE'});
-    t.truthy(error?.cause);
-  });
 });
