@@ -79,6 +79,40 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     t.deepEqual(rows.filter((row) => Number(row.jobs) !== 1), []);
   });
 
+  test('mysql: finishJobs ends a batch in one go, each job its own outcome; an attempt that is not running, or a recovery before the lease ended, is null in its place', async (t) => {
+    const {cleanup, store} = await createStore();
+
+    t.teardown(async () => {
+      await cleanup?.();
+    });
+
+    await store.saveTask({now: START, task: {...task('batch'), concurrency: 10}});
+    await store.materializeJobs({
+      now: START,
+      plan: () => ({jobs: [0, 1, 2, 3].map((index) => ({runAt: START + index, scheduledFor: START + index, slotCount: 1})), lastSlot: START + 3, nextRunAt: null, skipped: null}),
+      taskNames: ['batch'],
+      until: START,
+    });
+
+    const claimed = await store.claimJobs({claimUntil: START + 3, limit: 10, now: START + 3, taskNames: ['batch'], worker: 'w'});
+    const [done, waiting, failed, leased] = claimed.map(({id}) => id);
+    const error = {message: 'no'};
+    const results = await store.finishJobs([
+      {attempt: 1, id: done ?? 0, now: START + 10, outcome: {state: 'DONE'}},
+      {attempt: 1, id: waiting ?? 0, now: START + 11, outcome: {error, runAt: START + MINUTE, state: 'WAITING'}},
+      {attempt: 1, id: failed ?? 0, now: START + 12, outcome: {error, state: 'ERROR'}},
+      {attempt: 1, id: leased ?? 0, leaseEndedBy: START + 4, now: START + 13, outcome: {state: 'DONE'}},
+      {attempt: 2, id: 0, now: START + 14, outcome: {state: 'DONE'}},
+    ]);
+
+    t.is(claimed.length, 4);
+    t.like(results[0], {endedAt: START + 10, error: null, leaseUntil: null, state: 'DONE'});
+    t.like(results[1], {endedAt: null, error, leaseUntil: null, runAt: START + MINUTE, state: 'WAITING'});
+    t.like(results[2], {endedAt: START + 12, error, state: 'ERROR'});
+    t.deepEqual(results.slice(3), [null, null]);
+    t.like(await store.getJob(leased ?? 0), {leaseUntil: START + 3 + MINUTE, state: 'RUNNING'});
+  });
+
   test('mysql: task names are compared byte for byte: case and trailing spaces make other tasks', async (t) => {
     const {cleanup, store} = await createStore();
 

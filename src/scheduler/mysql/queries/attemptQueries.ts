@@ -23,7 +23,7 @@ export const claimDueJobs = async (
   }
 
   const tasks = await selectRows(connection, `
-    SELECT t.name AS name, t.concurrency - (SELECT count(*) FROM ${tables.job} r WHERE r.task_name = t.name AND r.state = 'RUNNING') AS free
+    SELECT t.name AS name, t.timeout_ms AS timeout, t.concurrency - (SELECT count(*) FROM ${tables.job} r WHERE r.task_name = t.name AND r.state = 'RUNNING') AS free
     FROM ${tables.task} t
     WHERE t.name IN (?) AND t.paused = FALSE
   `, [list(taskNames)]);
@@ -71,56 +71,75 @@ export const claimDueJobs = async (
     return [];
   }
 
-  await execute(connection, `
-    UPDATE ${tables.job} j JOIN ${tables.task} t ON t.name = j.task_name
-    SET j.state = 'RUNNING', j.attempt = j.attempt + 1, j.started_at = GREATEST(j.run_at, ?),
-      j.lease_until = GREATEST(j.run_at, ?) + t.timeout_ms, j.worker = ?, j.progress = NULL, j.step = NULL
-    WHERE j.id IN (?)
-  `, [now, now, worker, list(chosen)]);
+  // One UPDATE per task, its timeout as a parameter: an UPDATE joined to the task table would take
+  // shared locks on task rows, and wait for (or deadlock with) a saveTask holding one.
+  const timeouts = new Map(tasks.map((task) => [String(task.name), Number(task.timeout)]));
+  const chosenIds = new Set(chosen);
+
+  for (const [taskName, timeout] of timeouts) {
+    const ids = candidates.filter((job) => job.taskName === taskName && chosenIds.has(job.id)).map((job) => job.id);
+
+    if (ids.length > 0) {
+      await execute(connection, `
+        UPDATE ${tables.job}
+        SET state = 'RUNNING', attempt = attempt + 1, started_at = GREATEST(run_at, ?), lease_until = GREATEST(run_at, ?) + ?,
+          worker = ?, progress = NULL, step = NULL
+        WHERE id IN (?)
+      `, [now, now, timeout, worker, list(ids)]);
+    }
+  }
 
   return [...await selectJobsById(connection, tables, chosen)].sort((a, b) => a.runAt - b.runAt || a.id - b.id);
 };
 
-const finishFence = (finish: JobFinish) => finish.leaseEndedBy === undefined ? '(id = ? AND attempt = ?)' : '(id = ? AND attempt = ? AND lease_until <= ?)';
-
-const finishValues = (finish: JobFinish) => finish.leaseEndedBy === undefined ? [finish.id, finish.attempt] : [finish.id, finish.attempt, finish.leaseEndedBy];
-
 /**
- * Ends many RUNNING attempts: the rows that still are those attempts are locked in one statement,
- * then each is updated by id (an outcome of its own) and all are read back. Returns the jobs that
- * were those attempts (the others are missing).
+ * Ends many RUNNING attempts: the jobs are locked by primary key in one statement and fenced here (the
+ * same attempt, and for a recovery a lease ended by then), then updated in one statement (each its
+ * own outcome, by `CASE id`) and read back. Returns the jobs that were those attempts (the others are missing).
  */
 export const finishJobs = async (connection: Queryable, tables: MysqlSchedulerTables, finishes: readonly JobFinish[]): Promise<readonly JobRecord[]> => {
   if (finishes.length === 0) {
     return [];
   }
 
-  const running = new Set((await selectRows(connection, `
-    SELECT id FROM ${tables.job} WHERE state = 'RUNNING' AND (${finishes.map(finishFence).join(' OR ')}) FOR UPDATE
-  `, finishes.flatMap(finishValues))).map((found) => Number(found.id)));
-  const finished: number[] = [];
+  const locked = new Map((await selectRows(connection, `
+    SELECT id, attempt, lease_until AS leaseUntil FROM ${tables.job} WHERE id IN (?) AND state = 'RUNNING' FOR UPDATE
+  `, [list(finishes.map(({id}) => id))])).map((found) => [Number(found.id), {attempt: Number(found.attempt), leaseUntil: Number(found.leaseUntil)}]));
+  const finished = finishes.filter(({attempt, id, leaseEndedBy}) => {
+    const running = locked.get(id);
 
-  for (const {id, now, outcome} of finishes) {
-    // A job listed twice in one batch is ended once: by its first finish.
-    if (!running.delete(id)) {
-      continue;
+    if (running === undefined || running.attempt !== attempt || (leaseEndedBy !== undefined && !(running.leaseUntil <= leaseEndedBy))) {
+      return false;
     }
 
-    await execute(connection, `
-      UPDATE ${tables.job}
-      SET state = ?, lease_until = NULL, ended_at = ?, run_at = COALESCE(?, run_at), error = COALESCE(?, error)
-      WHERE id = ?
-    `, [
-      outcome.state,
-      outcome.state === 'WAITING' ? null : now,
-      outcome.state === 'WAITING' ? outcome.runAt : null,
-      outcome.state === 'DONE' ? null : JSON.stringify(outcome.error),
-      id,
-    ]);
-    finished.push(id);
+    // A job listed twice in one batch is ended once: by its first finish that fits.
+    locked.delete(id);
+
+    return true;
+  });
+
+  if (finished.length === 0) {
+    return [];
   }
 
-  return await selectJobsById(connection, tables, finished);
+  /** `CASE id WHEN … THEN … END` of one column, each job's value a parameter. */
+  const byId = (value: (finish: JobFinish) => unknown): readonly [string, readonly unknown[]] => [
+    `CASE id ${finished.map(() => 'WHEN ? THEN ?').join(' ')} END`,
+    finished.flatMap((finish) => [finish.id, value(finish)]),
+  ];
+  const [state, stateValues] = byId(({outcome}) => outcome.state);
+  const [endedAt, endedAtValues] = byId(({now, outcome}) => outcome.state === 'WAITING' ? null : now);
+  const [runAt, runAtValues] = byId(({outcome}) => outcome.state === 'WAITING' ? outcome.runAt : null);
+  const [error, errorValues] = byId(({outcome}) => outcome.state === 'DONE' ? null : JSON.stringify(outcome.error));
+
+  // One statement for the batch; no assignment reads a column another one changes.
+  await execute(connection, `
+    UPDATE ${tables.job}
+    SET state = ${state}, lease_until = NULL, ended_at = ${endedAt}, run_at = COALESCE(${runAt}, run_at), error = COALESCE(${error}, error)
+    WHERE id IN (?)
+  `, [...stateValues, ...endedAtValues, ...runAtValues, ...errorValues, list(finished.map(({id}) => id))]);
+
+  return await selectJobsById(connection, tables, finished.map(({id}) => id));
 };
 
 /** Claimed attempts that never started go back to SCHEDULED (or WAITING after an earlier attempt). */
@@ -135,6 +154,6 @@ export const releaseJobs = async (connection: Queryable, tables: MysqlSchedulerT
     SET state = CASE WHEN attempt = 1 THEN 'SCHEDULED' ELSE 'WAITING' END, lease_until = NULL,
       started_at = CASE WHEN attempt = 1 THEN NULL ELSE started_at END, worker = CASE WHEN attempt = 1 THEN NULL ELSE worker END,
       attempt = attempt - 1
-    WHERE state = 'RUNNING' AND (${jobs.map(() => '(id = ? AND attempt = ?)').join(' OR ')})
-  `, jobs.flatMap(({attempt, id}) => [id, attempt]));
+    WHERE id IN (?) AND state = 'RUNNING' AND (${jobs.map(() => '(id = ? AND attempt = ?)').join(' OR ')})
+  `, [list(jobs.map(({id}) => id)), ...jobs.flatMap(({attempt, id}) => [id, attempt])]);
 };
