@@ -13,14 +13,14 @@ import {validateTaskDefinition} from '../postgres/validatePostgresStoreConfigura
 import {
   ExecutionNotRunningError,
   InvalidStoreConfigurationError,
-  StoreBackgroundError,
   StoreTerminatedError,
   StoreUnreachableError,
 } from '../errors.ts';
-import type {DeadInstruction, ExecutionReference, StoreEvents, SubscribeConfiguration, WakeReason} from '../types.ts';
+import type {DeadInstruction, ExecutionReference, StoreEvents} from '../types.ts';
 import {applyMysqlMigrations} from './applyMysqlMigrations.ts';
 import {createMysqlClaimExecutions} from './createMysqlClaimExecutions.ts';
 import {createMysqlExecutionResolver} from './createMysqlExecutionResolver.ts';
+import {createMysqlSubscriptions} from './createMysqlSubscriptions.ts';
 import {createMysqlMaintenance} from './createMysqlMaintenance.ts';
 import {createMysqlTables} from './createMysqlTables.ts';
 import {isMysqlConnectionError} from './isMysqlConnectionError.ts';
@@ -43,8 +43,6 @@ import {withMysqlTransaction} from './withMysqlTransaction.ts';
 const log = Logger.child({
   namespace: 'createMysqlStore',
 });
-
-type Subscription = {readonly onWake: SubscribeConfiguration['onWake']; readonly taskName: string};
 
 /** The GET_LOCK name of the store's migrations in one database with one prefix (at most 64 characters). */
 const getMigrationLockName = (database: string, tablePrefix: string): string => {
@@ -83,7 +81,6 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
   const tables = createMysqlTables({database, tablePrefix});
   const taskIds = new Map<string, number>();
   const tracker = createExecutionTracker<Instruction>({activeFromMemory: false});
-  const subscriptions = new Set<Subscription>();
   let terminated = false;
 
   const events = createEmitter<StoreEvents<Instruction>>(createListenerErrorHook(log));
@@ -105,21 +102,8 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
     }
   };
 
-  const wake = (subscription: Subscription, reason: WakeReason) => {
-    try {
-      subscription.onWake(reason);
-    } catch (error) {
-      reportError({error: new StoreBackgroundError('WAKE', error)}, 'a wake-up callback threw');
-    }
-  };
-
-  const wakeTasks = (taskNames: readonly string[], reason: WakeReason) => {
-    for (const subscription of subscriptions) {
-      if (taskNames.includes(subscription.taskName)) {
-        wake(subscription, reason);
-      }
-    }
-  };
+  const subscriptions = createMysqlSubscriptions<Instruction>({reportError});
+  const {wakeTasks} = subscriptions;
 
   const getTaskId = async (taskName: string): Promise<number> => {
     const cached = taskIds.get(taskName);
@@ -200,11 +184,7 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
     reportError,
     tables,
     tracker,
-    wakeAll: (reason) => {
-      for (const subscription of subscriptions) {
-        wake(subscription, reason);
-      }
-    },
+    wakeAll: subscriptions.wakeAll,
     wakeTasks,
   });
 
@@ -308,13 +288,7 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
         throw new StoreTerminatedError('Cannot subscribe: the store is terminated.');
       }
 
-      const subscription: Subscription = {onWake, taskName};
-
-      subscriptions.add(subscription);
-
-      return async () => {
-        subscriptions.delete(subscription);
-      };
+      return subscriptions.subscribe({onWake, taskName});
     },
     tablePrefix,
     terminate: async () => {

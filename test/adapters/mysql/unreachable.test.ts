@@ -44,7 +44,8 @@ requireEnvironment({skipTitle: 'mysql: the unreachable-server tests need PLANTON
     const error = await withDeadline(t.throwsAsync(createMysqlStore({pool})), 'createMysqlStore to reject', PROMPTLY);
 
     t.like(error, {code: 'STORE_UNREACHABLE'});
-    t.like(error?.cause, {code: 'ER_ACCESS_DENIED_ERROR'});
+    // MariaDB answers either, depending on the authentication exchange.
+    t.true(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR'].includes(String((error?.cause as {code?: unknown} | undefined)?.code)));
   });
 
   test('a store on a database that does not exist (in the URL) rejects with STORE_UNREACHABLE', async (t) => {
