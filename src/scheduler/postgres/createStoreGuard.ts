@@ -32,7 +32,9 @@ export type StoreGuardOptions<T> = {
  * Runs one store operation: errors that say the database cannot be reached, and an operation that
  * got no answer within `timeout`, reject as `server_unreachable`. `run`'s signal aborts when the
  * operation is given up on (its timeout, or the caller's `signal`), with the error its caller got,
- * so that it can roll back what has not committed yet.
+ * so that it can roll back what has not committed yet. The MySQL scheduler store uses it too (with
+ * `isConnectionError` for mysql2's errors): mysql2 bounds neither the wait for a pool connection nor
+ * a query sent into a network that drops packets.
  */
 export type StoreGuard = <T>(operation: string, run: (givenUp: AbortSignal) => Promise<T>, options?: StoreGuardOptions<T>) => Promise<T>;
 
