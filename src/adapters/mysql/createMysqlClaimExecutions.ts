@@ -4,6 +4,7 @@ import {describeValue} from '../../planton/describeValue.ts';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
 import {InvalidStoreConfigurationError, UnexpectedClaimResultError} from '../errors.ts';
 import type {ClaimedExecution, ClaimExecutionsConfiguration} from '../types.ts';
+import type {MysqlClaimRecovery} from './createMysqlClaimRecovery.ts';
 import type {MysqlTables} from './createMysqlTables.ts';
 import {isStorableInstruction} from './encodeInstruction.ts';
 import {insertExecutions, lockTaskAndCountRunning} from './queries/index.ts';
@@ -19,10 +20,18 @@ const MAXIMUM_CLAIM_ATTEMPTS = 3;
 /** Largest instruction JSON the MEDIUMTEXT column holds (16 MiB − 1 bytes). */
 const MAXIMUM_INSTRUCTION_BYTES = 16_777_215;
 
-/** Accepts what a claim returns: strings of well-formed Unicode, finite numbers, and bigints that fit a number. */
+/**
+ * Accepts what a claim returns: strings of well-formed Unicode, finite numbers within
+ * ±Number.MAX_SAFE_INTEGER (mysql2 reads a larger BIGINT as a number that lost its last digits,
+ * unless its `supportBigNumbers` makes it a string), and bigints that fit a number.
+ */
 const toInstruction = (value: unknown): TaskInstruction | undefined => {
   if (typeof value === 'bigint' && Number.isSafeInteger(Number(value))) {
     return Number(value);
+  }
+
+  if (typeof value === 'number' && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+    return undefined;
   }
 
   return isStorableInstruction(value) && Buffer.byteLength(JSON.stringify(value)) <= MAXIMUM_INSTRUCTION_BYTES ? value : undefined;
@@ -38,6 +47,8 @@ export type MysqlClaimExecutionsDependencies<Instruction extends TaskInstruction
   readonly getTaskId: (taskName: string) => Promise<number>;
   readonly hostname: string;
   readonly pool: Pool;
+  /** Claims whose reply was lost: looked up before a claim, their executions returned first. */
+  readonly recovery: MysqlClaimRecovery<Instruction>;
   readonly tables: MysqlTables;
   /** Each execution the claim recorded (the store heartbeats it and knows its id). */
   readonly track: (execution: ClaimedExecution<Instruction>) => void;
@@ -51,7 +62,7 @@ export type MysqlClaimExecutionsDependencies<Instruction extends TaskInstruction
  * returned; commits. Either both the claim's row locks/updates and the executions commit, or
  * neither does. Instructions another process has RUNNING meanwhile are dropped (the unique key).
  */
-export const createMysqlClaimExecutions = <Instruction extends TaskInstruction = TaskInstruction>({clock, getTaskId, hostname, pool, tables, track}: MysqlClaimExecutionsDependencies<Instruction>) => {
+export const createMysqlClaimExecutions = <Instruction extends TaskInstruction = TaskInstruction>({clock, getTaskId, hostname, pool, recovery, tables, track}: MysqlClaimExecutionsDependencies<Instruction>) => {
   return async ({activeTaskInstructions = [], claim, concurrency, limit, signal, taskName}: ClaimExecutionsConfiguration<Instruction, MysqlClaim<Instruction>>): Promise<ReadonlyArray<ClaimedExecution<Instruction>>> => {
     if (!Number.isInteger(limit) || limit < 0) {
       throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 0, got \`${describeValue(limit)}\`.`);
@@ -66,10 +77,18 @@ export const createMysqlClaimExecutions = <Instruction extends TaskInstruction =
     }
 
     const taskId = await getTaskId(taskName);
+    // Written on the executions this call records: finds them again if the COMMIT's reply is lost.
+    const token = randomUUID();
+
+    // What a claim whose reply was lost committed goes first, off the limit (it is RUNNING: the
+    // count under the task's lock below includes it).
+    await recovery.recover(taskName);
+
+    const recovered = Math.min(recovery.countPending(taskName), limit);
 
     const claimOnce = async (connection: PoolConnection) => {
       const now = clock.now();
-      const claimLimit = concurrency === undefined ? limit : Math.min(limit, Math.max(0, concurrency - await lockTaskAndCountRunning(connection, tables, taskId)));
+      const claimLimit = concurrency === undefined ? limit - recovered : Math.min(limit - recovered, Math.max(0, concurrency - await lockTaskAndCountRunning(connection, tables, taskId)));
 
       if (claimLimit === 0) {
         return [];
@@ -111,7 +130,7 @@ export const createMysqlClaimExecutions = <Instruction extends TaskInstruction =
         const instruction = toInstruction(value);
 
         if (instruction === undefined) {
-          throw new UnexpectedClaimResultError(taskName, claimLimit, values, `returned ${describeValue(value)}, which is not a string of well-formed Unicode or a finite number (of at most 16 MiB as JSON)`);
+          throw new UnexpectedClaimResultError(taskName, claimLimit, values, `returned ${describeValue(value)}, which is not a string of well-formed Unicode (of at most 16 MiB as JSON) or a number within ±Number.MAX_SAFE_INTEGER`);
         }
 
         // One instruction of a task runs once at a time: 42 and '42' share the text form the tables key on.
@@ -127,25 +146,35 @@ export const createMysqlClaimExecutions = <Instruction extends TaskInstruction =
         return [];
       }
 
-      return await insertExecutions(connection, tables, {hostname, instructions, now, taskId, token: randomUUID()});
+      return await insertExecutions(connection, tables, {hostname, instructions, now, taskId, token});
     };
 
-    for (let attempt = 1; ; attempt++) {
+    let executions: ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}> = [];
+
+    for (let attempt = 1; limit > recovered; attempt++) {
       try {
-        const executions = await withMysqlTransaction(pool, claimOnce);
+        executions = await withMysqlTransaction(pool, claimOnce);
 
-        return executions.map(({id, instruction}) => {
-          const execution: ClaimedExecution<Instruction> = {executionId: id, instruction: instruction as Instruction, taskName};
-
-          track(execution);
-
-          return execution;
-        });
+        break;
       } catch (error) {
-        if ((error as {readonly code?: unknown}).code !== DEADLOCK || attempt === MAXIMUM_CLAIM_ATTEMPTS) {
+        if ((error as {readonly code?: unknown} | null)?.code !== DEADLOCK || attempt === MAXIMUM_CLAIM_ATTEMPTS) {
+          if (recovery.isUncertain(error)) {
+            recovery.remember(taskName, taskId, token);
+          }
+
           throw error;
         }
       }
     }
+
+    const claimed = executions.map(({id, instruction}) => {
+      const execution: ClaimedExecution<Instruction> = {executionId: id, instruction: instruction as Instruction, taskName};
+
+      track(execution);
+
+      return execution;
+    });
+
+    return [...recovery.takePending(taskName, recovered), ...claimed];
   };
 };

@@ -1,5 +1,4 @@
-import {createHash} from 'node:crypto';
-import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
+import type {PoolConnection} from 'mysql2/promise';
 import {createEmitter} from '../../planton/createEmitter.ts';
 import {createErrorReporter} from '../../planton/createErrorReporter.ts';
 import {createListenerErrorHook} from '../../planton/createListenerErrorHook.ts';
@@ -14,16 +13,16 @@ import {
   ExecutionNotRunningError,
   InvalidStoreConfigurationError,
   StoreTerminatedError,
-  StoreUnreachableError,
 } from '../errors.ts';
 import type {DeadInstruction, ExecutionReference, StoreEvents} from '../types.ts';
-import {applyMysqlMigrations} from './applyMysqlMigrations.ts';
 import {createMysqlClaimExecutions} from './createMysqlClaimExecutions.ts';
+import {createMysqlClaimRecovery} from './createMysqlClaimRecovery.ts';
 import {createMysqlExecutionResolver} from './createMysqlExecutionResolver.ts';
 import {createMysqlSubscriptions} from './createMysqlSubscriptions.ts';
 import {createMysqlMaintenance} from './createMysqlMaintenance.ts';
 import {createMysqlTables} from './createMysqlTables.ts';
-import {isMysqlConnectionError} from './isMysqlConnectionError.ts';
+import {migrateMysqlStore} from './migrateMysqlStore.ts';
+import {reviveReleasedExecution} from './reviveReleasedExecution.ts';
 import {
   deleteInstructionRetry,
   type EndedExecution,
@@ -44,10 +43,8 @@ const log = Logger.child({
   namespace: 'createMysqlStore',
 });
 
-/** The GET_LOCK name of the store's migrations in one database with one prefix (at most 64 characters). */
-const getMigrationLockName = (database: string, tablePrefix: string): string => {
-  return `planton:store:${createHash('sha256').update(`${database}.${tablePrefix}`).digest('hex').slice(0, 40)}`;
-};
+/** How long terminate() gives the one statement that ends what lost claim replies left undispatched. */
+const ABANDON_TIMEOUT = 5_000;
 
 /**
  * The MySQL/MariaDB store (MySQL 8, MariaDB 10.6+): applies its migrations (migrations/mysql/store/)
@@ -60,24 +57,7 @@ const getMigrationLockName = (database: string, tablePrefix: string): string => 
 export const createMysqlStore = async <Instruction extends TaskInstruction = TaskInstruction>(configuration: MysqlStoreConfiguration): Promise<MysqlStore<Instruction>> => {
   const {database: configuredDatabase, heartbeatInterval, hostname, pollInterval, pool, reaperInterval, tablePrefix} = validateMysqlStoreConfiguration(configuration);
   const clock = configuration.clock ?? createSystemClock();
-  let database: string;
-
-  // The first queries: a server that cannot be reached as configured rejects here, STORE_UNREACHABLE.
-  try {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT DATABASE() AS name');
-    const current = rows[0]?.name as string | null | undefined;
-    const resolved = configuredDatabase ?? current ?? null;
-
-    if (resolved === null) {
-      throw new InvalidStoreConfigurationError('database', 'Expected `database`, or a pool whose connections have a current database (a database in its URL), got neither.');
-    }
-
-    database = resolved;
-    await applyMysqlMigrations({component: 'store', database, lockName: getMigrationLockName(database, tablePrefix), pool, table: 'store_migration', tablePrefix});
-  } catch (error) {
-    throw isMysqlConnectionError(error) ? new StoreUnreachableError(error) : error;
-  }
-
+  const database = await migrateMysqlStore({database: configuredDatabase, pool, tablePrefix});
   const tables = createMysqlTables({database, tablePrefix});
   const taskIds = new Map<string, number>();
   const tracker = createExecutionTracker<Instruction>({activeFromMemory: false});
@@ -154,11 +134,13 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
     }
   };
 
+  const recovery = createMysqlClaimRecovery<Instruction>({clock, connection: pool, tables, tracker});
   const claim = createMysqlClaimExecutions<Instruction>({
     clock,
     getTaskId,
     hostname,
     pool,
+    recovery,
     tables,
     track: ({executionId, instruction, taskName}) => {
       tracker.track(taskName, instruction, executionId);
@@ -229,9 +211,14 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
       return await applyToMany(references, async (executionIds) => await selectRunningExecutionIds(pool, tables, executionIds), false);
     },
     getActiveTaskInstructions: async (taskName) => {
-      const taskId = taskIds.get(taskName);
+      // A claim of the task whose reply was lost: what it committed is held for the next claim,
+      // and not active yet for the engine, which then leaves room for it in its limit.
+      await recovery.recover(taskName);
 
-      return (taskId === undefined ? await selectActiveInstructionsByName(pool, tables, taskName) : await selectActiveInstructions(pool, tables, taskId)) as readonly Instruction[];
+      const taskId = taskIds.get(taskName);
+      const instructions = (taskId === undefined ? await selectActiveInstructionsByName(pool, tables, taskName) : await selectActiveInstructions(pool, tables, taskId)) as readonly Instruction[];
+
+      return recovery.excludePending(taskName, instructions);
     },
     getClaimedExecutionId: ({instruction, taskName}) => {
       return tracker.getClaimedExecutionId(taskName, instruction) ?? null;
@@ -283,6 +270,18 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
 
       return true;
     },
+    reviveExecution: async ({executionId}) => {
+      const revived = await reviveReleasedExecution(pool, tables, {executionId, now: clock.now()});
+
+      if (revived === null) {
+        return false;
+      }
+
+      // Active again, and heartbeaten by this store until a worker ends it, as when it was claimed.
+      tracker.track(revived.taskName, revived.instruction, revived.id);
+
+      return true;
+    },
     subscribe: async ({onWake, taskName}) => {
       if (terminated) {
         throw new StoreTerminatedError('Cannot subscribe: the store is terminated.');
@@ -299,6 +298,9 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
       terminated = true;
       subscriptions.clear();
       await maintenance.stop();
+      // Claims whose reply was lost, and what they committed that no claim returned yet: nobody
+      // will dispatch those executions, so they end (FAILED) rather than wait for the reaper.
+      await recovery.abandon(ABANDON_TIMEOUT);
     },
   };
 };

@@ -115,5 +115,12 @@ export type MysqlStore<Instruction extends TaskInstruction = TaskInstruction> = 
    * task's subscribers in this process: it is claimable at once, from attempt 1. Resolves `false` when it had none.
    */
   readonly retryInstruction: (instruction: {readonly instruction: Instruction; readonly taskName: string}) => Promise<boolean>;
+  /**
+   * Puts an execution a sink released (FAILED with `SINK_PUBLISH_FAILED`) back to RUNNING and takes
+   * back the failed attempt the release counted, when that end is its instruction's latest and no
+   * other execution of the instruction is RUNNING; resolves whether it did. Its message reached the
+   * broker after all: a sink worker calls it when it receives such a message, and then runs it.
+   */
+  readonly reviveExecution: (reference: {readonly executionId: number}) => Promise<boolean>;
   readonly tablePrefix: string;
 };

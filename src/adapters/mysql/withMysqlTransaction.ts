@@ -32,7 +32,7 @@ export const withMysqlTransaction = async <Result>(pool: Pool, work: (connection
       throw error;
     }
   } catch (error) {
-    healthy &&= !(error as {readonly fatal?: unknown}).fatal;
+    healthy &&= (error as {readonly fatal?: unknown} | null)?.fatal !== true;
 
     throw error;
   } finally {

@@ -123,6 +123,8 @@ requireEnvironment({skipTitle: 'mysql: the engine tests need PLANTON_TEST_MYSQL_
     await t.throwsAsync(store.registerTask({name: '\uD800'}), {code: 'INVALID_STORE_CONFIGURATION'});
     await t.throwsAsync(store.claimExecutions({claim: () => ['\uD800'], limit: 1, taskName: 'items'}), {code: 'UNEXPECTED_CLAIM_RESULT'});
     await t.throwsAsync(store.claimExecutions({claim: () => [Number.NaN], limit: 1, taskName: 'items'}), {code: 'UNEXPECTED_CLAIM_RESULT'});
+    // What mysql2 makes of 9007199254740993 in a BIGINT column without supportBigNumbers.
+    await t.throwsAsync(store.claimExecutions({claim: () => ({sql: 'SELECT CAST(9007199254740993 AS SIGNED)'}), limit: 1, taskName: 'items'}), {code: 'UNEXPECTED_CLAIM_RESULT'});
     await t.throwsAsync(store.completeExecution({instruction: '\uD800', taskName: 'items'} as never), {code: 'EXECUTION_NOT_RUNNING'});
   });
 

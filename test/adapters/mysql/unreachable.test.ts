@@ -6,6 +6,7 @@
 import test from 'ava';
 import {createPool} from 'mysql2/promise';
 import {createMysqlStore} from '../../../src/adapters/mysql/createMysqlStore.ts';
+import {createTcpProxy} from '../../helpers/createTcpProxy.ts';
 import {findFreePort} from '../../helpers/findFreePort.ts';
 import {createMysqlName} from '../../helpers/mysql.ts';
 import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
@@ -27,6 +28,23 @@ requireEnvironment({skipTitle: 'mysql: the unreachable-server tests need PLANTON
 
     t.like(error, {code: 'STORE_UNREACHABLE'});
     t.like(error?.cause, {code: 'ECONNREFUSED'});
+  });
+
+  test('a server that does not answer (the network black-holes) rejects with STORE_UNREACHABLE after mysql2\'s connectTimeout, ETIMEDOUT as cause', async (t) => {
+    const address = new URL(url);
+    const proxy = await createTcpProxy({host: address.hostname, port: Number(address.port || 3_306)});
+    const pool = createPool({connectTimeout: 1_000, uri: withPort(url, proxy.port)});
+
+    t.teardown(async () => {
+      await pool.end();
+      await proxy.close();
+    });
+    proxy.setBlackHole(true);
+
+    const error = await withDeadline(t.throwsAsync(createMysqlStore({pool})), 'createMysqlStore to reject', PROMPTLY);
+
+    t.like(error, {code: 'STORE_UNREACHABLE'});
+    t.like(error?.cause, {code: 'ETIMEDOUT'});
   });
 
   test('a store whose user may not log in rejects with STORE_UNREACHABLE', async (t) => {

@@ -62,3 +62,61 @@ export const selectDeadInstructions = async (
     taskName: String(row.nid),
   }));
 };
+
+/** The code of the error a sink records when it releases an execution whose message the broker did not confirm (SinkPublishError). */
+const SINK_RELEASE_CODE = 'SINK_PUBLISH_FAILED';
+
+const getErrorCode = (json: unknown): unknown => {
+  try {
+    return (JSON.parse(String(json)) as {readonly code?: unknown} | null)?.code;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Inside the caller's transaction: puts an execution a sink released (FAILED with
+ * SINK_PUBLISH_FAILED) back to RUNNING (heartbeat now) and takes back the failed attempt its
+ * release counted: its message reached the broker after all. Null (nothing changed) when the
+ * execution is not FAILED by a release, its end is not the last one counted for its instruction, or
+ * another execution of the instruction is RUNNING (the unique key refuses the update: the caller
+ * rolls back). The execution's row and its retry row are locked, so two revivals never both succeed.
+ */
+export const reviveExecution = async (
+  connection: MysqlQueryable,
+  tables: MysqlTables,
+  {executionId, now}: {readonly executionId: number; readonly now: number},
+): Promise<{readonly id: number; readonly instruction: TaskInstruction; readonly taskName: string} | null> => {
+  const [execution] = await selectRows(connection, `
+    SELECT id, maintenance_task_id, instruction, instruction_hash, error FROM ${tables.execution}
+    WHERE id = ? AND state = 'FAILED'
+    FOR UPDATE
+  `, [executionId]);
+
+  if (execution === undefined || getErrorCode(execution.error) !== SINK_RELEASE_CODE) {
+    return null;
+  }
+
+  const [retry] = await selectRows(connection, `
+    SELECT failed_attempt_count FROM ${tables.retry}
+    WHERE maintenance_task_id = ? AND instruction_hash = ? AND last_execution_id = ?
+    FOR UPDATE
+  `, [execution.maintenance_task_id, execution.instruction_hash, executionId]);
+
+  if (retry === undefined) {
+    return null;
+  }
+
+  await runStatement(connection, `
+    UPDATE ${tables.execution} SET state = 'RUNNING', ended_at = NULL, error = NULL, last_seen_at = ? WHERE id = ?
+  `, [now, executionId]);
+  await runStatement(connection, `
+    UPDATE ${tables.retry}
+    SET failed_attempt_count = GREATEST(failed_attempt_count - 1, 0), retry_at = ?, dead_at = NULL, updated_at = ?
+    WHERE maintenance_task_id = ? AND instruction_hash = ?
+  `, [now, now, execution.maintenance_task_id, execution.instruction_hash]);
+
+  const [task] = await selectRows(connection, `SELECT nid FROM ${tables.task} WHERE id = ?`, [execution.maintenance_task_id]);
+
+  return {id: toId(execution.id), instruction: decodeInstruction(execution.instruction), taskName: String(task?.nid)};
+};
