@@ -94,7 +94,7 @@ export type SchedulerConfiguration = {
    * @default Math.random
    */
   readonly random?: () => number;
-  /** Where tasks, jobs and logs live: `createMemorySchedulerStore()` or `await createPostgresSchedulerStore({pool})`. */
+  /** Where tasks, jobs and logs live: `createMemorySchedulerStore()`, `await createPostgresSchedulerStore({pool})` or `await createMysqlSchedulerStore({pool})`. */
   readonly store: SchedulerStore;
   /**
    * How often (milliseconds) the list of tasks is read again from the store, to pick up tasks other

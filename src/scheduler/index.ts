@@ -14,6 +14,8 @@ export {createMemorySchedulerStore} from './memory/createMemorySchedulerStore.ts
 export {parseDuration} from './parseDuration.ts';
 export {DEFAULT_JOB_PAGE_SIZE, MAX_JOB_PAGE_SIZE} from './parseListJobsQuery.ts';
 export {DEFAULT_PRUNE_BATCH_SIZE, MAX_PRUNE_BATCH_SIZE} from './parsePruneJobsOptions.ts';
+export {applyMysqlSchedulerMigrations} from './mysql/applyMysqlSchedulerMigrations.ts';
+export {createMysqlSchedulerStore} from './mysql/createMysqlSchedulerStore.ts';
 export {parseRetryPolicy} from './parseRetryPolicy.ts';
 export {parseSchedule} from './parseSchedule.ts';
 export {parseScheduledTask} from './parseScheduledTask.ts';
@@ -30,6 +32,8 @@ export type {SchedulerAdmin} from './createSchedulerAdmin.ts';
 export type {TimeZone, WallTime} from './createTimeZone.ts';
 export type {DecideJobOutcomeConfiguration} from './decideJobOutcome.ts';
 export type {DueJob, DueSlots, ListDueSlotsConfiguration} from './listDueSlots.ts';
+export type {ApplyMysqlSchedulerMigrationsConfiguration} from './mysql/applyMysqlSchedulerMigrations.ts';
+export type {MysqlSchedulerStoreConfiguration} from './mysql/createMysqlSchedulerStore.ts';
 export type {ParseRetryPolicyConfiguration} from './parseRetryPolicy.ts';
 export type {ParseScheduleConfiguration} from './parseSchedule.ts';
 export type {ParseScheduledTaskConfiguration, ScheduledTask} from './parseScheduledTask.ts';

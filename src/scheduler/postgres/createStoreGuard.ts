@@ -1,13 +1,18 @@
 import {serializeError} from 'serialize-error';
 import {Logger} from '../../planton/Logger.ts';
 import {ServerUnreachableError, StoreTimeoutError} from '../errors.ts';
-import {isConnectionError} from '../../adapters/postgres/isConnectionError.ts';
+import {isConnectionError as isPostgresConnectionError} from '../../adapters/postgres/isConnectionError.ts';
 
 const log = Logger.child({
   namespace: 'createStoreGuard',
 });
 
 export type StoreGuardConfiguration = {
+  /**
+   * Whether a driver's error says the database cannot be reached (it becomes `server_unreachable`).
+   * @default PostgreSQL's (slonik and pg errors)
+   */
+  readonly isConnectionError?: (error: unknown) => boolean;
   /** Milliseconds an operation may take before it rejects; `Infinity` waits for ever. */
   readonly timeout: number;
 };
@@ -27,7 +32,9 @@ export type StoreGuardOptions<T> = {
  * Runs one store operation: errors that say the database cannot be reached, and an operation that
  * got no answer within `timeout`, reject as `server_unreachable`. `run`'s signal aborts when the
  * operation is given up on (its timeout, or the caller's `signal`), with the error its caller got,
- * so that it can roll back what has not committed yet.
+ * so that it can roll back what has not committed yet. The MySQL scheduler store uses it too (with
+ * `isConnectionError` for mysql2's errors): mysql2 bounds neither the wait for a pool connection nor
+ * a query sent into a network that drops packets.
  */
 export type StoreGuard = <T>(operation: string, run: (givenUp: AbortSignal) => Promise<T>, options?: StoreGuardOptions<T>) => Promise<T>;
 
@@ -45,7 +52,7 @@ const GIVEN_UP = Symbol('given up');
  * real one, not the scheduler's clock (it bounds I/O, which a manual clock does not drive), and
  * unref()ed: a query in flight holds a socket, which keeps the process up.
  */
-export const createStoreGuard = ({timeout}: StoreGuardConfiguration): StoreGuard => {
+export const createStoreGuard = ({isConnectionError = isPostgresConnectionError, timeout}: StoreGuardConfiguration): StoreGuard => {
   return async (operation, run, {onLateResult, signal} = {}) => {
     signal?.throwIfAborted();
 
