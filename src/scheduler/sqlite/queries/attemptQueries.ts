@@ -8,9 +8,10 @@ import {at, byRunAt, JOB_COLUMNS, json, maybeAt, names, PENDING, toJob} from './
 /**
  * Call inside the write lock (`BEGIN IMMEDIATE`): no other connection, in this process or another,
  * writes until it commits, so each task's running jobs counted here stay counted and concurrency
- * holds across instances. Per task, its oldest due jobs up to its free concurrency (a window over
- * the pending index); in all, the oldest `limit` of those, updated in one statement. A job claimed
- * before its `runAt` starts (and its lease counts) from `runAt`.
+ * holds across instances. Per task, its oldest due jobs up to its free concurrency (one short range
+ * of the pending index each: statements cost no round trip here); in all, the oldest `limit` of
+ * those, updated in one statement. However many jobs are overdue, a claim reads at most tasks ×
+ * `limit` of them. A job claimed before its `runAt` starts (and its lease counts) from `runAt`.
  */
 export const claimDueJobs = (
   connection: SqliteConnection,
@@ -21,29 +22,32 @@ export const claimDueJobs = (
     return [];
   }
 
+  const tasks = connection.all(`
+    SELECT name, concurrency - (SELECT count(*) FROM ${tables.job} r WHERE r.task_name = t.name AND r.state = 'RUNNING') AS free
+    FROM ${tables.task} t
+    WHERE t.paused = 0 AND t.name IN (SELECT value FROM json_each(:names))
+  `, {names: names(taskNames)});
+  const due = `SELECT id, run_at FROM ${tables.job} WHERE task_name = :taskName AND state IN ${PENDING} AND run_at <= :claimUntil ORDER BY run_at, id LIMIT :limit`;
+  const candidates = tasks.filter((task) => Number(task.free) > 0).flatMap((task) => connection.all(due, {
+    claimUntil: at(claimUntil),
+    limit: Math.min(limit, Number(task.free)),
+    taskName: String(task.name),
+  })).map((candidate) => ({id: Number(candidate.id), runAt: Number(candidate.run_at)}));
+
+  if (candidates.length === 0) {
+    return [];
+  }
+
+  const chosen = candidates.toSorted((a, b) => a.runAt - b.runAt || a.id - b.id).slice(0, limit).map((candidate) => candidate.id);
+
   return connection.all(`
-    WITH named AS (
-      SELECT name, concurrency, (SELECT count(*) FROM ${tables.job} r WHERE r.task_name = t.name AND r.state = 'RUNNING') AS running
-      FROM ${tables.task} t
-      WHERE t.paused = 0 AND t.name IN (SELECT value FROM json_each(:names))
-    ),
-    ranked AS (
-      SELECT j.id, j.run_at, n.concurrency - n.running AS free,
-        row_number() OVER (PARTITION BY j.task_name ORDER BY j.run_at, j.id) AS position
-      FROM named n
-      JOIN ${tables.job} j ON j.task_name = n.name AND j.state IN ${PENDING} AND j.run_at <= :claimUntil
-      WHERE n.running < n.concurrency
-    ),
-    chosen AS (
-      SELECT id FROM ranked WHERE position <= free ORDER BY run_at, id LIMIT :limit
-    )
     UPDATE ${tables.job} AS claimed
     SET state = 'RUNNING', attempt = attempt + 1, started_at = max(run_at, :now),
       lease_until = CAST(round(max(run_at, :now) + (SELECT t.timeout_ms FROM ${tables.task} t WHERE t.name = claimed.task_name)) AS integer),
       worker = :worker, progress = NULL, step = NULL
-    WHERE id IN (SELECT id FROM chosen)
+    WHERE id IN (SELECT value FROM json_each(:ids))
     RETURNING ${JOB_COLUMNS}
-  `, {claimUntil: at(claimUntil), limit, names: names(taskNames), now: at(now), worker}).map(toJob).toSorted(byRunAt);
+  `, {ids: JSON.stringify(chosen), now: at(now), worker}).map(toJob).toSorted(byRunAt);
 };
 
 const FINISH = (tables: SqliteSchedulerTables) => `
