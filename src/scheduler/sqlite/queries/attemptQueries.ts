@@ -3,7 +3,7 @@ import type {JobRecord} from '../../recordTypes.ts';
 import type {JobFinish} from '../../storeTypes.ts';
 import type {SqliteSchedulerTables} from '../createSqliteSchedulerTables.ts';
 import type {SqliteConnection} from './connection.ts';
-import {at, byRunAt, JOB_COLUMNS, json, maybeAt, names, PENDING, toJob} from './rows.ts';
+import {at, byRunAt, JOB_COLUMNS, json, names, PENDING, toJob} from './rows.ts';
 
 /**
  * Call inside the write lock (`BEGIN IMMEDIATE`): no other connection, in this process or another,
@@ -29,7 +29,7 @@ export const claimDueJobs = (
   `, {names: names(taskNames)});
   const due = `SELECT id, run_at FROM ${tables.job} WHERE task_name = :taskName AND state IN ${PENDING} AND run_at <= :claimUntil ORDER BY run_at, id LIMIT :limit`;
   const candidates = tasks.filter((task) => Number(task.free) > 0).flatMap((task) => connection.all(due, {
-    claimUntil: at(claimUntil),
+    claimUntil,
     limit: Math.min(limit, Number(task.free)),
     taskName: String(task.name),
   })).map((candidate) => ({id: Number(candidate.id), runAt: Number(candidate.run_at)}));
@@ -67,7 +67,7 @@ export const finishJobs = (connection: SqliteConnection, tables: SqliteScheduler
       endedAt: outcome.state === 'WAITING' ? null : at(now),
       error: outcome.state === 'DONE' ? null : json(outcome.error),
       id,
-      leaseEndedBy: maybeAt(leaseEndedBy),
+      leaseEndedBy: leaseEndedBy ?? null,
       runAt: outcome.state === 'WAITING' ? at(outcome.runAt) : null,
       state: outcome.state,
     });

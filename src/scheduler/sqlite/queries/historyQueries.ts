@@ -5,7 +5,7 @@ import type {JobRecord, JobState} from '../../recordTypes.ts';
 import type {CountJobsInput, EndedJobsInput, JobCounts, JobListInput} from '../../storeTypes.ts';
 import type {SqliteSchedulerTables} from '../createSqliteSchedulerTables.ts';
 import type {SqliteConnection} from './connection.ts';
-import {at, JOB_COLUMNS, names, toJob} from './rows.ts';
+import {JOB_COLUMNS, names, toJob} from './rows.ts';
 
 /**
  * A page of jobs, newest `scheduled_for` first (then highest id). One index range per state asked
@@ -30,17 +30,17 @@ export const selectJobPage = (connection: SqliteConnection, tables: SqliteSchedu
 
   if (input.from !== undefined && input.from !== null) {
     conditions.push('scheduled_for >= :from');
-    parameters.from = at(input.from);
+    parameters.from = input.from;
   }
 
   if (input.to !== undefined && input.to !== null) {
     conditions.push('scheduled_for < :to');
-    parameters.to = at(input.to);
+    parameters.to = input.to;
   }
 
   if (input.after !== undefined && input.after !== null) {
     conditions.push('(scheduled_for, id) < (:afterScheduledFor, :afterId)');
-    parameters.afterScheduledFor = at(input.after.scheduledFor);
+    parameters.afterScheduledFor = input.after.scheduledFor;
     parameters.afterId = input.after.id;
   }
 
@@ -91,7 +91,7 @@ export const countJobs = (connection: SqliteConnection, tables: SqliteSchedulerT
 
 const ended = ({endedBefore, states, taskName}: EndedJobsInput) => ({
   condition: `state IN (SELECT value FROM json_each(:states)) AND ended_at < :endedBefore ${taskName === undefined || taskName === null ? '' : 'AND task_name = :taskName'}`,
-  parameters: {endedBefore: at(endedBefore), states: names(states), ...taskName === undefined || taskName === null ? {} : {taskName}},
+  parameters: {endedBefore, states: names(states), ...taskName === undefined || taskName === null ? {} : {taskName}},
 });
 
 export const countEndedJobs = (connection: SqliteConnection, tables: SqliteSchedulerTables, input: EndedJobsInput): number => {

@@ -52,7 +52,7 @@ export const cancelSkippedJobs = (connection: SqliteConnection, tables: SqliteSc
   connection.run(`
     UPDATE ${tables.job} SET state = 'CANCELED', ended_at = :now
     WHERE task_name = :taskName AND kind = 'SLOT' AND state = 'SCHEDULED' AND attempt = 0 AND scheduled_for BETWEEN :from AND :through
-  `, {from: at(skipped.from), now: at(now), taskName, through: at(skipped.through)});
+  `, {from: skipped.from, now: at(now), taskName, through: skipped.through});
 };
 
 const one = (found: Readonly<Record<string, unknown>> | undefined): JobRecord | null => found === undefined ? null : toJob(found);
@@ -123,7 +123,7 @@ export const selectDueJobs = (connection: SqliteConnection, tables: SqliteSchedu
     WHERE task_name IN ${activeNames(tables.task, 'names')} AND state IN ${PENDING} AND run_at <= :now
     ORDER BY run_at, id
     LIMIT :limit
-  `, {limit, names: names(taskNames), now: at(now)}).map(toJob).toSorted(byRunAt);
+  `, {limit, names: names(taskNames), now}).map(toJob).toSorted(byRunAt);
 };
 
 export const selectExpiredJobs = (connection: SqliteConnection, tables: SqliteSchedulerTables, {before, taskNames}: {readonly before: number; readonly taskNames: readonly string[]}): readonly JobRecord[] => {
@@ -135,7 +135,7 @@ export const selectExpiredJobs = (connection: SqliteConnection, tables: SqliteSc
     SELECT ${JOB_COLUMNS} FROM ${tables.job}
     WHERE task_name IN (SELECT value FROM json_each(:names)) AND state = 'RUNNING' AND lease_until <= :before
     ORDER BY id
-  `, {before: at(before), names: names(taskNames)}).map(toJob);
+  `, {before, names: names(taskNames)}).map(toJob);
 };
 
 /** See `WakeTimes`: one statement for every task of an instance. */
@@ -153,11 +153,11 @@ export const selectWakeTimes = (connection: SqliteConnection, tables: SqliteSche
         WHERE task_name IN (SELECT value FROM json_each(:names)) AND state = 'RUNNING' AND lease_until > :leaseAfter) AS lease_until
   `, {
     claimable: names(input.claimableTaskNames),
-    claimUntil: at(input.claimUntil),
-    leaseAfter: at(input.leaseAfter),
+    claimUntil: input.claimUntil,
+    leaseAfter: input.leaseAfter,
     names: names(input.taskNames),
     unprocessed: names(input.unprocessedTaskNames),
-    unprocessedAfter: at(input.unprocessedAfter),
+    unprocessedAfter: input.unprocessedAfter,
   }) ?? {};
 
   return {

@@ -1,8 +1,9 @@
 /**
  * What every scheduler query on SQLite shares: how values travel and how rows come back. Times are
- * integer milliseconds since the epoch (the injected clock's, rounded as PostgreSQL's timestamps
- * round them); JSON values travel as their text and come back parsed; lists of names travel as one
- * JSON array read with json_each, so a name full of quotes is only ever a value.
+ * stored as integer milliseconds since the epoch (the injected clock's, rounded as PostgreSQL's
+ * timestamps come back rounded); the bounds a query compares them with travel as given. JSON values
+ * travel as their text and come back parsed; lists of names travel as one JSON array read with
+ * json_each, so a name full of quotes is only ever a value.
  */
 import type {SQLInputValue} from 'node:sqlite';
 import type {JobRecord, JobState, TaskRecord} from '../../recordTypes.ts';

@@ -75,7 +75,7 @@ export const selectTasksToMaterialize = (connection: SqliteConnection, tables: S
     SELECT ${TASK_COLUMNS} FROM ${tables.task}
     WHERE name IN (SELECT value FROM json_each(:names)) AND paused = 0 AND (next_run_at <= :until OR (last_slot IS NULL AND next_run_at IS NULL))
     ORDER BY name
-  `, {names: names(taskNames), until: at(until)}).map(toTask);
+  `, {names: names(taskNames), until}).map(toTask);
 };
 
 /** Saves `lastSlot`/`nextRunAt` of each task; returns them as saved. */
