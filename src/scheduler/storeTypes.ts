@@ -95,8 +95,8 @@ export type JobCounts = Readonly<Record<string, JobStateCounts>>;
  * is fenced by the job's state (and `attempt`), so two instances racing change it at most once.
  * Methods take many tasks (or jobs) at once, so that one dispatcher serves every task of an instance
  * in a few statements per round. Implementations: `createMemorySchedulerStore` (one process),
- * `createPostgresSchedulerStore` (PostgreSQL server or PGlite). Unreachable backends reject with
- * `server_unreachable`.
+ * `createPostgresSchedulerStore` (PostgreSQL server or PGlite), `createSqliteSchedulerStore` (a SQLite
+ * file shared by processes). Unreachable backends reject with `server_unreachable`.
  */
 export type SchedulerStore = {
   /**
