@@ -96,7 +96,8 @@ export type JobCounts = Readonly<Record<string, JobStateCounts>>;
  * Methods take many tasks (or jobs) at once, so that one dispatcher serves every task of an instance
  * in a few statements per round. Implementations: `createMemorySchedulerStore` (one process),
  * `createPostgresSchedulerStore` (PostgreSQL server or PGlite), `createMysqlSchedulerStore` (MySQL 8,
- * MariaDB 10.6+). Unreachable backends reject with `server_unreachable`.
+ * MariaDB 10.6+), `createSqliteSchedulerStore` (a SQLite file shared by processes). Unreachable
+ * backends reject with `server_unreachable`.
  */
 export type SchedulerStore = {
   /**

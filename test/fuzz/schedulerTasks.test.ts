@@ -1,5 +1,5 @@
 /**
- * Fuzz of `scheduler.schedule()` on the memory store and on PGlite: a whole task configuration of
+ * Fuzz of `scheduler.schedule()` on the memory store, on PGlite and on SQLite: a whole task configuration of
  * any shape (name, payload, concurrency, schedule, timing) is stored and read back as JSON would
  * give it, or refused with a coded error before anything is stored; the scheduler goes on either way.
  */
@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import {createMemorySchedulerStore, type ScheduleTaskConfiguration} from '../../src/scheduler/index.ts';
 import {createHarness, type SchedulerStoreFactory} from '../scheduler/helpers/createHarness.ts';
 import {createPgliteStores} from '../scheduler/helpers/postgresStores.ts';
+import {createSqliteStores} from '../scheduler/helpers/sqliteStores.ts';
 import {HostileValueError, hostileValue, hugeString, nastyString, sqlLookingString} from './helpers/arbitraries.ts';
 import {expectCodedAsync} from './helpers/expectCoded.ts';
 import {runProperty} from './helpers/runProperty.ts';
@@ -53,6 +54,7 @@ const name = fc.oneof(
 const stores: Array<[string, SchedulerStoreFactory]> = [
   ['memory', async () => ({store: createMemorySchedulerStore()})],
   ['pglite', createPgliteStores()],
+  ['sqlite', createSqliteStores()],
 ];
 
 for (const [storeName, createStore] of stores) {

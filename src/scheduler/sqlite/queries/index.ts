@@ -1,0 +1,5 @@
+export * from './attemptQueries.ts';
+export * from './historyQueries.ts';
+export * from './jobQueries.ts';
+export * from './logQueries.ts';
+export * from './taskQueries.ts';
