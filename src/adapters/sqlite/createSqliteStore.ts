@@ -304,9 +304,9 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
     },
     notifyTask: async (taskName) => {
       assertOpen('notify');
-      // A write, so that other connections' polls see the file change.
+      // A write (of the task's row, created if need be), so that other connections' polls see the file change.
+      getTaskId(taskName);
       queries.notifyTask(taskName, clock.now());
-      dataVersion = queries.readDataVersion();
       wakeTasks([taskName], 'NOTIFICATION');
     },
     reap,
