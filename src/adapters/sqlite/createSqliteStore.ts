@@ -6,16 +6,17 @@ import {describeValue} from '../../planton/describeValue.ts';
 import {Logger} from '../../planton/Logger.ts';
 import {serializeUserError} from '../../planton/serializeUserError.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
-import {ExecutionNotRunningError, InvalidStoreConfigurationError, StoreBackgroundError, StoreTerminatedError, StoreUnreachableError} from '../errors.ts';
+import {ExecutionNotRunningError, InvalidStoreConfigurationError, StoreTerminatedError, StoreUnreachableError} from '../errors.ts';
 import {validateTaskDefinition} from '../postgres/validatePostgresStoreConfiguration.ts';
-import type {ClaimedExecution, DeadInstruction, ExecutionReference, StoreEvents, SubscribeConfiguration, WakeReason} from '../types.ts';
+import type {ClaimedExecution, ExecutionReference, StoreEvents} from '../types.ts';
 import {applySqliteMigrations} from './applySqliteMigrations.ts';
 import {createSqliteClaimExecutions} from './createSqliteClaimExecutions.ts';
+import {createSqliteExecutionEnds} from './createSqliteExecutionEnds.ts';
 import {createSqliteExecutionRegistry} from './createSqliteExecutionRegistry.ts';
 import {createSqliteMaintenance} from './createSqliteMaintenance.ts';
 import {createSqliteQueries} from './createSqliteQueries.ts';
 import {createSqliteTables} from './createSqliteTables.ts';
-import {endSqliteExecutions, type SqliteEnd, type SqliteFailedAttempt} from './endSqliteExecutions.ts';
+import {createSqliteWakeUps} from './createSqliteWakeUps.ts';
 import {configureSqliteDatabase, openSqliteDatabase} from './openSqliteDatabase.ts';
 import {reviveSqliteExecution} from './reviveSqliteExecution.ts';
 import {runImmediateTransaction} from './runImmediateTransaction.ts';
@@ -25,8 +26,6 @@ import type {SqliteClaim, SqliteStore, SqliteStoreConfiguration} from './types.t
 const log = Logger.child({
   namespace: 'createSqliteStore',
 });
-
-const REAPER_BATCH_SIZE = 1_000;
 
 /** The store's migrations: migrations/sqlite/store/, recorded in `<tablePrefix>migration`. */
 export const SQLITE_STORE_MIGRATIONS = {name: 'store', table: 'migration'} as const;
@@ -66,10 +65,10 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
   const queries = createSqliteQueries(database, tables);
   const taskIds = new Map<string, number>();
   const {applyToMany, findExecutionId, forget, getClaimedExecutionId, getClaimedExecutionIds, track} = createSqliteExecutionRegistry<Instruction>(queries);
-  const subscriptions = new Set<{readonly onWake: SubscribeConfiguration['onWake']; readonly taskName: string}>();
   const events = createEmitter<StoreEvents<Instruction>>(createListenerErrorHook(log));
   const reportError = createErrorReporter<StoreEvents<Instruction>>({events, log});
-  let dataVersion = queries.readDataVersion();
+  const wakeUps = createSqliteWakeUps<Instruction>({queries, reportError});
+  const {end, reap: reapNow} = createSqliteExecutionEnds<Instruction>({clock, database, events, forget, log, queries, wakeTasks: wakeUps.wakeTasks});
   let terminated = false;
 
   const assertOpen = (operation: string) => {
@@ -90,47 +89,6 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
     taskIds.set(taskName, taskId);
 
     return taskId;
-  };
-
-  const wake = (subscription: {readonly onWake: SubscribeConfiguration['onWake']}, reason: WakeReason) => {
-    try {
-      subscription.onWake(reason);
-    } catch (error) {
-      reportError({error: new StoreBackgroundError('WAKE', error)}, 'a wake-up callback threw');
-    }
-  };
-
-  const wakeTasks = (taskNames: readonly string[] | null, reason: WakeReason) => {
-    for (const subscription of subscriptions) {
-      if (taskNames === null || taskNames.includes(subscription.taskName)) {
-        wake(subscription, reason);
-      }
-    }
-  };
-
-  /** Emits `dead` for the failed attempts that made their instruction dead (this process's only). */
-  const reportDead = (attempts: readonly SqliteFailedAttempt[]) => {
-    const instructions: Array<DeadInstruction<Instruction>> = attempts.filter((attempt) => attempt.dead).map((attempt) => ({
-      attempts: attempt.attempts,
-      error: attempt.error,
-      executionId: attempt.id,
-      instruction: attempt.instruction as Instruction,
-      taskName: attempt.taskName,
-    }));
-
-    if (instructions.length > 0) {
-      log.warn({instructions: instructions.map(({attempts, executionId, instruction, taskName}) => ({attempts, executionId, instruction, taskName}))}, 'instructions failed their last attempt; they are dead until revived');
-      events.emit('dead', {instructions});
-    }
-  };
-
-  /** Ends executions in one transaction; reports the instructions that became dead; returns the ids ended. */
-  const end = (ends: readonly SqliteEnd[]): readonly number[] => {
-    const {attempts, ended} = runImmediateTransaction(database, () => endSqliteExecutions(queries, ends, clock.now()));
-
-    reportDead(attempts);
-
-    return ended;
   };
 
   const endOne = (reference: ExecutionReference<Instruction>, state: 'COMPLETED' | 'FAILED', error: unknown) => {
@@ -160,36 +118,7 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
   const reap = async (): Promise<ReadonlyArray<ClaimedExecution<Instruction>>> => {
     assertOpen('reap');
 
-    const reaped: Array<ClaimedExecution<Instruction>> = [];
-
-    for (;;) {
-      const attempts = runImmediateTransaction(database, () => {
-        const stale = queries.selectStale(clock.now(), REAPER_BATCH_SIZE);
-
-        return endSqliteExecutions(queries, stale.map((id) => ({error: null, id, state: 'TERMINATED'})), clock.now()).attempts;
-      });
-
-      reportDead(attempts);
-
-      for (const attempt of attempts) {
-        forget(attempt.id);
-        reaped.push({executionId: attempt.id, instruction: attempt.instruction as Instruction, taskName: attempt.taskName});
-      }
-
-      if (attempts.length < REAPER_BATCH_SIZE) {
-        break;
-      }
-    }
-
-    if (reaped.length > 0) {
-      const taskNames = [...new Set(reaped.map((execution) => execution.taskName))];
-
-      log.warn({count: reaped.length, taskNames}, 'terminated executions whose heartbeat is older than their limit');
-      wakeTasks(taskNames, 'REAPED');
-      events.emit('reaped', {executions: reaped});
-    }
-
-    return reaped;
+    return reapNow();
   };
 
   const stopMaintenance = createSqliteMaintenance<Instruction>({
@@ -208,14 +137,7 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
     },
     clock,
     heartbeatInterval,
-    poll: () => {
-      const version = queries.readDataVersion();
-
-      if (version !== dataVersion) {
-        dataVersion = version;
-        wakeTasks(null, 'NOTIFICATION');
-      }
-    },
+    poll: wakeUps.poll,
     pollInterval,
     reap,
     reaperInterval,
@@ -307,7 +229,7 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
       // A write (of the task's row, created if need be), so that other connections' polls see the file change.
       getTaskId(taskName);
       queries.notifyTask(taskName, clock.now());
-      wakeTasks([taskName], 'NOTIFICATION');
+      wakeUps.wakeTasks([taskName], 'NOTIFICATION');
     },
     reap,
     registerTask: async (definition) => {
@@ -321,7 +243,7 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
         return false;
       }
 
-      wakeTasks([taskName], 'RETRIED');
+      wakeUps.wakeTasks([taskName], 'RETRIED');
 
       return true;
     },
@@ -342,16 +264,10 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
 
       return true;
     },
-    subscribe: async ({onWake, taskName}) => {
+    subscribe: async (subscription) => {
       assertOpen('subscribe');
 
-      const subscription = {onWake, taskName};
-
-      subscriptions.add(subscription);
-
-      return async () => {
-        subscriptions.delete(subscription);
-      };
+      return wakeUps.subscribe(subscription);
     },
     tablePrefix,
     terminate: async () => {
@@ -360,7 +276,7 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
       }
 
       terminated = true;
-      subscriptions.clear();
+      wakeUps.clear();
       await stopMaintenance();
 
       if (owned) {
