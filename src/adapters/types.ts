@@ -172,3 +172,21 @@ export type Store<Instruction extends TaskInstruction, Claim> = {
   /** Stops the reaper, the heartbeat and the subscriptions. Does not end the pool it was given. */
   readonly terminate: () => Promise<void>;
 };
+
+/**
+ * A store with the batched calls the processor and the sink workers use besides `Store`: one
+ * statement (one commit) per batch. Each resolves with the references that were not running
+ * (unknown, already ended, reaped, or given twice), in the order given; the others are done.
+ * What `createPostgresStore` and `createMemoryStore` return, and what the conformance kit
+ * (`planton/testing`) checks.
+ */
+export type DispatchStore<Instruction extends TaskInstruction, Claim> = Store<Instruction, Claim> & {
+  /** Completes a batch of executions. */
+  readonly completeExecutions: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+  /** Fails a batch of executions, each with its error (serialized). */
+  readonly failExecutions: FailExecutions<Instruction>;
+  /** Which executions of a batch are not running, read without writing anything. */
+  readonly findNotRunning: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+  /** Marks a batch of executions alive. */
+  readonly heartbeatExecutions: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+};

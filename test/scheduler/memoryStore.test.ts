@@ -1,11 +1,9 @@
+/** The memory scheduler store's own tests; the scheduler store kit runs on it in test/testing/memorySchedulerStore.test.ts. */
 import test from 'ava';
 import {createMemorySchedulerStore} from '../../src/scheduler/index.ts';
 import {flush} from '../helpers/createManualClock.ts';
 import {until} from '../helpers/until.ts';
 import {createHarness, recordSchedulerEvents} from './helpers/createHarness.ts';
-import {defineSchedulerSuite} from './helpers/defineSchedulerSuite.ts';
-
-defineSchedulerSuite(test, 'memory', async () => ({store: createMemorySchedulerStore()}));
 
 test('memory: a terminated scheduler leaves no timer of its clock armed (job timeouts included)', async (t) => {
   const h = await createHarness(t, async () => ({store: createMemorySchedulerStore()}), Date.parse('2026-01-01T00:00:00.000Z'));

@@ -8,7 +8,6 @@ import {createPostgresSchedulerStore} from '../../src/scheduler/index.ts';
 import {useFreshSchema} from '../helpers/postgres.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
 import type {SchedulerWorkerMessage} from './fixtures/schedulerWorker.ts';
-import {defineSchedulerSuite} from './helpers/defineSchedulerSuite.ts';
 import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
 const WORKER = fileURLToPath(new URL('fixtures/schedulerWorker.ts', import.meta.url));
@@ -16,10 +15,7 @@ const WORKER = fileURLToPath(new URL('fixtures/schedulerWorker.ts', import.meta.
 /** How long the three processes run (the issue asks for at least 30 s); PLANTON_SCHEDULER_E2E_SECONDS overrides it. */
 const SECONDS = Number(process.env.PLANTON_SCHEDULER_E2E_SECONDS ?? 30);
 
-defineServerSchedulerTests('the scheduler suite and the three-process test need PLANTON_TEST_DATABASE_URL', ({connectionUri, createStore, getPool}) => {
-
-  defineSchedulerSuite(test, 'postgres', createStore);
-
+defineServerSchedulerTests('the three-process test needs PLANTON_TEST_DATABASE_URL (the scheduler store kit runs in test/testing)', ({connectionUri, getPool}) => {
   test(`postgres: three scheduler processes on one database, ${SECONDS} s of an every-second cron and a 1 s interval: every slot has exactly one job, none missing`, async (t) => {
     t.timeout(SECONDS * 1_000 + 60_000);
 

@@ -5,7 +5,7 @@ import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
 import type {SchedulerStoreFactory} from './createHarness.ts';
 
 /** Scheduler stores on the backend's pool, each in a fresh schema that is dropped after its test. */
-const createStoreFactory = (backend: BackendHandle): SchedulerStoreFactory => {
+export const createStoreFactory = (backend: BackendHandle): SchedulerStoreFactory => {
   return async () => {
     const {pool} = await backend.get();
     const schema = createSchemaName();
