@@ -112,7 +112,18 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
   const claimExecutions: SqliteStore<Instruction>['claimExecutions'] = async (claimConfiguration) => {
     assertOpen('claim');
 
-    return claim(claimConfiguration);
+    const known = taskIds.has(claimConfiguration.taskName);
+
+    try {
+      return claim(claimConfiguration);
+    } catch (error) {
+      // The rollback took the task's row with it when this claim inserted it: forget its id too.
+      if (!known) {
+        taskIds.delete(claimConfiguration.taskName);
+      }
+
+      throw error;
+    }
   };
 
   const reap = async (): Promise<ReadonlyArray<ClaimedExecution<Instruction>>> => {

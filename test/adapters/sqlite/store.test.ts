@@ -54,6 +54,8 @@ test('a claim that throws after its own write rolls back that write and records 
 
   t.deepEqual(running(), []);
   t.is(observer.prepare('SELECT processed_count FROM item WHERE id = 1').get()?.processed_count, 0);
+  // The rollback took the task's new row with it; the next claim creates it again.
+  t.is((await claim(store, 2)).length, 2);
 });
 
 test('a claim returning more than the limit, objects or a promise claims nothing (UNEXPECTED_CLAIM_RESULT)', async (t) => {
