@@ -56,13 +56,18 @@ export const createSqliteClaimExecutions = <Instruction extends TaskInstruction 
       }
 
       // Numbers the store wrote itself (an integer id, a time in ms): no text of anyone else's.
+      // `+(expression)` strips the column's affinity: compared as it is, the instruction column
+      // (which has none) is probed through its index, one lookup per candidate row; with the
+      // affinity of an integer column SQLite would convert it and scan every execution of the task
+      // (262 claims/s instead of 11,700 on 20,000 rows). It also keeps 42 and '42' apart, as the
+      // unique index does.
       const isActiveInstruction = (expression: string) => `(EXISTS (
         SELECT 1 FROM ${tables.execution} active_execution
         WHERE active_execution.maintenance_task_id = ${taskId} AND active_execution.ended_at IS NULL
-          AND active_execution.instruction = (${expression})
+          AND active_execution.instruction = +(${expression})
       ) OR EXISTS (
         SELECT 1 FROM ${tables.retry} waiting_instruction
-        WHERE waiting_instruction.maintenance_task_id = ${taskId} AND waiting_instruction.instruction = (${expression})
+        WHERE waiting_instruction.maintenance_task_id = ${taskId} AND waiting_instruction.instruction = +(${expression})
           AND (waiting_instruction.dead_at IS NOT NULL OR waiting_instruction.retry_at > ${Math.floor(now)})
       ))`;
 

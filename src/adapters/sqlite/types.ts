@@ -1,6 +1,6 @@
 import type {DatabaseSync, SQLInputValue, SQLOutputValue} from 'node:sqlite';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
-import type {DeadInstruction, ExecutionReference, FailExecutions, Store} from '../types.ts';
+import type {DeadInstruction, DispatchStore, ExecutionReference, FailExecutions} from '../types.ts';
 
 /** A row as `node:sqlite` returns it: column name → value. */
 export type SqliteRow = Readonly<Record<string, SQLOutputValue>>;
@@ -95,7 +95,7 @@ export type SqliteStoreConfiguration = {
   readonly tablePrefix?: string;
 };
 
-export type SqliteStore<Instruction extends TaskInstruction = TaskInstruction> = Store<Instruction, SqliteClaim<Instruction>> & {
+export type SqliteStore<Instruction extends TaskInstruction = TaskInstruction> = DispatchStore<Instruction, SqliteClaim<Instruction>> & {
   /**
    * Completes many executions in one transaction (one commit for the batch). Resolves with the
    * references that were not running (unknown, already ended, reaped, or given twice).

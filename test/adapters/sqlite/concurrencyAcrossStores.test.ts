@@ -15,7 +15,9 @@ import {claimRounds} from './helpers/claimRounds.ts';
 import {createItems, createTemporaryDatabase} from './helpers/temporaryDatabase.ts';
 
 const CONCURRENCY = 3;
-const ITEMS = 300;
+const QUOTA = 100;
+/** One quota for each of the three stores. */
+const ITEMS = 3 * QUOTA;
 
 test(`two stores in this process and one in a child process never run more than the concurrency (${CONCURRENCY}) and never claim an item twice`, async (t) => {
   const {filename} = createTemporaryDatabase(t);
@@ -34,7 +36,7 @@ test(`two stores in this process and one in a child process never run more than 
 
   stores.push(await createSqliteStore<number>({filename, pollInterval: 0, reaperInterval: 0}), await createSqliteStore<number>({filename, pollInterval: 0, reaperInterval: 0}));
 
-  const child = spawnFixture<ClaimerMessage>(fileURLToPath(new URL('fixtures/claimer.ts', import.meta.url)), {CONCURRENCY: String(CONCURRENCY), FILENAME: filename});
+  const child = spawnFixture<ClaimerMessage>(fileURLToPath(new URL('fixtures/claimer.ts', import.meta.url)), {CONCURRENCY: String(CONCURRENCY), FILENAME: filename, QUOTA: String(QUOTA)});
 
   t.teardown(() => {
     child.child.kill();
@@ -43,13 +45,12 @@ test(`two stores in this process and one in a child process never run more than 
   await withDeadline(child.waitFor((message): message is ClaimerMessage & {type: 'ready'} => message.type === 'ready'), 'the child store started');
 
   const [local, childResult] = await Promise.all([
-    Promise.all(stores.map(async (store) => await claimRounds(store, CONCURRENCY))),
+    Promise.all(stores.map(async (store) => await claimRounds(store, CONCURRENCY, QUOTA))),
     withDeadline(child.waitFor((message): message is ClaimerMessage & {type: 'done'} => message.type === 'done'), 'the child store claimed every item'),
   ]);
   const claimed = [...local.flatMap((result) => result.claimed), ...childResult.claimed];
 
-  t.true(childResult.claimed.length > 0, 'the child process claimed some items');
-  t.true(local.every((result) => result.claimed.length > 0), 'each local store claimed some items');
+  t.deepEqual([childResult.claimed.length, ...local.map((result) => result.claimed.length)], [QUOTA, QUOTA, QUOTA]);
   t.true(Math.max(childResult.maximum, ...local.map((result) => result.maximum)) <= CONCURRENCY);
   t.is(claimed.length, ITEMS);
   t.is(new Set(claimed).size, ITEMS);

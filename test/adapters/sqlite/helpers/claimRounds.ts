@@ -13,19 +13,21 @@ export const markingClaim: SqliteClaim<number> = ({isActiveInstruction, limit, q
 };
 
 /**
- * Claims with `concurrency` until no item is left, keeping each execution RUNNING for a round or
- * two before completing it, and checks after each claim (on the store's connection, a fresh read)
- * how many executions of the task run across every process. Resolves with the instructions it
- * claimed and the most it saw running.
+ * Claims with `concurrency` until this store claimed `quota` items (or none is left), keeping each
+ * execution RUNNING for a round or two before completing it, and checks after each claim (on the
+ * store's connection, a fresh read) how many executions of the task run across every process.
+ * With quotas that add up to the items, every store gets its share whoever starts first. Resolves
+ * with the instructions it claimed and the most it saw running.
  */
-export const claimRounds = async (store: SqliteStore<number>, concurrency: number): Promise<{readonly claimed: readonly number[]; readonly maximum: number}> => {
+export const claimRounds = async (store: SqliteStore<number>, concurrency: number, quota: number): Promise<{readonly claimed: readonly number[]; readonly maximum: number}> => {
   const claimed: number[] = [];
   const held: Array<{readonly executionId: number; age: number}> = [];
+  const countLeft = () => Number(store.database.prepare('SELECT count(*) AS count FROM item WHERE processed_count = 0').get()?.count);
   let maximum = 0;
-  let idle = 0;
 
-  while (idle < 20) {
-    const executions = await store.claimExecutions({claim: markingClaim, concurrency, limit: concurrency, taskName: TASK_NAME});
+  while (held.length > 0 || (claimed.length < quota && countLeft() > 0)) {
+    const limit = Math.min(concurrency, quota - claimed.length);
+    const executions = limit === 0 ? [] : await store.claimExecutions({claim: markingClaim, concurrency, limit, taskName: TASK_NAME});
     const running = store.database.prepare(`SELECT count(*) AS count FROM ${store.tablePrefix}maintenance_task_execution WHERE ended_at IS NULL`).get()?.count;
 
     maximum = Math.max(maximum, Number(running));
@@ -34,8 +36,6 @@ export const claimRounds = async (store: SqliteStore<number>, concurrency: numbe
       claimed.push(execution.instruction);
       held.push({age: 0, executionId: execution.executionId});
     }
-
-    idle = executions.length === 0 && held.length === 0 ? idle + 1 : 0;
 
     const done = held.filter((execution) => ++execution.age > (execution.executionId % 2) + 1);
 
