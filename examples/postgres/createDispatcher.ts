@@ -1,5 +1,6 @@
 import {createProcessor} from '../../src/adapters/processor/createProcessor.ts';
-import type {PostgresStore} from '../../src/adapters/postgres/types.ts';
+import type {ProcessorStore} from '../../src/adapters/processor/types.ts';
+import type {Store} from '../../src/adapters/types.ts';
 import {createPlanton} from '../../src/index.ts';
 import type {ExampleTask} from './types.ts';
 
@@ -13,16 +14,17 @@ export type Dispatcher = {
 };
 
 /**
- * The wiring a Postgres user writes around Planton: one engine whose tasks claim through the store
+ * The wiring a user writes around Planton (on PostgreSQL here, on MySQL in examples/mysql: any
+ * store, `Claim` being its claim): one engine whose tasks claim through the store
  * (claim and execution record in one transaction), the processor that hands what a round claims
  * to the task's handler in batches and records the outcomes (then triggers the task, so freed slots
  * are claimed at once), and a subscription per task so that a notification (a row inserted or
  * updated) wakes it at once.
  */
-export const createDispatcher = async ({onError, store, tasks}: {
+export const createDispatcher = async <Claim>({onError, store, tasks}: {
   readonly onError: (error: unknown) => void;
-  readonly store: PostgresStore<number>;
-  readonly tasks: readonly ExampleTask[];
+  readonly store: Store<number, Claim> & ProcessorStore<number>;
+  readonly tasks: ReadonlyArray<ExampleTask<Claim>>;
 }): Promise<Dispatcher> => {
   const taskConfigurations = await Promise.all(tasks.map(async (task) => {
     await store.registerTask({name: task.name});

@@ -1,10 +1,13 @@
 import type {PostgresClaim} from '../../src/adapters/postgres/types.ts';
 import type {ProcessorBatchHandler} from '../../src/adapters/processor/types.ts';
 
-/** One of the example's tasks: how Planton claims its work and what the processor does with a batch of it. */
-export type ExampleTask = {
+/**
+ * One of the example's tasks: how Planton claims its work and what the processor does with a batch
+ * of it. `Claim` is the store's claim (PostgreSQL's by default; examples/mysql gives MySQL's).
+ */
+export type ExampleTask<Claim = PostgresClaim<number>> = {
   /** The rows claimed in one round (at most `limit`), locked with FOR UPDATE SKIP LOCKED. */
-  readonly claim: PostgresClaim<number>;
+  readonly claim: Claim;
   /** How many instructions may be active at once (unless the task's row in the database says otherwise). */
   readonly concurrency: number;
   /** Rows done (purged, sent) since the start: rows that were no longer eligible when handled are not counted. */
