@@ -21,6 +21,9 @@ export type SqliteClaimExecutionsDependencies = {
   readonly track: (taskName: string, instruction: TaskInstruction, executionId: number) => void;
 };
 
+/** What a JSON array carries exactly into SQLite: integers, and strings without NUL. */
+const isJsonExact = (instruction: TaskInstruction): boolean => typeof instruction === 'string' ? !instruction.includes('\u0000') : Number.isSafeInteger(instruction);
+
 const isPromiseLike = (value: unknown): boolean => {
   return typeof value === 'object' && value !== null && typeof (value as {readonly then?: unknown}).then === 'function';
 };
@@ -35,6 +38,29 @@ const isPromiseLike = (value: unknown): boolean => {
  * commits together or is rolled back together.
  */
 export const createSqliteClaimExecutions = <Instruction extends TaskInstruction = TaskInstruction>({clock, database, getTaskId, hostname, queries, tables, track}: SqliteClaimExecutionsDependencies) => {
+  /**
+   * Records a RUNNING execution for each instruction, skipping those that already have one, and
+   * returns the recorded ones in the claim's order: one statement for instructions a JSON array
+   * carries exactly (ids, names), one statement each otherwise (reals, strings holding NUL).
+   */
+  const insertExecutions = (instructions: readonly TaskInstruction[], {now, taskId}: {readonly now: number; readonly taskId: number}): ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}> => {
+    if (instructions.every(isJsonExact)) {
+      const ids = new Map(queries.insertExecutions({hostname, instructions, now, taskId}).map(({id, instruction}) => [JSON.stringify(instruction), id]));
+
+      return instructions.flatMap((instruction) => {
+        const id = ids.get(JSON.stringify(instruction));
+
+        return id === undefined ? [] : [{id, instruction}];
+      });
+    }
+
+    return instructions.flatMap((instruction) => {
+      const id = queries.insertExecution({hostname, instruction, now, taskId});
+
+      return id === undefined ? [] : [{id, instruction}];
+    });
+  };
+
   return ({activeTaskInstructions = [], claim, concurrency, limit, signal, taskName}: ClaimExecutionsConfiguration<Instruction, SqliteClaim<Instruction>>): ReadonlyArray<ClaimedExecution<Instruction>> => {
     if (!Number.isInteger(limit) || limit < 0) {
       throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 0, got \`${describeValue(limit)}\`.`);
@@ -93,8 +119,7 @@ export const createSqliteClaimExecutions = <Instruction extends TaskInstruction 
         throw new UnexpectedClaimResultError(taskName, claimLimit, values, `returned ${values.length} instructions, more than the limit of ${claimLimit}`);
       }
 
-      const claimed: Array<{readonly id: number; readonly instruction: TaskInstruction}> = [];
-      const seen = new Set<string>();
+      const instructions = new Map<string, TaskInstruction>();
 
       for (const value of values as readonly unknown[]) {
         const instruction = toSqliteInstruction(value);
@@ -104,20 +129,10 @@ export const createSqliteClaimExecutions = <Instruction extends TaskInstruction 
         }
 
         // JSON: 42 and '42' are two instructions.
-        const key = JSON.stringify(instruction);
-
-        if (!seen.has(key)) {
-          seen.add(key);
-
-          const id = queries.insertExecution({hostname, instruction, now, taskId});
-
-          if (id !== undefined) {
-            claimed.push({id, instruction});
-          }
-        }
+        instructions.set(JSON.stringify(instruction), instruction);
       }
 
-      return claimed;
+      return insertExecutions([...instructions.values()], {now, taskId});
     });
 
     return executions.map(({id, instruction}): ClaimedExecution<Instruction> => {

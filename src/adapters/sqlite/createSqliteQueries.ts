@@ -97,6 +97,30 @@ export const createSqliteQueries = (database: DatabaseSync, tables: SqliteTables
 
       return row === undefined ? undefined : toEnded(row);
     },
+    /** Completes the RUNNING executions among `executionIds` in one statement; returns those it ended. */
+    completeExecutions: (executionIds: readonly number[], now: number): ReadonlyArray<Omit<EndedExecution, 'taskName'>> => {
+      return all(`
+        UPDATE ${execution} SET state = 'COMPLETED', ended_at = ?
+        WHERE id IN (SELECT value FROM json_each(?)) AND ended_at IS NULL
+        RETURNING id, maintenance_task_id, instruction
+      `, now, ids(executionIds)).map((row) => ({id: toNumber(row.id), instruction: toInstruction(row.instruction), taskId: toNumber(row.maintenance_task_id)}));
+    },
+    /** Whether any instruction of any task has failed attempts counted (most of the time none has). */
+    hasRetries: (): boolean => get(`SELECT 1 AS found FROM ${retry} LIMIT 1`) !== undefined,
+    /**
+     * Records a RUNNING execution for each instruction (integers, and strings without NUL: what a
+     * JSON array carries exactly) in one statement; returns those recorded, skipping instructions
+     * that already have one (the active-execution index).
+     */
+    insertExecutions: ({hostname, instructions, now, taskId}: {readonly hostname: string; readonly instructions: readonly TaskInstruction[]; readonly now: number; readonly taskId: number}): ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}> => {
+      // `WHERE true`: without it SQLite would read ON CONFLICT as the SELECT's join constraint.
+      return all(`
+        INSERT INTO ${execution} (maintenance_task_id, instruction, hostname, started_at, last_seen_at, created_at)
+        SELECT ?1, value, ?2, ?3, ?3, ?3 FROM json_each(?4) WHERE true ORDER BY key
+        ON CONFLICT DO NOTHING
+        RETURNING id, instruction
+      `, taskId, hostname, now, JSON.stringify(instructions)).map((row) => ({id: toNumber(row.id), instruction: toInstruction(row.instruction)}));
+    },
     /** Records a RUNNING execution; undefined when the instruction already has one (the active-execution index). */
     insertExecution: ({hostname, instruction, now, taskId}: {readonly hostname: string; readonly instruction: TaskInstruction; readonly now: number; readonly taskId: number}): number | undefined => {
       const row = get(`

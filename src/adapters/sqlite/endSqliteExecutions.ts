@@ -34,8 +34,19 @@ const TERMINATED_REASON = 'last_seen_at older than maximum_execution_duration';
 export const endSqliteExecutions = (queries: SqliteQueries, ends: readonly SqliteEnd[], now: number): {readonly attempts: readonly SqliteFailedAttempt[]; readonly ended: readonly number[]} => {
   const ended: number[] = [];
   const attempts: SqliteFailedAttempt[] = [];
+  // Completions go as one statement (the common case: a processor's batch of thousands), and
+  // clear failed attempts only when some instruction has any.
+  const completed = queries.completeExecutions(ends.filter((end) => end.state === 'COMPLETED').map((end) => end.id), now);
 
-  for (const {error, id, state} of ends) {
+  if (completed.length > 0 && queries.hasRetries()) {
+    for (const execution of completed) {
+      queries.deleteRetry(execution.taskId, execution.instruction);
+    }
+  }
+
+  ended.push(...completed.map((execution) => execution.id));
+
+  for (const {error, id, state} of ends.filter((end) => end.state !== 'COMPLETED')) {
     const execution = queries.endExecution(id, {
       error: state === 'FAILED' ? error ?? 'null' : null,
       now,
@@ -48,11 +59,6 @@ export const endSqliteExecutions = (queries: SqliteQueries, ends: readonly Sqlit
     }
 
     ended.push(id);
-
-    if (state === 'COMPLETED') {
-      queries.deleteRetry(execution.taskId, execution.instruction);
-      continue;
-    }
 
     const lastError = state === 'TERMINATED' ? JSON.stringify({code: 'EXECUTION_TERMINATED', message: TERMINATED_REASON}) : error ?? 'null';
     const policy = queries.selectRetryContext(execution.taskId, execution.instruction);

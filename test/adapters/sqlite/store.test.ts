@@ -138,7 +138,7 @@ test('hostile task names and instructions are only parameters', async (t) => {
   });
 
   const taskName = 'items"; DROP TABLE item; --\' \u0001 ${x}';
-  const instructions = ['\'); DELETE FROM planton_maintenance_task; --', 'a"b', '42', 42, 1.5];
+  const instructions = ['\'); DELETE FROM planton_maintenance_task; --', 'a"b', '42', 42, 1.5, 'nul \u0000 inside'];
   const executions = await store.claimExecutions({claim: () => instructions, limit: 10, taskName});
 
   t.deepEqual(executions.map((execution) => execution.instruction), instructions);
@@ -148,6 +148,22 @@ test('hostile task names and instructions are only parameters', async (t) => {
   await store.notifyTask(taskName);
   t.is(observer.prepare('SELECT count(*) AS count FROM item').get()?.count, 10);
   await t.throwsAsync(store.registerTask({name: ''}), {code: 'INVALID_STORE_CONFIGURATION'});
+});
+
+test('ids and names are recorded in one statement, in the claim\'s order, skipping those already running', async (t) => {
+  const {filename} = await setUp(t);
+  const store = await createSqliteStore<number | string>({filename, pollInterval: 0, reaperInterval: 0, tablePrefix: 'order_'});
+
+  t.teardown(async () => {
+    await store.terminate();
+  });
+
+  await store.claimExecutions({claim: () => [7], limit: 1, taskName: 'mixed'});
+
+  const executions = await store.claimExecutions({claim: () => [9, 'b', 7, 'a', 3], limit: 5, taskName: 'mixed'});
+
+  t.deepEqual(executions.map((execution) => execution.instruction), [9, 'b', 'a', 3]);
+  t.deepEqual(store.database.prepare('SELECT typeof(instruction) AS type FROM order_maintenance_task_execution ORDER BY id').all().map((row) => row.type), ['integer', 'integer', 'text', 'text', 'integer']);
 });
 
 test('a task row an operator tuned caps the claims (maxConcurrentExecutionCount)', async (t) => {
