@@ -114,3 +114,41 @@ test('createPlanton and createProcessor on the SQLite store process every item o
   t.deepEqual({...work.prepare('SELECT count(*) AS total, sum(processed_count = 1) AS once FROM item').get()}, {once: 200, total: 200});
   t.is(work.prepare('SELECT count(*) AS count FROM planton_maintenance_task_execution WHERE state <> \'COMPLETED\'').get()?.count, 0);
 });
+
+test('a row another connection inserts is claimed by an idle engine through the poll, not its ten-minute delay', async (t) => {
+  const {filename} = createTemporaryDatabase(t);
+
+  createItems(filename, 0);
+
+  const store = await createSqliteStore<number>({filename, pollInterval: 20, reaperInterval: 0});
+  const claimed: number[] = [];
+  const planton = createPlanton<number>({
+    getActiveTaskInstructions: store.getActiveTaskInstructions,
+    tasks: [{
+      // The first round at once; after a round that found nothing, ten minutes.
+      calculateDelay: (attemptNumber: number) => attemptNumber === 0 ? 0 : 600_000,
+      concurrency: 10,
+      name: 'items',
+      schedule: store.createSchedule(itemClaim),
+    }],
+  });
+
+  planton.events.on('task', ({instruction}) => {
+    claimed.push(instruction);
+  });
+  await store.subscribe({onWake: () => planton.trigger('items'), taskName: 'items'});
+
+  const other = new DatabaseSync(filename, {timeout: 10_000});
+
+  t.teardown(async () => {
+    await planton.terminate();
+    await store.terminate();
+    other.close();
+  });
+
+  // The engine's first round found nothing; it now waits ten minutes unless woken.
+  await until(async () => (await store.getActiveTaskInstructions('items', {signal: new AbortController().signal})).length === 0 && store.database.prepare('SELECT count(*) AS count FROM planton_maintenance_task').get()?.count === 1);
+  other.prepare('INSERT INTO item (id) VALUES (?)').run(41);
+  await until(() => claimed.length === 1);
+  t.deepEqual(claimed, [41]);
+});

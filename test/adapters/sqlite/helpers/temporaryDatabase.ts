@@ -22,7 +22,7 @@ export const createItems = (filename: string, count: number): void => {
   try {
     database.exec('PRAGMA journal_mode = WAL');
     database.exec('CREATE TABLE item (id integer PRIMARY KEY, processed_count integer NOT NULL DEFAULT 0)');
-    database.prepare('WITH RECURSIVE n (id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < ?) INSERT INTO item (id) SELECT id FROM n').run(count);
+    database.prepare('WITH RECURSIVE n (id) AS (SELECT 1 WHERE ?1 >= 1 UNION ALL SELECT id + 1 FROM n WHERE id < ?1) INSERT INTO item (id) SELECT id FROM n').run(count);
   } finally {
     database.close();
   }
