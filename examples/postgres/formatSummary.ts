@@ -1,7 +1,7 @@
 import type {Check} from './verifyDatabase.ts';
 
 export type RunSummary = {
-  readonly database: 'mysql' | 'pglite' | 'postgres';
+  readonly database: 'mysql' | 'pglite' | 'postgres' | 'sqlite';
   readonly databaseLabel: string;
   readonly emailsSent: number;
   readonly errors: number;

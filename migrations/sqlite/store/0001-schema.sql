@@ -33,6 +33,9 @@ CREATE TABLE {{prefix}}maintenance_task (
   retry_delay integer NOT NULL DEFAULT 1000,
   -- ... up to this (ms).
   maximum_retry_delay integer NOT NULL DEFAULT 3600000,
+  -- When notifyTask last woke the task: a write, so that other processes' stores see the file
+  -- change (PRAGMA data_version) and wake their subscribers (SQLite has no LISTEN/NOTIFY).
+  notified_at integer,
   created_at integer NOT NULL,
   CONSTRAINT {{prefix}}maintenance_task_nid_key UNIQUE (nid),
   CONSTRAINT {{prefix}}maintenance_task_nid_check CHECK (nid <> ''),

@@ -1,0 +1,69 @@
+import type {ReportError} from '../../planton/createErrorReporter.ts';
+import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
+import type {Clock, TaskInstruction} from '../../planton/types.ts';
+import {StoreBackgroundError} from '../errors.ts';
+import type {StoreEvents} from '../types.ts';
+
+/**
+ * Starts the store's background loops, each on `clock`: the heartbeat (every `heartbeatInterval`),
+ * the reaper (every `reaperInterval`, unless 0) and the poll for other connections' commits (every
+ * `pollInterval`, unless 0). Failures are reported (HEARTBEAT, REAP, LISTEN) and the loop goes on.
+ * Resolves with the function that stops them all (each waits for its round in flight).
+ */
+export const createSqliteMaintenance = <Instruction extends TaskInstruction>({beat, clock, heartbeatInterval, poll, pollInterval, reap, reaperInterval, reportError}: {
+  readonly beat: () => void;
+  readonly clock: Clock;
+  readonly heartbeatInterval: number;
+  /** Wakes the subscribers when another connection committed to the file since the last poll. */
+  readonly poll: () => void;
+  readonly pollInterval: number;
+  readonly reap: () => Promise<unknown>;
+  readonly reaperInterval: number;
+  readonly reportError: ReportError<StoreEvents<Instruction>['error']>;
+}): (() => Promise<void>) => {
+  const loops: IntervalLoop[] = [createIntervalLoop({
+    clock,
+    interval: heartbeatInterval,
+    run: async () => {
+      try {
+        beat();
+      } catch (error) {
+        reportError({error: new StoreBackgroundError('HEARTBEAT', error)}, 'heartbeat failed');
+      }
+    },
+  })];
+
+  if (reaperInterval > 0) {
+    loops.push(createIntervalLoop({
+      clock,
+      interval: reaperInterval,
+      run: async () => {
+        try {
+          await reap();
+        } catch (error) {
+          reportError({error: new StoreBackgroundError('REAP', error)}, 'reaper failed');
+        }
+      },
+    }));
+  }
+
+  if (pollInterval > 0) {
+    loops.push(createIntervalLoop({
+      clock,
+      interval: pollInterval,
+      run: async () => {
+        try {
+          poll();
+        } catch (error) {
+          reportError({error: new StoreBackgroundError('LISTEN', error)}, 'polling the database file failed');
+        }
+      },
+    }));
+  }
+
+  return async () => {
+    await Promise.all(loops.map(async (loop) => {
+      await loop.stop();
+    }));
+  };
+};

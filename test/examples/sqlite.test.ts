@@ -1,0 +1,101 @@
+import {spawn} from 'node:child_process';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import test from 'ava';
+
+const MAIN = fileURLToPath(new URL('../../examples/sqlite/main.ts', import.meta.url));
+
+type Run = {
+  readonly code: number | null;
+  readonly stderr: string;
+  readonly stdout: string;
+  readonly summary: Record<string, unknown> | null;
+};
+
+/** The `{"summary": …}` line the example prints last. */
+const parseSummary = (stdout: string): Record<string, unknown> | null => {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+
+  try {
+    return (JSON.parse(line) as {summary?: Record<string, unknown>}).summary ?? null;
+  } catch {
+    return null;
+  }
+};
+
+/** Runs the example (stdout is a pipe, so no progress bar); `onStdout` sees the output as it comes. */
+const runExample = async (args: readonly string[], onStdout?: (output: string, child: ReturnType<typeof spawn>) => void): Promise<Run> => {
+  const {PLANTON_SQLITE_FILE: _ignored, ...environment} = process.env;
+  const child = spawn(process.execPath, [MAIN, ...args], {env: environment, stdio: ['ignore', 'pipe', 'pipe']});
+  let stdout = '';
+  let stderr = '';
+
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    onStdout?.(stdout, child);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+
+  return {code, stderr, stdout, summary: parseSummary(stdout)};
+};
+
+const useTemporaryFile = (t: {readonly teardown: (callback: () => void) => void}) => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'planton-sqlite-example-'));
+
+  t.teardown(() => {
+    rmSync(directory, {force: true, recursive: true});
+  });
+
+  return path.join(directory, 'nested', 'example.sqlite');
+};
+
+test('npm run example:sqlite purges, sends, verifies the file and exits 0; a second run starts from scratch', async (t) => {
+  t.timeout(180_000);
+
+  const file = useTemporaryFile(t);
+
+  for (let run = 1; run <= 2; run++) {
+    const result = await runExample(['--file', file, '--users', '4000']);
+
+    t.is(result.code, 0, result.stderr);
+    t.like(result.summary, {database: 'sqlite', emailsSent: 1_200, errors: 0, purged: 600, state: 'COMPLETED', users: 4_000, verified: true});
+    t.regex(result.stdout, /verification: ok/u);
+    t.is(result.stderr, '');
+  }
+
+  t.true(existsSync(file));
+});
+
+test('--watch keeps running until SIGTERM, then shuts down cleanly and exits 0', async (t) => {
+  t.timeout(120_000);
+
+  let signalled = false;
+  const run = await runExample(['--watch', '--users', '2000', '--file', useTemporaryFile(t)], (output, child) => {
+    if (!signalled && output.includes('(--watch: Ctrl-C to stop)')) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+
+  t.true(signalled);
+  t.is(run.code, 0, run.stderr);
+  t.like(run.summary, {database: 'sqlite', errors: 0, state: 'INTERRUPTED', users: 2_000, verified: false});
+  t.regex(run.stderr, /SIGTERM: shutting down/u);
+});
+
+test('rejects a malformed flag with its usage and exit code 2', async (t) => {
+  const run = await runExample(['--file', ':memory:']);
+
+  t.is(run.code, 2);
+  t.regex(run.stderr, /Expected `--file` to be a file path, got `:memory:`\./u);
+  t.regex(run.stderr, /Usage: npm run example:sqlite/u);
+});
