@@ -77,7 +77,7 @@ defineMysqlSchedulerTests('the black-holed network tests need PLANTON_TEST_MYSQL
 
     const operations = {
       claimJobs: store.claimJobs({claimUntil: now, limit: 10, now, taskNames, worker: 'late'}),
-      finishJobs: store.finishJobs([{attempt: 1, id, now, outcome: {state: 'DONE'}}]),
+      finishJobs: store.finishJobs([{attempt: 1, id, now, outcome: {result: null, state: 'DONE'}}]),
       listTasks: store.listTasks(),
     };
 
@@ -97,7 +97,7 @@ defineMysqlSchedulerTests('the black-holed network tests need PLANTON_TEST_MYSQL
     const [again] = await store.claimJobs({claimUntil: Date.now(), limit: 10, now: Date.now(), taskNames, worker: 'after'});
 
     t.like(again, {attempt: 2, id, state: 'RUNNING', worker: 'after'});
-    t.like((await store.finishJobs([{attempt: 2, id, now: Date.now(), outcome: {state: 'DONE'}}]))[0], {attempt: 2, state: 'DONE'});
+    t.like((await store.finishJobs([{attempt: 2, id, now: Date.now(), outcome: {result: null, state: 'DONE'}}]))[0], {attempt: 2, state: 'DONE'});
   });
 
   test('mysql: a task saved or deleted while the network black-holes, which rejects with server_unreachable, does not apply once it heals', async (t) => {

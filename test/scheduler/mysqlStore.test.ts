@@ -2,7 +2,9 @@ import type {ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
-import {createPool, type Pool, type RowDataPacket} from 'mysql2/promise';
+import {createPool, type Pool, type ResultSetHeader, type RowDataPacket} from 'mysql2/promise';
+import {readMigrations} from '../../src/adapters/migrations/readMigrations.ts';
+import {applyMysqlMigrations} from '../../src/adapters/mysql/applyMysqlMigrations.ts';
 import {applyMysqlSchedulerMigrations, createMysqlSchedulerStore, parseSchedule, type ScheduledTaskDefinition} from '../../src/scheduler/index.ts';
 import {findFreePort} from '../helpers/findFreePort.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
@@ -44,14 +46,45 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     const stores = await openStores(t, tablePrefix, 5);
     const pool = await getPool();
 
-    t.deepEqual((await selectRows(pool, `SELECT version, name FROM \`${tablePrefix}scheduler_migration\``)).map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}]);
+    t.deepEqual((await selectRows(pool, `SELECT version, name FROM \`${tablePrefix}scheduler_migration\``)).map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}]);
     t.deepEqual((await selectRows(pool, `SELECT name FROM \`${tablePrefix}scheduler_lock\` ORDER BY name`)).map((row) => row.name), ['claim', 'materialize']);
     await stores[0]?.saveTask({now: START, task: task('report')});
     t.like(await stores[4]?.getTask('report'), {name: 'report', timeout: MINUTE});
     // Started again, or migrated on its own, it finds the version applied and changes nothing.
     await createMysqlSchedulerStore({pool, tablePrefix});
     await applyMysqlSchedulerMigrations({pool, tablePrefix});
-    t.is((await selectRows(pool, `SELECT count(*) AS count FROM \`${tablePrefix}scheduler_migration\``))[0]?.count, 1);
+    t.is((await selectRows(pool, `SELECT count(*) AS count FROM \`${tablePrefix}scheduler_migration\``))[0]?.count, 2);
+  });
+
+  test('mysql: tables made by version 1 upgrade to version 2 (job results) with their jobs, also when a process died after its ALTER, before recording it', async (t) => {
+    const tablePrefix = usePrefix(t);
+    const pool = await getPool();
+    const [first] = await readMigrations({component: 'scheduler', dialect: 'mysql'});
+
+    await applyMysqlMigrations({component: 'scheduler', lockName: `planton:test:${tablePrefix}`, migrations: first === undefined ? [] : [first], pool, table: 'scheduler_migration', tablePrefix});
+
+    const before = await createMysqlSchedulerStore({migrate: false, pool, tablePrefix});
+
+    await before.saveTask({now: START, task: task('upgraded')});
+
+    // A job written by version 1's code, as its store wrote one-offs: no result column yet.
+    const [{insertId: id}] = await pool.query<ResultSetHeader>(
+      `INSERT INTO \`${tablePrefix}scheduled_job\` (task_name, kind, scheduled_for, run_at, slot_count, state, created_at) VALUES (?, 'ONE_OFF', ?, ?, 1, 'SCHEDULED', ?)`,
+      ['upgraded', START, START, START],
+    );
+    const [store] = await openStores(t, tablePrefix, 1);
+    const [claimed] = await store?.claimJobs({claimUntil: START, limit: 1, now: START, taskNames: ['upgraded'], worker: 'w'}) ?? [];
+
+    t.is(claimed?.id, id);
+    t.is(claimed?.result, null);
+    t.like((await store?.finishJobs([{attempt: 1, id, now: START + 1, outcome: {result: {rows: [1, 'two']}, state: 'DONE'}}]))?.[0], {result: {rows: [1, 'two']}, state: 'DONE'});
+
+    // A process that died between the ALTER and the version's record runs the file again: the column is there, passed over.
+    await pool.query(`DELETE FROM \`${tablePrefix}scheduler_migration\` WHERE version = 2`);
+    await applyMysqlSchedulerMigrations({pool, tablePrefix});
+
+    t.deepEqual((await selectRows(pool, `SELECT version, name FROM \`${tablePrefix}scheduler_migration\` ORDER BY version`)).map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}]);
+    t.like(await store?.getJob(id), {result: {rows: [1, 'two']}, state: 'DONE'});
   });
 
   test('mysql: three stores racing to plan the same slots, round after round, create each slot\'s job exactly once', async (t) => {
@@ -97,11 +130,11 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     const [done, waiting, failed, leased] = claimed.map(({id}) => id);
     const error = {message: 'no'};
     const results = await store.finishJobs([
-      {attempt: 1, id: done ?? 0, now: START + 10, outcome: {state: 'DONE'}},
+      {attempt: 1, id: done ?? 0, now: START + 10, outcome: {result: null, state: 'DONE'}},
       {attempt: 1, id: waiting ?? 0, now: START + 11, outcome: {error, runAt: START + MINUTE, state: 'WAITING'}},
       {attempt: 1, id: failed ?? 0, now: START + 12, outcome: {error, state: 'ERROR'}},
-      {attempt: 1, id: leased ?? 0, leaseEndedBy: START + 4, now: START + 13, outcome: {state: 'DONE'}},
-      {attempt: 2, id: 0, now: START + 14, outcome: {state: 'DONE'}},
+      {attempt: 1, id: leased ?? 0, leaseEndedBy: START + 4, now: START + 13, outcome: {result: null, state: 'DONE'}},
+      {attempt: 2, id: 0, now: START + 14, outcome: {result: null, state: 'DONE'}},
     ]);
 
     t.is(claimed.length, 4);

@@ -8,6 +8,9 @@ import path from 'node:path';
 import {DatabaseSync} from 'node:sqlite';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
+import {readMigrations} from '../../src/adapters/migrations/readMigrations.ts';
+import {applySqliteMigrations} from '../../src/adapters/sqlite/applySqliteMigrations.ts';
+import {SQLITE_SCHEDULER_MIGRATIONS} from '../../src/scheduler/sqlite/applySqliteSchedulerMigrations.ts';
 import {createScheduler, createSqliteSchedulerStore, type JobRecord, parseSchedule, type Scheduler, type SqliteSchedulerStore} from '../../src/scheduler/index.ts';
 import {createManualClock} from '../helpers/createManualClock.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
@@ -192,7 +195,7 @@ test('sqlite: six processes opening a fresh file at once all start, and the migr
   const outcomes = await Promise.all(workers.map(async (worker) => await worker.waitFor((message): message is SqliteSchedulerWorkerMessage => message.type === 'opened' || message.type === 'failed')));
 
   t.deepEqual(outcomes, workers.map(() => ({type: 'opened'})));
-  t.deepEqual(inspect<{readonly name: string; readonly version: number}>(file.filename, 'SELECT version, name FROM planton_scheduler_migration').map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}]);
+  t.deepEqual(inspect<{readonly name: string; readonly version: number}>(file.filename, 'SELECT version, name FROM planton_scheduler_migration').map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}]);
 
   for (const {child} of workers) {
     child.send({type: 'stop'});
@@ -202,6 +205,31 @@ test('sqlite: six processes opening a fresh file at once all start, and the migr
   const store = await file.open();
 
   t.like(await store.saveTask({now: START, task: REPORT_TASK}), {name: 'report', paused: false});
+});
+
+test('sqlite: a file made by version 1 upgrades to version 2 (job results) with its jobs', async (t) => {
+  const file = await useFile(t);
+  const [first] = await readMigrations({component: 'scheduler', dialect: 'sqlite'});
+  const old = new DatabaseSync(file.filename);
+
+  try {
+    await applySqliteMigrations({component: SQLITE_SCHEDULER_MIGRATIONS, database: old, migrations: first === undefined ? [] : [first], tablePrefix: 'planton_'});
+    // A task and a one-off job written by version 1's code: no result column yet.
+    old.prepare(`INSERT INTO planton_scheduled_task (name, schedule, timeout_ms, concurrency, misfire, retry, created_at, updated_at)
+      VALUES ('upgraded', '{"kind":"INTERVAL","every":3600000}', 60000, 1, 'once', '{"attempts":1,"backoff":null}', ?, ?)`).run(START, START);
+    old.prepare(`INSERT INTO planton_scheduled_job (task_name, kind, scheduled_for, run_at, slot_count, state, created_at)
+      VALUES ('upgraded', 'ONE_OFF', ?, ?, 1, 'SCHEDULED', ?)`).run(START, START, START);
+  } finally {
+    old.close();
+  }
+
+  const store = await file.open();
+  const [claimed] = await store.claimJobs({claimUntil: START, limit: 1, now: START, taskNames: ['upgraded'], worker: 'w'});
+
+  t.like(claimed, {result: null, state: 'RUNNING', taskName: 'upgraded'});
+  t.like((await store.finishJobs([{attempt: 1, id: claimed?.id ?? 0, now: START + 1, outcome: {result: {rows: [1, 'two']}, state: 'DONE'}}]))[0], {result: {rows: [1, 'two']}, state: 'DONE'});
+  t.like(await store.getJob(claimed?.id ?? 0), {result: {rows: [1, 'two']}, state: 'DONE'});
+  t.deepEqual(inspect<{readonly name: string; readonly version: number}>(file.filename, 'SELECT version, name FROM planton_scheduler_migration ORDER BY version').map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}]);
 });
 
 test('sqlite: a file that cannot be opened rejects with server_unreachable and the driver\'s error as cause', async (t) => {

@@ -2,7 +2,7 @@
 import type {JobRecord} from '../../recordTypes.ts';
 import type {JobFinish} from '../../storeTypes.ts';
 import type {MysqlSchedulerTables} from '../createMysqlSchedulerTables.ts';
-import {execute, list, PENDING, type Queryable, selectJobsById, selectRows} from './rows.ts';
+import {execute, json, list, PENDING, type Queryable, selectJobsById, selectRows} from './rows.ts';
 
 /**
  * Call holding the claim lock (`lockClaims`), in a READ COMMITTED transaction: each statement reads
@@ -131,13 +131,16 @@ export const finishJobs = async (connection: Queryable, tables: MysqlSchedulerTa
   const [endedAt, endedAtValues] = byId(({now, outcome}) => outcome.state === 'WAITING' ? null : now);
   const [runAt, runAtValues] = byId(({outcome}) => outcome.state === 'WAITING' ? outcome.runAt : null);
   const [error, errorValues] = byId(({outcome}) => outcome.state === 'DONE' ? null : JSON.stringify(outcome.error));
+  // NULL unless DONE, as on PostgreSQL: only a DONE attempt has a result.
+  const [result, resultValues] = byId(({outcome}) => outcome.state === 'DONE' ? json(outcome.result) : null);
 
   // One statement for the batch; no assignment reads a column another one changes.
   await execute(connection, `
     UPDATE ${tables.job}
-    SET state = ${state}, lease_until = NULL, ended_at = ${endedAt}, run_at = COALESCE(${runAt}, run_at), error = COALESCE(${error}, error)
+    SET state = ${state}, lease_until = NULL, ended_at = ${endedAt}, run_at = COALESCE(${runAt}, run_at), error = COALESCE(${error}, error),
+      result = ${result}
     WHERE id IN (?)
-  `, [...stateValues, ...endedAtValues, ...runAtValues, ...errorValues, list(finished.map(({id}) => id))]);
+  `, [...stateValues, ...endedAtValues, ...runAtValues, ...errorValues, ...resultValues, list(finished.map(({id}) => id))]);
 
   return await selectJobsById(connection, tables, finished.map(({id}) => id));
 };

@@ -86,7 +86,7 @@ export const jobColumns = (alias: string) => `
   ${alias}.id AS id, ${name(`${alias}.task_name`)} AS taskName, ${alias}.kind AS kind, ${alias}.slot_count AS slotCount,
   ${alias}.state AS state, ${alias}.attempt AS attempt, ${alias}.no_processor_count AS noProcessorCount,
   ${alias}.payload AS payload, ${alias}.worker AS worker, ${alias}.progress AS progress, ${alias}.step AS step,
-  ${alias}.error AS error, ${alias}.scheduled_for AS scheduledFor, ${alias}.run_at AS runAt,
+  ${alias}.error AS error, ${alias}.result AS result, ${alias}.scheduled_for AS scheduledFor, ${alias}.run_at AS runAt,
   ${alias}.created_at AS createdAt, ${alias}.started_at AS startedAt, ${alias}.lease_until AS leaseUntil, ${alias}.ended_at AS endedAt
 `;
 
@@ -118,6 +118,7 @@ export const toJob = (value: Row): JobRecord => {
     noProcessorCount: Number(value.noProcessorCount),
     payload: parseJson(value.payload),
     progress: milliseconds(value.progress),
+    result: parseJson(value.result),
     runAt: Number(value.runAt),
     scheduledFor: Number(value.scheduledFor),
     slotCount: Number(value.slotCount),

@@ -52,7 +52,8 @@ export const claimDueJobs = (
 
 const FINISH = (tables: SqliteSchedulerTables) => `
   UPDATE ${tables.job}
-  SET state = :state, lease_until = NULL, ended_at = :endedAt, run_at = coalesce(:runAt, run_at), error = coalesce(:error, error)
+  SET state = :state, lease_until = NULL, ended_at = :endedAt, run_at = coalesce(:runAt, run_at), error = coalesce(:error, error),
+    result = CASE WHEN :state = 'DONE' THEN :result END
   WHERE id = :id AND state = 'RUNNING' AND attempt = :attempt AND (:leaseEndedBy IS NULL OR lease_until <= :leaseEndedBy)
   RETURNING ${JOB_COLUMNS}
 `;
@@ -68,6 +69,7 @@ export const finishJobs = (connection: SqliteConnection, tables: SqliteScheduler
       error: outcome.state === 'DONE' ? null : json(outcome.error),
       id,
       leaseEndedBy: leaseEndedBy ?? null,
+      result: outcome.state === 'DONE' ? json(outcome.result) : null,
       runAt: outcome.state === 'WAITING' ? at(outcome.runAt) : null,
       state: outcome.state,
     });

@@ -57,7 +57,7 @@ export const isSameStoredSchedule = (stored: unknown, schedule: Schedule): boole
 
 export const TASK_COLUMNS = 'name, schedule, timeout_ms, concurrency, misfire, retry, payload, paused, created_at, last_slot, next_run_at';
 
-export const JOB_COLUMNS = `id, task_name, kind, slot_count, state, attempt, no_processor_count, payload, worker, progress, step, error,
+export const JOB_COLUMNS = `id, task_name, kind, slot_count, state, attempt, no_processor_count, payload, worker, progress, step, error, result,
   scheduled_for, run_at, created_at, started_at, lease_until, ended_at`;
 
 export const toTask = (value: SqliteRow): TaskRecord => {
@@ -88,6 +88,7 @@ export const toJob = (value: SqliteRow): JobRecord => {
     noProcessorCount: Number(value.no_processor_count),
     payload: parse(value.payload),
     progress: milliseconds(value.progress),
+    result: parse(value.result),
     runAt: Number(value.run_at),
     scheduledFor: Number(value.scheduled_for),
     slotCount: Number(value.slot_count),
