@@ -26,7 +26,7 @@ const task = (name: string): ScheduledTaskDefinition => ({
 
 const selectRows = async (pool: Pool, text: string, values: unknown[] = []) => (await pool.query<RowDataPacket[]>(text, values))[0];
 
-/** What only a real MySQL/MariaDB server shows; the scheduler store kit runs on it in test/testing/mysqlScheduler.test.ts, a black-holed network in mysqlBlackHole.test.ts. */
+/** What only a real MySQL/MariaDB server shows; the scheduler store kit runs on it in test/testing/mysqlSchedulerStore.test.ts, a black-holed network in mysqlBlackHole.test.ts. */
 defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYSQL_URL (the scheduler store kit runs in test/testing)', ({connectionUri, createStore, getPool, usePrefix}) => {
   /** `count` stores on the same tables, each with a pool of its own (connections of their own, as separate processes have). */
   const openStores = async (t: {readonly teardown: (callback: () => Promise<void>) => void}, tablePrefix: string, count: number) => {
