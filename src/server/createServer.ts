@@ -9,6 +9,7 @@ import {createSystemClock} from '../planton/createSystemClock.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Clock} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
+import {answerClientError} from './answerClientError.ts';
 import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
 import {createMetrics} from './createMetrics.ts';
 import {createWorkerHub, type WorkerHub, type WorkerHubConfiguration} from './createWorkerHub.ts';
@@ -209,6 +210,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     // Strict bodies: no type coercion, no silently dropped properties (ids in paths are strings with a pattern).
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false}},
     bodyLimit,
+    // Requests Node's parser refuses get `{code, message}` too.
+    clientErrorHandler: answerClientError,
     // Task names up to 1000 characters in paths (Fastify's default is 100).
     routerOptions: {maxParamLength: 1000},
     // Fastify's own 503 while closing is not `{code, message}`: the hook below answers instead.
