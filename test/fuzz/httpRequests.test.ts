@@ -1,0 +1,111 @@
+/**
+ * Fuzz of the HTTP API through real requests against a listening server (its scheduler on PGlite,
+ * whose store refuses what PostgreSQL cannot hold): any method, path, query string, body and header
+ * values get either a JSON `{code, message}` error with a 4xx status or a 2xx response that conforms
+ * to the server's OpenAPI document — never a 5xx, never a hang — and the server stays up.
+ */
+import test, {type ExecutionContext} from 'ava';
+import fc from 'fast-check';
+import {createPgliteStores} from '../scheduler/helpers/postgresStores.ts';
+import {createOpenApiValidator} from '../server/helpers/createOpenApiValidator.ts';
+import {startServer} from '../server/helpers/startServer.ts';
+import {withDeadline} from '../helpers/withDeadline.ts';
+import {type FuzzRequest, fuzzRequest, toRequestBytes} from './helpers/httpArbitraries.ts';
+import {runProperty} from './helpers/runProperty.ts';
+import {sendRawRequest} from './helpers/sendRawRequest.ts';
+
+const createStore = createPgliteStores();
+
+type Answer = {
+  readonly body: string;
+  readonly contentType: string;
+  readonly status: number;
+};
+
+const send = async (port: number, fuzz: FuzzRequest): Promise<Answer> => {
+  const {body, headers, status} = await sendRawRequest(port, toRequestBytes(fuzz), fuzz.method);
+
+  return {body, contentType: headers['content-type'] ?? '', status};
+};
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+};
+
+/** Why `answer` breaks the rule (a 4xx JSON `{code, message}` or a 2xx the document describes), or null. */
+const judge = (answer: Answer, fuzz: FuzzRequest, check: ReturnType<typeof createOpenApiValidator>['check']): string | null => {
+  if (answer.status >= 400 && answer.status < 500) {
+    if (!answer.contentType.startsWith('application/json')) {
+      return `a ${answer.status} of type ${answer.contentType}`;
+    }
+
+    // A HEAD response has the headers of the GET's, without its body.
+    if (fuzz.method === 'HEAD') {
+      return answer.body === '' ? null : `a HEAD ${answer.status} with a body`;
+    }
+
+    const body = parseJson(answer.body) as {readonly code?: unknown; readonly message?: unknown} | null;
+
+    return typeof body?.code === 'string' && typeof body.message === 'string' ? null : `a ${answer.status} without {code, message}: ${answer.body.slice(0, 300)}`;
+  }
+
+  if (answer.status >= 200 && answer.status < 300) {
+    if (fuzz.method === 'HEAD' || answer.contentType.startsWith('text/')) {
+      return null;
+    }
+
+    const body = answer.body === '' ? null : answer.contentType.startsWith('application/json') ? parseJson(answer.body) : answer.body;
+
+    // The document itself is not among its paths.
+    if (fuzz.template === '/openapi.json') {
+      return (body as {readonly openapi?: unknown} | null)?.openapi === '3.1.0' ? null : 'an OpenAPI document without `openapi: 3.1.0`';
+    }
+
+    return check({body, method: fuzz.method, path: fuzz.template, status: answer.status});
+  }
+
+  return `status ${answer.status}: ${answer.body.slice(0, 300)}`;
+};
+
+const start = async (t: ExecutionContext) => {
+  const {cleanup, store} = await createStore();
+
+  t.teardown(async () => {
+    await cleanup?.();
+  });
+
+  const harness = await startServer(t, store, {defaultMetrics: false, rateLimit: false});
+  // A task `t` with a job (id 1 or so), so that requests on existing things get past the lookups.
+  t.like(await harness.api.request('PUT', '/v1/tasks/{name}', {body: {schedule: '0 3 * * *', timeout: 1000}, params: {name: 't'}}), {status: 201});
+  t.like(await harness.api.request('POST', '/v1/tasks/{name}/jobs', {body: {payload: {a: 1}}, params: {name: 't'}}), {status: 201});
+
+  return {...harness, port: Number(new URL(harness.api.url).port), validator: createOpenApiValidator(await harness.server.openapi())};
+};
+
+test('malformed HTTP requests get a 4xx JSON {code, message} or a valid 2xx, never a 5xx; the server stays up', async (t) => {
+  const {api, port, validator} = await start(t);
+  const statuses = new Map<number, number>();
+
+  await runProperty(fc.asyncProperty(fuzzRequest(), async (fuzz) => {
+    const request = `${fuzz.method} ${fuzz.path.slice(0, 300)} (${JSON.stringify(fuzz.headers).slice(0, 300)}, body of ${fuzz.body?.length ?? 'no'} characters)`;
+    const answer = await withDeadline(send(port, fuzz), request, 30_000).catch((error: unknown) => {
+      throw new Error(`${request}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
+    });
+    const problem = judge(answer, fuzz, validator.check);
+
+    statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+
+    if (problem !== null) {
+      throw new Error(`${request} → ${problem}`);
+    }
+  }), {numRuns: 400, timeLimit: 30_000});
+
+  t.log(`statuses: ${[...statuses].toSorted(([left], [right]) => left - right).map(([status, count]) => `${status} ×${count}`).join(', ')}`);
+  t.true([...statuses.keys()].some((status) => status < 300), 'some requests got through');
+  t.like(await api.request('GET', '/health'), {body: {status: 'ok'}, status: 200});
+  t.like(await api.request('GET', '/v1/tasks'), {status: 200}, 'the API still answers');
+});
