@@ -12,7 +12,7 @@ import {startServer} from '../server/helpers/startServer.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
 import {type FuzzRequest, fuzzRequest, toRequestBytes} from './helpers/httpArbitraries.ts';
 import {runProperty} from './helpers/runProperty.ts';
-import {sendRawRequest} from './helpers/sendRawRequest.ts';
+import {sendRawRequest} from '../helpers/sendRawRequest.ts';
 
 const createStore = createPgliteStores();
 
