@@ -212,6 +212,9 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     bodyLimit,
     // Requests Node's parser refuses get `{code, message}` too.
     clientErrorHandler: answerClientError,
+    // Node answers an HTTP/1.1 request without `Host` with a bare 400 of its own; the API serves no
+    // virtual hosts, so such a request is served as HTTP/1.0 ones are (its errors `{code, message}`).
+    http: {requireHostHeader: false},
     // Task names up to 1000 characters in paths (Fastify's default is 100).
     routerOptions: {maxParamLength: 1000},
     // Fastify's own 503 while closing is not `{code, message}`: the hook below answers instead.

@@ -101,7 +101,7 @@ test('job queries: bad paging and filters are 400 naming the query field; an unk
   t.like(await api.request('POST', '/v1/tasks/{name}/jobs', {body: {payload: 1, when: 'now'}, params: {name: 'x'}}), {body: {code: 'INVALID_REQUEST', field: 'when'}, status: 400});
 });
 
-test('a request Node\'s HTTP parser refuses is 400 INVALID_HTTP_REQUEST, headers too large 431 HEADERS_TOO_LARGE, both as {code, message}', async (t) => {
+test('a request Node\'s HTTP parser refuses is 400 INVALID_HTTP_REQUEST, headers too large 431 HEADERS_TOO_LARGE, both as {code, message}; one without Host is served', async (t) => {
   const {api} = await startServer(t, createMemorySchedulerStore());
   const port = Number(new URL(api.url).port);
   const send = async (request: string) => await sendRawRequest(port, Buffer.from(request, 'latin1'), 'GET');
@@ -112,6 +112,11 @@ test('a request Node\'s HTTP parser refuses is 400 INVALID_HTTP_REQUEST, headers
     t.like(answer, {headers: {'content-type': 'application/json; charset=utf-8'}, status: 400}, JSON.stringify(request));
     t.deepEqual(JSON.parse(answer.body), {code: 'INVALID_HTTP_REQUEST', message: 'The request is not valid HTTP/1.1.'});
   }
+
+  const hostless = await send('GET /v1/nothing HTTP/1.1\r\n\r\n');
+
+  t.like(hostless, {status: 404}, 'an HTTP/1.1 request without Host is served, its error as JSON');
+  t.like(JSON.parse(hostless.body), {code: 'ROUTE_NOT_FOUND'});
 
   const large = await send(`GET /v1/tasks HTTP/1.1\r\nhost: x\r\nx-large: ${'x'.repeat(20_000)}\r\n\r\n`);
 
