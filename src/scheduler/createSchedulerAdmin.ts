@@ -133,7 +133,8 @@ export const createSchedulerAdmin = ({clock, request, store, tasks, toTaskInfo}:
     listJobs: async (query) => {
       const input = parseListJobsQuery(query);
 
-      if (input.taskName !== null && !isStorableTaskName(input.taskName)) {
+      // A name no task can have has no jobs (`taskName` is absent from the default query).
+      if (typeof input.taskName === 'string' && !isStorableTaskName(input.taskName)) {
         return {jobs: [], nextCursor: null};
       }
       // One more than asked says whether a next page exists.
