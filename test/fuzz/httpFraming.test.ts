@@ -29,10 +29,10 @@ const target = fc.oneof(
   {arbitrary: bytes(20).map((text) => `/${text}`), weight: 1},
 );
 
-const version = fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/0.9', 'HTTP/1.1x', 'HTTP/1', 'http/1.1', '');
+const version = fc.oneof({arbitrary: fc.constant('HTTP/1.1'), weight: 6}, {arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/0.9', 'HTTP/1.1x', 'HTTP/1', 'http/1.1', ''), weight: 2});
 
 const headerLine = fc.oneof(
-  {arbitrary: fc.constantFrom('host: x', 'content-type: application/json', 'connection: close', 'connection: keep-alive', 'authorization: Bearer x'), weight: 4},
+  {arbitrary: fc.constantFrom('host: x', 'content-type: application/json', 'connection: close', 'connection: keep-alive', 'authorization: Bearer x'), weight: 12},
   {arbitrary: fc.constantFrom('content-length: 2', 'content-length: 0', 'content-length: -1', 'content-length: 1e3', 'content-length: 99999999999999999999', 'content-length: 2, 2', 'content-length: 2, 3', 'content-length:', 'content-length: 5'), weight: 3},
   {arbitrary: fc.constantFrom('transfer-encoding: chunked', 'transfer-encoding: gzip, chunked', 'transfer-encoding: chunked, gzip', 'transfer-encoding: identity', 'transfer-encoding: xchunked'), weight: 3},
   {arbitrary: fc.constantFrom('no colon', ' folded: line', '\tfolded', ': no name', 'x y: space in name', 'x: \u0000', 'x: \u007F', 'expect: 100-continue', 'upgrade: websocket', 'connection: upgrade'), weight: 2},

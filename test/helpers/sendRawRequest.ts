@@ -4,7 +4,7 @@ export type RawAnswer = {
   /** The body as UTF-8 (chunked bodies decoded); empty for HEAD and for a Server-Sent Events stream, which is cut after its head. */
   readonly body: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** The status of the first response on the connection; 0 when the server closed it without one. */
+  /** The status of the first response on the connection (after any 1xx); 0 when the server closed it without one. */
   readonly status: number;
 };
 
@@ -47,6 +47,11 @@ const parse = (data: Buffer, method: string): RawAnswer => {
   }
 
   const status = Number(/^HTTP\/1\.1 (?<status>\d{3})/u.exec(statusLine)?.groups?.status ?? 0);
+
+  // An interim answer (`100 Continue` to `Expect: 100-continue`): the response follows it.
+  if (status >= 100 && status < 200) {
+    return parse(data.subarray(headEnd + 4), method);
+  }
   let body = data.subarray(headEnd + 4);
 
   if (method === 'HEAD' || (headers['content-type'] ?? '').startsWith('text/event-stream')) {
