@@ -89,8 +89,9 @@ export type ServerConfiguration = {
    */
   readonly logger?: false | ServerLoggerConfiguration;
   /**
-   * Requests per token (per client address without tokens) and window on `/v1` and `/metrics`; more
-   * get 429 `RATE_LIMITED`. `false` turns the limit off.
+   * Requests per token and window on `/v1` and `/metrics`; more get 429 `RATE_LIMITED`. Requests
+   * without a valid token (401 included), and every request when no token is configured, count per
+   * client address. `false` turns the limit off.
    * @default {max: 1200, timeWindow: 60000}
    */
   readonly rateLimit?: false | {readonly max: number; readonly timeWindow: number};
