@@ -3,6 +3,12 @@ import {connect} from 'node:net';
 export type RawAnswer = {
   /** The body as UTF-8 (chunked bodies decoded); empty for HEAD and for a Server-Sent Events stream, which is cut after its head. */
   readonly body: string;
+  /**
+   * `false` when the body is shorter than its `Content-Length` (or its last chunk is missing): the
+   * server reset the connection while the request was still being sent (as Node does once it has
+   * answered a request whose body it did not read), and what it had sent was lost with it.
+   */
+  readonly complete: boolean;
   readonly headers: Readonly<Record<string, string>>;
   /** The status of the first response on the connection (after any 1xx); 0 when the server closed it without one. */
   readonly status: number;
@@ -34,7 +40,7 @@ const parse = (data: Buffer, method: string): RawAnswer => {
   const headEnd = data.indexOf(HEAD_END);
 
   if (headEnd === -1) {
-    return {body: '', headers: {}, status: 0};
+    return {body: '', complete: true, headers: {}, status: 0};
   }
 
   const [statusLine = '', ...lines] = data.subarray(0, headEnd).toString('latin1').split('\r\n');
@@ -53,16 +59,19 @@ const parse = (data: Buffer, method: string): RawAnswer => {
     return parse(data.subarray(headEnd + 4), method);
   }
   let body = data.subarray(headEnd + 4);
+  let complete = true;
 
   if (method === 'HEAD' || (headers['content-type'] ?? '').startsWith('text/event-stream')) {
     body = Buffer.alloc(0);
   } else if (headers['transfer-encoding'] === 'chunked') {
+    complete = body.includes('0\r\n\r\n');
     body = decodeChunked(body);
   } else if (headers['content-length'] !== undefined) {
+    complete = body.length >= Number(headers['content-length']);
     body = body.subarray(0, Number(headers['content-length']));
   }
 
-  return {body: body.toString('utf8'), headers, status};
+  return {body: body.toString('utf8'), complete, headers, status};
 };
 
 /**
