@@ -33,19 +33,11 @@ import type {RetryPolicy} from './scheduleTypes.ts';
 import type {SchedulerStore} from './storeTypes.ts';
 import type {Emitter} from '../planton/types.ts';
 import {describeCause} from '../planton/describeCause.ts';
-import {findUnstorableText} from '../planton/findUnstorableText.ts';
+import {isStorableTaskName, MAX_TASK_NAME_BYTES} from './isStorableTaskName.ts';
 
 const log = Logger.child({
   namespace: 'createScheduler',
 });
-
-/** Longest task name, in UTF-8 bytes: well under what an entry of the PostgreSQL store's primary key holds. */
-const MAX_TASK_NAME_BYTES = 1_000;
-
-/** Not empty or blank, and storable in every store (no NUL, no lone surrogate, at most MAX_TASK_NAME_BYTES). */
-const isStorableTaskName = (name: unknown): name is string => {
-  return typeof name === 'string' && name.trim() !== '' && findUnstorableText(name, MAX_TASK_NAME_BYTES) === null;
-};
 
 export type SchedulerConfiguration = {
   /**

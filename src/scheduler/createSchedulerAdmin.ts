@@ -8,6 +8,7 @@ import {
   UnknownScheduledTaskError,
 } from './errors.ts';
 import {findNonJsonValue} from './findNonJsonValue.ts';
+import {isStorableTaskName} from './isStorableTaskName.ts';
 import {encodeJobCursor} from './jobCursor.ts';
 import {JOB_STATES} from './jobStates.ts';
 import {parseDateInput} from './parseDateInput.ts';
@@ -81,6 +82,17 @@ const assertTaskName = (name: unknown, option = 'name'): string => {
   return name;
 };
 
+/** `assertTaskName`, and `UNKNOWN_TASK` for a name no task can have (the store is not asked: PostgreSQL would refuse a NUL). */
+const assertKnowableTaskName = (name: unknown): string => {
+  const taskName = assertTaskName(name);
+
+  if (!isStorableTaskName(taskName)) {
+    throw new UnknownScheduledTaskError(taskName);
+  }
+
+  return taskName;
+};
+
 /**
  * Task and job administration on the store: pause and resume, one-off runs, retries, pages of the job
  * history, counts and pruning. Arguments are validated before the store is touched (a bad one
@@ -89,7 +101,7 @@ const assertTaskName = (name: unknown, option = 'name'): string => {
  */
 export const createSchedulerAdmin = ({clock, request, store, tasks, toTaskInfo}: SchedulerAdminConfiguration): SchedulerAdmin => {
   const setPaused = async (name: string, paused: boolean): Promise<TaskInfo> => {
-    const record = await store.setTaskPaused({name: assertTaskName(name), now: clock.now(), paused}) ?? (() => {
+    const record = await store.setTaskPaused({name: assertKnowableTaskName(name), now: clock.now(), paused}) ?? (() => {
       throw new UnknownScheduledTaskError(name);
     })();
 
@@ -111,10 +123,20 @@ export const createSchedulerAdmin = ({clock, request, store, tasks, toTaskInfo}:
         throw new InvalidSchedulerArgumentError('states', `an array of job states (${JOB_STATES.join(', ')})`, states);
       }
 
+      // A name no task can have has no jobs.
+      if (taskName !== null && !isStorableTaskName(taskName)) {
+        return {};
+      }
+
       return await store.countJobs({states: states ?? null, taskName});
     },
     listJobs: async (query) => {
       const input = parseListJobsQuery(query);
+
+      // A name no task can have has no jobs (`taskName` is absent from the default query).
+      if (typeof input.taskName === 'string' && !isStorableTaskName(input.taskName)) {
+        return {jobs: [], nextCursor: null};
+      }
       // One more than asked says whether a next page exists.
       const jobs = await store.listJobs({...input, limit: input.limit + 1});
       const page = jobs.slice(0, input.limit);
@@ -125,6 +147,12 @@ export const createSchedulerAdmin = ({clock, request, store, tasks, toTaskInfo}:
     pauseTask: async (name) => await setPaused(name, true),
     pruneJobs: async (options) => {
       const {batchSize, onProgress, ...input} = parsePruneJobsOptions(options);
+
+      if (input.taskName !== null && !isStorableTaskName(input.taskName)) {
+        onProgress?.({deleted: 0, total: 0});
+
+        return 0;
+      }
       const total = await store.countEndedJobs(input);
       let deleted = 0;
       let afterId = 0;
@@ -175,7 +203,7 @@ export const createSchedulerAdmin = ({clock, request, store, tasks, toTaskInfo}:
       return retried;
     },
     runTask: async (name, options = {}) => {
-      assertTaskName(name);
+      assertKnowableTaskName(name);
 
       if (typeof options !== 'object' || options === null) {
         throw new InvalidSchedulerArgumentError('options', 'an object `{payload?, runAt?}`', options);

@@ -9,6 +9,7 @@ import {createSystemClock} from '../planton/createSystemClock.ts';
 import {Logger} from '../planton/Logger.ts';
 import type {Clock} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
+import {answerClientError} from './answerClientError.ts';
 import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
 import {createMetrics} from './createMetrics.ts';
 import {createWorkerHub, type WorkerHub, type WorkerHubConfiguration} from './createWorkerHub.ts';
@@ -88,8 +89,9 @@ export type ServerConfiguration = {
    */
   readonly logger?: false | ServerLoggerConfiguration;
   /**
-   * Requests per token (per client address without tokens) and window on `/v1` and `/metrics`; more
-   * get 429 `RATE_LIMITED`. `false` turns the limit off.
+   * Requests per token and window on `/v1` and `/metrics`; more get 429 `RATE_LIMITED`. Requests
+   * without a valid token (401 included), and every request when no token is configured, count per
+   * client address. `false` turns the limit off.
    * @default {max: 1200, timeWindow: 60000}
    */
   readonly rateLimit?: false | {readonly max: number; readonly timeWindow: number};
@@ -206,6 +208,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   const hub = createWorkerHub({...workerHubOptions, clock, scheduler});
   const metrics = createMetrics({defaultMetrics, hub, scheduler});
   const principals = new WeakMap<FastifyRequest, Principal>();
+  // Why `auth.authenticate` refused a request, thrown once the rate limit has counted it.
+  const refusals = new WeakMap<FastifyRequest, unknown>();
   let listenUrl: string | null = null;
   const notifier = createWebhookNotifier({...webhookOptions, clock, events: scheduler.events, getBaseUrl: () => publicUrl?.replace(/\/+$/u, '') ?? listenUrl, webhooks});
   let logStreams: LogStreams | null = null;
@@ -214,6 +218,11 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     // Strict bodies: no type coercion, no silently dropped properties (ids in paths are strings with a pattern).
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false}},
     bodyLimit,
+    // Requests Node's parser refuses get `{code, message}` too.
+    clientErrorHandler: answerClientError,
+    // Node answers an HTTP/1.1 request without `Host` with a bare 400 of its own; the API serves no
+    // virtual hosts, so such a request is served as HTTP/1.0 ones are (its errors `{code, message}`).
+    http: {requireHostHeader: false},
     // Task names up to 1000 characters in paths (Fastify's default is 100).
     routerOptions: {maxParamLength: 1000},
     // Fastify's own 503 while closing is not `{code, message}`: the hook below answers instead.
@@ -274,22 +283,41 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     registerProbeRoutes(open, {readinessCheck, readinessTimeout});
   });
 
-  // Everything below needs a token (when tokens are configured) and counts against the rate limit.
+  // Everything below needs a token (when tokens are configured) and counts against the rate limit,
+  // refused requests included: a brute force of tokens is limited like any other client.
   void app.register(async (guarded) => {
+    // Who sent the request, before the rate limit (a route hook, so it runs after this one) keys it;
+    // a request without a valid token is refused only after it has been counted.
     guarded.addHook('onRequest', async (request) => {
-      const principal = auth.authenticate(request.headers.authorization);
+      try {
+        principals.set(request, auth.authenticate(request.headers.authorization));
+      } catch (error) {
+        refusals.set(request, error);
+      }
+    });
+
+    guarded.addHook('preParsing', async (request) => {
+      const principal = principals.get(request);
+
+      if (principal === undefined) {
+        throw refusals.get(request);
+      }
 
       // A WebSocket upgrade (`request.ws`, of `/v1/workers`) is refused here with 401 or 403, before it is accepted.
       auth.authorize(principal, request.ws ? 'worker' : request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
-      principals.set(request, principal);
     });
 
     if (rateLimit !== false) {
       await guarded.register(fastifyRateLimit, {
         errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, context.ttl),
-        // After authentication: the limit is per token, not per address behind a proxy.
-        hook: 'preParsing',
-        keyGenerator: (request) => principals.get(request)?.key ?? request.ip,
+        hook: 'onRequest',
+        // Per token, not per address (many clients may share one behind a proxy); per address without
+        // a valid token, and when no token is configured, where every request is the same `anonymous`.
+        keyGenerator: (request) => {
+          const principal = principals.get(request);
+
+          return principal === undefined || !auth.hasTokens ? `address:${request.ip}` : `token:${principal.key}`;
+        },
         max: rateLimit.max,
         timeWindow: rateLimit.timeWindow,
       });

@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import {createMemorySchedulerStore} from '../../src/scheduler/index.ts';
+import {sendRawRequest} from '../helpers/sendRawRequest.ts';
 import {startServer} from './helpers/startServer.ts';
 
 const cases: Array<[title: string, body: unknown, code: string, field: string]> = [
@@ -98,4 +99,28 @@ test('job queries: bad paging and filters are 400 naming the query field; an unk
 
   t.like(await api.request('GET', '/v1/tasks/{name}/jobs', {params: {name: 'x'}, query: {limit: '-1'}}), {body: {code: 'INVALID_REQUEST', field: 'limit', location: 'querystring'}, status: 400});
   t.like(await api.request('POST', '/v1/tasks/{name}/jobs', {body: {payload: 1, when: 'now'}, params: {name: 'x'}}), {body: {code: 'INVALID_REQUEST', field: 'when'}, status: 400});
+});
+
+test('a request Node\'s HTTP parser refuses is 400 INVALID_HTTP_REQUEST, headers too large 431 HEADERS_TOO_LARGE, both as {code, message}; one without Host is served', async (t) => {
+  const {api} = await startServer(t, createMemorySchedulerStore());
+  const port = Number(new URL(api.url).port);
+  const send = async (request: string) => await sendRawRequest(port, Buffer.from(request, 'latin1'), 'GET');
+
+  for (const request of ['FOO /v1/tasks HTTP/1.1\r\nhost: x\r\n\r\n', 'GET /v1/tasks HTTP/1.1\r\nhost: x\r\nbad header\r\n\r\n', 'GET /v1/tasks HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n', 'GET / v1\r\n\r\n']) {
+    const answer = await send(request);
+
+    t.like(answer, {headers: {'content-type': 'application/json; charset=utf-8'}, status: 400}, JSON.stringify(request));
+    t.deepEqual(JSON.parse(answer.body), {code: 'INVALID_HTTP_REQUEST', message: 'The request is not valid HTTP/1.1.'});
+  }
+
+  const hostless = await send('GET /v1/nothing HTTP/1.1\r\n\r\n');
+
+  t.like(hostless, {status: 404}, 'an HTTP/1.1 request without Host is served, its error as JSON');
+  t.like(JSON.parse(hostless.body), {code: 'ROUTE_NOT_FOUND'});
+
+  const large = await send(`GET /v1/tasks HTTP/1.1\r\nhost: x\r\nx-large: ${'x'.repeat(20_000)}\r\n\r\n`);
+
+  t.like(large, {status: 431});
+  t.like(JSON.parse(large.body), {code: 'HEADERS_TOO_LARGE'});
+  t.like(await api.request('GET', '/health'), {status: 200});
 });

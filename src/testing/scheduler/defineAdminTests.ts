@@ -65,6 +65,19 @@ export const defineAdminTests = (test: KitTest, title: (text: string) => string,
     await t.throwsAsync(operator.resumeTask(''), {code: 'INVALID_ARGUMENT'});
   });
 
+  test(title('a name no task can have (NUL, a lone surrogate) is UNKNOWN_TASK to pause, resume and runTask, and has no jobs to list, count or prune'), async (t) => {
+    const scheduler = await (await createHarness(t, createStore)).createScheduler();
+
+    for (const taskName of ['a\u0000', '\uD800']) {
+      await rejects(t, scheduler.pauseTask(taskName), {code: 'UNKNOWN_TASK'});
+      await rejects(t, scheduler.resumeTask(taskName), {code: 'UNKNOWN_TASK'});
+      await rejects(t, scheduler.runTask(taskName), {code: 'UNKNOWN_TASK'});
+      t.deepEqual(await scheduler.listJobs({taskName}), {jobs: [], nextCursor: null});
+      t.deepEqual(await scheduler.countJobs({taskName}), {});
+      t.is(await scheduler.pruneJobs({olderThan: FAR, taskName}), 0);
+    }
+  });
+
   test(title('the store claims, plans and wakes for no job of a paused task'), async (t) => {
     const {store} = await createHarness(t, createStore);
     const now = Date.parse(at('00:00:00'));
