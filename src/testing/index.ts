@@ -1,3 +1,5 @@
+import '../planton/assertNodeVersion.ts';
+
 export {createMemoryDispatchDatabase, createMemoryStore} from '../adapters/memory/index.ts';
 export type {MemoryClaim, MemoryClaimContext, MemoryDispatchDatabase, MemoryStore, MemoryStoreConfiguration} from '../adapters/memory/index.ts';
 export type {DispatchStore} from '../adapters/types.ts';

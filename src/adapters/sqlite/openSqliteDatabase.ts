@@ -1,4 +1,5 @@
-import {DatabaseSync} from 'node:sqlite';
+import type {DatabaseSync} from 'node:sqlite';
+import {loadSqlite} from './loadSqlite.ts';
 import {StoreUnreachableError} from '../errors.ts';
 
 export type OpenSqliteDatabaseConfiguration = {
@@ -20,7 +21,7 @@ export const openSqliteDatabase = ({busyTimeout, filename}: OpenSqliteDatabaseCo
   let database: DatabaseSync | undefined;
 
   try {
-    database = new DatabaseSync(filename, {enableForeignKeyConstraints: true, timeout: busyTimeout});
+    database = new (loadSqlite().DatabaseSync)(filename, {enableForeignKeyConstraints: true, timeout: busyTimeout});
     configureSqliteDatabase(database);
 
     return database;

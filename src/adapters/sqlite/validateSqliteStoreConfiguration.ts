@@ -1,5 +1,6 @@
 import {hostname as getHostname} from 'node:os';
-import {DatabaseSync} from 'node:sqlite';
+import type {DatabaseSync} from 'node:sqlite';
+import {loadSqlite} from './loadSqlite.ts';
 import {describeValue} from '../../planton/describeValue.ts';
 import {InvalidStoreConfigurationError} from '../errors.ts';
 import {assertSqliteTablePrefix} from './assertSqliteTablePrefix.ts';
@@ -31,7 +32,7 @@ export const validateSqliteStoreConfiguration = (configuration: SqliteStoreConfi
     throw new InvalidStoreConfigurationError('database', 'Expected exactly one of `database` (an open node:sqlite DatabaseSync) and `filename` (a database file), got ' + (database === undefined ? 'neither.' : 'both.'));
   }
 
-  if (database !== undefined && !(database instanceof DatabaseSync)) {
+  if (database !== undefined && !(database instanceof loadSqlite().DatabaseSync)) {
     throw new InvalidStoreConfigurationError('database', `Expected \`database\` to be a node:sqlite DatabaseSync, got \`${describeValue(database)}\`.`);
   }
 

@@ -1,4 +1,5 @@
-import {DatabaseSync} from 'node:sqlite';
+import type {DatabaseSync} from 'node:sqlite';
+import {loadSqlite} from '../../adapters/sqlite/loadSqlite.ts';
 import {configureSqliteDatabase} from '../../adapters/sqlite/openSqliteDatabase.ts';
 import {runImmediateTransaction} from '../../adapters/sqlite/runImmediateTransaction.ts';
 import {InvalidSchedulerConfigurationError, ServerUnreachableError} from '../errors.ts';
@@ -60,7 +61,7 @@ const validate = (configuration: SqliteSchedulerStoreConfiguration): void => {
     throw new InvalidSchedulerConfigurationError('filename', 'given, or `database`, but not both', filename);
   }
 
-  if (database !== undefined && !(database instanceof DatabaseSync)) {
+  if (database !== undefined && !(database instanceof loadSqlite().DatabaseSync)) {
     throw new InvalidSchedulerConfigurationError('database', 'a DatabaseSync of node:sqlite', database);
   }
 
@@ -111,7 +112,7 @@ export const createSqliteSchedulerStore = async (configuration: SqliteSchedulerS
     let opened: DatabaseSync | undefined;
 
     try {
-      opened = configuration.database ?? new DatabaseSync(filename ?? '', {enableForeignKeyConstraints: true, timeout: busyTimeout ?? 5_000});
+      opened = configuration.database ?? new (loadSqlite().DatabaseSync)(filename ?? '', {enableForeignKeyConstraints: true, timeout: busyTimeout ?? 5_000});
 
       if (!owned && busyTimeout !== undefined) {
         opened.exec(`PRAGMA busy_timeout = ${busyTimeout}`);
