@@ -10,14 +10,18 @@ import {Logger} from '../planton/Logger.ts';
 import type {Clock} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
+import {createDashboardSessions} from './createDashboardSessions.ts';
 import {createMetrics} from './createMetrics.ts';
 import {createWorkerHub, type WorkerHub, type WorkerHubConfiguration} from './createWorkerHub.ts';
 import {createWebhookNotifier, type WebhookConfiguration, type WebhookNotifierConfiguration} from './createWebhookNotifier.ts';
 import {InsecureHostError, InvalidServerConfigurationError, RateLimitedError, RouteNotFoundError, ServerClosingError} from './errors.ts';
+import {findDashboardAssets} from './findDashboardAssets.ts';
 import {isLoopbackHost} from './isLoopbackHost.ts';
 import {ERROR_RESPONSES} from './schemas/errorSchema.ts';
+import {registerDashboardRoutes} from './routes/registerDashboardRoutes.ts';
 import {registerJobRoutes} from './routes/registerJobRoutes.ts';
 import {type LogStreams, registerLogStreamRoute} from './routes/registerLogStreamRoute.ts';
+import {registerOverviewRoute} from './routes/registerOverviewRoute.ts';
 import {registerProbeRoutes} from './routes/registerProbeRoutes.ts';
 import {registerTaskRoutes} from './routes/registerTaskRoutes.ts';
 import {registerWorkerRoutes} from './routes/registerWorkerRoutes.ts';
@@ -66,6 +70,13 @@ export type ServerConfiguration = {
    * @default 5000
    */
   readonly closeTimeout?: number;
+  /**
+   * The web dashboard at `/` (docs/dashboard.md): `assetsDirectory`, where its built files are (by
+   * default `dist/dashboard` of this package, made by `npm run build`), and `sessionDuration`, the
+   * milliseconds a sign-in lasts. `false` serves no page (`/dashboard/session` and `/v1/overview` stay).
+   * @default {assetsDirectory: dist/dashboard, sessionDuration: 43200000 (12 h)}
+   */
+  readonly dashboard?: false | {readonly assetsDirectory?: string; readonly sessionDuration?: number};
   /**
    * Adds prom-client's process metrics (CPU, memory, event-loop lag) to `/metrics`.
    * @default true
@@ -167,6 +178,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     bodyLimit = 1_048_576,
     clock = createSystemClock(),
     closeTimeout = 5000,
+    dashboard = {},
     defaultMetrics = true,
     insecure = false,
     logger = false,
@@ -195,7 +207,12 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   }
 
   const readinessCheck = configuration.readinessCheck ?? (async () => await scheduler.getJob(0));
+  if (dashboard !== false && dashboard.sessionDuration !== undefined && !isPositiveInteger(dashboard.sessionDuration)) {
+    throw new InvalidServerConfigurationError('dashboard.sessionDuration', 'an integer >= 1', dashboard.sessionDuration);
+  }
+
   const auth = createAuth(authConfiguration);
+  const sessions = createDashboardSessions({auth, clock, duration: dashboard === false ? 43_200_000 : dashboard.sessionDuration ?? 43_200_000});
   const hub = createWorkerHub({...workerHubOptions, clock, scheduler});
   const metrics = createMetrics({defaultMetrics, hub, scheduler});
   const principals = new WeakMap<FastifyRequest, Principal>();
@@ -265,12 +282,14 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   void app.register(async (open) => {
     open.get('/openapi.json', {schema: {hide: true}}, async () => app.swagger());
     registerProbeRoutes(open, {readinessCheck, readinessTimeout});
+    registerDashboardRoutes(open, {assetsDirectory: dashboard === false ? null : dashboard.assetsDirectory ?? findDashboardAssets(), auth, serve: dashboard !== false, sessions});
   });
 
   // Everything below needs a token (when tokens are configured) and counts against the rate limit.
   void app.register(async (guarded) => {
     guarded.addHook('onRequest', async (request) => {
-      const principal = auth.authenticate(request.headers.authorization);
+      // A bearer header, else the dashboard's session cookie (whose changes need its CSRF token).
+      const principal = request.ws ? auth.authenticate(request.headers.authorization) : sessions.authenticateRequest(request);
 
       // A WebSocket upgrade (`request.ws`, of `/v1/workers`) is refused here with 401 or 403, before it is accepted.
       auth.authorize(principal, request.ws ? 'worker' : request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
@@ -296,6 +315,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
       registerTaskRoutes(v1, {scheduler});
       registerJobRoutes(v1, {clock, notifier, scheduler});
       registerWorkerRoutes(v1, {getTokenName: (request) => principals.get(request)?.name ?? 'anonymous', hub});
+      registerOverviewRoute(v1, {hub, limit: 50, scheduler});
       logStreams = registerLogStreamRoute(v1, {pollInterval: logStreamInterval, scheduler});
     }, {prefix: '/v1'});
   });
