@@ -1,8 +1,9 @@
 import type {ComponentChildren} from 'preact';
 import {useState} from 'preact/hooks';
-import {ApiError, request} from './api.ts';
+import {request} from './api.ts';
 import {formatAge, formatDate, formatJson} from './format.ts';
 import type {Job, Role} from './types.ts';
+import {useAction} from './useAction.ts';
 import {useLogStream} from './useLogStream.ts';
 import {usePolling} from './usePolling.ts';
 
@@ -20,27 +21,15 @@ const When = ({iso, now}: {readonly iso: string | null; readonly now: number}) =
 };
 
 const Actions = ({job, onDone}: {readonly job: Job; readonly onDone: () => void}) => {
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-
-  const act = async (action: 'cancel' | 'retry') => {
-    setBusy(true);
-    setFailure(null);
-
-    try {
-      await request<Job>('POST', `/v1/jobs/${job.id}/${action}`);
-      onDone();
-    } catch (error) {
-      setFailure(error instanceof ApiError ? `${error.code}: ${error.message}` : String(error));
-    } finally {
-      setBusy(false);
-    }
+  const {busy, failure, run} = useAction(onDone);
+  const act = (action: 'cancel' | 'retry') => {
+    run(async () => await request<Job>('POST', `/v1/jobs/${job.id}/${action}`));
   };
 
   return (
     <div class="actions">
-      {job.state === 'ERROR' || job.state === 'CANCELED' ? <button disabled={busy} onClick={() => void act('retry')} type="button">Retry</button> : null}
-      {job.state === 'SCHEDULED' || job.state === 'WAITING' ? <button class="danger" disabled={busy} onClick={() => void act('cancel')} type="button">Cancel</button> : null}
+      {job.state === 'ERROR' || job.state === 'CANCELED' ? <button disabled={busy} onClick={() => act('retry')} type="button">Retry</button> : null}
+      {job.state === 'SCHEDULED' || job.state === 'WAITING' ? <button class="danger" disabled={busy} onClick={() => act('cancel')} type="button">Cancel</button> : null}
       {failure === null ? null : <p class="failure" role="alert">{failure}</p>}
     </div>
   );
@@ -64,7 +53,7 @@ export const JobPage = ({id, role}: {readonly id: number; readonly role: Role}) 
   return (
     <article aria-labelledby="job-heading">
       <h2 id="job-heading">Job #{job.id} <span class={`state state-${job.state.toLowerCase()}`} data-state={job.state}>{job.state}</span></h2>
-      <p><a href="#/">← Overview</a></p>
+      <p><a href="#/">← Overview</a> · <a href={`#/tasks/${encodeURIComponent(job.taskName)}`}>Task {job.taskName}</a></p>
       {role === 'admin' ? <Actions job={job} onDone={() => {
         setStreamKey((key) => key + 1);
       }} /> : null}

@@ -20,7 +20,7 @@ const TaskRow = ({now, task}: {readonly now: number; readonly task: Task}) => {
 
   return (
     <tr data-task={task.name}>
-      <th scope="row">{task.name}{task.paused ? <span class="badge paused">paused</span> : null}</th>
+      <th scope="row"><a href={`#/tasks/${encodeURIComponent(task.name)}`}>{task.name}</a>{task.paused ? <span class="badge paused">paused</span> : null}</th>
       <td>{describeSchedule(task.schedule)}{timezone === null ? null : <span class="muted"> ({timezone})</span>}</td>
       <td>{task.nextRunAt === null ? <span class="muted">–</span> : <><Time iso={task.nextRunAt} now={now} /> <span class="muted">{formatDate(task.nextRunAt)}</span></>}</td>
       <td class="success"><Outcome now={now} summary={task.lastSuccess} /></td>

@@ -7,14 +7,29 @@ import {JobPage} from './JobPage.tsx';
 import {Login} from './Login.tsx';
 import {Overview} from './Overview.tsx';
 import './styles.css';
+import {TaskPage} from './TaskPage.tsx';
 import type {Session} from './types.ts';
 
-type Route = {readonly page: 'job'; readonly id: number} | {readonly page: 'overview'};
+type Route = {readonly page: 'job'; readonly id: number} | {readonly page: 'overview'} | {readonly page: 'task'; readonly name: string};
 
 const readRoute = (): Route => {
-  const job = /^#\/jobs\/(\d+)$/u.exec(window.location.hash)?.[1];
+  const {hash} = window.location;
+  const job = /^#\/jobs\/(\d+)$/u.exec(hash)?.[1];
+  const task = /^#\/tasks\/(.+)$/u.exec(hash)?.[1];
 
-  return job === undefined ? {page: 'overview'} : {id: Number(job), page: 'job'};
+  if (job !== undefined) {
+    return {id: Number(job), page: 'job'};
+  }
+
+  if (task === undefined) {
+    return {page: 'overview'};
+  }
+
+  try {
+    return {name: decodeURIComponent(task), page: 'task'};
+  } catch {
+    return {page: 'overview'};
+  }
 };
 
 const App = () => {
@@ -64,7 +79,8 @@ const App = () => {
         {failure !== null ? <p role="alert">{failure}</p> :
           session === undefined ? <p aria-busy="true">Loading…</p> :
             session === null ? <Login onSession={setSession} /> :
-              route.page === 'job' ? <JobPage id={route.id} key={route.id} role={session.role} /> : <Overview />}
+              route.page === 'job' ? <JobPage id={route.id} key={route.id} role={session.role} /> :
+                route.page === 'task' ? <TaskPage key={route.name} name={route.name} role={session.role} /> : <Overview />}
       </main>
     </>
   );
