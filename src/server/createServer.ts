@@ -282,7 +282,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   void app.register(async (open) => {
     open.get('/openapi.json', {schema: {hide: true}}, async () => app.swagger());
     registerProbeRoutes(open, {readinessCheck, readinessTimeout});
-    registerDashboardRoutes(open, {assetsDirectory: dashboard === false ? null : dashboard.assetsDirectory ?? findDashboardAssets(), auth, serve: dashboard !== false, sessions});
+    registerDashboardRoutes(open, {assetsDirectory: dashboard === false ? null : dashboard.assetsDirectory ?? findDashboardAssets(), auth, rateLimit, serve: dashboard !== false, sessions});
   });
 
   // Everything below needs a token (when tokens are configured) and counts against the rate limit.

@@ -66,6 +66,7 @@ requireChromium(() => {
     await page.locator('[data-state="DONE"]').waitFor();
     t.is(await page.getByRole('button', {name: 'Retry'}).count(), 0);
     t.like((await api<Job>('GET', `/v1/jobs/${job.id}`)).body, {state: 'DONE'});
+    t.deepEqual(harness.pageErrors, []);
   });
 
   test('a running job\'s progress and log appear live on its page, and its end follows', async (t) => {
@@ -97,7 +98,7 @@ requireChromium(() => {
 
     release.resolve();
     await page.locator('[data-state="DONE"]').waitFor();
-    t.pass();
+    t.deepEqual(harness.pageErrors, []);
   });
 
   test('a read token sees no action buttons, and a change without the CSRF token is refused', async (t) => {

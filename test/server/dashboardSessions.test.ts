@@ -149,3 +149,11 @@ test('`GET /v1/overview` answers tasks, running jobs, failures and workers in on
   t.deepEqual(body.tasks.map((task: {name: string}) => task.name), ['nightly']);
   t.deepEqual({failures: body.failures, running: body.running, workers: body.workers}, {failures: [], running: [], workers: []});
 });
+
+test('sign-in attempts count against the rate limit, per client address', async (t) => {
+  const harness = await start(t, {rateLimit: {max: 2, timeWindow: 60_000}});
+
+  t.like(await harness.api.request('POST', '/dashboard/session', {body: {token: 'guess-number-one-0000'}}), {status: 401});
+  t.like(await harness.api.request('POST', '/dashboard/session', {body: {token: ADMIN}}), {status: 201});
+  t.like(await harness.api.request('POST', '/dashboard/session', {body: {token: ADMIN}}), {body: {code: 'RATE_LIMITED'}, status: 429});
+});

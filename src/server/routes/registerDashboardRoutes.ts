@@ -1,9 +1,11 @@
 import {readFile} from 'node:fs/promises';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type {TypeBoxTypeProvider} from '@fastify/type-provider-typebox';
 import {join} from 'node:path';
 import type {FastifyReply, FastifyRequest} from 'fastify';
 import type {Auth, Principal} from '../createAuth.ts';
 import type {DashboardSession, DashboardSessions} from '../createDashboardSessions.ts';
-import {DashboardNotBuiltError, ForbiddenError, RouteNotFoundError} from '../errors.ts';
+import {DashboardNotBuiltError, ForbiddenError, RateLimitedError, RouteNotFoundError} from '../errors.ts';
 import {DASHBOARD_ROUTE_SCHEMAS} from '../schemas/dashboardSchemas.ts';
 import type {ServerApp} from '../types.ts';
 
@@ -11,6 +13,8 @@ export type DashboardRoutesConfiguration = {
   /** The folder of the built assets, or `null` when they are not built (`/` then answers 503 `DASHBOARD_NOT_BUILT`). */
   readonly assetsDirectory: string | null;
   readonly auth: Auth;
+  /** Sign-in attempts per client address and window (the server's `rateLimit`); `false` for no limit. */
+  readonly rateLimit: false | {readonly max: number; readonly timeWindow: number};
   /** `false`: no page and no assets (the session routes stay, for a page served elsewhere). */
   readonly serve: boolean;
   readonly sessions: DashboardSessions;
@@ -59,7 +63,7 @@ const assertDashboardRole = (principal: Principal): void => {
  * token is exchanged for a session cookie (browsers send no bearer header on page loads). The page
  * and its files hold no data and need no token; the data comes from `/v1`, under the same auth.
  */
-export const registerDashboardRoutes = (app: ServerApp, {assetsDirectory, auth, serve, sessions}: DashboardRoutesConfiguration): void => {
+export const registerDashboardRoutes = (app: ServerApp, {assetsDirectory, auth, rateLimit, serve, sessions}: DashboardRoutesConfiguration): void => {
   const cache = new Map<string, Buffer>();
 
   const sendFile = async (reply: FastifyReply, name: string, extension: string) => {
@@ -102,14 +106,25 @@ export const registerDashboardRoutes = (app: ServerApp, {assetsDirectory, auth, 
     return await sendFile(reply, request.params.file, extension);
   });
 
-  app.post('/dashboard/session', {schema: {...DASHBOARD_ROUTE_SCHEMAS.createSession, security, summary: 'Sign in to the dashboard: exchange a token for a session cookie (HttpOnly, SameSite=Strict)', tags}}, async (request, reply) => {
-    const principal = auth.authenticateToken(request.body.token);
+  // Sign-in is a place to guess tokens: it counts against the rate limit, per client address.
+  void app.register(async (signIn) => {
+    if (rateLimit !== false) {
+      await signIn.register(fastifyRateLimit, {
+        errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, context.ttl),
+        max: rateLimit.max,
+        timeWindow: rateLimit.timeWindow,
+      });
+    }
 
-    assertDashboardRole(principal);
+    signIn.withTypeProvider<TypeBoxTypeProvider>().post('/dashboard/session', {schema: {...DASHBOARD_ROUTE_SCHEMAS.createSession, security, summary: 'Sign in to the dashboard: exchange a token for a session cookie (HttpOnly, SameSite=Strict)', tags}}, async (request, reply) => {
+      const principal = auth.authenticateToken(request.body.token);
 
-    const session = sessions.create(principal);
+      assertDashboardRole(principal);
 
-    return await reply.code(201).header('set-cookie', sessions.toSetCookie(session, isSecure(request))).header('cache-control', 'no-store').send(toBody(session));
+      const session = sessions.create(principal);
+
+      return await reply.code(201).header('set-cookie', sessions.toSetCookie(session, isSecure(request))).header('cache-control', 'no-store').send(toBody(session));
+    });
   });
 
   app.get('/dashboard/session', {schema: {...DASHBOARD_ROUTE_SCHEMAS.getSession, summary: 'The dashboard session of the cookie (or bearer token): role and CSRF token', tags}}, async (request, reply) => {

@@ -56,6 +56,8 @@ export type DashboardHarness = {
   /** Calls the API with a bearer token, as a script or the CLI would. */
   readonly api: <T>(method: string, path: string, body?: unknown) => Promise<{readonly body: T; readonly status: number}>;
   readonly context: BrowserContext;
+  /** What went wrong in the pages so far: uncaught exceptions and Content-Security-Policy refusals. */
+  readonly pageErrors: readonly string[];
   readonly scheduler: Scheduler;
   readonly url: string;
 };
@@ -80,6 +82,19 @@ export const startDashboard = async (t: Teardown): Promise<DashboardHarness> => 
 
   context.setDefaultTimeout(TIMEOUT);
 
+  const pageErrors: string[] = [];
+
+  context.on('page', (page) => {
+    page.on('pageerror', (error) => {
+      pageErrors.push(error.message);
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/iu.test(message.text())) {
+        pageErrors.push(message.text());
+      }
+    });
+  });
+
   t.teardown(async () => {
     await context.close();
     rmSync(userDataDirectory, {force: true, recursive: true});
@@ -97,5 +112,5 @@ export const startDashboard = async (t: Teardown): Promise<DashboardHarness> => 
     return {body: await response.json() as never, status: response.status};
   };
 
-  return {api, context, scheduler, url};
+  return {api, context, pageErrors, scheduler, url};
 };
