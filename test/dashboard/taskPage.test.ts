@@ -1,9 +1,10 @@
 /**
  * The dashboard's task page and the admin's other buttons, in headless Chromium: signing in by
  * keyboard alone, Pause and Resume, Run now, the jobs filtered by state, and Cancel on a job
- * scheduled ahead. Waits for what the page shows, never for a time.
+ * scheduled ahead, the chart of the last 24 hours. Waits for what the page shows, never for a time.
  */
 import test from 'ava';
+import {until} from '../helpers/until.ts';
 import {ADMIN, requireChromium, startDashboard} from './helpers/startDashboard.ts';
 
 type Job = {readonly id: number; readonly state: string};
@@ -71,5 +72,37 @@ requireChromium(() => {
     t.like((await api<Job>('GET', `/v1/jobs/${job.id}`)).body, {state: 'CANCELED'});
     // A canceled job may be retried.
     t.true(await page.getByRole('button', {name: 'Retry'}).isVisible());
+  });
+
+  test('the task page charts the last 24 hours: its success rate and each job\'s duration', async (t) => {
+    const {api, context, pageErrors, scheduler, url} = await startDashboard(t);
+    let calls = 0;
+
+    await api('PUT', '/v1/tasks/import', {retry: {attempts: 1, backoff: {delay: 1000, type: 'fixed'}}, schedule: {date: '2099-01-01T00:00:00Z'}, timeout: 30_000});
+    scheduler.addProcessor('import', async () => {
+      calls++;
+
+      if (calls === 2) {
+        throw Object.assign(new Error('bad row'), {code: 'BAD_ROW'});
+      }
+    });
+
+    const jobs = [(await api<Job>('POST', '/v1/tasks/import/jobs', {})).body, (await api<Job>('POST', '/v1/tasks/import/jobs', {})).body];
+
+    await until(async () => {
+      const states = await Promise.all(jobs.map(async ({id}) => (await api<Job>('GET', `/v1/jobs/${id}`)).body.state));
+
+      return states.every((state) => state === 'DONE' || state === 'ERROR');
+    });
+
+    const page = await context.newPage();
+
+    await page.goto(`${url}/#/tasks/import`);
+    await page.getByLabel('Token (admin or read)').fill(ADMIN);
+    await page.getByRole('button', {name: 'Sign in'}).click();
+    await page.locator('.rate', {hasText: '1 of 2 succeeded (50%)'}).waitFor();
+    await page.locator('.chart canvas').waitFor();
+    t.true(await page.locator('.chart .u-legend', {hasText: 'failed'}).isVisible());
+    t.deepEqual(pageErrors, []);
   });
 });

@@ -1,6 +1,7 @@
 import {useState} from 'preact/hooks';
 import {request} from './api.ts';
 import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} from './format.ts';
+import {OutcomeChart} from './OutcomeChart.tsx';
 import type {Job, JobState, Role, Task} from './types.ts';
 import {useAction} from './useAction.ts';
 import {usePolling} from './usePolling.ts';
@@ -67,6 +68,7 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
         <dt>Schedule</dt><dd>{describeSchedule(task.schedule)}{timezone === null ? null : <span class="muted"> ({timezone})</span>}</dd>
         <dt>Next run</dt><dd>{task.nextRunAt === null ? '–' : `${formatDate(task.nextRunAt)} (${formatAge(task.nextRunAt, now)})`}</dd>
       </dl>
+      <OutcomeChart name={task.name} />
       <h3>Jobs</h3>
       <label for="state-filter">State </label>
       <select id="state-filter" onChange={(event) => {
