@@ -131,6 +131,7 @@ requireChromium(() => {
     t.true(await page.getByText('grafana (read)').isVisible());
     t.is(await page.getByRole('button', {name: 'Retry'}).count(), 0);
     t.is(await page.getByRole('button', {name: 'Cancel'}).count(), 0);
+    t.is(await page.getByRole('button', {name: 'Reschedule'}).count(), 0);
     t.like(await forged(), {status: 403});
     t.like((await api<Job>('GET', `/v1/jobs/${job.id}`)).body, {state: 'ERROR'});
   });

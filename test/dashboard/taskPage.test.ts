@@ -1,6 +1,6 @@
 /**
  * The dashboard's task page and the admin's other buttons, in headless Chromium: signing in by
- * keyboard alone, Pause and Resume, Run now, the jobs filtered by state, and Cancel on a job
+ * keyboard alone, Pause and Resume, Run now, the jobs filtered by state, Reschedule and Cancel on a job
  * scheduled ahead, the chart of the last 24 hours. Waits for what the page shows, never for a time.
  */
 import test from 'ava';
@@ -55,7 +55,7 @@ requireChromium(() => {
     t.is(await page.locator('tr[data-job]', {hasText: 'SCHEDULED'}).count(), 1);
   });
 
-  test('Cancel on a job scheduled ahead cancels it', async (t) => {
+  test('Reschedule with the date picker moves a job scheduled ahead, and Cancel cancels it', async (t) => {
     const {api, context, url} = await startDashboard(t);
 
     await api('PUT', '/v1/tasks/later', {schedule: {date: '2099-01-01T00:00:00Z'}, timeout: 30_000});
@@ -67,6 +67,15 @@ requireChromium(() => {
     await page.getByLabel('Token (admin or read)').fill(ADMIN);
     await page.getByRole('button', {name: 'Sign in'}).click();
     await page.locator('[data-state="SCHEDULED"]').waitFor();
+
+    // The picker's value is the viewer's local time, which the page sends as an instant.
+    const offset = await page.evaluate(() => new Date('2097-06-01T10:00').toISOString());
+
+    await page.getByLabel('Run at').fill('2097-06-01T10:00');
+    await page.getByRole('button', {name: 'Reschedule'}).click();
+    await page.locator(`time[datetime="${offset}"]`).waitFor();
+    t.like((await api<Job & {runAt: string}>('GET', `/v1/jobs/${job.id}`)).body, {runAt: offset, state: 'SCHEDULED'});
+
     await page.getByRole('button', {name: 'Cancel'}).click();
     await page.locator('[data-state="CANCELED"]').waitFor();
     t.like((await api<Job>('GET', `/v1/jobs/${job.id}`)).body, {state: 'CANCELED'});

@@ -30,6 +30,20 @@ const Actions = ({job, onDone}: {readonly job: Job; readonly onDone: () => void}
     <div class="actions">
       {job.state === 'ERROR' || job.state === 'CANCELED' ? <button disabled={busy} onClick={() => act('retry')} type="button">Retry</button> : null}
       {job.state === 'SCHEDULED' || job.state === 'WAITING' ? <button class="danger" disabled={busy} onClick={() => act('cancel')} type="button">Cancel</button> : null}
+      {job.state === 'RUNNING' || job.state === 'DONE' ? null : (
+        <form class="reschedule" onSubmit={(event) => {
+          event.preventDefault();
+
+          const value = ((event.currentTarget as HTMLFormElement).elements.namedItem('runAt') as HTMLInputElement).value;
+
+          // A datetime-local value is the viewer's local time; the API takes an instant.
+          run(async () => await request<Job>('POST', `/v1/jobs/${job.id}/reschedule`, {runAt: new Date(value).toISOString()}));
+        }}>
+          <label for="run-at">Run at</label>
+          <input id="run-at" name="runAt" required step={60} type="datetime-local" />
+          <button disabled={busy} type="submit">Reschedule</button>
+        </form>
+      )}
       {failure === null ? null : <p class="failure" role="alert">{failure}</p>}
     </div>
   );
@@ -62,6 +76,7 @@ export const JobPage = ({id, role}: {readonly id: number; readonly role: Role}) 
         <Field label="Kind" value={job.kind === 'SLOT' ? 'scheduled slot' : 'one-off'} />
         <Field label="Attempts" value={String(job.attempt)} />
         <Field label="Scheduled for" value={<When iso={job.scheduledFor} now={now} />} />
+        <Field label="Runs at" value={<When iso={job.runAt} now={now} />} />
         <Field label="Started" value={<When iso={job.startedAt} now={now} />} />
         <Field label="Ended" value={<When iso={job.endedAt} now={now} />} />
         <Field label="Progress" value={progress === null ? '–' : <><progress max={1} value={progress} /> {Math.round(progress * 100)}%{job.step === null ? '' : ` ${job.step}`}</>} />

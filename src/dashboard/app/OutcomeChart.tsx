@@ -35,7 +35,7 @@ const Plot = ({points}: {readonly points: Points}) => {
 
     const dots = (stroke: string) => ({paths: () => null, points: {fill: stroke, show: true, size: 7, stroke}, stroke});
     const plot = new uPlot({
-      axes: [{stroke: color('--muted')}, {label: 'seconds', stroke: color('--muted')}],
+      axes: [{grid: {stroke: color('--border')}, stroke: color('--muted')}, {grid: {stroke: color('--border')}, label: 'seconds', stroke: color('--muted')}],
       height: 180,
       legend: {show: true},
       // The whole day, so that when the jobs ran reads at a glance.
