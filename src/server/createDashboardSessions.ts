@@ -24,6 +24,7 @@ export type DashboardSessions = {
    * Who sent a request: its `Authorization` header when it has one (as before), else its session
    * cookie, whose changes (any method but GET and HEAD) need the session's CSRF token; else what
    * `auth.authenticate` says of no header (`UNAUTHORIZED`, or the anonymous admin without tokens).
+   * Without a bearer header, a change that a browser marks as sent from another site is refused.
    */
   readonly authenticateRequest: (request: {readonly headers: Readonly<Record<string, string | string[] | undefined>>; readonly method: string}) => Principal;
   /** A new session of a principal that signed in. */
@@ -105,6 +106,15 @@ export const createDashboardSessions = ({auth, clock, duration}: DashboardSessio
         return auth.authenticate(authorization);
       }
 
+      const change = method !== 'GET' && method !== 'HEAD';
+      const site = headers['sec-fetch-site'];
+
+      // Browsers say where a request comes from: another site's page may not change anything with
+      // the cookie, nor (without tokens) anonymously: a form posted from any page to 127.0.0.1.
+      if (change && (site === 'cross-site' || site === 'same-site')) {
+        throw new InvalidCsrfTokenError('CROSS_SITE');
+      }
+
       if (typeof cookie === 'string' && readCookie(cookie, SESSION_COOKIE) !== undefined) {
         const session = read(cookie);
 
@@ -114,7 +124,7 @@ export const createDashboardSessions = ({auth, clock, duration}: DashboardSessio
 
         const csrf = headers[CSRF_HEADER];
 
-        if (method !== 'GET' && method !== 'HEAD' && (typeof csrf !== 'string' || !equal(csrf, session.csrfToken))) {
+        if (change && (typeof csrf !== 'string' || !equal(csrf, session.csrfToken))) {
           throw new InvalidCsrfTokenError();
         }
 

@@ -36,10 +36,15 @@ export class UnauthorizedError extends PlantonError {
   }
 }
 
-/** A change (not GET) made with the dashboard's session cookie without the session's CSRF token in `X-Planton-CSRF`. */
+/**
+ * A change (not GET) made with the dashboard's session cookie without the session's CSRF token in
+ * `X-Planton-CSRF`, or, without a bearer token, sent by another site's page (`Sec-Fetch-Site`).
+ */
 export class InvalidCsrfTokenError extends PlantonError {
-  public constructor () {
-    super('This request is authenticated by the dashboard\'s session cookie: a change needs the session\'s CSRF token in `X-Planton-CSRF`.', 'INVALID_CSRF_TOKEN');
+  public constructor (reason: 'CROSS_SITE' | 'MISSING' = 'MISSING') {
+    super(reason === 'CROSS_SITE' ?
+      'A change sent by another site\'s page (`Sec-Fetch-Site`) is refused unless it has a bearer token.' :
+      'This request is authenticated by the dashboard\'s session cookie: a change needs the session\'s CSRF token in `X-Planton-CSRF`.', 'INVALID_CSRF_TOKEN');
   }
 }
 

@@ -157,3 +157,23 @@ test('sign-in attempts count against the rate limit, per client address', async 
   t.like(await harness.api.request('POST', '/dashboard/session', {body: {token: ADMIN}}), {status: 201});
   t.like(await harness.api.request('POST', '/dashboard/session', {body: {token: ADMIN}}), {body: {code: 'RATE_LIMITED'}, status: 429});
 });
+
+test('without a bearer token, a change that a browser sent from another site is refused, tokens or not', async (t) => {
+  const open = await startServer(t, createMemorySchedulerStore(), {dashboard: false});
+
+  t.like(await open.api.request('PUT', '/v1/tasks/{name}', {body: TASK, params: {name: 't'}}), {status: 201});
+
+  for (const site of ['cross-site', 'same-site']) {
+    t.like(await open.api.request('POST', '/v1/tasks/{name}/pause', {headers: {'sec-fetch-site': site}, params: {name: 't'}}), {body: {code: 'INVALID_CSRF_TOKEN'}, status: 403}, site);
+  }
+
+  t.like(await open.api.request('POST', '/v1/tasks/{name}/pause', {headers: {'sec-fetch-site': 'same-origin'}, params: {name: 't'}}), {body: {paused: true}, status: 200});
+  t.like(await open.api.request('GET', '/v1/tasks', {headers: {'sec-fetch-site': 'cross-site'}}), {status: 200});
+
+  const guarded = await start(t);
+  const {body, cookie} = await signIn(guarded, ADMIN);
+
+  t.like(await guarded.api.request('PUT', '/v1/tasks/{name}', {body: TASK, headers: {cookie, 'sec-fetch-site': 'cross-site', 'x-planton-csrf': body.csrfToken}, params: {name: 't'}}), {body: {code: 'INVALID_CSRF_TOKEN'}, status: 403});
+  // A bearer token is no browser's doing: where the request comes from does not matter.
+  t.like(await guarded.api.request('PUT', '/v1/tasks/{name}', {body: TASK, headers: {'sec-fetch-site': 'cross-site'}, params: {name: 't'}, token: ADMIN}), {status: 201});
+});
