@@ -54,10 +54,10 @@ const FailureRow = ({job, now}: {readonly job: Job; readonly now: number}) => (
 );
 
 const WorkerRow = ({now, worker}: {readonly now: number; readonly worker: Worker}) => (
-  <tr>
+  <tr data-worker={worker.name}>
     <th scope="row">{worker.name}{worker.connected ? null : <span class="badge">away</span>}</th>
     <td>{worker.tasks.join(', ')}</td>
-    <td>{worker.load} / {worker.concurrency}</td>
+    <td>{worker.load} / {worker.concurrency}{worker.jobs.map(({jobId}) => <a class="job-link" href={`#/jobs/${jobId}`} key={jobId}>#{jobId}</a>)}</td>
     <td><Time iso={worker.lastSeenAt} now={now} /></td>
   </tr>
 );
@@ -95,7 +95,7 @@ export const Overview = () => {
       <Section empty="No job has failed." headers={['Job', 'Task', 'Error', 'Ended']} title="Recent failures">
         {data.failures.map((job) => <FailureRow job={job} key={job.id} now={now} />)}
       </Section>
-      <Section empty="No remote worker is connected." headers={['Worker', 'Tasks', 'Load', 'Last seen']} title="Workers">
+      <Section empty="No remote worker is connected." headers={['Worker', 'Tasks', 'Load and jobs', 'Last seen']} title="Workers">
         {data.workers.map((worker) => <WorkerRow key={worker.clientId} now={now} worker={worker} />)}
       </Section>
     </>

@@ -57,6 +57,7 @@ export type Worker = {
   readonly clientId: string;
   readonly concurrency: number;
   readonly connected: boolean;
+  readonly jobs: ReadonlyArray<{readonly attempt: number; readonly jobId: number; readonly taskName: string}>;
   readonly lastSeenAt: string;
   readonly load: number;
   readonly name: string;

@@ -12,8 +12,9 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export const ADMIN = 'admin-token-0123456789';
 export const READ = 'read-token-0123456789ab';
+export const WORKER = 'worker-token-0123456789';
 
-const tokens: readonly ServerToken[] = [{name: 'alice', role: 'admin', token: ADMIN}, {name: 'grafana', role: 'read', token: READ}];
+const tokens: readonly ServerToken[] = [{name: 'alice', role: 'admin', token: ADMIN}, {name: 'grafana', role: 'read', token: READ}, {name: 'edge', role: 'worker', token: WORKER}];
 
 /** Generous: the machines that run the suite are loaded. */
 export const TIMEOUT = 60_000;
