@@ -207,6 +207,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   }
 
   const readinessCheck = configuration.readinessCheck ?? (async () => await scheduler.getJob(0));
+
   if (dashboard !== false && dashboard.sessionDuration !== undefined && !isPositiveInteger(dashboard.sessionDuration)) {
     throw new InvalidServerConfigurationError('dashboard.sessionDuration', 'an integer >= 1', dashboard.sessionDuration);
   }

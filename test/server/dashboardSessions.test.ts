@@ -7,8 +7,8 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test, {type ExecutionContext} from 'ava';
-import {createMemorySchedulerStore} from '../../src/scheduler/index.ts';
-import type {ServerConfiguration} from '../../src/server/index.ts';
+import {createMemorySchedulerStore, createScheduler} from '../../src/scheduler/index.ts';
+import {createServer, type ServerConfiguration} from '../../src/server/index.ts';
 import {startServer} from './helpers/startServer.ts';
 
 const ADMIN = 'admin-token-0123456789';
@@ -176,4 +176,16 @@ test('without a bearer token, a change that a browser sent from another site is 
   t.like(await guarded.api.request('PUT', '/v1/tasks/{name}', {body: TASK, headers: {cookie, 'sec-fetch-site': 'cross-site', 'x-planton-csrf': body.csrfToken}, params: {name: 't'}}), {body: {code: 'INVALID_CSRF_TOKEN'}, status: 403});
   // A bearer token is no browser's doing: where the request comes from does not matter.
   t.like(await guarded.api.request('PUT', '/v1/tasks/{name}', {body: TASK, headers: {'sec-fetch-site': 'cross-site'}, params: {name: 't'}, token: ADMIN}), {status: 201});
+});
+
+test('a session duration that is not an integer >= 1 is refused with INVALID_SERVER_CONFIGURATION', async (t) => {
+  const scheduler = await createScheduler({store: createMemorySchedulerStore(), syncInterval: 0});
+
+  t.teardown(async () => {
+    await scheduler.terminate();
+  });
+
+  for (const sessionDuration of [0, 1.5, -1]) {
+    t.throws(() => createServer({dashboard: {sessionDuration}, scheduler}), {code: 'INVALID_SERVER_CONFIGURATION', message: /`dashboard.sessionDuration`/u});
+  }
 });
