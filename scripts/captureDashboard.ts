@@ -1,12 +1,13 @@
 // Regenerates the dashboard's screenshots in docs/ (dashboard-overview.png, dashboard-job.png, dashboard-task.png):
 // builds the page, starts a server over a scheduler on the memory store with a few tasks (one job
-// succeeds, one fails with a code, one runs halfway), and photographs the overview, the failed
+// succeeds, one fails with a code, one runs halfway in a remote worker), and photographs the overview, the failed
 // job and a task in Debian's headless Chromium. Run: `npx node scripts/captureDashboard.ts`.
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
+import {connectWorker} from '../src/client/index.ts';
 import {createMemorySchedulerStore, createScheduler} from '../src/scheduler/index.ts';
 import {createServer} from '../src/server/index.ts';
 import {buildDashboard} from './buildDashboard.mjs';
@@ -58,9 +59,15 @@ scheduler.addProcessor('sync-crm', async (job) => {
   await job.log('fetching contacts');
   throw Object.assign(new Error('CRM answered 503 Service Unavailable'), {code: 'CRM_UNAVAILABLE'});
 });
-scheduler.addProcessor('rebuild-index', async (job) => {
+// rebuild-index runs in a remote worker, which the overview lists with the job it holds.
+const worker = connectWorker({concurrency: 4, name: 'indexer-1', url: `${url.replace(/^http/u, 'ws')}/v1/workers`});
+
+worker.processor('rebuild-index', async (job) => {
   await job.progress(0.4, 'shard 4 of 10');
   await held;
+});
+await new Promise((resolve) => {
+  worker.events.once('connect', resolve);
 });
 
 // A few runs of send-emails for its task page's chart; the last one is the overview's success.
@@ -102,6 +109,7 @@ try {
 } finally {
   await context.close();
   release();
+  await worker.close();
   await server.close();
   await scheduler.terminate();
   rmSync(userDataDirectory, {force: true, recursive: true});
