@@ -49,7 +49,7 @@ test('a token is exchanged for an HttpOnly, SameSite=Strict session cookie that 
   const {body, cookie, response, setCookie} = await signIn(harness, READ);
 
   t.is(response.status, 201);
-  t.like(body, {name: 'read-2', role: 'read'});
+  t.like(body, {anonymous: false, name: 'read-2', role: 'read'});
   t.regex(setCookie, /^planton_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=60$/u);
   t.false(setCookie.includes(READ));
   t.like(await harness.api.request('GET', '/v1/tasks', {headers: {cookie}}), {body: {tasks: []}, status: 200});
@@ -132,6 +132,9 @@ test('without built assets the page answers 503 DASHBOARD_NOT_BUILT; `dashboard:
 
   t.is(response.status, 503);
   t.like(await response.json(), {code: 'DASHBOARD_NOT_BUILT'});
+
+  // Without tokens everyone is the anonymous admin, which the page says instead of offering to sign out.
+  t.like(await missing.api.request('GET', '/dashboard/session'), {body: {anonymous: true, name: 'anonymous', role: 'admin'}, status: 200});
 
   const off = await startServer(t, createMemorySchedulerStore(), {dashboard: false});
 

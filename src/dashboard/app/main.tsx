@@ -71,7 +71,9 @@ const App = () => {
         {session ? (
           <p class="who">
             <span data-role={session.role}>{session.name} ({session.role})</span>
-            <button class="link" onClick={() => void signOut()} type="button">Sign out</button>
+            {session.anonymous ?
+              <span class="badge" title="The server has no tokens: anyone who reaches it may change tasks and jobs.">no tokens</span> :
+              <button class="link" onClick={() => void signOut()} type="button">Sign out</button>}
           </p>
         ) : null}
       </header>

@@ -4,6 +4,8 @@
 export type Role = 'admin' | 'read';
 
 export type Session = {
+  /** The server has no tokens: everyone is the admin. */
+  readonly anonymous: boolean;
   readonly csrfToken: string;
   readonly expiresAt: string;
   readonly name: string;

@@ -44,7 +44,8 @@ const SECURITY_HEADERS = {
 
 const ASSET_PATTERN = /^[\w-]+(?:\.[\w-]+)*\.(?<extension>css|js|map|png|svg)$/u;
 
-const toBody = (session: DashboardSession) => ({
+const toBody = (session: DashboardSession, anonymous: boolean) => ({
+  anonymous,
   csrfToken: session.csrfToken,
   expiresAt: session.expiresAt.toISOString(),
   name: session.principal.name,
@@ -123,7 +124,7 @@ export const registerDashboardRoutes = (app: ServerApp, {assetsDirectory, auth, 
 
       const session = sessions.create(principal);
 
-      return await reply.code(201).header('set-cookie', sessions.toSetCookie(session, isSecure(request))).header('cache-control', 'no-store').send(toBody(session));
+      return await reply.code(201).header('set-cookie', sessions.toSetCookie(session, isSecure(request))).header('cache-control', 'no-store').send(toBody(session, !auth.hasTokens));
     });
   });
 
@@ -132,7 +133,7 @@ export const registerDashboardRoutes = (app: ServerApp, {assetsDirectory, auth, 
 
     assertDashboardRole(session.principal);
 
-    return await reply.header('cache-control', 'no-store').send(toBody(session));
+    return await reply.header('cache-control', 'no-store').send(toBody(session, !auth.hasTokens));
   });
 
   app.delete('/dashboard/session', {schema: {...DASHBOARD_ROUTE_SCHEMAS.deleteSession, security, summary: 'Sign out: remove the session cookie', tags}}, async (request, reply) => {

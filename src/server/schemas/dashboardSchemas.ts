@@ -3,6 +3,7 @@ import {ERROR_RESPONSES} from './errorSchema.ts';
 
 /** A dashboard session as the page sees it: who signed in and the token its changes carry. */
 export const DashboardSessionSchema = Type.Object({
+  anonymous: Type.Boolean({description: '`true` when the server has no tokens: everyone is the admin, there is nothing to sign out of.'}),
   csrfToken: Type.String({description: 'Sent back in `X-Planton-CSRF` with every change made with the session cookie.'}),
   expiresAt: Type.String({format: 'date-time'}),
   name: Type.String({description: 'The token\'s name.'}),
