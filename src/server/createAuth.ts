@@ -1,4 +1,4 @@
-import {createHash, timingSafeEqual} from 'node:crypto';
+import {createHash, createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
 import {ForbiddenError, InvalidServerConfigurationError, UnauthorizedError} from './errors.ts';
 
 /** What a token may do: `admin` everything, `read` GET (and HEAD) only, `worker` the WebSocket protocol of remote processors only. */
@@ -30,8 +30,15 @@ export type Access = 'read' | 'worker' | 'write';
 export type Auth = {
   /** The principal of an `Authorization` header value. Throws `UNAUTHORIZED` when it is missing or unknown (and tokens are configured). */
   readonly authenticate: (authorization: string | undefined) => Principal;
+  /** The principal of a bare token (the dashboard's sign-in form), compared as `authenticate` does. Throws `UNAUTHORIZED`. */
+  readonly authenticateToken: (token: string) => Principal;
   /** Throws `FORBIDDEN` when the principal's role does not allow `access`. */
   readonly authorize: (principal: Principal, access: Access) => void;
+  /**
+   * The principal whose `key` this is and the secret its dashboard sessions are signed with (an HMAC
+   * of the token's hash, so a session dies with its token), or `null` for an unknown key.
+   */
+  readonly findSessionKey: (key: string) => {readonly principal: Principal; readonly secret: Buffer} | null;
   /** `false` when no token is configured: every request is then allowed. */
   readonly hasTokens: boolean;
 };
@@ -101,8 +108,28 @@ export const createAuth = ({tokens}: AuthConfiguration): Auth => {
       throw new InvalidServerConfigurationError(`${option}.name`, 'a non-empty string', entry.name);
     }
 
-    return {digest, principal: {key: key.slice(0, 16), name: entry.name ?? `${entry.role}-${index + 1}`, role: entry.role}};
+    return {digest, principal: {key: key.slice(0, 16), name: entry.name ?? `${entry.role}-${index + 1}`, role: entry.role}, secret: createHmac('sha256', digest).update('planton dashboard session').digest()};
   });
+
+  // Without tokens the anonymous admin's sessions are signed with a key of this process.
+  const anonymousSecret = randomBytes(32);
+
+  const authenticateToken = (token: string): Principal => {
+    const digest = hash(token);
+    let match: Principal | null = null;
+
+    for (const candidate of known) {
+      if (timingSafeEqual(candidate.digest, digest)) {
+        match = candidate.principal;
+      }
+    }
+
+    if (match === null) {
+      throw new UnauthorizedError('INVALID');
+    }
+
+    return match;
+  };
 
   return {
     authenticate: (authorization) => {
@@ -120,25 +147,28 @@ export const createAuth = ({tokens}: AuthConfiguration): Auth => {
         throw new UnauthorizedError('INVALID');
       }
 
-      const digest = hash(token);
-      let match: Principal | null = null;
-
-      for (const candidate of known) {
-        if (timingSafeEqual(candidate.digest, digest)) {
-          match = candidate.principal;
-        }
+      return authenticateToken(token);
+    },
+    authenticateToken: (token) => {
+      if (known.length === 0) {
+        return ANONYMOUS;
       }
 
-      if (match === null) {
-        throw new UnauthorizedError('INVALID');
-      }
-
-      return match;
+      return authenticateToken(token);
     },
     authorize: (principal, access) => {
       if (!ALLOWED[principal.role].includes(access)) {
         throw new ForbiddenError(principal.role, DESCRIPTION[principal.role]);
       }
+    },
+    findSessionKey: (key) => {
+      if (known.length === 0) {
+        return key === ANONYMOUS.key ? {principal: ANONYMOUS, secret: anonymousSecret} : null;
+      }
+
+      const found = known.find((candidate) => candidate.principal.key === key);
+
+      return found === undefined ? null : {principal: found.principal, secret: found.secret};
     },
     hasTokens: known.length > 0,
   };

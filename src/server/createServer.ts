@@ -11,14 +11,18 @@ import type {Clock} from '../planton/types.ts';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import {answerClientError} from './answerClientError.ts';
 import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
+import {createDashboardSessions} from './createDashboardSessions.ts';
 import {createMetrics} from './createMetrics.ts';
 import {createWorkerHub, type WorkerHub, type WorkerHubConfiguration} from './createWorkerHub.ts';
 import {createWebhookNotifier, type WebhookConfiguration, type WebhookNotifierConfiguration} from './createWebhookNotifier.ts';
 import {InsecureHostError, InvalidServerConfigurationError, RateLimitedError, RouteNotFoundError, ServerClosingError} from './errors.ts';
+import {findDashboardAssets} from './findDashboardAssets.ts';
 import {isLoopbackHost} from './isLoopbackHost.ts';
 import {ERROR_RESPONSES} from './schemas/errorSchema.ts';
+import {registerDashboardRoutes} from './routes/registerDashboardRoutes.ts';
 import {registerJobRoutes} from './routes/registerJobRoutes.ts';
 import {type LogStreams, registerLogStreamRoute} from './routes/registerLogStreamRoute.ts';
+import {registerOverviewRoute} from './routes/registerOverviewRoute.ts';
 import {registerProbeRoutes} from './routes/registerProbeRoutes.ts';
 import {registerTaskRoutes} from './routes/registerTaskRoutes.ts';
 import {registerWorkerRoutes} from './routes/registerWorkerRoutes.ts';
@@ -67,6 +71,13 @@ export type ServerConfiguration = {
    * @default 5000
    */
   readonly closeTimeout?: number;
+  /**
+   * The web dashboard at `/` (docs/dashboard.md): `assetsDirectory`, where its built files are (by
+   * default `dist/dashboard` of this package, made by `npm run build`), and `sessionDuration`, the
+   * milliseconds a sign-in lasts. `false` serves no page (`/dashboard/session` and `/v1/overview` stay).
+   * @default {assetsDirectory: dist/dashboard, sessionDuration: 43200000 (12 h)}
+   */
+  readonly dashboard?: false | {readonly assetsDirectory?: string; readonly sessionDuration?: number};
   /**
    * Adds prom-client's process metrics (CPU, memory, event-loop lag) to `/metrics`.
    * @default true
@@ -176,6 +187,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     bodyLimit = 1_048_576,
     clock = createSystemClock(),
     closeTimeout = 5000,
+    dashboard = {},
     defaultMetrics = true,
     insecure = false,
     logger = false,
@@ -204,7 +216,13 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   }
 
   const readinessCheck = configuration.readinessCheck ?? (async () => await scheduler.getJob(0));
+
+  if (dashboard !== false && dashboard.sessionDuration !== undefined && !isPositiveInteger(dashboard.sessionDuration)) {
+    throw new InvalidServerConfigurationError('dashboard.sessionDuration', 'an integer >= 1', dashboard.sessionDuration);
+  }
+
   const auth = createAuth(authConfiguration);
+  const sessions = createDashboardSessions({auth, clock, duration: dashboard === false ? 43_200_000 : dashboard.sessionDuration ?? 43_200_000});
   const hub = createWorkerHub({...workerHubOptions, clock, scheduler});
   const metrics = createMetrics({defaultMetrics, hub, scheduler});
   const principals = new WeakMap<FastifyRequest, Principal>();
@@ -281,6 +299,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   void app.register(async (open) => {
     open.get('/openapi.json', {schema: {hide: true}}, async () => app.swagger());
     registerProbeRoutes(open, {readinessCheck, readinessTimeout});
+    registerDashboardRoutes(open, {assetsDirectory: dashboard === false ? null : dashboard.assetsDirectory ?? findDashboardAssets(), auth, rateLimit, serve: dashboard !== false, sessions});
   });
 
   // Everything below needs a token (when tokens are configured) and counts against the rate limit,
@@ -290,7 +309,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     // a request without a valid token is refused only after it has been counted.
     guarded.addHook('onRequest', async (request) => {
       try {
-        principals.set(request, auth.authenticate(request.headers.authorization));
+        // A bearer header, else the dashboard's session cookie (whose changes need its CSRF token).
+        principals.set(request, request.ws ? auth.authenticate(request.headers.authorization) : sessions.authenticateRequest(request));
       } catch (error) {
         refusals.set(request, error);
       }
@@ -331,6 +351,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
       registerTaskRoutes(v1, {scheduler});
       registerJobRoutes(v1, {clock, notifier, scheduler});
       registerWorkerRoutes(v1, {getTokenName: (request) => principals.get(request)?.name ?? 'anonymous', hub});
+      registerOverviewRoute(v1, {hub, limit: 50, scheduler});
       logStreams = registerLogStreamRoute(v1, {pollInterval: logStreamInterval, scheduler});
     }, {prefix: '/v1'});
   });

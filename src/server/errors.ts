@@ -31,8 +31,27 @@ export class InsecureHostError extends PlantonError {
 
 /** A request without `Authorization: Bearer <token>`, or with a token the server does not know. */
 export class UnauthorizedError extends PlantonError {
-  public constructor (reason: 'INVALID' | 'MISSING') {
-    super(reason === 'MISSING' ? 'This route needs `Authorization: Bearer <token>`.' : 'The bearer token is not valid.', 'UNAUTHORIZED');
+  public constructor (reason: 'INVALID' | 'MISSING' | 'SESSION') {
+    super(reason === 'MISSING' ? 'This route needs `Authorization: Bearer <token>`.' : reason === 'SESSION' ? 'The dashboard session has expired or is not valid; sign in again.' : 'The bearer token is not valid.', 'UNAUTHORIZED');
+  }
+}
+
+/**
+ * A change (not GET) made with the dashboard's session cookie without the session's CSRF token in
+ * `X-Planton-CSRF`, or, without a bearer token, sent by another site's page (`Sec-Fetch-Site`).
+ */
+export class InvalidCsrfTokenError extends PlantonError {
+  public constructor (reason: 'CROSS_SITE' | 'MISSING' = 'MISSING') {
+    super(reason === 'CROSS_SITE' ?
+      'A change sent by another site\'s page (`Sec-Fetch-Site`) is refused unless it has a bearer token.' :
+      'This request is authenticated by the dashboard\'s session cookie: a change needs the session\'s CSRF token in `X-Planton-CSRF`.', 'INVALID_CSRF_TOKEN');
+  }
+}
+
+/** `/` was asked for but the dashboard's assets were not built (`npm run build`) or not found where configured. */
+export class DashboardNotBuiltError extends PlantonError {
+  public constructor () {
+    super('The dashboard\'s assets are not built: run `npm run build` (or set `dashboard.assetsDirectory`).', 'DASHBOARD_NOT_BUILT');
   }
 }
 

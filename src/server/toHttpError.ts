@@ -27,8 +27,10 @@ export type HttpError = {
 
 /** The statuses of the codes that have one; codes of invalid input (`INVALID_*` with an `option`) are 400. */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  DASHBOARD_NOT_BUILT: 503,
   DUPLICATE_TASK_NAME: 409,
   FORBIDDEN: 403,
+  INVALID_CSRF_TOKEN: 403,
   INVALID_JOB_STATE: 409,
   INVALID_JSON: 400,
   INVALID_REQUEST: 400,

@@ -18,6 +18,7 @@ type LockedPackage = {
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(join(root, path), 'utf8')) as T;
 const packageJson = readJson<{
+  readonly files: readonly string[];
   readonly exports: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly scripts: Readonly<Record<string, string>>;
 }>('package.json');
@@ -68,6 +69,12 @@ test('`prepare` builds every file the package exports', (t) => {
     for (const path of Object.values(conditions)) {
       t.true(existsSync(join(directory, path)), path);
     }
+  }
+
+  // The dashboard's page, which the server serves from dist/dashboard, and the package ships.
+  t.true(packageJson.files.includes('dist/dashboard'));
+  for (const file of ['index.html', 'app.js', 'app.css']) {
+    t.true(existsSync(join(directory, 'dist', 'dashboard', file)), `dist/dashboard/${file}`);
   }
 });
 

@@ -20,8 +20,10 @@ test('/openapi.json documents every route, each with its success and error respo
 
   t.is(document.openapi, '3.1.0');
   t.deepEqual(operations.map(([name]) => name).sort(), [
+    'DELETE /dashboard/session',
     'DELETE /v1/jobs',
     'DELETE /v1/tasks/{name}',
+    'GET /dashboard/session',
     'GET /health',
     'GET /metrics',
     'GET /ready',
@@ -30,10 +32,12 @@ test('/openapi.json documents every route, each with its success and error respo
     'GET /v1/jobs/{id}/deliveries',
     'GET /v1/jobs/{id}/logs',
     'GET /v1/jobs/{id}/logs/stream',
+    'GET /v1/overview',
     'GET /v1/tasks',
     'GET /v1/tasks/{name}',
     'GET /v1/tasks/{name}/jobs',
     'GET /v1/workers',
+    'POST /dashboard/session',
     'POST /v1/jobs/{id}/cancel',
     'POST /v1/jobs/{id}/reschedule',
     'POST /v1/jobs/{id}/retry',
@@ -60,4 +64,5 @@ test('/openapi.json documents every route, each with its success and error respo
   }
 
   t.deepEqual(document.paths['/health']?.get?.security, [], '/health needs no token');
+  t.deepEqual(document.paths['/dashboard/session']?.post?.security, [], 'signing in needs no token');
 });

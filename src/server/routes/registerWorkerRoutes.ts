@@ -1,6 +1,7 @@
 import type {FastifyRequest} from 'fastify';
 import type {WorkerHub} from '../createWorkerHub.ts';
 import {WORKER_ROUTE_SCHEMAS} from '../schemas/workerSchemas.ts';
+import {toWorkerBody} from '../toWorkerBody.ts';
 import type {ServerApp} from '../types.ts';
 
 export type WorkerRoutesConfiguration = {
@@ -18,20 +19,7 @@ const tags = ['workers'];
 export const registerWorkerRoutes = (app: ServerApp, {getTokenName, hub}: WorkerRoutesConfiguration): void => {
   app.route({
     handler: async () => {
-      return {
-        workers: hub.listWorkers().map((worker) => ({
-          clientId: worker.clientId,
-          concurrency: worker.concurrency,
-          connected: worker.connected,
-          connectedAt: worker.connectedAt.toISOString(),
-          jobs: worker.jobs.map(({attempt, jobId, taskName}) => ({attempt, jobId, taskName})),
-          lastSeenAt: worker.lastSeenAt.toISOString(),
-          load: worker.jobs.length,
-          name: worker.name,
-          tasks: [...worker.tasks],
-          tokenName: worker.tokenName,
-        })),
-      };
+      return {workers: hub.listWorkers().map(toWorkerBody)};
     },
     method: 'GET',
     schema: {...WORKER_ROUTE_SCHEMAS.list, description: 'A WebSocket upgrade of this URL with a `worker` (or `admin`) token connects a remote worker instead (see docs/protocol.md).', summary: 'List the connected remote workers: their tasks, load and last message', tags},

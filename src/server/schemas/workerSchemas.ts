@@ -26,3 +26,5 @@ export const WORKER_ROUTE_SCHEMAS = {
     },
   },
 } as const;
+
+export type WorkerBody = Type.Static<typeof WorkerSchema>;
