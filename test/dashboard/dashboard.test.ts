@@ -29,6 +29,8 @@ const addFlakyTask = async ({api, scheduler}: DashboardHarness) => {
     if (calls === 1) {
       throw Object.assign(new Error('disk full'), {code: 'ENOSPC'});
     }
+
+    return {freed: '2 GB'};
   });
 };
 
@@ -65,7 +67,8 @@ requireChromium(() => {
     await page.getByRole('button', {name: 'Retry'}).click();
     await page.locator('[data-state="DONE"]').waitFor();
     t.is(await page.getByRole('button', {name: 'Retry'}).count(), 0);
-    t.like((await api<Job>('GET', `/v1/jobs/${job.id}`)).body, {state: 'DONE'});
+    t.regex(await page.locator('.result').innerText(), /"freed": "2 GB"/u);
+    t.like((await api<Job>('GET', `/v1/jobs/${job.id}`)).body, {result: {freed: '2 GB'}, state: 'DONE'});
     t.deepEqual(harness.pageErrors, []);
   });
 

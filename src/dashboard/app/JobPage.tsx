@@ -84,6 +84,12 @@ export const JobPage = ({id, role}: {readonly id: number; readonly role: Role}) 
       </dl>
       <h3>Payload</h3>
       <pre class="payload">{formatJson(job.payload)}</pre>
+      {job.state === 'DONE' ? (
+        <>
+          <h3>Result</h3>
+          <pre class="payload result">{formatJson(job.result)}</pre>
+        </>
+      ) : null}
       {job.error === null ? null : (
         <section class="error" aria-labelledby="error-heading">
           <h3 id="error-heading">Error</h3>

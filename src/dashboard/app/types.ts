@@ -29,6 +29,8 @@ export type Job = {
   readonly id: number;
   readonly kind: 'ONE_OFF' | 'SLOT';
   readonly payload: unknown;
+  /** What the processor returned, as stored (DONE jobs; `null` otherwise). */
+  readonly result: unknown;
   readonly progress: number | null;
   readonly runAt: string;
   readonly scheduledFor: string;
