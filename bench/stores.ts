@@ -6,7 +6,7 @@
  * MariaDB and SQLite at their default `pollInterval`) and `scheduler-throughput` (bench/scheduler's
  * drain of due jobs, on each scheduler store). Every measurement runs in a fresh process on a
  * fresh schema/database/file, dropped or removed at the end; BENCH_STORES_ROUNDS rounds of the
- * throughput (default 2) and one of the others (bench/stores/settings.ts), the stores in alternating order (bench/alternatingRounds.ts). Each line carries its ratio to
+ * throughput (default 4), of the latency (1) and of the scheduler (2) (bench/stores/settings.ts), the stores in alternating order (bench/alternatingRounds.ts). Each line carries its ratio to
  * PostgreSQL (the median of the rounds' own ratios); the load average is printed with each scenario.
  * BENCH_STORES (comma-separated) runs only some stores (postgres always runs).
  */
@@ -15,6 +15,8 @@ import {join} from 'node:path';
 import {median, medianOfRatios, runAlternatingRounds, type Sample} from './alternatingRounds.ts';
 import {percentile} from './postgres/database.ts';
 import {runChildProcess} from './runChildProcess.ts';
+import {createBenchName} from './stores/backends/createBenchName.ts';
+import {isStoreName, storeBackends} from './stores/backends/storeBackends.ts';
 import {CHILD_TIMEOUT_MS, LATENCY_ROUNDS, ROUNDS, SCHEDULER_ROUNDS, WARM_UP_ROUNDS} from './stores/settings.ts';
 
 const CHILD_PATH = join(import.meta.dirname, 'stores', 'child.ts');
@@ -39,14 +41,30 @@ const errorsOf = (list: readonly Sample[]) => {
 };
 const settingsOf = (list: readonly Sample[]) => list.find((sample) => typeof sample.settings === 'string')?.settings ?? null;
 
+/**
+ * Runs one measurement in a fresh process on a fresh schema/database/file, then drops whatever a
+ * killed child left of it (a child that ended normally dropped it itself).
+ */
+const measureInChild = async (child: string, store: string): Promise<Sample> => {
+  const name = createBenchName();
+
+  try {
+    return await runChildProcess(CHILD_PATH, [child, store, name], CHILD_TIMEOUT_MS);
+  } finally {
+    if (isStoreName(store)) {
+      await storeBackends[store].removeLeftovers(name);
+    }
+  }
+};
+
 /** Runs `child SCENARIO STORE` for every store in alternating rounds and prints one line per store. */
 const runScenario = async (scenario: string, child: string, rounds: number, summarise: (list: readonly Sample[], reference: readonly Sample[]) => Record<string, unknown>) => {
   const {samples} = await runAlternatingRounds({
-    measure: async (store) => await runChildProcess(CHILD_PATH, [child, store], CHILD_TIMEOUT_MS),
+    measure: async (store) => await measureInChild(child, store),
     rounds,
     systems: STORES,
     warmUpRounds: WARM_UP_ROUNDS,
-    // Only postgres and the first other store alternate as a pair; with 2 rounds every store is first once.
+    // Only postgres and the first other store alternate as a pair; an even count of rounds puts each first equally.
     warn: () => undefined,
   });
   const reference = samples.get('postgres') ?? [];

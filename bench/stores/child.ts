@@ -1,27 +1,25 @@
 /**
- * One measurement in a fresh process: `node bench/stores/child.ts SCENARIO STORE` opens the store
- * on a fresh schema/database/file, measures, closes and drops it, and prints one JSON object.
+ * One measurement in a fresh process: `node bench/stores/child.ts SCENARIO STORE NAME` opens the
+ * store on a fresh schema/database/file called NAME, measures, closes and drops it, and prints one
+ * JSON object.
  */
 import {measureSchedulerThroughput} from '../scheduler/measureThroughput.ts';
-import {mariadbBackend} from './backends/mariadb.ts';
-import {pgliteBackend, postgresBackend} from './backends/postgres.ts';
-import {sqliteBackend} from './backends/sqlite.ts';
+import {isStoreName, storeBackends} from './backends/storeBackends.ts';
 import {dispatchSettings, measureDispatchThroughput} from './measureDispatchThroughput.ts';
 import {latencySettings, measureWakeUpLatency} from './measureWakeUpLatency.ts';
 import {DISPATCH_JOBS, LATENCY_CONCURRENCY, SCHEDULER_JOBS} from './settings.ts';
-import type {StoreBackend} from './types.ts';
 
-const backends: Readonly<Record<string, StoreBackend>> = {mariadb: mariadbBackend, pglite: pgliteBackend, postgres: postgresBackend, sqlite: sqliteBackend};
-const [scenario = '', name = ''] = process.argv.slice(2);
-const backend = backends[name];
+const [scenario = '', store = '', name = ''] = process.argv.slice(2);
 
-if (backend === undefined) {
-  throw new Error(`Unknown store \`${name}\`.`);
+if (!isStoreName(store)) {
+  throw new Error(`Unknown store \`${store}\`.`);
 }
+
+const backend = storeBackends[store];
 
 const measure = async (): Promise<Record<string, unknown>> => {
   if (scenario === 'scheduler') {
-    const target = await backend.openScheduler();
+    const target = await backend.openScheduler({name});
 
     try {
       return await measureSchedulerThroughput(target, SCHEDULER_JOBS);
@@ -31,7 +29,7 @@ const measure = async (): Promise<Record<string, unknown>> => {
   }
 
   const latency = scenario === 'latency';
-  const target = await backend.openDispatch({items: latency ? 0 : DISPATCH_JOBS, wakeUps: latency});
+  const target = await backend.openDispatch({items: latency ? 0 : DISPATCH_JOBS, name, wakeUps: latency});
 
   try {
     return latency ?

@@ -25,9 +25,9 @@ export const SCHEDULER_JOBS = integer('BENCH_STORES_SCHEDULER_JOBS', 5_000);
  * which the targets judge, and of the latency and scheduler scenarios; uncounted rounds before
  * each. The defaults keep the whole run under 4 minutes on the 2-core development machine.
  */
-export const ROUNDS = integer('BENCH_STORES_ROUNDS', 2);
+export const ROUNDS = integer('BENCH_STORES_ROUNDS', 4);
 export const LATENCY_ROUNDS = integer('BENCH_STORES_LATENCY_ROUNDS', 1);
-export const SCHEDULER_ROUNDS = integer('BENCH_STORES_SCHEDULER_ROUNDS', 1);
+export const SCHEDULER_ROUNDS = integer('BENCH_STORES_SCHEDULER_ROUNDS', 2);
 export const WARM_UP_ROUNDS = integer('BENCH_STORES_WARMUP_ROUNDS', 0, 0);
 
 /** A measurement that takes longer than this is reported as failed (the child is killed). */

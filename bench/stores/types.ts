@@ -33,10 +33,12 @@ export type SchedulerTarget = {
 };
 
 /**
- * Opens a store on a fresh schema, database or file; `close` terminates what it opened and drops
- * the schema/database/file. `items` rows are in the user table before the measurement starts.
+ * Opens a store on a fresh schema, database or file called `name`; `close` terminates what it
+ * opened and drops the schema/database/file. `items` rows are in the user table before the
+ * measurement starts. `removeLeftovers(name)` drops what a killed measurement left behind.
  */
 export type StoreBackend = {
-  readonly openDispatch: (configuration: {readonly items: number; readonly wakeUps: boolean}) => Promise<DispatchTarget & {readonly close: () => Promise<void>}>;
-  readonly openScheduler: () => Promise<SchedulerTarget & {readonly close: () => Promise<void>}>;
+  readonly openDispatch: (configuration: {readonly items: number; readonly name: string; readonly wakeUps: boolean}) => Promise<DispatchTarget & {readonly close: () => Promise<void>}>;
+  readonly openScheduler: (configuration: {readonly name: string}) => Promise<SchedulerTarget & {readonly close: () => Promise<void>}>;
+  readonly removeLeftovers: (name: string) => Promise<void>;
 };

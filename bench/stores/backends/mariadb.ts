@@ -9,7 +9,6 @@ import {createMysqlStore} from '../../../src/adapters/mysql/createMysqlStore.ts'
 import type {MysqlClaim} from '../../../src/adapters/mysql/types.ts';
 import {createMysqlSchedulerStore} from '../../../src/scheduler/index.ts';
 import type {StoreBackend} from '../types.ts';
-import {createBenchName} from './createBenchName.ts';
 
 const URL = process.env.PLANTON_BENCH_MYSQL_URL ?? process.env.PLANTON_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 /** As the PostgreSQL server's pools. */
@@ -41,9 +40,8 @@ const insertChunked = async (pool: Pool, statement: string, rows: readonly unkno
   }
 };
 
-const openDatabase = async (poolSize: number) => {
+const openDatabase = async (database: string, poolSize: number) => {
   const pool = createPool({connectionLimit: poolSize, uri: URL});
-  const database = createBenchName();
 
   await pool.query(`CREATE DATABASE \`${database}\``);
 
@@ -61,8 +59,8 @@ const openDatabase = async (poolSize: number) => {
 };
 
 export const mariadbBackend: StoreBackend = {
-  openDispatch: async ({items}) => {
-    const {database, drop, pool} = await openDatabase(POOL_SIZE);
+  openDispatch: async ({items, name}) => {
+    const {database, drop, pool} = await openDatabase(name, POOL_SIZE);
     const producer = await createConnection({uri: URL}).catch(async (error: unknown) => {
       await drop();
       throw error;
@@ -104,8 +102,8 @@ export const mariadbBackend: StoreBackend = {
       throw error;
     }
   },
-  openScheduler: async () => {
-    const {database, drop, pool} = await openDatabase(SCHEDULER_POOL_SIZE);
+  openScheduler: async ({name}) => {
+    const {database, drop, pool} = await openDatabase(name, SCHEDULER_POOL_SIZE);
 
     try {
       return {
@@ -123,6 +121,15 @@ export const mariadbBackend: StoreBackend = {
     } catch (error) {
       await drop();
       throw error;
+    }
+  },
+  removeLeftovers: async (name) => {
+    const pool = createPool({connectionLimit: 1, uri: URL});
+
+    try {
+      await pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    } finally {
+      await pool.end();
     }
   },
 };

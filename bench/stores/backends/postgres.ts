@@ -18,7 +18,6 @@ import {insertPostgresDueJobs} from '../../scheduler/measureThroughput.ts';
 import {createBenchPool, createItemTable, dropSchema} from '../../sinks/database.ts';
 import type {DispatchTarget, StoreBackend} from '../types.ts';
 import {createPostgresDispatchTarget} from './postgresTarget.ts';
-import {createBenchName} from './createBenchName.ts';
 
 const SERVER_URL = process.env.PLANTON_BENCH_DATABASE_URL ?? process.env.PLANTON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** As bench/postgres: the sizes that won its sweep. */
@@ -34,9 +33,8 @@ type Connection = {
   readonly settings: string;
 };
 
-const openDispatch = async (connection: Connection, {items, wakeUps}: {readonly items: number; readonly wakeUps: boolean}) => {
+const openDispatch = async (connection: Connection, {items, name: schema, wakeUps}: {readonly items: number; readonly name: string; readonly wakeUps: boolean}) => {
   const {listener, pool} = connection;
-  const schema = createBenchName();
 
   try {
     const store = await createPostgresStore<number>({heartbeatInterval: 60_000, listener: wakeUps ? listener ?? undefined : undefined, pool, reaperInterval: 0, schema});
@@ -77,9 +75,7 @@ const openDispatch = async (connection: Connection, {items, wakeUps}: {readonly 
   }
 };
 
-const openSchedulerOn = async (pool: DatabasePool, counter: Awaited<ReturnType<typeof createCountingPool>>['counter'] | null, settings: string, end: () => Promise<void>) => {
-  const schema = createBenchName();
-
+const openSchedulerOn = async (schema: string, pool: DatabasePool, counter: Awaited<ReturnType<typeof createCountingPool>>['counter'] | null, settings: string, end: () => Promise<void>) => {
   return {
     close: async () => {
       try {
@@ -119,12 +115,21 @@ export const postgresBackend: StoreBackend = {
       settings: `PostgreSQL server, slonik pool ${POOL_SIZE} without DISCARD ALL`,
     }, configuration);
   },
-  openScheduler: async () => {
+  openScheduler: async ({name}) => {
     const {counter, pool} = await createCountingPool(SCHEDULER_POOL_SIZE);
 
-    return await openSchedulerOn(pool, counter, `PostgreSQL server, slonik pool ${SCHEDULER_POOL_SIZE}`, async () => {
+    return await openSchedulerOn(name, pool, counter, `PostgreSQL server, slonik pool ${SCHEDULER_POOL_SIZE}`, async () => {
       await pool.end();
     });
+  },
+  removeLeftovers: async (name) => {
+    const pool = await createBenchPool(SERVER_URL, 1);
+
+    try {
+      await dropSchema(pool, name);
+    } finally {
+      await pool.end();
+    }
   },
 };
 
@@ -161,9 +166,12 @@ export const pgliteBackend: StoreBackend = {
       settings: 'PGlite in memory, in the measuring process, createPglitePool (one session)',
     }, configuration);
   },
-  openScheduler: async () => {
+  openScheduler: async ({name}) => {
     const {end, pool} = await openPglite();
 
-    return await openSchedulerOn(pool, null, 'PGlite in memory, createPglitePool (one session)', end);
+    return await openSchedulerOn(name, pool, null, 'PGlite in memory, createPglitePool (one session)', end);
+  },
+  removeLeftovers: async () => {
+    // In memory: nothing outlives the process.
   },
 };

@@ -3,7 +3,7 @@
  * No notifications: the store's poll of `PRAGMA data_version` (`pollInterval`, default 250 ms) is
  * what wakes an idle task for a row another connection committed.
  */
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {DatabaseSync} from 'node:sqlite';
@@ -11,7 +11,6 @@ import {createSqliteStore} from '../../../src/adapters/sqlite/createSqliteStore.
 import type {SqliteClaim} from '../../../src/adapters/sqlite/types.ts';
 import {createSqliteSchedulerStore} from '../../../src/scheduler/index.ts';
 import type {StoreBackend} from '../types.ts';
-import {createBenchName} from './createBenchName.ts';
 
 /** The PostgreSQL claim's equivalent in one statement: mark up to `limit` unclaimed rows, return their ids. */
 const claim: SqliteClaim<number> = ({limit, query}) => {
@@ -19,8 +18,13 @@ const claim: SqliteClaim<number> = ({limit, query}) => {
     .map((row) => Number(row.id));
 };
 
-const openFile = async () => {
-  const directory = await mkdtemp(join(tmpdir(), `${createBenchName()}_`));
+/** The measurement's own directory under the OS's temporary one: the database file and its -wal and -shm. */
+const directoryOf = (name: string) => join(tmpdir(), name);
+
+const openFile = async (name: string) => {
+  const directory = directoryOf(name);
+
+  await mkdir(directory);
 
   return {
     filename: join(directory, 'bench.sqlite'),
@@ -34,8 +38,8 @@ const openFile = async () => {
 const openConnection = (filename: string): DatabaseSync => new DatabaseSync(filename, {timeout: 5_000});
 
 export const sqliteBackend: StoreBackend = {
-  openDispatch: async ({items}) => {
-    const {filename, remove} = await openFile();
+  openDispatch: async ({items, name}) => {
+    const {filename, remove} = await openFile(name);
     const store = await createSqliteStore<number>({filename, heartbeatInterval: 60_000, reaperInterval: 0});
     const producer = openConnection(filename);
 
@@ -76,8 +80,8 @@ export const sqliteBackend: StoreBackend = {
       store,
     };
   },
-  openScheduler: async () => {
-    const {filename, remove} = await openFile();
+  openScheduler: async ({name}) => {
+    const {filename, remove} = await openFile(name);
     const store = await createSqliteSchedulerStore({filename});
 
     return {
@@ -110,5 +114,8 @@ export const sqliteBackend: StoreBackend = {
       settings: "a file in the OS's temporary directory (WAL, synchronous NORMAL)",
       store,
     };
+  },
+  removeLeftovers: async (name) => {
+    await rm(directoryOf(name), {force: true, recursive: true});
   },
 };
