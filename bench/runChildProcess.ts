@@ -22,11 +22,21 @@ export const runChildProcess = async (path: string, args: readonly string[], tim
   const timer = setTimeout(() => {
     child.kill('SIGKILL');
   }, timeout);
-  const exitCode = await new Promise<number | null>((resolve) => {
-    child.on('close', resolve);
-  });
+  let exitCode: number | null;
 
-  clearTimeout(timer);
+  try {
+    exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.on('close', resolve);
+      child.on('error', reject);
+    });
+  } finally {
+    clearTimeout(timer);
+
+    // Not left running if spawning or waiting failed.
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+    }
+  }
 
   try {
     return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;

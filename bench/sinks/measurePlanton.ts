@@ -7,7 +7,7 @@
 import {connectSink} from '../../src/adapters/sinks/connectSink.ts';
 import {createPostgresStore} from '../../src/adapters/postgres/createPostgresStore.ts';
 import {createPlanton} from '../../src/index.ts';
-import {createClaim} from '../postgres/throughput/planton.ts';
+import {createClaim} from '../stores/backends/postgresTarget.ts';
 import {countCompleted, createBenchPool, createItemTable, createSchemaName, dropSchema} from './database.ts';
 import {settings} from './settings.ts';
 import type {BrokerHarness, Metrics} from './types.ts';

@@ -1,19 +1,19 @@
 /**
  * Planton idle (60 s polling delay): only the NOTIFY of the trigger that `installNotifyTrigger`
- * put on the user table can wake the task. Latency: the INSERT's commit → the `task` event (the
+ * put on the user table can wake the task, in the scenario every store shares
+ * (bench/stores/measureWakeUpLatency.ts). Latency: the INSERT's commit → the `task` event (the
  * execution already claimed and recorded). The processor completes each execution.
  */
 import pg from 'pg';
 import {createPool} from 'slonik';
 import {createPgNotificationListener} from '../../../src/adapters/postgres/createPgNotificationListener.ts';
 import {createPostgresStore} from '../../../src/adapters/postgres/createPostgresStore.ts';
-import {createPlanton} from '../../../src/index.ts';
+import {createPostgresDispatchTarget} from '../../stores/backends/postgresTarget.ts';
+import {latencySettings, measureWakeUpLatency} from '../../stores/measureWakeUpLatency.ts';
 import {createItemTable, createSchemaName, dropSchema} from '../database.ts';
 import {BENCH_URL} from '../settings.ts';
-import {createClaim} from '../throughput/planton.ts';
-import {createLatencyProbe} from './insertSamples.ts';
 
-export const settings = 'createPgNotificationListener + installNotifyTrigger (AFTER INSERT OR UPDATE OF id), calculateDelay 60 s, concurrency 10, slonik pool 4 without DISCARD ALL on release, the same claim query as throughput';
+export const settings = `createPgNotificationListener + installNotifyTrigger (AFTER INSERT OR UPDATE OF id), ${latencySettings(10)}, slonik pool 4 without DISCARD ALL on release`;
 
 export const measure = async () => {
   const schema = createSchemaName('planton');
@@ -35,25 +35,17 @@ export const measure = async () => {
     await store.installNotifyTrigger({columns: ['id'], table: [schema, 'item'], taskName: 'items'});
     await producer.connect();
 
-    const probe = createLatencyProbe();
-    const planton = createPlanton<number>({
-      getActiveTaskInstructions: store.getActiveTaskInstructions,
-      tasks: [{calculateDelay: () => 60_000, concurrency: 10, name: 'items', schedule: store.createSchedule(createClaim(schema))}],
-    });
-
-    planton.events.on('task', (event) => {
-      probe.seen(event.instruction);
-      void store.completeExecution(event);
-    });
-
-    const unsubscribe = await store.subscribe({onWake: () => planton.trigger('items'), taskName: 'items'});
     const item = `${producer.escapeIdentifier(schema)}.item`;
-    const result = await probe.run(async (id) => {
-      await producer.query(`INSERT INTO ${item} (id) VALUES ($1)`, [id]);
-    });
+    const result = await measureWakeUpLatency(createPostgresDispatchTarget({
+      insert: async (id) => {
+        await producer.query(`INSERT INTO ${item} (id) VALUES ($1)`, [id]);
+      },
+      pool,
+      schema,
+      settings,
+      store,
+    }), 10);
 
-    await unsubscribe();
-    await planton.terminate();
     await store.terminate();
 
     return {...result, settings};
