@@ -1,7 +1,7 @@
 import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-client';
 import type {Scheduler} from '../scheduler/createScheduler.ts';
 import type {WorkerHub} from './createWorkerHub.ts';
-import type {JobState} from '../scheduler/recordTypes.ts';
+import type {JobRecord, JobState} from '../scheduler/recordTypes.ts';
 import type {SchedulerEvents} from '../scheduler/schedulerApiTypes.ts';
 
 export type MetricsConfiguration = {
@@ -33,7 +33,9 @@ type Outcome = 'failed' | 'retry' | 'succeeded' | 'timeout';
  * The server's Prometheus metrics in a registry of its own (several servers may share a process):
  * `planton_http_request_duration_seconds` (histogram by method, route and status) and
  * `planton_jobs_total` (jobs of this process by task and outcome: `succeeded`, `failed`, `retry`,
- * `timeout`), `planton_jobs` (the jobs pending or running now in the store, by task and state,
+ * `timeout`), `planton_job_duration_seconds` and `planton_job_start_lag_seconds` (histograms of the
+ * attempt that ended each job: its run time, and how late it started after it was due: the queue
+ * lag), `planton_jobs` (the jobs pending or running now in the store, by task and state,
  * counted at each scrape), `planton_connected_workers` (remote workers connected to this server
  * now), plus prom-client's process metrics.
  */
@@ -52,6 +54,35 @@ export const createMetrics = ({defaultMetrics = true, hub, scheduler}: MetricsCo
     name: 'planton_jobs_total',
     registers: [registry],
   });
+
+  const durations = new Histogram({
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
+    help: 'How long the attempt that ended a job ran (started → ended), by task and outcome (succeeded, failed), in seconds.',
+    labelNames: ['task', 'outcome'],
+    name: 'planton_job_duration_seconds',
+    registers: [registry],
+  });
+  const lags = new Histogram({
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300],
+    help: 'Queue lag: how late the attempt that ended a job started after it was due (runAt → started), by task, in seconds.',
+    labelNames: ['task'],
+    name: 'planton_job_start_lag_seconds',
+    registers: [registry],
+  });
+
+  /** A job that ended (DONE or ERROR): its last attempt's run time and start lag. */
+  const observeEnd = (job: JobRecord, outcome: 'failed' | 'succeeded') => {
+    if (job.startedAt === null) {
+      // Failed without an attempt (no processor anywhere): nothing ran, nothing waited to start.
+      return;
+    }
+
+    lags.observe({task: job.taskName}, Math.max(0, job.startedAt - job.runAt) / 1000);
+
+    if (job.endedAt !== null) {
+      durations.observe({outcome, task: job.taskName}, Math.max(0, job.endedAt - job.startedAt) / 1000);
+    }
+  };
 
   // Read at scrape time; the active states alone, which the store counts from those jobs only (the
   // ended ones would read the whole history: about half a second per million jobs).
@@ -89,12 +120,14 @@ export const createMetrics = ({defaultMetrics = true, hub, scheduler}: MetricsCo
   const listeners = {
     failed: ({job}: SchedulerEvents['failed']) => {
       jobs.inc({outcome: 'failed', task: job.taskName});
+      observeEnd(job, 'failed');
     },
     retry: ({job}: SchedulerEvents['retry']) => {
       jobs.inc({outcome: 'retry', task: job.taskName});
     },
     succeeded: ({job}: SchedulerEvents['succeeded']) => {
       jobs.inc({outcome: 'succeeded', task: job.taskName});
+      observeEnd(job, 'succeeded');
     },
     timeout: ({job}: SchedulerEvents['timeout']) => {
       jobs.inc({outcome: 'timeout', task: job.taskName});

@@ -93,13 +93,26 @@ test('close() cuts a request still in flight after closeTimeout, and resolves; a
   await t.throwsAsync(fetch(`${url}/health`));
 });
 
-test('/metrics counts requests by route and status, and jobs by task and outcome, in the Prometheus text format', async (t) => {
+test('/metrics counts requests by route and status, and jobs by task and outcome with their durations and start lag, in the Prometheus text format', async (t) => {
   const {api, clock, scheduler} = await startServer(t, createMemorySchedulerStore());
 
-  await api.request('PUT', '/v1/tasks/{name}', {body: {schedule: '1m', timeout: 1000}, params: {name: 'tick'}});
+  await api.request('PUT', '/v1/tasks/{name}', {body: {schedule: '1m', timeout: 10_000}, params: {name: 'tick'}});
   await api.request('GET', '/v1/jobs/{id}', {params: {id: 999}});
-  scheduler.addProcessor('tick', () => undefined);
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started = false;
+
+  scheduler.addProcessor('tick', async () => {
+    started = true;
+    await gate;
+  });
   await clock.advance(60_000);
+  // The job runs 2 s of the manual clock: the duration histogram sees 2 s, the lag histogram 0 s.
+  await until(() => started);
+  await clock.advance(2_000);
+  release();
   await until(async () => (await scheduler.getTask('tick'))?.lastSuccess !== null);
 
   const response = await fetch(`${api.url}/metrics`);
@@ -110,6 +123,11 @@ test('/metrics counts requests by route and status, and jobs by task and outcome
   t.regex(text, /^planton_http_request_duration_seconds_count\{method="PUT",route="\/v1\/tasks\/:name",status_code="201"\} 1$/mu);
   t.regex(text, /^planton_http_request_duration_seconds_count\{method="GET",route="\/v1\/jobs\/:id",status_code="404"\} 1$/mu);
   t.regex(text, /^planton_jobs_total\{outcome="succeeded",task="tick"\} 1$/mu);
+  t.regex(text, /^planton_job_duration_seconds_sum\{outcome="succeeded",task="tick"\} 2$/mu);
+  t.regex(text, /^planton_job_duration_seconds_bucket\{le="1",outcome="succeeded",task="tick"\} 0$/mu);
+  t.regex(text, /^planton_job_duration_seconds_bucket\{le="5",outcome="succeeded",task="tick"\} 1$/mu);
+  t.regex(text, /^planton_job_start_lag_seconds_count\{task="tick"\} 1$/mu);
+  t.regex(text, /^planton_job_start_lag_seconds_sum\{task="tick"\} 0$/mu);
   t.regex(text, /^process_cpu_seconds_total /mu);
 });
 
