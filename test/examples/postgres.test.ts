@@ -1,57 +1,11 @@
-import {spawn} from 'node:child_process';
-import {fileURLToPath} from 'node:url';
+import type {ChildProcess} from 'node:child_process';
 import test from 'ava';
 import {useFreshSchema, useServer} from '../helpers/postgres.ts';
 import {requireEnvironment} from '../helpers/requireEnvironment.ts';
+import {runExample as runExampleMain} from './helpers/runExample.ts';
 
-const MAIN = fileURLToPath(new URL('../../examples/postgres/main.ts', import.meta.url));
-
-type Run = {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly stdout: string;
-  readonly summary: Record<string, unknown> | null;
-};
-
-/** The example's environment: this one without DATABASE_URL (so PGlite), plus `environment`. */
-const createEnvironment = (environment: Record<string, string>) => {
-  const {DATABASE_URL: _ignored, ...inherited} = process.env;
-
-  return {...inherited, ...environment};
-};
-
-/** The `{"summary": …}` line the example prints last. */
-const parseSummary = (stdout: string): Record<string, unknown> | null => {
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-
-  try {
-    return (JSON.parse(line) as {summary?: Record<string, unknown>}).summary ?? null;
-  } catch {
-    return null;
-  }
-};
-
-/** Runs the example (stdout is a pipe, so no progress bar); `onStdout` sees the output as it comes. */
-const runExample = async (args: readonly string[], environment: Record<string, string>, onStdout?: (output: string, child: ReturnType<typeof spawn>) => void): Promise<Run> => {
-  const child = spawn(process.execPath, [MAIN, ...args], {env: createEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe']});
-  let stdout = '';
-  let stderr = '';
-
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    onStdout?.(stdout, child);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-
-  return {code, stderr, stdout, summary: parseSummary(stdout)};
-};
+/** Runs `npm start`: PGlite unless `environment` gives a DATABASE_URL. */
+const runExample = async (args: readonly string[], environment: Readonly<Record<string, string>>, onStdout?: (output: string, child: ChildProcess) => void) => await runExampleMain('postgres', args, {environment, onStdout, unset: ['DATABASE_URL']});
 
 const expectedSummary = {
   emailsSent: 15_000,

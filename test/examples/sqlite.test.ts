@@ -1,52 +1,12 @@
-import {spawn} from 'node:child_process';
+import type {ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import test from 'ava';
+import {runExample as runExampleMain} from './helpers/runExample.ts';
 
-const MAIN = fileURLToPath(new URL('../../examples/sqlite/main.ts', import.meta.url));
-
-type Run = {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly stdout: string;
-  readonly summary: Record<string, unknown> | null;
-};
-
-/** The `{"summary": …}` line the example prints last. */
-const parseSummary = (stdout: string): Record<string, unknown> | null => {
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-
-  try {
-    return (JSON.parse(line) as {summary?: Record<string, unknown>}).summary ?? null;
-  } catch {
-    return null;
-  }
-};
-
-/** Runs the example (stdout is a pipe, so no progress bar); `onStdout` sees the output as it comes. */
-const runExample = async (args: readonly string[], onStdout?: (output: string, child: ReturnType<typeof spawn>) => void): Promise<Run> => {
-  const {PLANTON_SQLITE_FILE: _ignored, ...environment} = process.env;
-  const child = spawn(process.execPath, [MAIN, ...args], {env: environment, stdio: ['ignore', 'pipe', 'pipe']});
-  let stdout = '';
-  let stderr = '';
-
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    onStdout?.(stdout, child);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-
-  return {code, stderr, stdout, summary: parseSummary(stdout)};
-};
+/** Runs `npm run example:sqlite` without PLANTON_SQLITE_FILE. */
+const runExample = async (args: readonly string[], onStdout?: (output: string, child: ChildProcess) => void) => await runExampleMain('sqlite', args, {onStdout, unset: ['PLANTON_SQLITE_FILE']});
 
 const useTemporaryFile = (t: {readonly teardown: (callback: () => void) => void}) => {
   const directory = mkdtempSync(path.join(tmpdir(), 'planton-sqlite-example-'));
