@@ -1,11 +1,10 @@
-import type {ChildProcess} from 'node:child_process';
 import test from 'ava';
 import {useFreshSchema, useServer} from '../helpers/postgres.ts';
 import {requireEnvironment} from '../helpers/requireEnvironment.ts';
-import {runExample as runExampleMain} from './helpers/runExample.ts';
+import {checkWatchShutdown, runExample as runExampleMain} from './helpers/runExample.ts';
 
 /** Runs `npm start`: PGlite unless `environment` gives a DATABASE_URL. */
-const runExample = async (args: readonly string[], environment: Readonly<Record<string, string>>, onStdout?: (output: string, child: ChildProcess) => void) => await runExampleMain('postgres', args, {environment, onStdout, unset: ['DATABASE_URL']});
+const runExample = async (args: readonly string[], environment: Readonly<Record<string, string>>) => await runExampleMain('postgres', args, {environment, unset: ['DATABASE_URL']});
 
 const expectedSummary = {
   emailsSent: 15_000,
@@ -46,19 +45,7 @@ requireEnvironment({variable: 'PLANTON_TEST_DATABASE_URL'}, (serverUrl) => {
 test.serial('--watch keeps running until SIGTERM, then shuts down cleanly and exits 0', async (t) => {
   t.timeout(120_000);
 
-  let signalled = false;
-  const run = await runExample(['--watch', '--users', '2000'], {}, (output, child) => {
-    // Stop it while it dispatches: the shutdown must wait for the batches in flight.
-    if (!signalled && output.includes('(--watch: Ctrl-C to stop)')) {
-      signalled = true;
-      child.kill('SIGTERM');
-    }
-  });
-
-  t.true(signalled);
-  t.is(run.code, 0, run.stderr);
-  t.like(run.summary, {database: 'pglite', errors: 0, state: 'INTERRUPTED', users: 2_000, verified: false});
-  t.regex(run.stderr, /SIGTERM: shutting down/u);
+  await checkWatchShutdown(t, 'postgres', {database: 'pglite', unset: ['DATABASE_URL']});
 });
 
 test('rejects a malformed flag with its usage and exit code 2', async (t) => {

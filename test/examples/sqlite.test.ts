@@ -1,12 +1,11 @@
-import type {ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {runExample as runExampleMain} from './helpers/runExample.ts';
+import {checkWatchShutdown, runExample as runExampleMain} from './helpers/runExample.ts';
 
 /** Runs `npm run example:sqlite` without PLANTON_SQLITE_FILE. */
-const runExample = async (args: readonly string[], onStdout?: (output: string, child: ChildProcess) => void) => await runExampleMain('sqlite', args, {onStdout, unset: ['PLANTON_SQLITE_FILE']});
+const runExample = async (args: readonly string[]) => await runExampleMain('sqlite', args, {unset: ['PLANTON_SQLITE_FILE']});
 
 const useTemporaryFile = (t: {readonly teardown: (callback: () => void) => void}) => {
   const directory = mkdtempSync(path.join(tmpdir(), 'planton-sqlite-example-'));
@@ -38,18 +37,7 @@ test('npm run example:sqlite purges, sends, verifies the file and exits 0; a sec
 test('--watch keeps running until SIGTERM, then shuts down cleanly and exits 0', async (t) => {
   t.timeout(120_000);
 
-  let signalled = false;
-  const run = await runExample(['--watch', '--users', '2000', '--file', useTemporaryFile(t)], (output, child) => {
-    if (!signalled && output.includes('(--watch: Ctrl-C to stop)')) {
-      signalled = true;
-      child.kill('SIGTERM');
-    }
-  });
-
-  t.true(signalled);
-  t.is(run.code, 0, run.stderr);
-  t.like(run.summary, {database: 'sqlite', errors: 0, state: 'INTERRUPTED', users: 2_000, verified: false});
-  t.regex(run.stderr, /SIGTERM: shutting down/u);
+  await checkWatchShutdown(t, 'sqlite', {args: ['--file', useTemporaryFile(t)], database: 'sqlite', unset: ['PLANTON_SQLITE_FILE']});
 });
 
 test('rejects a malformed flag with its usage and exit code 2', async (t) => {

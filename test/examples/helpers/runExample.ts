@@ -1,5 +1,6 @@
 import type {ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
+import type {ExecutionContext} from 'ava';
 import {type NodeScriptResult, runNodeScript} from '../../helpers/runNodeScript.ts';
 
 export type ExampleRun = NodeScriptResult & {
@@ -37,4 +38,33 @@ export const runExample = async (example: 'mysql' | 'postgres' | 'sqlite', args:
   const result = await runNodeScript(main, args, {env: {...env, ...environment}, onStdout});
 
   return {...result, summary: parseSummary(result.stdout)};
+};
+
+/**
+ * Runs the example with `--watch --users 2000` (and `args`), sends SIGTERM once it dispatches (the
+ * shutdown must wait for the batches in flight), and checks that it shut down cleanly: exit 0, an
+ * INTERRUPTED summary from `database` with no errors, the shutdown said on stderr.
+ */
+export const checkWatchShutdown = async (t: ExecutionContext, example: 'mysql' | 'postgres' | 'sqlite', {args = [], database, environment, unset}: {
+  readonly args?: readonly string[];
+  readonly database: string;
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly unset?: readonly string[];
+}): Promise<void> => {
+  let signalled = false;
+  const run = await runExample(example, ['--watch', '--users', '2000', ...args], {
+    environment,
+    onStdout: (output, child) => {
+      if (!signalled && output.includes('(--watch: Ctrl-C to stop)')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    },
+    unset,
+  });
+
+  t.true(signalled);
+  t.is(run.code, 0, run.stderr);
+  t.like(run.summary, {database, errors: 0, state: 'INTERRUPTED', users: 2_000, verified: false});
+  t.regex(run.stderr, /SIGTERM: shutting down/u);
 };
