@@ -14,12 +14,18 @@ export type MysqlDatabase = {
  */
 const POOL_SIZE = 10;
 
-/** A mysql2 pool on the MySQL or MariaDB server at `databaseUrl` (mysql://user:password@host:port/database). */
-export const connectDatabase = ({databaseUrl}: {readonly databaseUrl: string | undefined}): MysqlDatabase => {
+/** `databaseUrl` when it is a mysql:// URL; throws otherwise (the example needs a server). */
+export const checkDatabaseUrl = (databaseUrl: string | undefined): string => {
   if (databaseUrl === undefined || !databaseUrl.startsWith('mysql://')) {
     throw new TypeError(`Expected DATABASE_URL to be a mysql:// URL (e.g. mysql://root@127.0.0.1:3306/test), got \`${databaseUrl ?? ''}\`.`);
   }
 
+  return databaseUrl;
+};
+
+/** A mysql2 pool on the MySQL or MariaDB server at `databaseUrl` (mysql://user:password@host:port/database). */
+export const connectDatabase = ({databaseUrl: given}: {readonly databaseUrl: string | undefined}): MysqlDatabase => {
+  const databaseUrl = checkDatabaseUrl(given);
   const pool = createPool({connectionLimit: POOL_SIZE, uri: databaseUrl});
 
   return {

@@ -1,5 +1,5 @@
 import type {Pool, RowDataPacket} from 'mysql2/promise';
-import type {RemainingWork} from '../postgres/countRemainingWork.ts';
+import type {RemainingWork} from '../shared/types.ts';
 import {getUserAccountTable, isEmailDue, isPurgeEligible} from './userAccount.ts';
 
 /** Rows each task still has to do, as the database sees them now. */

@@ -1,14 +1,14 @@
 /**
- * `npm run example:mysql`: the example of examples/postgres on MySQL 8 / MariaDB 10.6+, with
+ * `npm run example:mysql`: the example (examples/shared/runExample.ts) on MySQL 8 / MariaDB 10.6+, with
  * DATABASE_URL=mysql://…: seeds 50,000 user accounts into the database `planton_example` (dropped
  * and created again at start) and runs purge_soft_deleted and send_user_email over them through
  * the MySQL store, then prints a summary and checks the database; `--watch` keeps it dispatching
  * until Ctrl-C.
  */
 import {validateMysqlDatabase} from '../../src/adapters/mysql/mysqlIdentifiers.ts';
-import {formatSummary, isVerified} from '../postgres/formatSummary.ts';
-import {type ExampleOptions, parseOptions} from '../postgres/parseOptions.ts';
-import {connectDatabase} from './connectDatabase.ts';
+import {parseOptions} from '../postgres/parseOptions.ts';
+import {runMain} from '../shared/runMain.ts';
+import {checkDatabaseUrl, connectDatabase} from './connectDatabase.ts';
 import {runExample} from './runExample.ts';
 
 const USAGE = `Usage: DATABASE_URL=mysql://user@host:3306/database npm run example:mysql -- [--watch] [--users <count>] [--schema <name>]
@@ -21,63 +21,26 @@ send_user_email, until nothing is eligible; then prints a summary and verifies t
   --schema <name>   database to drop, recreate and use (default planton_example)
 `;
 
-const main = async (): Promise<number> => {
-  let options: ExampleOptions;
+await runMain({
+  parseOptions: (argv) => {
+    const options = parseOptions(argv);
 
-  try {
-    options = parseOptions(process.argv.slice(2));
     validateMysqlDatabase(options.schema);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
 
-    return 2;
-  }
-
-  if (options.help) {
-    process.stdout.write(USAGE);
-
-    return 0;
-  }
-
-  const controller = new AbortController();
-  const stop = (signalName: NodeJS.Signals) => {
-    if (!controller.signal.aborted) {
-      process.stderr.write(`\n${signalName}: shutting down…\n`);
-      controller.abort();
-    }
-  };
-
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-
-  let database: ReturnType<typeof connectDatabase>;
-
-  try {
-    database = connectDatabase({databaseUrl: process.env.DATABASE_URL});
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-
-    return 2;
-  }
-
-  try {
-    const summary = await runExample({database, options, signal: controller.signal, stderr: process.stderr, stdout: process.stdout});
-
-    for (const line of formatSummary(summary)) {
-      process.stdout.write(`${line}\n`);
+    if (!options.help) {
+      checkDatabaseUrl(process.env.DATABASE_URL);
     }
 
-    return summary.state === 'COMPLETED' && !isVerified(summary.checks) ? 1 : 0;
-  } finally {
-    await database.end();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
-};
+    return options;
+  },
+  run: async (options, context) => {
+    const database = connectDatabase({databaseUrl: process.env.DATABASE_URL});
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+    try {
+      return await runExample({database, options, ...context});
+    } finally {
+      await database.end();
+    }
+  },
+  usage: USAGE,
+});

@@ -1,5 +1,5 @@
 import type {Pool, RowDataPacket} from 'mysql2/promise';
-import type {SeedCounts} from '../postgres/seedUserAccounts.ts';
+import type {SeedCounts} from '../shared/types.ts';
 import {getUserAccountTable, isEmailDue, isPurgeEligible} from './userAccount.ts';
 
 /** Row numbers sent per INSERT. */

@@ -1,11 +1,11 @@
 import type {Pool, RowDataPacket} from 'mysql2/promise';
-import type {SeedCounts} from '../postgres/seedUserAccounts.ts';
-import type {Check} from '../postgres/verifyDatabase.ts';
+import {listChecks} from '../shared/listChecks.ts';
+import type {Check, SeedCounts} from '../shared/types.ts';
 import {getUserAccountTable, isEmailDue, isPurgeEligible} from './userAccount.ts';
 
 /**
- * What the database says after a run, next to what the seed implies (examples/postgres's checks,
- * in MySQL's SQL): nothing eligible left, nothing outside the conditions touched, and every
+ * What the database says after a run, next to what the seed implies (examples/shared/listChecks.ts,
+ * counted in MySQL's SQL): nothing eligible left, nothing outside the conditions touched, and every
  * instruction completed exactly once.
  */
 export const verifyDatabase = async (pool: Pool, {database, seed, taskNames}: {
@@ -35,28 +35,6 @@ export const verifyDatabase = async (pool: Pool, {database, seed, taskNames}: {
     LEFT JOIN \`${database}\`.planton_maintenance_task_execution e ON e.maintenance_task_id = t.id
     GROUP BY t.nid
   `);
-  const accounts: Record<string, unknown> = accountRows[0] ?? {};
-  const count = (value: unknown) => Number(value ?? 0);
-  const of = (taskName: string) => {
-    const row = executions.find((each) => each.taskName === taskName);
 
-    return {completed: count(row?.completed), completedInstructions: count(row?.completedInstructions), running: count(row?.running)};
-  };
-  const purge = of(taskNames.purge);
-  const email = of(taskNames.email);
-
-  return [
-    {actual: count(accounts.purgeEligible), expected: 0, label: 'accounts soft-deleted over 14 days ago left'},
-    {actual: count(accounts.emailsDue), expected: 0, label: 'due emails left unsent'},
-    {actual: count(accounts.deleted), expected: seed.recentlyDeleted, label: 'recently soft-deleted accounts kept'},
-    {actual: count(accounts.users), expected: seed.users - seed.purgeEligible, label: 'accounts left'},
-    {actual: count(accounts.emailsFutureUnsent), expected: seed.emailsFuture, label: 'future emails unsent'},
-    {actual: count(accounts.emailsFutureSent), expected: 0, label: 'future emails sent'},
-    {actual: count(accounts.emailsSent), expected: seed.emailsAlreadySent + seed.emailsDue, label: 'emails sent, before and during the run'},
-    {actual: purge.completed, expected: seed.purgeEligible, label: `${taskNames.purge} executions completed`},
-    {actual: purge.completedInstructions, expected: seed.purgeEligible, label: `${taskNames.purge} distinct instructions completed`},
-    {actual: email.completed, expected: seed.emailsDue, label: `${taskNames.email} executions completed`},
-    {actual: email.completedInstructions, expected: seed.emailsDue, label: `${taskNames.email} distinct instructions completed`},
-    {actual: purge.running + email.running, expected: 0, label: 'executions still running'},
-  ];
+  return listChecks({accounts: accountRows[0] ?? {}, executions, seed, taskNames});
 };

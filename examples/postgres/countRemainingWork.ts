@@ -1,11 +1,7 @@
 import {type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
+import type {RemainingWork} from '../shared/types.ts';
 import {getUserAccountTable, isEmailDue, isPurgeEligible} from './userAccount.ts';
-
-export type RemainingWork = {
-  readonly emailsDue: number;
-  readonly purgeEligible: number;
-};
 
 const remainingWork = z.object({
   emailsDue: z.number(),

@@ -7,59 +7,21 @@
  * Runs on an embedded, in-memory PGlite; with DATABASE_URL=postgres://… on that server instead
  * (in the schema `planton_example`, dropped and recreated at start).
  */
+import {runMain} from '../shared/runMain.ts';
 import {connectDatabase} from './connectDatabase.ts';
-import {formatSummary, isVerified} from './formatSummary.ts';
-import {type ExampleOptions, parseOptions, USAGE} from './parseOptions.ts';
+import {parseOptions, USAGE} from './parseOptions.ts';
 import {runExample} from './runExample.ts';
 
-const main = async (): Promise<number> => {
-  let options: ExampleOptions;
+await runMain({
+  parseOptions,
+  run: async (options, context) => {
+    const database = await connectDatabase({databaseUrl: process.env.DATABASE_URL});
 
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-
-    return 2;
-  }
-
-  if (options.help) {
-    process.stdout.write(USAGE);
-
-    return 0;
-  }
-
-  const controller = new AbortController();
-  const stop = (signalName: NodeJS.Signals) => {
-    if (!controller.signal.aborted) {
-      process.stderr.write(`\n${signalName}: shutting down…\n`);
-      controller.abort();
+    try {
+      return await runExample({database, options, ...context});
+    } finally {
+      await database.end();
     }
-  };
-
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-
-  const database = await connectDatabase({databaseUrl: process.env.DATABASE_URL});
-
-  try {
-    const summary = await runExample({database, options, signal: controller.signal, stderr: process.stderr, stdout: process.stdout});
-
-    for (const line of formatSummary(summary)) {
-      process.stdout.write(`${line}\n`);
-    }
-
-    return summary.state === 'COMPLETED' && !isVerified(summary.checks) ? 1 : 0;
-  } finally {
-    await database.end();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
-};
-
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+  },
+  usage: USAGE,
+});

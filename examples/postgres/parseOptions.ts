@@ -1,4 +1,4 @@
-import {parseArgs} from 'node:util';
+import {parseExampleArgs} from '../shared/parseExampleArgs.ts';
 
 export type ExampleOptions = {
   /** Print usage and exit. */
@@ -36,25 +36,11 @@ Runs on embedded PGlite (in memory) unless DATABASE_URL=postgres://… is set.
 
 /** Parses the command line (without the node and script arguments); throws on unknown or malformed flags. */
 export const parseOptions = (argv: readonly string[]): ExampleOptions => {
-  const {values} = parseArgs({
-    args: [...argv],
-    options: {
-      help: {default: false, short: 'h', type: 'boolean'},
-      schema: {default: 'planton_example', type: 'string'},
-      users: {default: '50000', type: 'string'},
-      watch: {default: false, type: 'boolean'},
-    },
-    strict: true,
-  });
-  const users = Number(values.users);
+  const {help, place: schema, users, watch} = parseExampleArgs(argv, {default: 'planton_example', name: 'schema'});
 
-  if (!Number.isSafeInteger(users) || users < 1) {
-    throw new TypeError(`Expected \`--users\` to be an integer >= 1, got \`${values.users}\`.`);
+  if (schema === '' || Buffer.byteLength(schema) > 63) {
+    throw new TypeError(`Expected \`--schema\` to be a non-empty name of at most 63 bytes, got \`${schema}\`.`);
   }
 
-  if (values.schema === '' || Buffer.byteLength(values.schema) > 63) {
-    throw new TypeError(`Expected \`--schema\` to be a non-empty name of at most 63 bytes, got \`${values.schema}\`.`);
-  }
-
-  return {help: values.help, schema: values.schema, users, watch: values.watch};
+  return {help, schema, users, watch};
 };

@@ -1,40 +1,21 @@
-import {setTimeout as delay} from 'node:timers/promises';
 import {createPostgresStore} from '../../src/adapters/postgres/createPostgresStore.ts';
+import type {PostgresClaim} from '../../src/adapters/postgres/types.ts';
+import {createFakeEmailSender} from '../shared/createFakeEmailSender.ts';
+import type {RunSummary} from '../shared/formatSummary.ts';
+import {runExample as runSharedExample} from '../shared/runExample.ts';
 import type {Database} from './connectDatabase.ts';
 import {countRemainingWork} from './countRemainingWork.ts';
-import {createDispatcher} from './createDispatcher.ts';
 import {createExampleSchema} from './createExampleSchema.ts';
-import {createFakeEmailSender} from './createFakeEmailSender.ts';
-import {createProgressReporter} from './createProgressReporter.ts';
 import {createPurgeSoftDeletedTask} from './createPurgeSoftDeletedTask.ts';
 import {createSendUserEmailTask} from './createSendUserEmailTask.ts';
-import type {RunSummary} from './formatSummary.ts';
 import type {ExampleOptions} from './parseOptions.ts';
 import {seedUserAccounts} from './seedUserAccounts.ts';
 import {verifyDatabase} from './verifyDatabase.ts';
 
-/** How often the database is asked what is left (progress, and whether the run is over). */
-const POLL_INTERVAL = 100;
-/** Errors beyond this many are counted, not printed. */
-const MAXIMUM_PRINTED_ERRORS = 10;
-
-const formatError = (error: unknown): string => {
-  if (error instanceof Error) {
-    const code = 'code' in error && typeof error.code === 'string' ? error.code : error.name;
-
-    return `${code}: ${error.message}`;
-  }
-
-  return String(error);
-};
-
-const formatCount = (value: number) => value.toLocaleString('en-US');
-
-const secondsSince = (startedAt: number) => (performance.now() - startedAt) / 1_000;
-
 /**
- * The whole example on a connected database: schema, seed, notify triggers, the two tasks until
- * nothing is eligible (or, with --watch, until `signal` aborts), then the database checks.
+ * The example (examples/shared/runExample.ts) on a connected PostgreSQL or PGlite: the schema
+ * `options.schema` (dropped and created again), the seed, and a notify trigger per task so that a
+ * row inserted or updated wakes its task at once.
  */
 export const runExample = async ({database, options, signal, stderr, stdout}: {
   readonly database: Database;
@@ -45,88 +26,37 @@ export const runExample = async ({database, options, signal, stderr, stdout}: {
 }): Promise<RunSummary> => {
   const {listener, pool} = database;
   const {schema} = options;
-  const seedStartedAt = performance.now();
 
-  stdout.write(`seeding ${formatCount(options.users)} accounts into ${schema}.user_account on ${database.label}…\n`);
-  await createExampleSchema(pool, schema);
+  return await runSharedExample<PostgresClaim<number>>({
+    backend: {
+      label: database.label,
+      name: database.name,
+      prepare: async ({users}) => {
+        await createExampleSchema(pool, schema);
 
-  const store = await createPostgresStore<number>({listener, pool, schema});
-  const seed = await seedUserAccounts(pool, {schema, users: options.users});
-  const seedSeconds = secondsSince(seedStartedAt);
-  const purgeTask = createPurgeSoftDeletedTask({pool, schema});
-  const emailTask = createSendUserEmailTask({pool, schema, sender: createFakeEmailSender()});
-  const tasks = [purgeTask, emailTask];
+        const store = await createPostgresStore<number>({listener, pool, schema});
+        const seed = await seedUserAccounts(pool, {schema, users});
+        const purgeTask = createPurgeSoftDeletedTask({pool, schema});
+        const emailTask = createSendUserEmailTask({pool, schema, sender: createFakeEmailSender()});
 
-  for (const task of tasks) {
-    await store.installNotifyTrigger({columns: task.notifyColumns, table: [schema, 'user_account'], taskName: task.name});
-  }
+        for (const task of [purgeTask, emailTask]) {
+          await store.installNotifyTrigger({columns: task.notifyColumns, table: [schema, 'user_account'], taskName: task.name});
+        }
 
-  stdout.write(`dispatching: ${purgeTask.name} ${formatCount(seed.purgeEligible)} accounts, ${emailTask.name} ${formatCount(seed.emailsDue)} emails${options.watch ? ' (--watch: Ctrl-C to stop)' : ''}\n`);
-
-  const progress = createProgressReporter({isTTY: stdout.isTTY === true, stream: stdout, taskNames: tasks.map((task) => task.name)});
-  let errors = 0;
-  const onError = (error: unknown) => {
-    errors++;
-
-    if (errors <= MAXIMUM_PRINTED_ERRORS) {
-      const line = `error: ${formatError(error)}`;
-
-      if (stdout.isTTY) {
-        progress.log(line);
-      } else {
-        stderr.write(`${line}\n`);
-      }
-    }
-  };
-
-  const startedAt = performance.now();
-  const dispatcher = await createDispatcher({onError, store, tasks});
-  let state: RunSummary['state'] = 'INTERRUPTED';
-  let seconds = 0;
-  let purgeTotal = seed.purgeEligible;
-  let emailTotal = seed.emailsDue;
-
-  try {
-    while (!signal.aborted) {
-      // Done is read before the count: a batch committing in between is then counted in neither
-      // (the total dips for a moment) rather than in both; the totals below never go down.
-      const done = dispatcher.getDoneCounts();
-      const remaining = await countRemainingWork(pool, schema);
-      const purged = done[purgeTask.name] ?? 0;
-      const sent = done[emailTask.name] ?? 0;
-
-      purgeTotal = Math.max(purgeTotal, purged + remaining.purgeEligible);
-      emailTotal = Math.max(emailTotal, sent + remaining.emailsDue);
-      seconds = secondsSince(startedAt);
-      progress.update([
-        {done: purged, name: purgeTask.name, total: purgeTotal},
-        {done: sent, name: emailTask.name, total: emailTotal},
-      ], seconds);
-
-      if (!options.watch && remaining.purgeEligible === 0 && remaining.emailsDue === 0 && dispatcher.getPendingCount() === 0) {
-        state = 'COMPLETED';
-        break;
-      }
-
-      await delay(POLL_INTERVAL, undefined, {signal}).catch(() => undefined);
-    }
-  } finally {
-    await dispatcher.terminate();
-    progress.stop();
-  }
-
-  const done = dispatcher.getDoneCounts();
-
-  return {
-    checks: state === 'COMPLETED' ? await verifyDatabase(pool, {schema, seed, taskNames: {email: emailTask.name, purge: purgeTask.name}}) : [],
-    database: database.name,
-    databaseLabel: database.label,
-    emailsSent: done[emailTask.name] ?? 0,
-    errors,
-    purged: done[purgeTask.name] ?? 0,
-    seconds: state === 'COMPLETED' ? seconds : secondsSince(startedAt),
-    seedSeconds,
-    state,
-    users: seed.users,
-  };
+        return {
+          countRemainingWork: async () => await countRemainingWork(pool, schema),
+          emailTask,
+          purgeTask,
+          seed,
+          store,
+          verifyDatabase: async ({seed: counts, taskNames}) => await verifyDatabase(pool, {schema, seed: counts, taskNames}),
+        };
+      },
+      table: `${schema}.user_account`,
+    },
+    options,
+    signal,
+    stderr,
+    stdout,
+  });
 };

@@ -1,21 +1,7 @@
 import {type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
+import type {SeedCounts} from '../shared/types.ts';
 import {getUserAccountTable, isEmailDue, isPurgeEligible} from './userAccount.ts';
-
-/** What the seed holds, counted from the database after it is written. */
-export type SeedCounts = {
-  /** Emails already sent before the run (due in the past): must not be sent again. */
-  readonly emailsAlreadySent: number;
-  /** Live accounts with an email due and not sent: send_user_email's work. */
-  readonly emailsDue: number;
-  /** Emails due in the future: must stay unsent. */
-  readonly emailsFuture: number;
-  /** Accounts soft-deleted longer ago than the retention period: purge_soft_deleted's work. */
-  readonly purgeEligible: number;
-  /** Accounts soft-deleted within the retention period: must not be purged. */
-  readonly recentlyDeleted: number;
-  readonly users: number;
-};
 
 const counts = z.object({
   emailsAlreadySent: z.number(),

@@ -1,13 +1,8 @@
 import {type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
-import type {SeedCounts} from './seedUserAccounts.ts';
+import {listChecks} from '../shared/listChecks.ts';
+import type {Check, SeedCounts} from '../shared/types.ts';
 import {getUserAccountTable, isEmailDue, isPurgeEligible} from './userAccount.ts';
-
-export type Check = {
-  readonly actual: number;
-  readonly expected: number;
-  readonly label: string;
-};
 
 const accountCounts = z.object({
   deleted: z.number(),
@@ -27,8 +22,9 @@ const executionCounts = z.object({
 });
 
 /**
- * What the database says after a run, next to what the seed implies: nothing eligible left,
- * nothing outside the conditions touched, and every instruction completed exactly once.
+ * What the database says after a run, next to what the seed implies (examples/shared/listChecks.ts):
+ * nothing eligible left, nothing outside the conditions touched, and every instruction completed
+ * exactly once.
  */
 export const verifyDatabase = async (pool: DatabasePool, {schema, seed, taskNames}: {
   readonly schema: string;
@@ -57,22 +53,6 @@ export const verifyDatabase = async (pool: DatabasePool, {schema, seed, taskName
     LEFT JOIN ${sql.identifier([schema, 'maintenance_task_execution'])} e ON e.maintenance_task_id = t.id
     GROUP BY t.nid
   `);
-  const of = (taskName: string) => executions.find((row) => row.taskName === taskName) ?? {completed: 0, completedInstructions: 0, running: 0, taskName};
-  const purge = of(taskNames.purge);
-  const email = of(taskNames.email);
 
-  return [
-    {actual: accounts.purgeEligible, expected: 0, label: 'accounts soft-deleted over 14 days ago left'},
-    {actual: accounts.emailsDue, expected: 0, label: 'due emails left unsent'},
-    {actual: accounts.deleted, expected: seed.recentlyDeleted, label: 'recently soft-deleted accounts kept'},
-    {actual: accounts.users, expected: seed.users - seed.purgeEligible, label: 'accounts left'},
-    {actual: accounts.emailsFutureUnsent, expected: seed.emailsFuture, label: 'future emails unsent'},
-    {actual: accounts.emailsFutureSent, expected: 0, label: 'future emails sent'},
-    {actual: accounts.emailsSent, expected: seed.emailsAlreadySent + seed.emailsDue, label: 'emails sent, before and during the run'},
-    {actual: purge.completed, expected: seed.purgeEligible, label: `${taskNames.purge} executions completed`},
-    {actual: purge.completedInstructions, expected: seed.purgeEligible, label: `${taskNames.purge} distinct instructions completed`},
-    {actual: email.completed, expected: seed.emailsDue, label: `${taskNames.email} executions completed`},
-    {actual: email.completedInstructions, expected: seed.emailsDue, label: `${taskNames.email} distinct instructions completed`},
-    {actual: purge.running + email.running, expected: 0, label: 'executions still running'},
-  ];
+  return listChecks({accounts, executions, seed, taskNames});
 };

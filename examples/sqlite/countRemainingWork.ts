@@ -1,5 +1,5 @@
 import type {DatabaseSync} from 'node:sqlite';
-import type {RemainingWork} from '../postgres/countRemainingWork.ts';
+import type {RemainingWork} from '../shared/types.ts';
 import {isEmailDue, isPurgeEligible} from './userAccount.ts';
 
 /** Rows each task still has to do, as the file says now (both counts use a partial index). */

@@ -1,4 +1,4 @@
-import {parseArgs} from 'node:util';
+import {parseExampleArgs} from '../shared/parseExampleArgs.ts';
 
 export type SqliteExampleOptions = {
   /**
@@ -34,25 +34,11 @@ send_user_email, until nothing is eligible; then prints a summary and verifies t
 
 /** Parses the command line (without the node and script arguments); throws on unknown or malformed flags. */
 export const parseOptions = (argv: readonly string[], environment: NodeJS.ProcessEnv = process.env): SqliteExampleOptions => {
-  const {values} = parseArgs({
-    args: [...argv],
-    options: {
-      file: {default: environment.PLANTON_SQLITE_FILE ?? '.planton/example.sqlite', type: 'string'},
-      help: {default: false, short: 'h', type: 'boolean'},
-      users: {default: '50000', type: 'string'},
-      watch: {default: false, type: 'boolean'},
-    },
-    strict: true,
-  });
-  const users = Number(values.users);
+  const {help, place: file, users, watch} = parseExampleArgs(argv, {default: environment.PLANTON_SQLITE_FILE ?? '.planton/example.sqlite', name: 'file'});
 
-  if (!Number.isSafeInteger(users) || users < 1) {
-    throw new TypeError(`Expected \`--users\` to be an integer >= 1, got \`${values.users}\`.`);
+  if (file === '' || file === ':memory:') {
+    throw new TypeError(`Expected \`--file\` to be a file path, got \`${file}\`.`);
   }
 
-  if (values.file === '' || values.file === ':memory:') {
-    throw new TypeError(`Expected \`--file\` to be a file path, got \`${values.file}\`.`);
-  }
-
-  return {file: values.file, help: values.help, users, watch: values.watch};
+  return {file, help, users, watch};
 };

@@ -1,5 +1,5 @@
 import type {DatabaseSync} from 'node:sqlite';
-import type {SeedCounts} from '../postgres/seedUserAccounts.ts';
+import type {SeedCounts} from '../shared/types.ts';
 import {isEmailDue, isPurgeEligible, NOW} from './userAccount.ts';
 
 const MINUTE = 60_000;

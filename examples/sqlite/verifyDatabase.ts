@@ -1,11 +1,11 @@
 import type {DatabaseSync} from 'node:sqlite';
-import type {SeedCounts} from '../postgres/seedUserAccounts.ts';
-import type {Check} from '../postgres/verifyDatabase.ts';
+import {listChecks} from '../shared/listChecks.ts';
+import type {Check, SeedCounts} from '../shared/types.ts';
 import {isEmailDue, isPurgeEligible, NOW} from './userAccount.ts';
 
 /**
- * What the file says after a run, next to what the seed implies: the PostgreSQL example's checks
- * (examples/postgres/verifyDatabase.ts) on SQLite.
+ * What the file says after a run, next to what the seed implies: the examples' checks
+ * (examples/shared/listChecks.ts) counted in SQLite's SQL.
  */
 export const verifyDatabase = (database: DatabaseSync, {seed, tablePrefix, taskNames}: {
   readonly seed: SeedCounts;
@@ -33,26 +33,6 @@ export const verifyDatabase = (database: DatabaseSync, {seed, tablePrefix, taskN
     LEFT JOIN "${tablePrefix}maintenance_task_execution" e ON e.maintenance_task_id = t.id
     GROUP BY t.nid
   `).all();
-  const of = (taskName: string) => {
-    const row = executions.find((candidate) => candidate.taskName === taskName);
 
-    return {completed: Number(row?.completed ?? 0), completedInstructions: Number(row?.completedInstructions ?? 0), running: Number(row?.running ?? 0)};
-  };
-  const purge = of(taskNames.purge);
-  const email = of(taskNames.email);
-
-  return [
-    {actual: Number(accounts.purgeEligible), expected: 0, label: 'accounts soft-deleted over 14 days ago left'},
-    {actual: Number(accounts.emailsDue), expected: 0, label: 'due emails left unsent'},
-    {actual: Number(accounts.deleted), expected: seed.recentlyDeleted, label: 'recently soft-deleted accounts kept'},
-    {actual: Number(accounts.users), expected: seed.users - seed.purgeEligible, label: 'accounts left'},
-    {actual: Number(accounts.emailsFutureUnsent), expected: seed.emailsFuture, label: 'future emails unsent'},
-    {actual: Number(accounts.emailsFutureSent), expected: 0, label: 'future emails sent'},
-    {actual: Number(accounts.emailsSent), expected: seed.emailsAlreadySent + seed.emailsDue, label: 'emails sent, before and during the run'},
-    {actual: purge.completed, expected: seed.purgeEligible, label: `${taskNames.purge} executions completed`},
-    {actual: purge.completedInstructions, expected: seed.purgeEligible, label: `${taskNames.purge} distinct instructions completed`},
-    {actual: email.completed, expected: seed.emailsDue, label: `${taskNames.email} executions completed`},
-    {actual: email.completedInstructions, expected: seed.emailsDue, label: `${taskNames.email} distinct instructions completed`},
-    {actual: purge.running + email.running, expected: 0, label: 'executions still running'},
-  ];
+  return listChecks({accounts, executions, seed, taskNames});
 };

@@ -1,39 +1,11 @@
 /** `npm run example:mysql` on the server of PLANTON_TEST_MYSQL_URL: it seeds, dispatches everything once and verifies the database. */
-import {spawn} from 'node:child_process';
-import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {createTestPool, useFreshDatabase} from '../helpers/mysql.ts';
 import {requireEnvironment} from '../helpers/requireEnvironment.ts';
+import {runExample as runExampleMain} from './helpers/runExample.ts';
 
-const MAIN = fileURLToPath(new URL('../../examples/mysql/main.ts', import.meta.url));
-
-const runExample = async (args: readonly string[], databaseUrl: string) => {
-  const child = spawn(process.execPath, [MAIN, ...args], {env: {...process.env, DATABASE_URL: databaseUrl}, stdio: ['ignore', 'pipe', 'pipe']});
-  let stdout = '';
-  let stderr = '';
-
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  const last = stdout.trim().split('\n').at(-1) ?? '';
-  let summary: Record<string, unknown> | null = null;
-
-  try {
-    summary = (JSON.parse(last) as {summary?: Record<string, unknown>}).summary ?? null;
-  } catch {
-    summary = null;
-  }
-
-  return {code, stderr, stdout, summary};
-};
+/** Runs `npm run example:mysql` on `databaseUrl`. */
+const runExample = async (args: readonly string[], databaseUrl: string) => await runExampleMain('mysql', args, {environment: {DATABASE_URL: databaseUrl}});
 
 test('without a mysql:// DATABASE_URL the example exits 2 and says what it expects', async (t) => {
   const run = await runExample([], 'postgres://postgres@127.0.0.1:5432/test');

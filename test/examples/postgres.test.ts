@@ -1,57 +1,10 @@
-import {spawn} from 'node:child_process';
-import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {useFreshSchema, useServer} from '../helpers/postgres.ts';
 import {requireEnvironment} from '../helpers/requireEnvironment.ts';
+import {checkWatchShutdown, runExample as runExampleMain} from './helpers/runExample.ts';
 
-const MAIN = fileURLToPath(new URL('../../examples/postgres/main.ts', import.meta.url));
-
-type Run = {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly stdout: string;
-  readonly summary: Record<string, unknown> | null;
-};
-
-/** The example's environment: this one without DATABASE_URL (so PGlite), plus `environment`. */
-const createEnvironment = (environment: Record<string, string>) => {
-  const {DATABASE_URL: _ignored, ...inherited} = process.env;
-
-  return {...inherited, ...environment};
-};
-
-/** The `{"summary": …}` line the example prints last. */
-const parseSummary = (stdout: string): Record<string, unknown> | null => {
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-
-  try {
-    return (JSON.parse(line) as {summary?: Record<string, unknown>}).summary ?? null;
-  } catch {
-    return null;
-  }
-};
-
-/** Runs the example (stdout is a pipe, so no progress bar); `onStdout` sees the output as it comes. */
-const runExample = async (args: readonly string[], environment: Record<string, string>, onStdout?: (output: string, child: ReturnType<typeof spawn>) => void): Promise<Run> => {
-  const child = spawn(process.execPath, [MAIN, ...args], {env: createEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe']});
-  let stdout = '';
-  let stderr = '';
-
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    onStdout?.(stdout, child);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-
-  return {code, stderr, stdout, summary: parseSummary(stdout)};
-};
+/** Runs `npm start`: PGlite unless `environment` gives a DATABASE_URL. */
+const runExample = async (args: readonly string[], environment: Readonly<Record<string, string>>) => await runExampleMain('postgres', args, {environment, unset: ['DATABASE_URL']});
 
 const expectedSummary = {
   emailsSent: 15_000,
@@ -92,19 +45,7 @@ requireEnvironment({variable: 'PLANTON_TEST_DATABASE_URL'}, (serverUrl) => {
 test.serial('--watch keeps running until SIGTERM, then shuts down cleanly and exits 0', async (t) => {
   t.timeout(120_000);
 
-  let signalled = false;
-  const run = await runExample(['--watch', '--users', '2000'], {}, (output, child) => {
-    // Stop it while it dispatches: the shutdown must wait for the batches in flight.
-    if (!signalled && output.includes('(--watch: Ctrl-C to stop)')) {
-      signalled = true;
-      child.kill('SIGTERM');
-    }
-  });
-
-  t.true(signalled);
-  t.is(run.code, 0, run.stderr);
-  t.like(run.summary, {database: 'pglite', errors: 0, state: 'INTERRUPTED', users: 2_000, verified: false});
-  t.regex(run.stderr, /SIGTERM: shutting down/u);
+  await checkWatchShutdown(t, 'postgres', {database: 'pglite', unset: ['DATABASE_URL']});
 });
 
 test('rejects a malformed flag with its usage and exit code 2', async (t) => {

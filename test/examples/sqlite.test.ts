@@ -1,52 +1,11 @@
-import {spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import test from 'ava';
+import {checkWatchShutdown, runExample as runExampleMain} from './helpers/runExample.ts';
 
-const MAIN = fileURLToPath(new URL('../../examples/sqlite/main.ts', import.meta.url));
-
-type Run = {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly stdout: string;
-  readonly summary: Record<string, unknown> | null;
-};
-
-/** The `{"summary": …}` line the example prints last. */
-const parseSummary = (stdout: string): Record<string, unknown> | null => {
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-
-  try {
-    return (JSON.parse(line) as {summary?: Record<string, unknown>}).summary ?? null;
-  } catch {
-    return null;
-  }
-};
-
-/** Runs the example (stdout is a pipe, so no progress bar); `onStdout` sees the output as it comes. */
-const runExample = async (args: readonly string[], onStdout?: (output: string, child: ReturnType<typeof spawn>) => void): Promise<Run> => {
-  const {PLANTON_SQLITE_FILE: _ignored, ...environment} = process.env;
-  const child = spawn(process.execPath, [MAIN, ...args], {env: environment, stdio: ['ignore', 'pipe', 'pipe']});
-  let stdout = '';
-  let stderr = '';
-
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    onStdout?.(stdout, child);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-
-  return {code, stderr, stdout, summary: parseSummary(stdout)};
-};
+/** Runs `npm run example:sqlite` without PLANTON_SQLITE_FILE. */
+const runExample = async (args: readonly string[]) => await runExampleMain('sqlite', args, {unset: ['PLANTON_SQLITE_FILE']});
 
 const useTemporaryFile = (t: {readonly teardown: (callback: () => void) => void}) => {
   const directory = mkdtempSync(path.join(tmpdir(), 'planton-sqlite-example-'));
@@ -78,18 +37,7 @@ test('npm run example:sqlite purges, sends, verifies the file and exits 0; a sec
 test('--watch keeps running until SIGTERM, then shuts down cleanly and exits 0', async (t) => {
   t.timeout(120_000);
 
-  let signalled = false;
-  const run = await runExample(['--watch', '--users', '2000', '--file', useTemporaryFile(t)], (output, child) => {
-    if (!signalled && output.includes('(--watch: Ctrl-C to stop)')) {
-      signalled = true;
-      child.kill('SIGTERM');
-    }
-  });
-
-  t.true(signalled);
-  t.is(run.code, 0, run.stderr);
-  t.like(run.summary, {database: 'sqlite', errors: 0, state: 'INTERRUPTED', users: 2_000, verified: false});
-  t.regex(run.stderr, /SIGTERM: shutting down/u);
+  await checkWatchShutdown(t, 'sqlite', {args: ['--file', useTemporaryFile(t)], database: 'sqlite', unset: ['PLANTON_SQLITE_FILE']});
 });
 
 test('rejects a malformed flag with its usage and exit code 2', async (t) => {

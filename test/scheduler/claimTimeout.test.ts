@@ -8,9 +8,10 @@
 import test from 'ava';
 import {type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
-import {createPostgresSchedulerStore, parseSchedule, type SchedulerStore} from '../../src/scheduler/index.ts';
+import {createPostgresSchedulerStore, type SchedulerStore} from '../../src/scheduler/index.ts';
 import {useFreshSchema} from '../helpers/postgres.ts';
 import {until} from '../helpers/until.ts';
+import {createWaitingJob} from './helpers/createWaitingJob.ts';
 import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
 /** The store's `queryTimeout` in these tests (milliseconds); every statement stays below it on the server. */
@@ -21,33 +22,12 @@ const CLAIM_LOCK_KEY = 0x73_63_68_63;
 
 const empty = z.object({});
 
-/**
- * A store in a fresh schema with one task whose job is due at `now`, WAITING for its second attempt
- * after worker 'first' failed its first. A claim given back restores that state but names its own
- * claimer in `worker`: a job still naming 'first' was never claimed since.
- */
+/** A store in a fresh schema with one task whose job is due at `now`, WAITING for its second attempt (createWaitingJob). */
 const createStoreWithDueJob = async (t: Parameters<typeof useFreshSchema>[0], pool: DatabasePool, now: number) => {
   const schema = useFreshSchema(t, pool);
   const store = await createPostgresSchedulerStore({pool, queryTimeout: QUERY_TIMEOUT, schema});
-  const taskNames = ['report'];
 
-  await store.saveTask({
-    now,
-    task: {concurrency: 1, misfire: 'once', name: 'report', payload: null, retry: {attempts: 3, backoff: null}, schedule: parseSchedule({schedule: '1h'}), timeout: 60_000},
-  });
-  await store.materializeJobs({
-    now,
-    plan: () => ({jobs: [{runAt: now, scheduledFor: now, slotCount: 1}], lastSlot: now, nextRunAt: null, skipped: null}),
-    taskNames,
-    until: now,
-  });
-
-  const [job] = await store.claimJobs({claimUntil: now, limit: 10, now, taskNames, worker: 'first'});
-  const id = job?.id ?? 0;
-
-  await store.finishJobs([{attempt: 1, id, now, outcome: {error: {message: 'first attempt'}, runAt: now, state: 'WAITING'}}]);
-
-  return {id, schema, store, taskNames};
+  return {...await createWaitingJob(store, now), schema, store};
 };
 
 /**

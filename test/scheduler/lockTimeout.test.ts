@@ -4,38 +4,16 @@
  * (lock_timeout), instead of waiting there long after the store gave up on it.
  */
 import test from 'ava';
-import {type DatabasePool, type QuerySqlToken, sql} from 'slonik';
+import {sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresSchedulerStore, parseSchedule} from '../../src/scheduler/index.ts';
-import {createDeferred} from '../helpers/createManualClock.ts';
 import {useFreshSchema} from '../helpers/postgres.ts';
 import {until} from '../helpers/until.ts';
+import {holdInAnotherSession} from './helpers/holdInAnotherSession.ts';
 import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
 /** The store's claim lock: its first key ('schc'), the second is hashtext(schema). */
 const CLAIM_LOCK_KEY = 0x73_63_68_63;
-
-/** Runs `statement` in a transaction of another session, which keeps what it locked until `release()`. */
-const holdInAnotherSession = (pool: DatabasePool, statement: QuerySqlToken) => {
-  const release = createDeferred<void>();
-  const held = createDeferred<void>();
-  const transaction = pool.transaction(async (connection) => {
-    await connection.query(statement);
-    held.resolve();
-    await release.promise;
-  });
-
-  // A statement that fails ends the wait for it too.
-  transaction.catch(held.reject);
-
-  return {
-    held: held.promise,
-    release: async () => {
-      release.resolve();
-      await transaction;
-    },
-  };
-};
 
 defineServerSchedulerTests('the lock timeout test needs PLANTON_TEST_DATABASE_URL', ({getPool}) => {
 

@@ -1,5 +1,3 @@
-import type {ChildProcess} from 'node:child_process';
-import {once} from 'node:events';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {createPool, type Pool, type ResultSetHeader, type RowDataPacket} from 'mysql2/promise';
@@ -7,10 +5,9 @@ import {readMigrations} from '../../src/adapters/migrations/readMigrations.ts';
 import {applyMysqlMigrations} from '../../src/adapters/mysql/applyMysqlMigrations.ts';
 import {applyMysqlSchedulerMigrations, createMysqlSchedulerStore, parseSchedule, type ScheduledTaskDefinition} from '../../src/scheduler/index.ts';
 import {findFreePort} from '../helpers/findFreePort.ts';
-import {spawnFixture} from '../helpers/spawnFixture.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
-import type {SchedulerWorkerMessage} from './fixtures/schedulerWorker.ts';
 import {defineMysqlSchedulerTests} from './helpers/mysqlStores.ts';
+import {runSchedulerProcesses} from './helpers/runSchedulerProcesses.ts';
 
 const WORKER = fileURLToPath(new URL('fixtures/mysqlSchedulerWorker.ts', import.meta.url));
 
@@ -275,55 +272,14 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     // The tables exist before the processes start, so they begin on equal terms.
     await createMysqlSchedulerStore({pool, tablePrefix});
 
-    const workers: ChildProcess[] = Array.from({length: 3}, () => spawnFixture<SchedulerWorkerMessage>(WORKER, {MYSQL_URL: connectionUri, TABLE_PREFIX: tablePrefix}).child);
-
-    t.teardown(() => {
-      for (const worker of workers) {
-        if (worker.exitCode === null) {
-          worker.kill('SIGKILL');
-        }
-      }
+    await runSchedulerProcesses(t, {
+      environment: {MYSQL_URL: connectionUri, TABLE_PREFIX: tablePrefix},
+      listJobs: async () => (await selectRows(pool, `
+        SELECT CONVERT(task_name USING utf8mb4) AS taskName, scheduled_for AS scheduledFor, slot_count AS slotCount, state, attempt, worker
+        FROM \`${tablePrefix}scheduled_job\` ORDER BY task_name, scheduled_for
+      `)).map((row) => ({attempt: Number(row.attempt), scheduledFor: Number(row.scheduledFor), slotCount: Number(row.slotCount), state: String(row.state), taskName: String(row.taskName), worker: row.worker as string | null})),
+      seconds: SECONDS,
+      worker: WORKER,
     });
-
-    const next = async (worker: ChildProcess) => (await once(worker, 'message'))[0] as SchedulerWorkerMessage;
-
-    await Promise.all(workers.map(next));
-
-    const startedAt = Date.now();
-
-    await new Promise((resolve) => {
-      setTimeout(resolve, SECONDS * 1_000);
-    });
-
-    const stoppedAt = Date.now();
-    const stopped = Promise.all(workers.map(next));
-
-    for (const worker of workers) {
-      worker.send({type: 'stop'});
-    }
-
-    const reports = await stopped;
-    const jobs = (await selectRows(pool, `
-      SELECT CONVERT(task_name USING utf8mb4) AS taskName, scheduled_for AS scheduledFor, slot_count AS slotCount, state, attempt, worker
-      FROM \`${tablePrefix}scheduled_job\` ORDER BY task_name, scheduled_for
-    `)).map((row) => ({attempt: Number(row.attempt), scheduledFor: Number(row.scheduledFor), slotCount: Number(row.slotCount), state: String(row.state), taskName: String(row.taskName), worker: row.worker as string | null}));
-
-    t.deepEqual(reports.flatMap((report) => report.type === 'stopped' ? report.errors : ['not stopped']), []);
-
-    for (const taskName of ['every-second', 'interval']) {
-      // The slots that fell due while all three ran (the first one second in, the last one second before the stop).
-      const window = jobs.filter((job) => job.taskName === taskName && job.scheduledFor >= startedAt + 1_000 && job.scheduledFor <= stoppedAt - 1_000);
-      const expected = Math.floor((stoppedAt - 1_000) / 1_000) - Math.ceil((startedAt + 1_000) / 1_000) + 1;
-      const slots = window.map((job) => job.scheduledFor);
-
-      t.true(expected >= SECONDS - 3, `${taskName}: the window holds ${expected} slots`);
-      t.is(new Set(slots).size, slots.length, `${taskName}: no slot has two jobs`);
-      t.is(slots.length, expected, `${taskName}: no slot is missing`);
-      t.true(slots.every((slot, index) => index === 0 || slot - (slots[index - 1] ?? 0) === 1_000), `${taskName}: consecutive seconds`);
-      t.deepEqual(window.filter((job) => job.state !== 'DONE' || job.attempt !== 1 || job.slotCount !== 1), [], `${taskName}: each ran once, for one slot`);
-      t.log(`${taskName}: ${slots.length} slots, run by ${new Set(window.map((job) => job.worker)).size} processes`);
-    }
-
-    t.is(reports.reduce((sum, report) => sum + (report.type === 'stopped' ? report.processed : 0), 0), jobs.filter((job) => job.state === 'DONE').length, 'no job ran twice');
   });
 });

@@ -16,6 +16,7 @@ import {createManualClock} from '../helpers/createManualClock.ts';
 import {spawnFixture} from '../helpers/spawnFixture.ts';
 import {until} from '../helpers/until.ts';
 import type {SqliteSchedulerWorkerMessage} from './fixtures/sqliteSchedulerWorker.ts';
+import {checkProcessSlots} from './helpers/checkProcessSlots.ts';
 import {createSqliteDirectory} from './helpers/sqliteStores.ts';
 
 const WORKER = fileURLToPath(new URL('fixtures/sqliteSchedulerWorker.ts', import.meta.url));
@@ -148,27 +149,12 @@ test(`sqlite: three scheduler processes on one file, ${SECONDS} s of an every-se
   }
 
   const reports = await Promise.all(workers.map(async (worker) => await worker.waitFor(isType('stopped'))));
-  const jobs = inspect<{readonly attempt: number; readonly scheduled_for: number; readonly slot_count: number; readonly state: string; readonly task_name: string; readonly worker: string | null}>(
+  const jobs = inspect<{readonly attempt: number; readonly scheduledFor: number; readonly slotCount: number; readonly state: string; readonly taskName: string; readonly worker: string | null}>(
     file.filename,
-    'SELECT task_name, scheduled_for, slot_count, state, attempt, worker FROM planton_scheduled_job ORDER BY task_name, scheduled_for',
+    'SELECT task_name AS taskName, scheduled_for AS scheduledFor, slot_count AS slotCount, state, attempt, worker FROM planton_scheduled_job ORDER BY task_name, scheduled_for',
   );
 
-  t.deepEqual(reports.flatMap((report) => report.errors), []);
-
-  for (const taskName of ['every-second', 'interval']) {
-    // The slots that fell due while all three ran (the first one second in, the last one second before the stop).
-    const window = jobs.filter((job) => job.task_name === taskName && job.scheduled_for >= startedAt + 1_000 && job.scheduled_for <= stoppedAt - 1_000);
-    const expected = Math.floor((stoppedAt - 1_000) / 1_000) - Math.ceil((startedAt + 1_000) / 1_000) + 1;
-    const slots = window.map((job) => job.scheduled_for);
-
-    t.true(expected >= SECONDS - 3, `${taskName}: the window holds ${expected} slots`);
-    t.is(new Set(slots).size, slots.length, `${taskName}: no slot has two jobs`);
-    t.is(slots.length, expected, `${taskName}: no slot is missing`);
-    t.deepEqual(window.filter((job) => job.state !== 'DONE' || job.attempt !== 1 || job.slot_count !== 1), [], `${taskName}: each ran once, for one slot`);
-    t.log(`${taskName}: ${slots.length} slots, run by ${new Set(window.map((job) => job.worker)).size} processes`);
-  }
-
-  t.is(reports.reduce((sum, report) => sum + report.processed, 0), jobs.filter((job) => job.state === 'DONE').length, 'no job ran twice');
+  checkProcessSlots(t, {jobs, reports, seconds: SECONDS, startedAt, stoppedAt});
 });
 
 test('sqlite: six processes opening a fresh file at once all start, and the migration is applied once', async (t) => {

@@ -7,13 +7,14 @@
  */
 import {randomInt} from 'node:crypto';
 import test, {type ExecutionContext} from 'ava';
-import {createPool, type DatabasePool, type QuerySqlToken, sql} from 'slonik';
+import {createPool, type DatabasePool, sql} from 'slonik';
 import {z} from 'zod';
 import {createPostgresSchedulerStore, createScheduler, type Job, type Scheduler} from '../../src/scheduler/index.ts';
-import {createDeferred, createManualClock, flush} from '../helpers/createManualClock.ts';
+import {createManualClock, flush} from '../helpers/createManualClock.ts';
 import {useFreshSchema} from '../helpers/postgres.ts';
 import {until} from '../helpers/until.ts';
 import {recordSchedulerEvents} from './helpers/createHarness.ts';
+import {holdInAnotherSession} from './helpers/holdInAnotherSession.ts';
 import {defineServerSchedulerTests} from './helpers/postgresStores.ts';
 
 const MINUTE = 60_000;
@@ -27,25 +28,6 @@ const CLAIM_LOCK_KEY = 0x73_63_68_63;
 
 const empty = z.object({});
 const count = z.object({count: z.number()});
-
-/** Runs `statement` in a transaction of another session, which keeps what it locked until `release()`. */
-const holdInAnotherSession = async (pool: DatabasePool, statement: QuerySqlToken) => {
-  const release = createDeferred<void>();
-  const held = createDeferred<void>();
-  const transaction = pool.transaction(async (connection) => {
-    await connection.query(statement);
-    held.resolve();
-    await release.promise;
-  });
-
-  transaction.catch(held.reject);
-  await held.promise;
-
-  return async () => {
-    release.resolve();
-    await transaction;
-  };
-};
 
 /** Instance A on a pool of its own (ended by the test), and the schema it shares with instance B. */
 const createInstanceA = async (t: ExecutionContext, connectionUri: string, direct: DatabasePool, terminateTimeout: number) => {
@@ -112,7 +94,11 @@ defineServerSchedulerTests('the terminate-while-claiming tests need PLANTON_TEST
       FOR EACH ROW WHEN (NEW.state = 'RUNNING') EXECUTE FUNCTION ${sql.identifier([a.schema, 'wait_at_commit'])}(${sql.literalValue(String(key))})
     `);
 
-    const release = await holdInAnotherSession(direct, sql.type(empty)`SELECT pg_advisory_xact_lock(${key})`);
+    const holder = holdInAnotherSession(direct, sql.type(empty)`SELECT pg_advisory_xact_lock(${key})`);
+
+    await holder.held;
+
+    const {release} = holder;
 
     t.teardown(release);
 
@@ -147,7 +133,11 @@ defineServerSchedulerTests('the terminate-while-claiming tests need PLANTON_TEST
     const direct = await getPool();
     const a = await createInstanceA(t, connectionUri, direct, 1_000);
     // Another session holds the claim lock: A's claim waits for it on the server.
-    const release = await holdInAnotherSession(direct, sql.type(empty)`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY}, hashtext(${a.schema}))`);
+    const holder = holdInAnotherSession(direct, sql.type(empty)`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY}, hashtext(${a.schema}))`);
+
+    await holder.held;
+
+    const {release} = holder;
 
     t.teardown(release);
 

@@ -9,6 +9,7 @@ import {createMysqlStore} from '../../../src/adapters/mysql/createMysqlStore.ts'
 import type {MysqlStore} from '../../../src/adapters/mysql/types.ts';
 import {createMysqlName} from '../../helpers/mysql.ts';
 import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
+import {claimConcurrentRounds} from '../helpers/claimConcurrentRounds.ts';
 import {countRunning, createItemClaim, createItems} from './helpers/items.ts';
 
 const STORES = 4;
@@ -36,45 +37,19 @@ requireEnvironment({skipTitle: 'mysql: the concurrency holds across stores', var
     // Started at once: their migrations serialize on GET_LOCK.
     stores.push(...await Promise.all(storePools.map(async (pool) => await createMysqlStore<number>({database, pollInterval: 0, pool, reaperInterval: 0}))));
 
-    const claim = createItemClaim(database);
-    const claimedInstructions: number[] = [];
-    let maximum = 0;
-    let claiming = true;
-    const polling = (async () => {
-      while (claiming) {
-        maximum = Math.max(maximum, await countRunning(observer, database));
-        await new Promise((resolve) => {
-          setTimeout(resolve, 5);
-        });
-      }
-    })();
-
-    for (let round = 0; round < ROUNDS; round++) {
-      const claimed = await Promise.all(stores.map(async (store) => {
-        const active = await store.getActiveTaskInstructions('items', {signal: new AbortController().signal});
-        const limit = CONCURRENCY - active.length;
-
-        return limit <= 0 ? [] : await store.claimExecutions({activeTaskInstructions: active, claim, concurrency: CONCURRENCY, limit, taskName: 'items'});
-      }));
-
-      maximum = Math.max(maximum, await countRunning(observer, database));
-      claimedInstructions.push(...claimed.flat().map(({instruction}) => instruction));
-
-      // The work ends: the items are processed, and each store completes what it claimed.
-      const done = claimed.flat().map(({instruction}) => instruction);
-
-      if (done.length > 0) {
+    const {claimed: claimedInstructions, maximum, rejected} = await claimConcurrentRounds({
+      claim: createItemClaim(database),
+      concurrency: CONCURRENCY,
+      countRunning: async () => await countRunning(observer, database),
+      // The work: the items are processed.
+      onClaimed: async (done) => {
         await observer.query(`UPDATE \`${database}\`.item SET processed_count = processed_count + 1 WHERE id IN (?)`, [done]);
-      }
+      },
+      rounds: ROUNDS,
+      stores,
+    });
 
-      await Promise.all(stores.map(async (store, index) => {
-        t.deepEqual(await store.completeExecutions(claimed[index] ?? []), []);
-      }));
-    }
-
-    claiming = false;
-    await polling;
-
+    t.deepEqual(rejected, []);
     t.log(`at most ${maximum} RUNNING executions over ${ROUNDS} rounds (${claimedInstructions.length} claimed)`);
     t.true(maximum <= CONCURRENCY, `at most ${maximum} RUNNING executions, more than the concurrency of ${CONCURRENCY}`);
     t.true(claimedInstructions.length >= ROUNDS, 'each round claims');

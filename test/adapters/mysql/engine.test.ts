@@ -13,6 +13,7 @@ import {createTestPool} from '../../helpers/mysql.ts';
 import {recordEvents} from '../../helpers/recordEvents.ts';
 import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
 import {until} from '../../helpers/until.ts';
+import {runHostileTask} from '../helpers/runHostileTask.ts';
 import {countExecutions, createItemClaim, createItems} from './helpers/items.ts';
 import {setUpMysqlStore} from './helpers/setUpMysqlStore.ts';
 
@@ -72,35 +73,18 @@ requireEnvironment({skipTitle: 'mysql: the engine tests need PLANTON_TEST_MYSQL_
     await pool.query(`CREATE TABLE \`${database}\`.hostile (value VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, done BOOLEAN NOT NULL DEFAULT false)`);
     await pool.query(`INSERT INTO \`${database}\`.hostile (value) VALUES ?`, [instructions.map((value) => [value])]);
 
-    const planton = createPlanton<string>({
+    await runHostileTask(t, {
+      failExecution: async (event, error) => {
+        await store.failExecution(event as never, error);
+      },
       getActiveTaskInstructions: store.getActiveTaskInstructions as never,
-      tasks: [{
-        calculateDelay: () => 0,
-        concurrency: 100,
-        name: taskName,
-        schedule: store.createSchedule(({isActiveInstruction, limit}) => ({
-          sql: `SELECT h.value FROM \`${database}\`.hostile h WHERE NOT h.done AND NOT ${isActiveInstruction('h.value')} ORDER BY h.value LIMIT ? FOR UPDATE SKIP LOCKED`,
-          values: [limit],
-        })) as never,
-      }],
+      instructions,
+      schedule: store.createSchedule(({isActiveInstruction, limit}) => ({
+        sql: `SELECT h.value FROM \`${database}\`.hostile h WHERE NOT h.done AND NOT ${isActiveInstruction('h.value')} ORDER BY h.value LIMIT ? FOR UPDATE SKIP LOCKED`,
+        values: [limit],
+      })) as never,
+      taskName,
     });
-    const events = recordEvents(planton);
-
-    t.teardown(async () => {
-      await planton.terminate();
-    });
-
-    await until(async () => events.tasks.length >= instructions.length);
-    await planton.terminate();
-
-    t.deepEqual(events.tasks.map((event) => event.instruction).sort(), [...instructions].sort());
-    t.true(events.tasks.every((event) => event.taskName === taskName));
-    t.deepEqual([...await store.getActiveTaskInstructions(taskName, {signal: new AbortController().signal}) as unknown as string[]].sort(), [...instructions].sort());
-    t.deepEqual(events.errors, []);
-
-    for (const event of events.tasks) {
-      await store.failExecution(event as never, new Error(event.instruction));
-    }
 
     const [stored] = await pool.query<RowDataPacket[]>(`
       SELECT e.instruction, e.error, t.nid FROM \`${database}\`.planton_maintenance_task_execution e

@@ -13,6 +13,7 @@ import {createPostgresStore} from '../../../src/adapters/postgres/createPostgres
 import type {PostgresClaim, PostgresStore} from '../../../src/adapters/postgres/types.ts';
 import {createSchemaName, dropSchema} from '../../helpers/postgres.ts';
 import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
+import {claimConcurrentRounds} from '../helpers/claimConcurrentRounds.ts';
 import {createItemClaim, createItems} from './helpers/items.ts';
 
 const STORES = 4;
@@ -72,45 +73,15 @@ requireEnvironment({skipTitle: 'the concurrency holds across stores', variable: 
         stores.push(await createPostgresStore<number>({activeFromMemory, pool, reaperInterval: 0, schema}));
       }
 
-      const claim = claimWay === 'combined' ? createItemClaim(schema) : createSeparateItemClaim(schema);
-      let maximum = 0;
-      let claimedCount = 0;
-      let claiming = true;
-      let polls = 0;
       // The count, polled on a connection of its own the whole time, besides after each round.
-      const polling = (async () => {
-        while (claiming) {
-          maximum = Math.max(maximum, await countRunning(observer, schema));
-          polls++;
-          // Paced, so as not to take the CPU the claims need: the count after each round is exact anyway.
-          await new Promise((resolve) => {
-            setTimeout(resolve, 5);
-          });
-        }
-      })();
-
-      for (let round = 0; round < ROUNDS; round++) {
-        // Each store does what an engine's round does: read the active instructions, claim what
-        // the concurrency leaves. Nothing ends during the round (the instructions are still being
-        // worked on), so the count after it is the round's maximum.
-        const claimed = await Promise.all(stores.map(async (store) => {
-          const active = await store.getActiveTaskInstructions('items', {signal: new AbortController().signal});
-          const limit = CONCURRENCY - active.length;
-
-          return limit <= 0 ? [] : await store.claimExecutions({activeTaskInstructions: active, claim, concurrency: CONCURRENCY, limit, taskName: 'items'});
-        }));
-
-        maximum = Math.max(maximum, await countRunning(observer, schema));
-        claimedCount += claimed.flat().length;
-
-        // The work ends: each store completes what it claimed, and the next round starts empty.
-        await Promise.all(stores.map(async (store, index) => {
-          await store.completeExecutions(claimed[index] ?? []);
-        }));
-      }
-
-      claiming = false;
-      await polling;
+      const {claimed, maximum, polls} = await claimConcurrentRounds({
+        claim: claimWay === 'combined' ? createItemClaim(schema) : createSeparateItemClaim(schema),
+        concurrency: CONCURRENCY,
+        countRunning: async () => await countRunning(observer, schema),
+        rounds: ROUNDS,
+        stores,
+      });
+      const claimedCount = claimed.length;
 
       t.log(`at most ${maximum} RUNNING executions over ${ROUNDS} rounds (${claimedCount} claimed, ${polls} polls)`);
       t.true(maximum <= CONCURRENCY, `at most ${maximum} RUNNING executions, more than the concurrency of ${CONCURRENCY}`);

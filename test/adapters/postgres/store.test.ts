@@ -14,6 +14,7 @@ import {type Backend, useBackends} from '../../helpers/postgres.ts';
 import {recordEvents} from '../../helpers/recordEvents.ts';
 import {requireEnvironment} from '../../helpers/requireEnvironment.ts';
 import {until} from '../../helpers/until.ts';
+import {runHostileTask} from '../helpers/runHostileTask.ts';
 import {defineServerTests} from './helpers/defineServerTests.ts';
 import {countExecutions, countItems, createItemClaim, createItems, processItem} from './helpers/items.ts';
 import {setUpStoreSchema} from './helpers/setUpStoreSchema.ts';
@@ -220,37 +221,20 @@ for (const {get, name} of backends) {
     await store.notifyTask(taskName);
     t.is(await woken.promise, 'NOTIFICATION');
 
-    const planton = createPlanton<string>({
+    await runHostileTask(t, {
+      failExecution: async (event, error) => {
+        await (store as unknown as PostgresStore<string>).failExecution(event, error);
+      },
       getActiveTaskInstructions: store.getActiveTaskInstructions as never,
-      tasks: [{
-        calculateDelay: () => 0,
-        concurrency: 100,
-        name: taskName,
-        schedule: (store as unknown as PostgresStore<string>).createSchedule(({isActiveInstruction, limit}) => sql.type(z.object({value: z.string()}))`
-          SELECT h.value FROM ${sql.identifier([schema, 'hostile'])} h
-          WHERE NOT h.done AND NOT ${isActiveInstruction(sql.fragment`h.value`)}
-          ORDER BY h.value
-          LIMIT ${limit}
-        `),
-      }],
+      instructions,
+      schedule: (store as unknown as PostgresStore<string>).createSchedule(({isActiveInstruction, limit}) => sql.type(z.object({value: z.string()}))`
+        SELECT h.value FROM ${sql.identifier([schema, 'hostile'])} h
+        WHERE NOT h.done AND NOT ${isActiveInstruction(sql.fragment`h.value`)}
+        ORDER BY h.value
+        LIMIT ${limit}
+      `),
+      taskName,
     });
-    const events = recordEvents(planton);
-
-    t.teardown(async () => {
-      await planton.terminate();
-    });
-
-    await until(async () => events.tasks.length >= instructions.length);
-    await planton.terminate();
-
-    t.deepEqual(events.tasks.map((event) => event.instruction).sort(), [...instructions].sort());
-    t.true(events.tasks.every((event) => event.taskName === taskName));
-    t.deepEqual([...await store.getActiveTaskInstructions(taskName, {signal: new AbortController().signal})].sort(), [...instructions].sort() as never);
-    t.deepEqual(events.errors, []);
-
-    for (const event of events.tasks) {
-      await (store as unknown as PostgresStore<string>).failExecution(event, new Error(event.instruction));
-    }
 
     const stored = await backend.pool.any(sql.type(z.object({instruction: z.string(), message: z.string(), nid: z.string()}))`
       SELECT e.instruction #>> '{}' AS instruction, e.error ->> 'message' AS message, t.nid

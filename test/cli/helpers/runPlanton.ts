@@ -1,14 +1,11 @@
 import {type ChildProcess, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
+import {type NodeScriptResult, runNodeScript} from '../../helpers/runNodeScript.ts';
 
 /** The command's entry point, run from the sources by this Node (24: type stripping). */
 export const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
-export type PlantonResult = {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly stdout: string;
-};
+export type PlantonResult = NodeScriptResult;
 
 /** The environment of a child: this process's, without variables that would point `planton` elsewhere, plus `environment`. */
 const toEnvironment = (environment: Readonly<Record<string, string>>): NodeJS.ProcessEnv => {
@@ -18,25 +15,7 @@ const toEnvironment = (environment: Readonly<Record<string, string>>): NodeJS.Pr
 };
 
 /** Runs `planton …args` in a child process and resolves its exit code and output. */
-export const runPlanton = async (args: readonly string[], environment: Readonly<Record<string, string>> = {}): Promise<PlantonResult> => {
-  const child = spawn(process.execPath, [MAIN, ...args], {env: toEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe']});
-  let stdout = '';
-  let stderr = '';
-
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-
-  return {code, stderr, stdout};
-};
+export const runPlanton = async (args: readonly string[], environment: Readonly<Record<string, string>> = {}): Promise<PlantonResult> => await runNodeScript(MAIN, args, {env: toEnvironment(environment)});
 
 export type ServeProcess = {
   readonly child: ChildProcess;

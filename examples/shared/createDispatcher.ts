@@ -14,7 +14,7 @@ export type Dispatcher = {
 };
 
 /**
- * The wiring a user writes around Planton (on PostgreSQL here, on MySQL in examples/mysql: any
+ * The wiring a user writes around Planton (the same on PostgreSQL, MySQL and SQLite: any
  * store, `Claim` being its claim): one engine whose tasks claim through the store
  * (claim and execution record in one transaction), the processor that hands what a round claims
  * to the task's handler in batches and records the outcomes (then triggers the task, so freed slots

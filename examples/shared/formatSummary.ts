@@ -1,4 +1,4 @@
-import type {Check} from './verifyDatabase.ts';
+import type {Check} from './types.ts';
 
 export type RunSummary = {
   readonly database: 'mysql' | 'pglite' | 'postgres' | 'sqlite';
