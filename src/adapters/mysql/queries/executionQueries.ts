@@ -3,7 +3,7 @@ import type {TaskInstruction} from '../../../planton/types.ts';
 import type {MysqlTables} from '../createMysqlTables.ts';
 import {decodeInstruction, encodeInstruction, isStorableInstruction} from '../encodeInstruction.ts';
 import type {MysqlQueryable} from '../types.ts';
-import {runStatement, selectRows, toId} from './rows.ts';
+import {isRunning, runStatement, selectRows, toId} from './rows.ts';
 import {TASK_BY_NAME, taskNameValues} from './taskQueries.ts';
 
 /**
@@ -29,11 +29,12 @@ export const insertExecutions = async (
     ON DUPLICATE KEY UPDATE id = id
   `, [rows]);
 
+  // By the unique key (the task and the instructions' hashes): claim_token has no index of its own.
   const inserted = await selectRows(connection, `
     SELECT id, instruction FROM ${tables.execution}
-    WHERE claim_token = ? AND maintenance_task_id = ?
+    WHERE maintenance_task_id = ? AND active_instruction_hash IN (?) AND claim_token = ?
     ORDER BY id
-  `, [token, taskId]);
+  `, [taskId, rows.map((row) => row[2]), token]);
 
   return inserted.map((row) => ({id: toId(row.id), instruction: decodeInstruction(row.instruction)}));
 };
@@ -89,7 +90,7 @@ export const selectStaleExecutionIds = async (connection: MysqlQueryable, tables
     SELECT e.id
     FROM ${tables.execution} e
     JOIN ${tables.task} t ON t.id = e.maintenance_task_id
-    WHERE e.ended_at IS NULL AND e.last_seen_at < ? - t.maximum_execution_duration
+    WHERE ${isRunning('e')} AND e.last_seen_at < ? - t.maximum_execution_duration
     ORDER BY e.id
     LIMIT ?
   `, [now, limit]);

@@ -3,7 +3,7 @@ import type {TaskInstruction} from '../../../planton/types.ts';
 import type {MysqlTables} from '../createMysqlTables.ts';
 import {decodeInstruction, hashText} from '../encodeInstruction.ts';
 import type {MysqlQueryable} from '../types.ts';
-import {runStatement, selectRows, toId} from './rows.ts';
+import {isRunning, runStatement, selectRows, toId} from './rows.ts';
 
 /**
  * The task's id; inserts the row with the given limits when the task is new, and leaves an
@@ -47,7 +47,7 @@ export const selectMaximumConcurrentExecutionCount = async (connection: MysqlQue
 export const selectActiveInstructions = async (connection: MysqlQueryable, tables: MysqlTables, taskId: number): Promise<readonly TaskInstruction[]> => {
   const rows = await selectRows(connection, `
     SELECT instruction FROM ${tables.execution}
-    WHERE maintenance_task_id = ? AND ended_at IS NULL
+    WHERE maintenance_task_id = ? AND ${isRunning()}
     ORDER BY id
   `, [taskId]);
 
@@ -63,7 +63,7 @@ export const lockTaskAndCountRunning = async (connection: MysqlQueryable, tables
   await selectRows(connection, `SELECT id FROM ${tables.task} WHERE id = ? FOR UPDATE`, [taskId]);
 
   const [row] = await selectRows(connection, `
-    SELECT COUNT(*) AS count FROM ${tables.execution} WHERE maintenance_task_id = ? AND ended_at IS NULL
+    SELECT COUNT(*) AS count FROM ${tables.execution} WHERE maintenance_task_id = ? AND ${isRunning()}
   `, [taskId]);
 
   return Number(row?.count ?? 0);
@@ -78,7 +78,7 @@ export const selectActiveInstructionsByName = async (connection: MysqlQueryable,
   const rows = await selectRows(connection, `
     SELECT e.instruction FROM ${tables.execution} e
     JOIN ${tables.task} t ON t.id = e.maintenance_task_id
-    WHERE ${TASK_BY_NAME} AND e.ended_at IS NULL
+    WHERE ${TASK_BY_NAME} AND ${isRunning('e')}
     ORDER BY e.id
   `, taskNameValues(taskName));
 
