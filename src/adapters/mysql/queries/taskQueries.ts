@@ -55,12 +55,20 @@ export const selectActiveInstructions = async (connection: MysqlQueryable, table
 };
 
 /**
- * Locks the task's row to the end of the transaction, then counts its RUNNING executions: claims
- * of one task with a concurrency go one at a time across every process, each counting what the
- * ones before it committed (READ COMMITTED).
+ * Locks the task's claim-lock row exclusively (inserting it when the task has none) and its task
+ * row shared, to the end of the transaction, then counts its RUNNING executions: claims of one task
+ * with a concurrency go one at a time across every process, each counting what the ones before it
+ * committed (READ COMMITTED). The task row is only shared: InnoDB's foreign key checks of the
+ * completions and failures of the task's executions take shared locks on it, which an exclusive
+ * lock would make wait for the claim (and the claim for them); the shared lock still waits for a
+ * claim of an older version of the store, which locks the task row exclusively.
  */
 export const lockTaskAndCountRunning = async (connection: MysqlQueryable, tables: MysqlTables, taskId: number): Promise<number> => {
-  await selectRows(connection, `SELECT id FROM ${tables.task} WHERE id = ? FOR UPDATE`, [taskId]);
+  await runStatement(connection, `
+    INSERT INTO ${tables.claimLock} (maintenance_task_id) VALUES (?)
+    ON DUPLICATE KEY UPDATE maintenance_task_id = VALUES(maintenance_task_id)
+  `, [taskId]);
+  await selectRows(connection, `SELECT id FROM ${tables.task} WHERE id = ? LOCK IN SHARE MODE`, [taskId]);
 
   const [row] = await selectRows(connection, `
     SELECT COUNT(*) AS count FROM ${tables.execution} WHERE maintenance_task_id = ? AND ${isRunning()}
