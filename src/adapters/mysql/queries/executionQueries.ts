@@ -23,18 +23,26 @@ export const insertExecutions = async (
     return [taskId, json, hash, hostname, now, now, token];
   });
 
-  await runStatement(connection, `
+  const header = await runStatement(connection, `
     INSERT INTO ${tables.execution} (maintenance_task_id, instruction, instruction_hash, hostname, started_at, last_seen_at, claim_token)
     VALUES ?
     ON DUPLICATE KEY UPDATE id = id
   `, [rows]);
 
-  // By the unique key (the task and the instructions' hashes): claim_token has no index of its own.
+  // Every instruction was RUNNING elsewhere: nothing recorded, nothing to read back.
+  if (header.affectedRows === 0) {
+    return [];
+  }
+
+  // By the primary key from the statement's insertId on (claim_token has no index): the first id
+  // it generated, or (ON DUPLICATE KEY) a duplicate's older one, never above an id it generated,
+  // since one statement's auto-increment values only grow.
+  const from = Number.isSafeInteger(header.insertId) && header.insertId > 0 ? header.insertId : 0;
   const inserted = await selectRows(connection, `
     SELECT id, instruction FROM ${tables.execution}
-    WHERE maintenance_task_id = ? AND active_instruction_hash IN (?) AND claim_token = ?
+    WHERE id >= ? AND maintenance_task_id = ? AND claim_token = ?
     ORDER BY id
-  `, [taskId, rows.map((row) => row[2]), token]);
+  `, [from, taskId, token]);
 
   return inserted.map((row) => ({id: toId(row.id), instruction: decodeInstruction(row.instruction)}));
 };
