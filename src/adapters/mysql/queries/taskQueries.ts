@@ -1,4 +1,5 @@
 /** Queries on the task table: a task's id, its limits, its row lock, and its active instructions. */
+import type {RowDataPacket} from 'mysql2/promise';
 import type {TaskInstruction} from '../../../planton/types.ts';
 import type {MysqlTables} from '../createMysqlTables.ts';
 import {decodeInstruction, hashText} from '../encodeInstruction.ts';
@@ -43,15 +44,23 @@ export const selectMaximumConcurrentExecutionCount = async (connection: MysqlQue
   return row === undefined ? null : Number(row.count);
 };
 
+/**
+ * The instructions of `rows` (id, instruction) in id order. Sorted here, not by ORDER BY: the rows
+ * come from the unique key's range in hash order, and MariaDB sorts rows holding a TEXT column by
+ * reading each row again after the sort.
+ */
+const byId = (rows: readonly RowDataPacket[]): readonly TaskInstruction[] => {
+  return rows.map((row) => ({id: toId(row.id), instruction: row.instruction})).sort((a, b) => a.id - b.id).map((row) => decodeInstruction(row.instruction));
+};
+
 /** The task's RUNNING instructions, oldest first. */
 export const selectActiveInstructions = async (connection: MysqlQueryable, tables: MysqlTables, taskId: number): Promise<readonly TaskInstruction[]> => {
   const rows = await selectRows(connection, `
-    SELECT instruction FROM ${tables.execution}
+    SELECT id, instruction FROM ${tables.execution}
     WHERE maintenance_task_id = ? AND ${isRunning()}
-    ORDER BY id
   `, [taskId]);
 
-  return rows.map((row) => decodeInstruction(row.instruction));
+  return byId(rows);
 };
 
 /**
@@ -84,11 +93,10 @@ export const selectActiveInstructionsByName = async (connection: MysqlQueryable,
   }
 
   const rows = await selectRows(connection, `
-    SELECT e.instruction FROM ${tables.execution} e
+    SELECT e.id, e.instruction FROM ${tables.execution} e
     JOIN ${tables.task} t ON t.id = e.maintenance_task_id
     WHERE ${TASK_BY_NAME} AND ${isRunning('e')}
-    ORDER BY e.id
   `, taskNameValues(taskName));
 
-  return rows.map((row) => decodeInstruction(row.instruction));
+  return byId(rows);
 };
