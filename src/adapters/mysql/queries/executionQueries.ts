@@ -15,13 +15,36 @@ import {TASK_BY_NAME, taskNameValues} from './taskQueries.ts';
 export const insertExecutions = async (
   connection: MysqlQueryable,
   tables: MysqlTables,
-  {hostname, instructions, now, taskId, token}: {readonly hostname: string; readonly instructions: readonly TaskInstruction[]; readonly now: number; readonly taskId: number; readonly token: string},
+  {hostname, instructions, now, returning, taskId, token}: {
+    readonly hostname: string;
+    readonly instructions: readonly TaskInstruction[];
+    readonly now: number;
+    /** The server supports INSERT … RETURNING (MariaDB, supportsInsertReturning): one statement instead of two. */
+    readonly returning: boolean;
+    readonly taskId: number;
+    readonly token: string;
+  },
 ): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>> => {
   const rows = instructions.map((instruction) => {
     const {hash, json} = encodeInstruction(instruction);
 
     return [taskId, json, hash, hostname, now, now, token];
   });
+
+  if (returning) {
+    // The duplicates come back too, as they are: another claim's token tells them apart.
+    const returned = await selectRows(connection, `
+      INSERT INTO ${tables.execution} (maintenance_task_id, instruction, instruction_hash, hostname, started_at, last_seen_at, claim_token)
+      VALUES ?
+      ON DUPLICATE KEY UPDATE id = id
+      RETURNING id, instruction, claim_token
+    `, [rows]);
+
+    return returned
+      .filter((row) => row.claim_token === token)
+      .map((row) => ({id: toId(row.id), instruction: decodeInstruction(row.instruction)}))
+      .sort((a, b) => a.id - b.id);
+  }
 
   const header = await runStatement(connection, `
     INSERT INTO ${tables.execution} (maintenance_task_id, instruction, instruction_hash, hostname, started_at, last_seen_at, claim_token)
