@@ -50,6 +50,8 @@ export type MysqlClaimExecutionsDependencies<Instruction extends TaskInstruction
   /** Claims whose reply was lost: looked up before a claim, their executions returned first. */
   readonly recovery: MysqlClaimRecovery<Instruction>;
   readonly tables: MysqlTables;
+  /** The server supports INSERT … RETURNING (supportsInsertReturning). */
+  readonly returning: boolean;
   /** Each execution the claim recorded (the store heartbeats it and knows its id). */
   readonly track: (execution: ClaimedExecution<Instruction>) => void;
 };
@@ -62,7 +64,7 @@ export type MysqlClaimExecutionsDependencies<Instruction extends TaskInstruction
  * returned; commits. Either both the claim's row locks/updates and the executions commit, or
  * neither does. Instructions another process has RUNNING meanwhile are dropped (the unique key).
  */
-export const createMysqlClaimExecutions = <Instruction extends TaskInstruction = TaskInstruction>({clock, getTaskId, hostname, pool, recovery, tables, track}: MysqlClaimExecutionsDependencies<Instruction>) => {
+export const createMysqlClaimExecutions = <Instruction extends TaskInstruction = TaskInstruction>({clock, getTaskId, hostname, pool, recovery, returning, tables, track}: MysqlClaimExecutionsDependencies<Instruction>) => {
   return async ({activeTaskInstructions = [], claim, concurrency, limit, signal, taskName}: ClaimExecutionsConfiguration<Instruction, MysqlClaim<Instruction>>): Promise<ReadonlyArray<ClaimedExecution<Instruction>>> => {
     if (!Number.isInteger(limit) || limit < 0) {
       throw new InvalidStoreConfigurationError('limit', `Expected \`limit\` to be an integer >= 0, got \`${describeValue(limit)}\`.`);
@@ -146,7 +148,7 @@ export const createMysqlClaimExecutions = <Instruction extends TaskInstruction =
         return [];
       }
 
-      return await insertExecutions(connection, tables, {hostname, instructions, now, taskId, token});
+      return await insertExecutions(connection, tables, {hostname, instructions, now, returning, taskId, token});
     };
 
     let executions: ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}> = [];

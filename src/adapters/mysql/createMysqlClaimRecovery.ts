@@ -8,7 +8,7 @@ import type {ClaimedExecution} from '../types.ts';
 import type {MysqlTables} from './createMysqlTables.ts';
 import {decodeInstruction} from './encodeInstruction.ts';
 import {isMysqlConnectionError} from './isMysqlConnectionError.ts';
-import {runStatement, selectRows, toId} from './queries/rows.ts';
+import {isRunning, runStatement, selectRows, toId} from './queries/rows.ts';
 import type {MysqlQueryable} from './types.ts';
 
 const log = Logger.child({
@@ -66,7 +66,7 @@ export const createMysqlClaimRecovery = <Instruction extends TaskInstruction = T
     const tokens = [...state.tokens];
     const rows = await selectRows(connection, `
       SELECT id, instruction FROM ${tables.execution}
-      WHERE maintenance_task_id = ? AND ended_at IS NULL AND claim_token IN (?)
+      WHERE maintenance_task_id = ? AND ${isRunning()} AND claim_token IN (?)
       ORDER BY id
     `, [state.taskId, tokens]);
 
@@ -102,7 +102,7 @@ export const createMysqlClaimRecovery = <Instruction extends TaskInstruction = T
       const work = runStatement(connection, `
         UPDATE ${tables.execution}
         SET state = 'FAILED', ended_at = ?, error = ?
-        WHERE maintenance_task_id IN (?) AND ended_at IS NULL AND (claim_token IN (?) OR id IN (?))
+        WHERE maintenance_task_id IN (?) AND ${isRunning()} AND (claim_token IN (?) OR id IN (?))
       `, [
         clock.now(),
         JSON.stringify(serializeUserError(new UndispatchedClaimError())),

@@ -21,6 +21,7 @@ import {createMysqlExecutionResolver} from './createMysqlExecutionResolver.ts';
 import {createMysqlSubscriptions} from './createMysqlSubscriptions.ts';
 import {createMysqlMaintenance} from './createMysqlMaintenance.ts';
 import {createMysqlTables} from './createMysqlTables.ts';
+import {supportsInsertReturning} from './supportsInsertReturning.ts';
 import {migrateMysqlStore} from './migrateMysqlStore.ts';
 import {reviveReleasedExecution} from './reviveReleasedExecution.ts';
 import {
@@ -58,6 +59,7 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
   const {database: configuredDatabase, heartbeatInterval, hostname, pollInterval, pool, reaperInterval, tablePrefix} = validateMysqlStoreConfiguration(configuration);
   const clock = configuration.clock ?? createSystemClock();
   const database = await migrateMysqlStore({database: configuredDatabase, pool, tablePrefix});
+  const returning = await supportsInsertReturning(pool);
   const tables = createMysqlTables({database, tablePrefix});
   const taskIds = new Map<string, number>();
   const tracker = createExecutionTracker<Instruction>({activeFromMemory: false});
@@ -141,6 +143,7 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
     hostname,
     pool,
     recovery,
+    returning,
     tables,
     track: ({executionId, instruction, taskName}) => {
       tracker.track(taskName, instruction, executionId);

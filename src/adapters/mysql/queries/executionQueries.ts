@@ -3,7 +3,7 @@ import type {TaskInstruction} from '../../../planton/types.ts';
 import type {MysqlTables} from '../createMysqlTables.ts';
 import {decodeInstruction, encodeInstruction, isStorableInstruction} from '../encodeInstruction.ts';
 import type {MysqlQueryable} from '../types.ts';
-import {runStatement, selectRows, toId} from './rows.ts';
+import {isRunning, runStatement, selectRows, toId} from './rows.ts';
 import {TASK_BY_NAME, taskNameValues} from './taskQueries.ts';
 
 /**
@@ -15,7 +15,15 @@ import {TASK_BY_NAME, taskNameValues} from './taskQueries.ts';
 export const insertExecutions = async (
   connection: MysqlQueryable,
   tables: MysqlTables,
-  {hostname, instructions, now, taskId, token}: {readonly hostname: string; readonly instructions: readonly TaskInstruction[]; readonly now: number; readonly taskId: number; readonly token: string},
+  {hostname, instructions, now, returning, taskId, token}: {
+    readonly hostname: string;
+    readonly instructions: readonly TaskInstruction[];
+    readonly now: number;
+    /** The server supports INSERT … RETURNING (MariaDB, supportsInsertReturning): one statement instead of two. */
+    readonly returning: boolean;
+    readonly taskId: number;
+    readonly token: string;
+  },
 ): Promise<ReadonlyArray<{readonly id: number; readonly instruction: TaskInstruction}>> => {
   const rows = instructions.map((instruction) => {
     const {hash, json} = encodeInstruction(instruction);
@@ -23,17 +31,41 @@ export const insertExecutions = async (
     return [taskId, json, hash, hostname, now, now, token];
   });
 
-  await runStatement(connection, `
+  if (returning) {
+    // The duplicates come back too, as they are: another claim's token tells them apart.
+    const returned = await selectRows(connection, `
+      INSERT INTO ${tables.execution} (maintenance_task_id, instruction, instruction_hash, hostname, started_at, last_seen_at, claim_token)
+      VALUES ?
+      ON DUPLICATE KEY UPDATE id = id
+      RETURNING id, instruction, claim_token
+    `, [rows]);
+
+    return returned
+      .filter((row) => row.claim_token === token)
+      .map((row) => ({id: toId(row.id), instruction: decodeInstruction(row.instruction)}))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  const header = await runStatement(connection, `
     INSERT INTO ${tables.execution} (maintenance_task_id, instruction, instruction_hash, hostname, started_at, last_seen_at, claim_token)
     VALUES ?
     ON DUPLICATE KEY UPDATE id = id
   `, [rows]);
 
+  // Every instruction was RUNNING elsewhere: nothing recorded, nothing to read back.
+  if (header.affectedRows === 0) {
+    return [];
+  }
+
+  // By the primary key from the statement's insertId on (claim_token has no index): the first id
+  // it generated, or (ON DUPLICATE KEY) a duplicate's older one, never above an id it generated,
+  // since one statement's auto-increment values only grow.
+  const from = Number.isSafeInteger(header.insertId) && header.insertId > 0 ? header.insertId : 0;
   const inserted = await selectRows(connection, `
     SELECT id, instruction FROM ${tables.execution}
-    WHERE claim_token = ? AND maintenance_task_id = ?
+    WHERE id >= ? AND maintenance_task_id = ? AND claim_token = ?
     ORDER BY id
-  `, [token, taskId]);
+  `, [from, taskId, token]);
 
   return inserted.map((row) => ({id: toId(row.id), instruction: decodeInstruction(row.instruction)}));
 };
@@ -89,7 +121,7 @@ export const selectStaleExecutionIds = async (connection: MysqlQueryable, tables
     SELECT e.id
     FROM ${tables.execution} e
     JOIN ${tables.task} t ON t.id = e.maintenance_task_id
-    WHERE e.ended_at IS NULL AND e.last_seen_at < ? - t.maximum_execution_duration
+    WHERE ${isRunning('e')} AND e.last_seen_at < ? - t.maximum_execution_duration
     ORDER BY e.id
     LIMIT ?
   `, [now, limit]);

@@ -25,3 +25,11 @@ export const toId = (value: unknown): number => Number(value);
 
 /** A nullable BIGINT column as a number. */
 export const toNullableNumber = (value: unknown): number | null => value === null || value === undefined ? null : Number(value);
+
+/**
+ * An execution of the table aliased `alias` (or unaliased) is RUNNING: its active_instruction_hash,
+ * NULL once it ended, is set. The same rows as `ended_at IS NULL`, found by the unique key
+ * (maintenance_task_id, active_instruction_hash), the one secondary index on ended_at's state
+ * (migration 0002): with the task's id it is a range of that key, not a scan of the history.
+ */
+export const isRunning = (alias = ''): string => `${alias === '' ? '' : `${alias}.`}active_instruction_hash IS NOT NULL`;

@@ -1,9 +1,10 @@
 /** Queries on the task table: a task's id, its limits, its row lock, and its active instructions. */
+import type {RowDataPacket} from 'mysql2/promise';
 import type {TaskInstruction} from '../../../planton/types.ts';
 import type {MysqlTables} from '../createMysqlTables.ts';
 import {decodeInstruction, hashText} from '../encodeInstruction.ts';
 import type {MysqlQueryable} from '../types.ts';
-import {runStatement, selectRows, toId} from './rows.ts';
+import {isRunning, runStatement, selectRows, toId} from './rows.ts';
 
 /**
  * The task's id; inserts the row with the given limits when the task is new, and leaves an
@@ -43,27 +44,43 @@ export const selectMaximumConcurrentExecutionCount = async (connection: MysqlQue
   return row === undefined ? null : Number(row.count);
 };
 
+/**
+ * The instructions of `rows` (id, instruction) in id order. Sorted here, not by ORDER BY: the rows
+ * come from the unique key's range in hash order, and MariaDB sorts rows holding a TEXT column by
+ * reading each row again after the sort.
+ */
+const byId = (rows: readonly RowDataPacket[]): readonly TaskInstruction[] => {
+  return rows.map((row) => ({id: toId(row.id), instruction: row.instruction})).sort((a, b) => a.id - b.id).map((row) => decodeInstruction(row.instruction));
+};
+
 /** The task's RUNNING instructions, oldest first. */
 export const selectActiveInstructions = async (connection: MysqlQueryable, tables: MysqlTables, taskId: number): Promise<readonly TaskInstruction[]> => {
   const rows = await selectRows(connection, `
-    SELECT instruction FROM ${tables.execution}
-    WHERE maintenance_task_id = ? AND ended_at IS NULL
-    ORDER BY id
+    SELECT id, instruction FROM ${tables.execution}
+    WHERE maintenance_task_id = ? AND ${isRunning()}
   `, [taskId]);
 
-  return rows.map((row) => decodeInstruction(row.instruction));
+  return byId(rows);
 };
 
 /**
- * Locks the task's row to the end of the transaction, then counts its RUNNING executions: claims
- * of one task with a concurrency go one at a time across every process, each counting what the
- * ones before it committed (READ COMMITTED).
+ * Locks the task's claim-lock row exclusively (inserting it when the task has none) and its task
+ * row shared, to the end of the transaction, then counts its RUNNING executions: claims of one task
+ * with a concurrency go one at a time across every process, each counting what the ones before it
+ * committed (READ COMMITTED). The task row is only shared: InnoDB's foreign key checks of the
+ * completions and failures of the task's executions take shared locks on it, which an exclusive
+ * lock would make wait for the claim (and the claim for them); the shared lock still waits for a
+ * claim of an older version of the store, which locks the task row exclusively.
  */
 export const lockTaskAndCountRunning = async (connection: MysqlQueryable, tables: MysqlTables, taskId: number): Promise<number> => {
-  await selectRows(connection, `SELECT id FROM ${tables.task} WHERE id = ? FOR UPDATE`, [taskId]);
+  await runStatement(connection, `
+    INSERT INTO ${tables.claimLock} (maintenance_task_id) VALUES (?)
+    ON DUPLICATE KEY UPDATE maintenance_task_id = VALUES(maintenance_task_id)
+  `, [taskId]);
+  await selectRows(connection, `SELECT id FROM ${tables.task} WHERE id = ? LOCK IN SHARE MODE`, [taskId]);
 
   const [row] = await selectRows(connection, `
-    SELECT COUNT(*) AS count FROM ${tables.execution} WHERE maintenance_task_id = ? AND ended_at IS NULL
+    SELECT COUNT(*) AS count FROM ${tables.execution} WHERE maintenance_task_id = ? AND ${isRunning()}
   `, [taskId]);
 
   return Number(row?.count ?? 0);
@@ -76,11 +93,10 @@ export const selectActiveInstructionsByName = async (connection: MysqlQueryable,
   }
 
   const rows = await selectRows(connection, `
-    SELECT e.instruction FROM ${tables.execution} e
+    SELECT e.id, e.instruction FROM ${tables.execution} e
     JOIN ${tables.task} t ON t.id = e.maintenance_task_id
-    WHERE ${TASK_BY_NAME} AND e.ended_at IS NULL
-    ORDER BY e.id
+    WHERE ${TASK_BY_NAME} AND ${isRunning('e')}
   `, taskNameValues(taskName));
 
-  return rows.map((row) => decodeInstruction(row.instruction));
+  return byId(rows);
 };
