@@ -148,6 +148,8 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
   });
 
   const offeredTasks = (): string[] => draining ? [] : [...processors.keys()];
+  /** The tasks the last `hello` offered: a processor added or removed before its `welcome` is sent after it. */
+  let offeredInHello = '';
 
   /** The attempts running here or with unanswered calls: the server sends again what it gave and this list lacks. */
   const knownAttempts = () => {
@@ -179,6 +181,12 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
       case 'welcome':
         greeted = true;
         failures = 0;
+
+        // Processors added or removed between the hello and this welcome were not sent (not greeted yet).
+        if (JSON.stringify(offeredTasks()) !== offeredInHello) {
+          sendNow({tasks: offeredTasks(), type: 'processors'});
+        }
+
         // eslint-disable-next-line @typescript-eslint/no-use-before-define -- started and stopped with each connection
         startHeartbeats(message.heartbeatInterval);
         outbox.flush();
@@ -244,12 +252,16 @@ export const connectWorker = (configuration: ConnectWorkerConfiguration): Worker
     greeted = false;
     current.on('open', () => {
       lastHeardAt = clock.now();
+
+      const tasks = offeredTasks();
+
+      offeredInHello = JSON.stringify(tasks);
       sendNow({
         clientId,
         concurrency: options.concurrency,
         jobs: knownAttempts(),
         name,
-        tasks: offeredTasks(),
+        tasks,
         type: 'hello',
       });
     });
