@@ -14,27 +14,4 @@ export type {
   MysqlStore,
   MysqlStoreConfiguration,
 } from './types.ts';
-// The in-process processor, imported next to the store it records in.
-export * from '../processor/index.ts';
-export {
-  ExecutionNotRunningError,
-  InvalidStoreConfigurationError,
-  MigrationChecksumMismatchError,
-  MigrationError,
-  StoreBackgroundError,
-  StoreTerminatedError,
-  StoreUnreachableError,
-  UnexpectedClaimResultError,
-} from '../errors.ts';
-export type {
-  ClaimedExecution,
-  DeadInstruction,
-  ExecutionFailure,
-  ExecutionReference,
-  ExecutionState,
-  FailExecutions,
-  Store,
-  StoreEvents,
-  TaskDefinition,
-  WakeReason,
-} from '../types.ts';
+export * from '../storeEntryExports.ts';

@@ -17,28 +17,4 @@ export type {
   PostgresStore,
   PostgresStoreConfiguration,
 } from './types.ts';
-// The in-process processor, imported next to the store it records in.
-export * from '../processor/index.ts';
-export {
-  ExecutionNotRunningError,
-  InvalidStoreConfigurationError,
-  MigrationChecksumMismatchError,
-  MigrationError,
-  StoreBackgroundError,
-  StoreTerminatedError,
-  UndispatchedClaimError,
-  UnexpectedClaimResultError,
-} from '../errors.ts';
-export type {
-  ClaimedExecution,
-  DeadInstruction,
-  DispatchStore,
-  ExecutionFailure,
-  ExecutionReference,
-  ExecutionState,
-  FailExecutions,
-  Store,
-  StoreEvents,
-  TaskDefinition,
-  WakeReason,
-} from '../types.ts';
+export * from '../storeEntryExports.ts';
