@@ -13,18 +13,16 @@ import {createDispatcher} from './createDispatcher.ts';
 import {
   DuplicateScheduledTaskError,
   InvalidJobStateError,
-  InvalidPayloadError,
   InvalidSchedulerConfigurationError,
   SchedulerTerminatedError,
   UnknownJobError,
   UnknownScheduledTaskError,
 } from './errors.ts';
 import {createSchedulerAdmin, type SchedulerAdmin} from './createSchedulerAdmin.ts';
-import {findNonJsonValue} from './findNonJsonValue.ts';
+import {createTaskRegistration} from './createTaskRegistration.ts';
 import {parseDateInput} from './parseDateInput.ts';
 import {parseRetryPolicy} from './parseRetryPolicy.ts';
-import {parseScheduledTask} from './parseScheduledTask.ts';
-import {fromStoredRetryPolicy, toStoredRetryPolicy} from './toStoredRetryPolicy.ts';
+import {fromStoredRetryPolicy} from './toStoredRetryPolicy.ts';
 import {validateSchedulerConfiguration} from './validateSchedulerConfiguration.ts';
 import type {Processor} from './processorTypes.ts';
 import type {JobLogEntry, JobRecord, TaskRecord} from './recordTypes.ts';
@@ -33,7 +31,7 @@ import type {RetryPolicy} from './scheduleTypes.ts';
 import type {SchedulerStore} from './storeTypes.ts';
 import type {Emitter} from '../planton/types.ts';
 import {describeCause} from '../planton/describeCause.ts';
-import {isStorableTaskName, MAX_TASK_NAME_BYTES} from './isStorableTaskName.ts';
+import {isStorableTaskName} from './isStorableTaskName.ts';
 
 const log = Logger.child({
   namespace: 'createScheduler',
@@ -311,9 +309,11 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
   };
 
   const admin = createSchedulerAdmin({clock, request: dispatcher.request, store, tasks, toTaskInfo});
+  const registration = createTaskRegistration({assertRunning, clock, dispatcher, localRetryPolicies, removeLocal, scheduledHere, store, tasks, toTaskInfo});
 
   return {
     ...admin,
+    ...registration,
     addProcessor,
     cancel: async (jobId) => {
       const job = await store.cancelJob({id: jobId, now: clock.now()}) ?? await explainJob(jobId, 'cancel', 'SCHEDULED or WAITING');
@@ -348,76 +348,6 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
 
       return job;
     },
-    schedule: (task, scheduleOptions = {}) => {
-      assertRunning('schedule a task');
-
-      if (typeof scheduleOptions !== 'object' || scheduleOptions === null || (scheduleOptions.replace !== undefined && typeof scheduleOptions.replace !== 'boolean')) {
-        throw new InvalidSchedulerConfigurationError('options', 'an object `{replace?: boolean}`', scheduleOptions);
-      }
-
-      if (typeof task !== 'object' || task === null) {
-        throw new InvalidSchedulerConfigurationError('task', 'an object `{name, schedule, timeout, …}`', task);
-      }
-
-      const {concurrency = 1, name, payload = null} = task;
-
-      if (!isStorableTaskName(name)) {
-        throw new InvalidSchedulerConfigurationError('name', `a non-empty string of well-formed Unicode, without NUL (U+0000), of at most ${MAX_TASK_NAME_BYTES} bytes`, name);
-      }
-
-      if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-        throw new InvalidSchedulerConfigurationError('concurrency', 'an integer >= 1', concurrency);
-      }
-
-      const nonJson = findNonJsonValue(payload, 'payload');
-
-      if (nonJson !== null) {
-        throw new InvalidPayloadError(nonJson, payload);
-      }
-
-      const parsed = parseScheduledTask(task);
-
-      const replacing = scheduledHere.has(name);
-
-      if (replacing && scheduleOptions.replace !== true) {
-        throw new DuplicateScheduledTaskError(name);
-      }
-
-      const previousRetryPolicy = localRetryPolicies.get(name);
-
-      scheduledHere.add(name);
-      localRetryPolicies.set(name, parsed.retry);
-
-      return (async () => {
-        try {
-          const now = clock.now();
-          const record = await store.saveTask({
-            now,
-            task: {concurrency, misfire: parsed.misfire, name, payload, retry: toStoredRetryPolicy(parsed.retry), schedule: parsed.schedule, timeout: parsed.timeout},
-          });
-
-          tasks.set(name, record);
-
-          const materialized = await dispatcher.materialize([name]);
-          const latest = materialized.find((planned) => planned.name === name) ?? record;
-
-          tasks.set(name, latest);
-          dispatcher.request({claim: true});
-
-          return await toTaskInfo(latest);
-        } catch (error) {
-          // A failed replacement leaves the task as it was scheduled here before.
-          if (replacing && previousRetryPolicy !== undefined) {
-            localRetryPolicies.set(name, previousRetryPolicy);
-          } else {
-            scheduledHere.delete(name);
-            localRetryPolicies.delete(name);
-          }
-
-          throw error;
-        }
-      })();
-    },
     terminate: () => {
       terminating ??= (async () => {
         // A sync in flight ends too (its store call is bounded as a round's is), so none runs after terminate.
@@ -432,21 +362,6 @@ export const createScheduler = async (configuration: SchedulerConfiguration): Pr
       }
 
       dispatcher.request({claim: true, materialize: true});
-    },
-    unschedule: async (name) => {
-      assertRunning('unschedule a task');
-
-      if (!isStorableTaskName(name)) {
-        return false;
-      }
-
-      const deleted = await store.deleteTask({name, now: clock.now()});
-
-      scheduledHere.delete(name);
-      localRetryPolicies.delete(name);
-      removeLocal(name);
-
-      return deleted;
     },
   };
 };
