@@ -10,17 +10,17 @@ import type {Scheduler} from '../scheduler/createScheduler.ts';
 import type {Job} from '../scheduler/processorTypes.ts';
 import {createJobAllocator} from './createJobAllocator.ts';
 import {createProcessorRegistry} from './createProcessorRegistry.ts';
-import {createMessageParser} from './protocol/createMessageParser.ts';
+import {createWorkerMessageHandler} from './createWorkerMessageHandler.ts';
+import {createWorkerSessions} from './createWorkerSessions.ts';
 import {
   InvalidWorkerHubConfigurationError,
   NoWorkerError,
   ProtocolError,
   WorkerHubClosedError,
   WorkerHubInternalError,
-  WorkerLostError,
 } from './protocol/errors.ts';
-import {CLIENT_MESSAGES, type ClientMessage, type HubMessage, type MessageBody, PROTOCOL_VERSION} from './protocol/messages.ts';
-import type {HeldAttempt, WorkerConnection, WorkerSession, WorkerSocket} from './workerHubTypes.ts';
+import {type HubMessage, type MessageBody, PROTOCOL_VERSION} from './protocol/messages.ts';
+import type {WorkerConnection, WorkerSession, WorkerSocket} from './workerHubTypes.ts';
 
 const log = Logger.child({
   namespace: 'createWorkerHub',
@@ -138,10 +138,8 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
     throw new InvalidWorkerHubConfigurationError('rememberedAttempts', 'an integer >= 0', remembered);
   }
 
-  const elapsed = (): number => clock.monotonic?.() ?? clock.now();
   const events = createEmitter<WorkerHubEvents>(createListenerErrorHook(log));
   const report = createErrorReporter<WorkerHubEvents>({events, log});
-  const parse = createMessageParser<ClientMessage>(CLIENT_MESSAGES);
   const timers = createTimerQueue(clock);
   const connections = new Set<WorkerConnection>();
   const sessions = new Map<string, WorkerSession>();
@@ -201,7 +199,6 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
   };
 
   const allocator = createJobAllocator({fail: failJob, offering, remembered, send: sendTo});
-  const {ledger} = allocator;
 
   const registry = createProcessorRegistry({
     clock,
@@ -231,198 +228,24 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
     }
   };
 
-  const endSession = (session: WorkerSession, reason: string, toError: (held: HeldAttempt) => Error) => {
-    sessions.delete(session.key);
-    timers.cancel(session.leaseTimer);
-
-    const lost = [...session.held];
-
-    for (const held of lost) {
-      ledger.lose(held, reason);
-      failJob(held.job, toError(held));
-    }
-
-    if (session.connection !== null) {
-      session.connection.session = null;
-      session.connection = null;
-    }
-
-    log.info({clientId: session.clientId, jobIds: lost.map(({job}) => job.id), name: session.name, reason}, 'worker session ended');
-    events.emit('leave', {jobIds: lost.map(({job}) => job.id), reason, worker: describe(session)});
-    refreshTasks(session.tasks);
-  };
-
-  const expire = (session: WorkerSession, reason: string) => {
-    const socket = session.connection?.socket;
-
-    endSession(session, reason, ({job}) => new WorkerLostError({clientId: session.clientId, jobId: job.id, reason, workerName: session.name}));
-    socket?.terminate();
-  };
-
-  const renew = (session: WorkerSession) => {
-    session.lastSeenAt = clock.now();
-    session.leaseUntil = elapsed() + leaseDuration;
-
-    // Renewals only move the deadline: the timer, when it fires early, waits again for what is left.
-    if (session.leaseTimer.timerIndex === TIMER_IDLE) {
-      timers.add(leaseDuration, session.leaseTimer);
-    }
-  };
-
-  const createSession = (connection: WorkerConnection, clientId: string, key: string): WorkerSession => {
-    const leaseTimer: TimerTarget = {
-      onTimer: () => {
-        const left = session.leaseUntil - elapsed();
-
-        if (left > 0) {
-          timers.add(left, leaseTimer);
-        } else if (sessions.get(key) === session) {
-          expire(session, `no message for ${leaseDuration} ms (leaseDuration)`);
-        }
-      },
-      timerAt: 0,
-      timerIndex: TIMER_IDLE,
-      timerSequence: 0,
-    };
-    const session: WorkerSession = {
-      clientId,
-      concurrency: 1,
-      connection,
-      connectedAt: clock.now(),
-      held: new Set(),
-      key,
-      lastAssigned: 0,
-      lastSeenAt: clock.now(),
-      leaseTimer,
-      leaseUntil: 0,
-      name: '',
-      tasks: new Set(),
-      tokenName: connection.tokenName,
-    };
-
-    return session;
-  };
-
-  const greet = (connection: WorkerConnection, hello: Extract<ClientMessage, {readonly type: 'hello'}>) => {
-    const key = `${connection.tokenName}\u0000${hello.clientId}`;
-    const existing = sessions.get(key);
-    const session = existing ?? createSession(connection, hello.clientId, key);
-    const previous = session.connection;
-
-    if (previous !== null && previous !== connection) {
-      // The same client on a new socket: the old one is dead or dying.
-      previous.session = null;
-      previous.socket.terminate();
-    }
-
-    timers.cancel(connection.helloTimer);
-    sessions.set(key, session);
-    session.connection = connection;
-    connection.session = session;
-    session.name = hello.name;
-    session.concurrency = hello.concurrency;
-    renew(session);
-    send(connection.socket, {heartbeatInterval, leaseDuration, resumed: existing !== undefined, type: 'welcome'});
-
-    // What the client knows of and the hub does not give it any more is aborted; what the hub gave it and it does not know (lost on the way) is sent again.
-    const known = new Set(hello.jobs.map(({attempt, jobId}) => `${jobId}:${attempt}`));
-
-    for (const {attempt, jobId} of hello.jobs) {
-      const held = ledger.get(jobId, attempt);
-
-      if (held === undefined || held.lost !== null || held.session !== session) {
-        send(connection.socket, {attempt, jobId, reason: held?.lost ?? 'this worker no longer holds the attempt', type: 'abort'});
-      }
-    }
-
-    for (const held of session.held) {
-      if (!known.has(`${held.job.id}:${held.job.attempt}`)) {
-        allocator.sendJob(session, held);
-      }
-    }
-
-    log.info({clientId: session.clientId, name: session.name, resumed: existing !== undefined, tasks: hello.tasks}, 'worker connected');
-    events.emit('connect', {resumed: existing !== undefined, worker: describe(session)});
-    setTasks(session, hello.tasks);
-    allocator.dispatchFor(session);
-  };
-
-  const setTasks = (session: WorkerSession, tasks: readonly string[]) => {
-    const before = session.tasks;
-
-    session.tasks = new Set(tasks);
-    refreshTasks(new Set([...before, ...session.tasks]));
-
-    // Each worker hears once per offer why a task of its gets no jobs (yet: refused tasks are tried again).
-    for (const taskName of session.tasks) {
-      const refusal = before.has(taskName) ? null : registry.refusal(taskName);
-
-      if (refusal !== null && session.connection !== null) {
-        refuse(session.connection.socket, refusal, session, {taskName});
-      }
-    }
-  };
-
-  const onMessage = (connection: WorkerConnection, data: unknown, isBinary: boolean) => {
-    const {session, socket} = connection;
-
-    if (session !== null) {
-      renew(session);
-    }
-
-    const {error, message} = parse(data, isBinary);
-
-    if (error !== null) {
-      refuse(socket, error, session);
-
-      if (session === null && error.code === 'UNSUPPORTED_PROTOCOL_VERSION') {
-        // A client of another version cannot go on.
-        socket.close(1002, 'unsupported protocol version');
-      }
-
-      return;
-    }
-
-    if (message.type === 'hello') {
-      if (session === null) {
-        greet(connection, message);
-      } else {
-        refuse(socket, new ProtocolError('UNEXPECTED_MESSAGE', 'Expected one `hello` per connection, got a second one.', '/type'), session);
-      }
-
-      return;
-    }
-
-    if (session === null) {
-      refuse(socket, new ProtocolError('UNEXPECTED_MESSAGE', `Expected \`hello\` first, got \`${message.type}\`.`, '/type'), null);
-
-      return;
-    }
-
-    switch (message.type) {
-      case 'heartbeat':
-        send(socket, {type: 'heartbeat'});
-
-        return;
-      case 'processors':
-        setTasks(session, message.tasks);
-
-        return;
-      case 'bye':
-        endSession(session, 'it said bye', ({job}) => new WorkerLostError({clientId: session.clientId, jobId: job.id, reason: 'it closed while running the job', workerName: session.name}));
-        socket.close(1000, 'bye');
-
-        return;
-      default:
-        void ledger.handle(session, message).then((reply) => {
-          sendTo(session, reply);
-
-          if (reply.type === 'error') {
-            events.emit('refused', {error: new PlantonError(reply.message, reply.code), worker: describe(session)});
-          }
-        });
-    }
-  };
+  const workerSessions = createWorkerSessions({clock, describe, events, failJob, leaseDuration, ledger: allocator.ledger, log, refreshTasks, sessions, timers});
+  const {end: endSession} = workerSessions;
+  const onMessage = createWorkerMessageHandler({
+    allocator,
+    describe,
+    events,
+    heartbeatInterval,
+    leaseDuration,
+    log,
+    refreshTasks,
+    refuse,
+    registry,
+    send,
+    sendTo,
+    sessions,
+    timers,
+    workerSessions,
+  });
 
   const onClose = (connection: WorkerConnection) => {
     const {session} = connection;
