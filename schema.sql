@@ -349,9 +349,22 @@ CREATE INDEX scheduled_job_history_idx ON scheduled_job (state, scheduled_for DE
 
 ALTER TABLE scheduled_job ADD COLUMN result jsonb;
 
+-- scheduler, version 4: migrations/postgres/scheduler/0004-ended-job-index.sql
+
+-- Version 4 of the scheduler's PostgreSQL schema: the index that the job statistics read.
+--
+-- scheduled_job_ended_idx   the DONE and ERROR jobs by end time, with the task, state and start
+--                           time included: summarizeJobs (the dashboard's charts of the last 24
+--                           hours) reads the jobs that ended in its range alone, index-only, however
+--                           long the history is.
+
+CREATE INDEX scheduled_job_ended_idx ON scheduled_job (ended_at) INCLUDE (task_name, state, started_at)
+  WHERE state IN ('DONE', 'ERROR');
+
 -- scheduler: the migrations above, recorded
 
 INSERT INTO "planton_scheduler_migration" (version, name, checksum) VALUES
   (1, '0001-scheduler-tables.sql', 'a63c5bd1b1163a0ab6181f6bab767e3e617c23dbf590e08de85b2530392e0490'),
   (2, '0002-pause-one-off-history.sql', 'ac6d842c116bc4801bc4d958dcec2e8b7e855a1362fd7a21dc866cf64dffccda'),
-  (3, '0003-job-result.sql', '00223944ae1e080bc0e9df0a555d77d1e9bfe1a348596c5604285affeb9d3ee6');
+  (3, '0003-job-result.sql', '00223944ae1e080bc0e9df0a555d77d1e9bfe1a348596c5604285affeb9d3ee6'),
+  (4, '0004-ended-job-index.sql', '781b577fb8b258917d539bd1e8d2341ea29dcfedd700e88ee89dc285780bc10b');

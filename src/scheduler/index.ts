@@ -14,6 +14,7 @@ export {createMemorySchedulerStore} from './memory/createMemorySchedulerStore.ts
 export {parseDuration} from './parseDuration.ts';
 export {DEFAULT_JOB_PAGE_SIZE, MAX_JOB_PAGE_SIZE} from './parseListJobsQuery.ts';
 export {DEFAULT_PRUNE_BATCH_SIZE, MAX_PRUNE_BATCH_SIZE} from './parsePruneJobsOptions.ts';
+export {MAX_STATS_BUCKETS} from './parseSummarizeJobsOptions.ts';
 export {applyMysqlSchedulerMigrations} from './mysql/applyMysqlSchedulerMigrations.ts';
 export {createMysqlSchedulerStore} from './mysql/createMysqlSchedulerStore.ts';
 export {parseRetryPolicy} from './parseRetryPolicy.ts';

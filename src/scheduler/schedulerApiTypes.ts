@@ -153,3 +153,24 @@ export type CountJobsOptions = {
   /** Only this task. */
   readonly taskName?: string;
 };
+
+/** What `scheduler.summarizeJobs()` takes. */
+export type SummarizeJobsOptions = {
+  /**
+   * Milliseconds per bucket (an integer >= 1), or a duration such as `'1h'`; at most `MAX_STATS_BUCKETS` buckets in `from`–`to`.
+   * @default '1h'
+   */
+  readonly bucketSize?: number | string;
+  /**
+   * Where the first bucket starts.
+   * @default `to` − 24 hours
+   */
+  readonly from?: DateInput;
+  /** Only the jobs of this task. */
+  readonly taskName?: string;
+  /**
+   * The end of the range (exclusive).
+   * @default now
+   */
+  readonly to?: DateInput;
+};

@@ -89,6 +89,31 @@ export type JobStateCounts = Readonly<Partial<Record<JobState, number>>>;
 /** Job counts by task name, then state: every stored task (zeros included), and every task name that has jobs in the states counted. */
 export type JobCounts = Readonly<Record<string, JobStateCounts>>;
 
+/** What `SchedulerStore.summarizeJobs` reads: the jobs that ended DONE or ERROR at or after `from` and before `to`. */
+export type JobStatsInput = {
+  /** Milliseconds per bucket (an integer >= 1): bucket `k` holds the jobs that ended in [`from` + k × `bucketSize`, `from` + (k + 1) × `bucketSize`). */
+  readonly bucketSize: number;
+  readonly from: number;
+  /** Only this task. */
+  readonly taskName?: string | null;
+  readonly to: number;
+};
+
+/** One task's jobs that ended in one bucket (see `JobStatsInput`); a bucket where none ended has no entry. */
+export type JobStatsBucket = {
+  /** The mean `endedAt − startedAt` in milliseconds of those that started (rounded to the millisecond), or `null` when none did. */
+  readonly averageDuration: number | null;
+  /** Where the bucket starts: `from` + k × `bucketSize`. */
+  readonly bucketStart: number;
+  /** Those that ended ERROR (failed for good: timed out or not). */
+  readonly failed: number;
+  /** The longest `endedAt − startedAt` in milliseconds, or `null` when none started. */
+  readonly maxDuration: number | null;
+  /** Those that ended DONE. */
+  readonly succeeded: number;
+  readonly taskName: string;
+};
+
 /**
  * Where the scheduler keeps tasks, jobs and logs: shared by every scheduler instance that uses it.
  * Times are milliseconds since the epoch from the scheduler's clock. Every method that changes a job
@@ -186,4 +211,10 @@ export type SchedulerStore = {
    * before counting them missed. `null` when there is no such task.
    */
   readonly setTaskPaused: (input: {readonly name: string; readonly now: number; readonly paused: boolean}) => Promise<TaskRecord | null>;
+  /**
+   * The DONE and ERROR jobs that ended in [`from`, `to`), counted per task and bucket, with their
+   * durations; see `JobStatsBucket`. In no particular order. Reads only the jobs that ended in the range
+   * (an index on the end time), however long the history is.
+   */
+  readonly summarizeJobs: (input: JobStatsInput) => Promise<readonly JobStatsBucket[]>;
 };

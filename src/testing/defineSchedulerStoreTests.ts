@@ -6,6 +6,7 @@ import {defineInstanceTests} from './scheduler/defineInstanceTests.ts';
 import {defineJobCallTests} from './scheduler/defineJobCallTests.ts';
 import {defineRetryTests} from './scheduler/defineRetryTests.ts';
 import {defineScheduleTests} from './scheduler/defineScheduleTests.ts';
+import {defineStatsTests} from './scheduler/defineStatsTests.ts';
 import type {DefineSchedulerStoreTestsConfiguration} from './types.ts';
 
 /**
@@ -24,6 +25,7 @@ export const defineSchedulerStoreTests = ({createStore, createUnreachableStore, 
   defineInputTests(test, title, createStore);
   defineAdminTests(test, title, createStore);
   defineHistoryTests(test, title, createStore);
+  defineStatsTests(test, title, createStore);
 
   if (createUnreachableStore !== undefined) {
     defineUnreachableTest(test, title('a store that cannot reach its database rejects with a coded error, the driver\'s error as cause'), createUnreachableStore, unreachableCode);

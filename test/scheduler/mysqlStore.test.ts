@@ -43,7 +43,7 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     const stores = await openStores(t, tablePrefix, 5);
     const pool = await getPool();
 
-    t.deepEqual((await selectRows(pool, `SELECT version, name FROM \`${tablePrefix}scheduler_migration\``)).map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}]);
+    t.deepEqual((await selectRows(pool, `SELECT version, name FROM \`${tablePrefix}scheduler_migration\``)).map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}, {name: '0003-ended-job-index.sql', version: 3}]);
     t.deepEqual((await selectRows(pool, `SELECT name FROM \`${tablePrefix}scheduler_lock\` ORDER BY name`)).map((row) => row.name), ['claim', 'materialize']);
     await stores[0]?.saveTask({now: START, task: task('report')});
     t.like(await stores[4]?.getTask('report'), {name: 'report', timeout: MINUTE});
@@ -80,7 +80,7 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     await pool.query(`DELETE FROM \`${tablePrefix}scheduler_migration\` WHERE version = 2`);
     await applyMysqlSchedulerMigrations({pool, tablePrefix});
 
-    t.deepEqual((await selectRows(pool, `SELECT version, name FROM \`${tablePrefix}scheduler_migration\` ORDER BY version`)).map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}]);
+    t.deepEqual((await selectRows(pool, `SELECT version, name FROM \`${tablePrefix}scheduler_migration\` ORDER BY version`)).map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}, {name: '0003-ended-job-index.sql', version: 3}]);
     t.like(await store?.getJob(id), {result: {rows: [1, 'two']}, state: 'DONE'});
   });
 

@@ -181,7 +181,7 @@ test('sqlite: six processes opening a fresh file at once all start, and the migr
   const outcomes = await Promise.all(workers.map(async (worker) => await worker.waitFor((message): message is SqliteSchedulerWorkerMessage => message.type === 'opened' || message.type === 'failed')));
 
   t.deepEqual(outcomes, workers.map(() => ({type: 'opened'})));
-  t.deepEqual(inspect<{readonly name: string; readonly version: number}>(file.filename, 'SELECT version, name FROM planton_scheduler_migration').map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}]);
+  t.deepEqual(inspect<{readonly name: string; readonly version: number}>(file.filename, 'SELECT version, name FROM planton_scheduler_migration').map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}, {name: '0003-ended-job-index.sql', version: 3}]);
 
   for (const {child} of workers) {
     child.send({type: 'stop'});
@@ -215,7 +215,7 @@ test('sqlite: a file made by version 1 upgrades to version 2 (job results) with 
   t.like(claimed, {result: null, state: 'RUNNING', taskName: 'upgraded'});
   t.like((await store.finishJobs([{attempt: 1, id: claimed?.id ?? 0, now: START + 1, outcome: {result: {rows: [1, 'two']}, state: 'DONE'}}]))[0], {result: {rows: [1, 'two']}, state: 'DONE'});
   t.like(await store.getJob(claimed?.id ?? 0), {result: {rows: [1, 'two']}, state: 'DONE'});
-  t.deepEqual(inspect<{readonly name: string; readonly version: number}>(file.filename, 'SELECT version, name FROM planton_scheduler_migration ORDER BY version').map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}]);
+  t.deepEqual(inspect<{readonly name: string; readonly version: number}>(file.filename, 'SELECT version, name FROM planton_scheduler_migration ORDER BY version').map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}, {name: '0003-ended-job-index.sql', version: 3}]);
 });
 
 test('sqlite: a file that cannot be opened rejects with server_unreachable and the driver\'s error as cause', async (t) => {

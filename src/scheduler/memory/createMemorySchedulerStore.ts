@@ -1,6 +1,7 @@
 import type {JobLogEntry, JobRecord, JobState, TaskJobSummaries, TaskRecord} from '../recordTypes.ts';
 import type {EndedJobsInput, SchedulerStore} from '../storeTypes.ts';
 import {JOB_STATES} from '../jobStates.ts';
+import {summarizeJobRecords} from '../summarizeJobRecords.ts';
 
 type MutableJob = {-readonly [Key in keyof JobRecord]: JobRecord[Key]};
 
@@ -429,5 +430,6 @@ export const createMemorySchedulerStore = (): SchedulerStore => {
 
       return updated;
     },
+    summarizeJobs: async (input) => summarizeJobRecords(jobs.values(), input),
   };
 };

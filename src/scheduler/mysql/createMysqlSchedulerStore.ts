@@ -189,5 +189,6 @@ export const createMysqlSchedulerStore = async (configuration: MysqlSchedulerSto
       return await queries.upsertTask(connection, tables, {now, restart, task});
     }, 'rollBack'),
     setTaskPaused: async (input) => await bounded('setTaskPaused', async (connection) => await queries.setTaskPaused(connection, tables, input), 'rollBack'),
+    summarizeJobs: async (input) => await read('summarizeJobs', async (connection) => await queries.summarizeJobs(connection, tables, input)),
   };
 };

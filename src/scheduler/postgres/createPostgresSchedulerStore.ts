@@ -202,5 +202,6 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
       return await queries.upsertTask(connection, tables, {now, restart, task});
     }, 'rollBack'),
     setTaskPaused: async (input) => await bounded('setTaskPaused', async (connection) => await queries.setTaskPaused(connection, tables, input), 'rollBack'),
+    summarizeJobs: async (input) => await read('summarizeJobs', async (connection) => await queries.summarizeJobs(connection, tables, input)),
   };
 };

@@ -246,5 +246,6 @@ export const createSqliteSchedulerStore = async (configuration: SqliteSchedulerS
       return queries.upsertTask(inside, tables, {now, restart, task});
     }),
     setTaskPaused: async (input) => await write((inside) => queries.setTaskPaused(inside, tables, input)),
+    summarizeJobs: async (input) => await read((inside) => queries.summarizeJobs(inside, tables, input)),
   };
 };

@@ -4,3 +4,4 @@ export * from './jobQueries.ts';
 export * from './lockQueries.ts';
 export * from './logQueries.ts';
 export * from './taskQueries.ts';
+export * from './statsQueries.ts';

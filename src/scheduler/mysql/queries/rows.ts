@@ -52,7 +52,7 @@ const parseJson = (value: unknown): unknown => {
 
 export const milliseconds = (value: unknown): number | null => value === null || value === undefined ? null : Number(value);
 
-const text = (value: unknown): string | null => {
+export const text = (value: unknown): string | null => {
   if (value === null || value === undefined) {
     return null;
   }

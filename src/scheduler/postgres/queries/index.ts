@@ -4,3 +4,4 @@ export * from './lockQueries.ts';
 export * from './logQueries.ts';
 export * from './taskQueries.ts';
 export * from './historyQueries.ts';
+export * from './statsQueries.ts';

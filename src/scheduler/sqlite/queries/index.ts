@@ -3,3 +3,4 @@ export * from './historyQueries.ts';
 export * from './jobQueries.ts';
 export * from './logQueries.ts';
 export * from './taskQueries.ts';
+export * from './statsQueries.ts';

@@ -1,0 +1,48 @@
+import {InvalidSchedulerArgumentError} from './errors.ts';
+import {parseDateInput} from './parseDateInput.ts';
+import {parseDuration} from './parseDuration.ts';
+import type {SummarizeJobsOptions} from './schedulerApiTypes.ts';
+import type {JobStatsInput} from './storeTypes.ts';
+
+/** The most buckets `summarizeJobs` answers per task (`(to − from) / bucketSize`, rounded up). */
+export const MAX_STATS_BUCKETS = 1_000;
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const parseBucketSize = (value: unknown): number => {
+  const milliseconds = typeof value === 'string' ? parseDuration(value) : value;
+
+  if (typeof milliseconds !== 'number' || !Number.isSafeInteger(milliseconds) || milliseconds < 1) {
+    throw new InvalidSchedulerArgumentError('bucketSize', 'an integer number of milliseconds >= 1 or a duration such as `\'1h\'`', value);
+  }
+
+  return milliseconds;
+};
+
+/** Validates what `summarizeJobs` takes, eagerly: a bad field throws `INVALID_ARGUMENT` (or `INVALID_DATE`) naming it. */
+export const parseSummarizeJobsOptions = (options: unknown, now: number): JobStatsInput => {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidSchedulerArgumentError('options', 'an object `{from?, to?, bucketSize?, taskName?}`', options);
+  }
+
+  const {bucketSize = HOUR, from, taskName, to} = options as SummarizeJobsOptions;
+  const end = to === undefined ? now : parseDateInput(to, 'to');
+  const start = from === undefined ? end - DAY : parseDateInput(from, 'from');
+  const size = parseBucketSize(bucketSize);
+
+  if (start >= end) {
+    throw new InvalidSchedulerArgumentError('from', `a date before \`to\` (${new Date(end).toISOString()})`, from);
+  }
+
+  if (Math.ceil((end - start) / size) > MAX_STATS_BUCKETS) {
+    throw new InvalidSchedulerArgumentError('bucketSize', `at least ${Math.ceil((end - start) / MAX_STATS_BUCKETS)} ms (at most ${MAX_STATS_BUCKETS} buckets from \`from\` to \`to\`)`, bucketSize);
+  }
+
+  if (taskName !== undefined && (typeof taskName !== 'string' || taskName === '')) {
+    throw new InvalidSchedulerArgumentError('taskName', 'a non-empty string', taskName);
+  }
+
+  // Whole milliseconds, as the stores keep times.
+  return {bucketSize: size, from: Math.round(start), taskName: taskName ?? null, to: Math.round(end)};
+};
