@@ -16,8 +16,8 @@ import {parseListJobsQuery} from './parseListJobsQuery.ts';
 import {parsePruneJobsOptions} from './parsePruneJobsOptions.ts';
 import {parseSummarizeJobsOptions} from './parseSummarizeJobsOptions.ts';
 import type {JobRecord, TaskRecord} from './recordTypes.ts';
-import type {CountJobsOptions, JobPage, ListJobsQuery, PruneJobsOptions, RunTaskOptions, SummarizeJobsOptions, TaskInfo} from './schedulerApiTypes.ts';
-import type {JobCounts, JobStatsBucket, SchedulerStore} from './storeTypes.ts';
+import type {CountJobsOptions, JobPage, JobStats, ListJobsQuery, PruneJobsOptions, RunTaskOptions, SummarizeJobsOptions, TaskInfo} from './schedulerApiTypes.ts';
+import type {JobCounts, SchedulerStore} from './storeTypes.ts';
 
 export type SchedulerAdminConfiguration = {
   readonly clock: Clock;
@@ -76,11 +76,10 @@ export type SchedulerAdmin = {
   /**
    * The jobs that ended DONE (succeeded) or ERROR (failed) from `from` to `to` (default: the last 24
    * hours), counted per task and per bucket of `bucketSize` (default 1 hour), with the mean and longest
-   * duration of those that started; ordered by task name, then bucket. A bucket where no job of a task
-   * ended has no entry. Computed in the database, from the jobs of the range alone. Rejects with
-   * `INVALID_ARGUMENT` or `INVALID_DATE`.
+   * duration of those that started (see `JobStats`). Computed in the database, from the jobs of the
+   * range alone. Rejects with `INVALID_ARGUMENT` or `INVALID_DATE`.
    */
-  readonly summarizeJobs: (options?: SummarizeJobsOptions) => Promise<readonly JobStatsBucket[]>;
+  readonly summarizeJobs: (options?: SummarizeJobsOptions) => Promise<JobStats>;
 };
 
 const assertTaskName = (name: unknown, option = 'name'): string => {
@@ -241,16 +240,17 @@ export const createSchedulerAdmin = ({clock, request, store, tasks, toTaskInfo}:
     },
     summarizeJobs: async (options = {}) => {
       const input = parseSummarizeJobsOptions(options, clock.now());
+      const {bucketSize, from, to} = input;
 
       // A name no task can have has no jobs.
       if (typeof input.taskName === 'string' && !isStorableTaskName(input.taskName)) {
-        return [];
+        return {bucketSize, buckets: [], from, to};
       }
 
       const buckets = await store.summarizeJobs(input);
 
       // Code-unit order, the same whatever the database's collation.
-      return [...buckets].sort((left, right) => left.taskName < right.taskName ? -1 : left.taskName > right.taskName ? 1 : left.bucketStart - right.bucketStart);
+      return {bucketSize, buckets: [...buckets].sort((left, right) => left.taskName < right.taskName ? -1 : left.taskName > right.taskName ? 1 : left.bucketStart - right.bucketStart), from, to};
     },
   };
 };

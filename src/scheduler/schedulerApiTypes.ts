@@ -1,4 +1,5 @@
 import type {EndedJobState, JobRecord, JobState, TaskJobSummaries} from './recordTypes.ts';
+import type {JobStatsBucket} from './storeTypes.ts';
 import type {DateInput, MisfirePolicy, RetryPolicyInput, Schedule, ScheduleInput} from './scheduleTypes.ts';
 
 /** What `scheduler.schedule()` takes. */
@@ -173,4 +174,16 @@ export type SummarizeJobsOptions = {
    * @default now
    */
   readonly to?: DateInput;
+};
+
+/** What `scheduler.summarizeJobs()` resolves: the range and bucket size it read (defaults resolved), and its buckets. */
+export type JobStats = {
+  /** Milliseconds per bucket. */
+  readonly bucketSize: number;
+  /** Ordered by task name (code units), then bucket; a bucket where no job of a task ended has no entry. */
+  readonly buckets: readonly JobStatsBucket[];
+  /** Milliseconds since the epoch: where the first bucket starts. */
+  readonly from: number;
+  /** Milliseconds since the epoch: the end of the range (exclusive). */
+  readonly to: number;
 };

@@ -24,6 +24,7 @@ import {registerJobRoutes} from './routes/registerJobRoutes.ts';
 import {type LogStreams, registerLogStreamRoute} from './routes/registerLogStreamRoute.ts';
 import {registerOverviewRoute} from './routes/registerOverviewRoute.ts';
 import {registerProbeRoutes} from './routes/registerProbeRoutes.ts';
+import {registerStatsRoute} from './routes/registerStatsRoute.ts';
 import {registerTaskRoutes} from './routes/registerTaskRoutes.ts';
 import {registerWorkerRoutes} from './routes/registerWorkerRoutes.ts';
 import {toHttpError} from './toHttpError.ts';
@@ -352,6 +353,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
       registerJobRoutes(v1, {clock, notifier, scheduler});
       registerWorkerRoutes(v1, {getTokenName: (request) => principals.get(request)?.name ?? 'anonymous', hub});
       registerOverviewRoute(v1, {hub, limit: 50, scheduler});
+      registerStatsRoute(v1, {scheduler});
       logStreams = registerLogStreamRoute(v1, {pollInterval: logStreamInterval, scheduler});
     }, {prefix: '/v1'});
   });
