@@ -1,7 +1,8 @@
 import type {ComponentChildren} from 'preact';
 import {request} from './api.ts';
 import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} from './format.ts';
-import type {Job, JobSummary, Overview as OverviewBody, Task, Worker} from './types.ts';
+import {TaskStatsCell} from './TaskStatsCell.tsx';
+import type {Job, JobStats, JobSummary, Overview as OverviewBody, Task, Worker} from './types.ts';
 import {usePolling} from './usePolling.ts';
 
 /** Milliseconds between two refreshes of the overview (one request each: `GET /v1/overview`). */
@@ -15,7 +16,7 @@ const Outcome = ({now, summary}: {readonly now: number; readonly summary: JobSum
   return summary === null ? <span class="muted">never</span> : <a href={`#/jobs/${summary.id}`}><Time iso={summary.date} now={now} /></a>;
 };
 
-const TaskRow = ({now, task}: {readonly now: number; readonly task: Task}) => {
+const TaskRow = ({now, stats, task}: {readonly now: number; readonly stats: JobStats; readonly task: Task}) => {
   const timezone = scheduleTimezone(task.schedule);
 
   return (
@@ -25,6 +26,7 @@ const TaskRow = ({now, task}: {readonly now: number; readonly task: Task}) => {
       <td>{task.nextRunAt === null ? <span class="muted">–</span> : <><Time iso={task.nextRunAt} now={now} /> <span class="muted">{formatDate(task.nextRunAt)}</span></>}</td>
       <td class="success"><Outcome now={now} summary={task.lastSuccess} /></td>
       <td class="failure"><Outcome now={now} summary={task.lastFailure} /></td>
+      <TaskStatsCell name={task.name} stats={stats} />
     </tr>
   );
 };
@@ -74,7 +76,7 @@ const Section = ({children, empty, headers, title}: {readonly children: Componen
   </section>
 );
 
-/** Every task, the running jobs, the latest failures and the connected workers, refreshed every 3 s. */
+/** Every task (with its last 24 hours charted), the running jobs, the latest failures and the connected workers, refreshed every 3 s. */
 export const Overview = () => {
   const {data, error} = usePolling(async () => await request<OverviewBody>('GET', '/v1/overview'), REFRESH_INTERVAL, 'overview');
   const now = Date.now();
@@ -86,8 +88,8 @@ export const Overview = () => {
   return (
     <>
       {error === null ? null : <p class="stale" role="status">Not refreshed: {error.message}</p>}
-      <Section empty="No task is scheduled." headers={['Task', 'Schedule', 'Next run', 'Last success', 'Last failure']} title="Tasks">
-        {data.tasks.map((task) => <TaskRow key={task.name} now={now} task={task} />)}
+      <Section empty="No task is scheduled." headers={['Task', 'Schedule', 'Next run', 'Last success', 'Last failure', 'Last 24 hours']} title="Tasks">
+        {data.tasks.map((task) => <TaskRow key={task.name} now={now} stats={data.stats} task={task} />)}
       </Section>
       <Section empty="No job is running." headers={['Job', 'Task', 'Progress', 'Started']} title="Running">
         {data.running.map((job) => <RunningRow job={job} key={job.id} now={now} />)}

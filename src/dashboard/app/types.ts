@@ -68,9 +68,27 @@ export type Worker = {
   readonly tasks: readonly string[];
 };
 
+/** One task's jobs that ended in one bucket (`GET /v1/stats`). */
+export type StatsBucket = {
+  readonly averageDuration: number | null;
+  readonly failed: number;
+  readonly maxDuration: number | null;
+  readonly start: string;
+  readonly succeeded: number;
+};
+
+/** `GET /v1/stats` and the overview's `stats`: the jobs that ended per task and bucket, from `from` to `to`. */
+export type JobStats = {
+  readonly bucketSize: number;
+  readonly from: string;
+  readonly tasks: ReadonlyArray<{readonly buckets: readonly StatsBucket[]; readonly name: string}>;
+  readonly to: string;
+};
+
 export type Overview = {
   readonly failures: readonly Job[];
   readonly running: readonly Job[];
+  readonly stats: JobStats;
   readonly tasks: readonly Task[];
   readonly workers: readonly Worker[];
 };
