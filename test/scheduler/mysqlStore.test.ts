@@ -50,7 +50,7 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     // Started again, or migrated on its own, it finds the version applied and changes nothing.
     await createMysqlSchedulerStore({pool, tablePrefix});
     await applyMysqlSchedulerMigrations({pool, tablePrefix});
-    t.is((await selectRows(pool, `SELECT count(*) AS count FROM \`${tablePrefix}scheduler_migration\``))[0]?.count, 2);
+    t.is((await selectRows(pool, `SELECT count(*) AS count FROM \`${tablePrefix}scheduler_migration\``))[0]?.count, 3);
   });
 
   test('mysql: tables made by version 1 upgrade to version 2 (job results) with their jobs, also when a process died after its ALTER, before recording it', async (t) => {
@@ -76,8 +76,8 @@ defineMysqlSchedulerTests('the MySQL scheduler store tests need PLANTON_TEST_MYS
     t.is(claimed?.result, null);
     t.like((await store?.finishJobs([{attempt: 1, id, now: START + 1, outcome: {result: {rows: [1, 'two']}, state: 'DONE'}}]))?.[0], {result: {rows: [1, 'two']}, state: 'DONE'});
 
-    // A process that died between the ALTER and the version's record runs the file again: the column is there, passed over.
-    await pool.query(`DELETE FROM \`${tablePrefix}scheduler_migration\` WHERE version = 2`);
+    // A process that died between the ALTERs and the versions' records runs the files again: the column and the index are there, passed over.
+    await pool.query(`DELETE FROM \`${tablePrefix}scheduler_migration\` WHERE version >= 2`);
     await applyMysqlSchedulerMigrations({pool, tablePrefix});
 
     t.deepEqual((await selectRows(pool, `SELECT version, name FROM \`${tablePrefix}scheduler_migration\` ORDER BY version`)).map((row) => ({...row})), [{name: '0001-scheduler-tables.sql', version: 1}, {name: '0002-job-result.sql', version: 2}, {name: '0003-ended-job-index.sql', version: 3}]);
