@@ -10,7 +10,7 @@ import {ADMIN, requireChromium, startDashboard} from './helpers/startDashboard.t
 type Job = {readonly id: number; readonly state: string};
 
 requireChromium(() => {
-  test('the overview charts each task\'s last 24 hours: 3 of 4 succeeded, a success-rate and a duration sparkline, in either color scheme', async (t) => {
+  test('the overview charts each task\'s last 24 hours: 3 of 4 succeeded, sparklines of the outcomes and the duration, in either color scheme', async (t) => {
     const {api, context, pageErrors, scheduler, url} = await startDashboard(t);
     let calls = 0;
 
@@ -48,7 +48,7 @@ requireChromium(() => {
 
     await charts.waitFor();
     t.is(await row.locator('.rate').innerText(), '3 of 4 succeeded');
-    t.is(await charts.getByRole('img', {name: 'import: success rate per hour'}).locator('canvas').count(), 1);
+    t.is(await charts.getByRole('img', {name: 'import: jobs that succeeded (green) and failed (red) per hour'}).locator('canvas').count(), 1);
     t.is(await charts.getByRole('img', {name: 'import: mean duration per hour'}).locator('canvas').count(), 1);
     t.regex(await page.locator('tr[data-task="idle"] .task-stats').innerText(), /none ended/u);
 

@@ -19,7 +19,10 @@ const Plot = ({series}: {readonly series: StatsSeries}) => {
       return undefined;
     }
 
-    const bars = uPlot.paths.bars?.({align: 1, size: [0.45, 24]});
+    // Side by side around each hour: succeeded on the left, failed on the right; no bar where there is none.
+    const bars = (align: -1 | 1) => uPlot.paths.bars?.({align, size: [0.4, 24]});
+    const counts = (values: readonly number[]) => values.map((value) => value === 0 ? null : value);
+    const step = series.times.length > 1 ? (series.times[1] ?? 0) - (series.times[0] ?? 0) : 3600;
     const grid = {stroke: cssColor('--border')};
     const plot = new uPlot({
       axes: [
@@ -29,16 +32,16 @@ const Plot = ({series}: {readonly series: StatsSeries}) => {
       ],
       height: 180,
       legend: {show: true},
-      scales: {jobs: {range: (_self, _min, max) => [0, Math.max(1, max)]}, x: {time: true}},
+      scales: {jobs: {range: (_self, _min, max) => [0, Math.max(1, max)]}, x: {range: (_self, min, max) => [min - step / 2, max + step / 2], time: true}},
       series: [
         {},
-        {fill: cssColor('--success'), label: 'succeeded', paths: bars, points: {show: false}, scale: 'jobs', stroke: cssColor('--success')},
-        {fill: cssColor('--failure'), label: 'failed', paths: bars, points: {show: false}, scale: 'jobs', stroke: cssColor('--failure')},
+        {fill: cssColor('--success'), label: 'succeeded', paths: bars(-1), points: {show: false}, scale: 'jobs', stroke: cssColor('--success')},
+        {fill: cssColor('--failure'), label: 'failed', paths: bars(1), points: {show: false}, scale: 'jobs', stroke: cssColor('--failure')},
         {label: 'mean duration (s)', points: {show: true, size: 5}, scale: 's', stroke: cssColor('--accent'), width: 1.5},
         {dash: [4, 4], label: 'longest (s)', points: {show: true, size: 4}, scale: 's', stroke: cssColor('--muted'), width: 1},
       ],
       width: Math.max(320, container.current.clientWidth),
-    }, [series.times, series.succeeded, series.failed, series.averageDuration, series.maxDuration], container.current);
+    }, [series.times, counts(series.succeeded), counts(series.failed), series.averageDuration, series.maxDuration], container.current);
 
     return () => {
       plot.destroy();

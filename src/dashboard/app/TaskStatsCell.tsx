@@ -2,7 +2,14 @@ import {Sparkline} from './Sparkline.tsx';
 import {formatSeconds, toStatsSeries} from './statsSeries.ts';
 import type {JobStats} from './types.ts';
 
-/** A task's last 24 hours in the overview's table: how many of its ended jobs succeeded, and two sparklines by hour: the success rate and the mean duration. */
+/** No bar where there is nothing (a bar of height 0 still draws its edge). */
+const bars = (values: readonly number[]) => values.map((value) => value === 0 ? null : value);
+
+/**
+ * A task's last 24 hours in the overview's table: how many of its ended jobs succeeded, and two
+ * sparklines by hour: the jobs that ended, green for the part that succeeded over red for the rest
+ * (the success rate, and how many), and the mean duration.
+ */
 export const TaskStatsCell = ({name, stats}: {readonly name: string; readonly stats: JobStats}) => {
   const series = toStatsSeries(stats, name);
   const {failed, maxDuration, succeeded} = series.total;
@@ -18,8 +25,12 @@ export const TaskStatsCell = ({name, stats}: {readonly name: string; readonly st
     <td class="task-stats">
       <div aria-label={`${name}, last 24 hours: ${summary}${maxDuration === null ? '' : `, longest ${formatSeconds(maxDuration)}`}`} class="sparklines" role="group">
         <span class={failed === 0 ? 'rate' : 'rate failure'}>{summary}</span>
-        <Sparkline color={failed === 0 ? '--success' : '--failure'} label={`${name}: success rate per hour`} range={[0, 1]} times={series.times} values={series.rate} />
-        <Sparkline color="--accent" label={`${name}: mean duration per hour`} times={series.times} values={series.averageDuration} />
+        <Sparkline
+          label={`${name}: jobs that succeeded (green) and failed (red) per hour`}
+          series={[{color: '--failure', values: bars(series.ended)}, {color: '--success', values: bars(series.succeeded)}]}
+          times={series.times}
+        />
+        <Sparkline label={`${name}: mean duration per hour`} series={[{color: '--accent', values: series.averageDuration}]} times={series.times} />
       </div>
     </td>
   );

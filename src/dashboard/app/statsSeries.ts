@@ -4,11 +4,11 @@ import type {JobStats} from './types.ts';
 export type StatsSeries = {
   /** Mean duration per bucket, in seconds. */
   readonly averageDuration: Array<number | null>;
+  /** Jobs that ended (succeeded + failed) per bucket. */
+  readonly ended: number[];
   readonly failed: number[];
   /** Longest duration per bucket, in seconds. */
   readonly maxDuration: Array<number | null>;
-  /** Succeeded ÷ ended per bucket (0 to 1). */
-  readonly rate: Array<number | null>;
   readonly succeeded: number[];
   readonly times: number[];
   readonly total: {readonly failed: number; readonly maxDuration: number | null; readonly succeeded: number};
@@ -28,9 +28,9 @@ export const toStatsSeries = (stats: JobStats, name: string): StatsSeries => {
 
   return {
     averageDuration: buckets.map((bucket) => seconds(bucket?.averageDuration ?? null)),
+    ended: succeeded.map((value, index) => value + (failed[index] ?? 0)),
     failed,
     maxDuration: buckets.map((bucket) => seconds(bucket?.maxDuration ?? null)),
-    rate: buckets.map((bucket) => bucket === null ? null : bucket.succeeded / (bucket.succeeded + bucket.failed)),
     succeeded,
     times: buckets.map((_, index) => (from + index * stats.bucketSize) / 1000),
     total: {
