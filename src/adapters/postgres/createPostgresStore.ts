@@ -48,6 +48,7 @@ import {createExecutionMaintenance} from './createExecutionMaintenance.ts';
 import {createExecutionResolver} from './createExecutionResolver.ts';
 import {createExecutionTracker} from './createExecutionTracker.ts';
 import {createPreparedStatements, type QueryMethods} from './createPreparedStatements.ts';
+import {summarizePostgresExecutions} from './summarizePostgresExecutions.ts';
 import {validatePostgresStoreConfiguration, validateTaskDefinition} from './validatePostgresStoreConfiguration.ts';
 import type {PostgresClaim, PostgresStore, PostgresStoreConfiguration} from './types.ts';
 
@@ -357,6 +358,9 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
           await subscription.unlisten?.();
         }
       };
+    },
+    summarizeExecutions: async (summaryConfiguration) => {
+      return await summarizePostgresExecutions({...summaryConfiguration, connection: pool, schema});
     },
     terminate: async () => {
       if (terminated) {
