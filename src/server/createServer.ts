@@ -12,6 +12,7 @@ import type {Scheduler} from '../scheduler/createScheduler.ts';
 import {answerClientError} from './answerClientError.ts';
 import {type AuthConfiguration, createAuth, type Principal} from './createAuth.ts';
 import {createDashboardSessions} from './createDashboardSessions.ts';
+import {createDispatchSummaryReader, type DispatchStoreEntry} from './createDispatchSummaryReader.ts';
 import {createMetrics} from './createMetrics.ts';
 import {createWorkerHub, type WorkerHub, type WorkerHubConfiguration} from './createWorkerHub.ts';
 import {createWebhookNotifier, type WebhookConfiguration, type WebhookNotifierConfiguration} from './createWebhookNotifier.ts';
@@ -20,6 +21,7 @@ import {findDashboardAssets} from './findDashboardAssets.ts';
 import {isLoopbackHost} from './isLoopbackHost.ts';
 import {ERROR_RESPONSES} from './schemas/errorSchema.ts';
 import {registerDashboardRoutes} from './routes/registerDashboardRoutes.ts';
+import {registerDispatchRoute} from './routes/registerDispatchRoute.ts';
 import {registerJobRoutes} from './routes/registerJobRoutes.ts';
 import {type LogStreams, registerLogStreamRoute} from './routes/registerLogStreamRoute.ts';
 import {registerOverviewRoute} from './routes/registerOverviewRoute.ts';
@@ -83,6 +85,14 @@ export type ServerConfiguration = {
    * @default true
    */
   readonly defaultMetrics?: boolean;
+  /**
+   * Dispatch stores (`createPostgresStore`, `createMemoryStore`, … or `{summarizeExecutions}` alone,
+   * e.g. `summarizePostgresExecutions` on a pool and schema) that `GET /v1/dispatch` and the
+   * dashboard report on: `{name, store, timeout?}`, `timeout` the milliseconds a store's summary may
+   * take (default 5000). The server does not terminate them.
+   * @default []
+   */
+  readonly dispatchStores?: readonly DispatchStoreEntry[];
   /**
    * Lets `listen` use any host without tokens: anyone who reaches the server may change tasks and jobs.
    * @default false
@@ -189,6 +199,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     closeTimeout = 5000,
     dashboard = {},
     defaultMetrics = true,
+    dispatchStores = [],
     insecure = false,
     logger = false,
     logStreamInterval = 1000,
@@ -221,6 +232,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     throw new InvalidServerConfigurationError('dashboard.sessionDuration', 'an integer >= 1', dashboard.sessionDuration);
   }
 
+  const dispatchSummaries = createDispatchSummaryReader({clock, entries: dispatchStores});
   const auth = createAuth(authConfiguration);
   const sessions = createDashboardSessions({auth, clock, duration: dashboard === false ? 43_200_000 : dashboard.sessionDuration ?? 43_200_000});
   const hub = createWorkerHub({...workerHubOptions, clock, scheduler});
@@ -352,6 +364,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
       registerJobRoutes(v1, {clock, notifier, scheduler});
       registerWorkerRoutes(v1, {getTokenName: (request) => principals.get(request)?.name ?? 'anonymous', hub});
       registerOverviewRoute(v1, {hub, limit: 50, scheduler});
+      registerDispatchRoute(v1, {reader: dispatchSummaries});
       logStreams = registerLogStreamRoute(v1, {pollInterval: logStreamInterval, scheduler});
     }, {prefix: '/v1'});
   });

@@ -89,3 +89,16 @@ export class ServerClosingError extends PlantonError {
     super('The server is shutting down; retry on another instance.', 'SERVER_CLOSING');
   }
 }
+
+/**
+ * A dispatch store's `summarizeExecutions` failed with an error that has no code of its own (a
+ * driver's, a missing table): `GET /v1/dispatch` reports it for that store; the error is logged.
+ */
+export class DispatchSummaryFailedError extends PlantonError {
+  public readonly storeName: string;
+
+  public constructor (storeName: string, cause: unknown) {
+    super(`Reading the dispatch store \`${storeName}\` failed; the server's log has the cause.`, 'DISPATCH_SUMMARY_FAILED', {cause});
+    this.storeName = storeName;
+  }
+}

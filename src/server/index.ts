@@ -18,3 +18,4 @@ export type {WorkerSocket} from './workerHubTypes.ts';
 export type {ReadTokensConfiguration} from './readTokens.ts';
 export type {WebhookConfiguration, WebhookEvent, WebhookNotifier, WebhookNotifierConfiguration} from './createWebhookNotifier.ts';
 export type {ErrorBody, HttpError} from './toHttpError.ts';
+export type {DispatchStoreEntry} from './createDispatchSummaryReader.ts';

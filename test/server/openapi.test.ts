@@ -27,6 +27,7 @@ test('/openapi.json documents every route, each with its success and error respo
     'GET /health',
     'GET /metrics',
     'GET /ready',
+    'GET /v1/dispatch',
     'GET /v1/jobs',
     'GET /v1/jobs/{id}',
     'GET /v1/jobs/{id}/deliveries',
