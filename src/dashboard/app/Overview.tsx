@@ -1,5 +1,6 @@
 import type {ComponentChildren} from 'preact';
 import {request} from './api.ts';
+import {DispatchPanel} from './DispatchPanel.tsx';
 import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} from './format.ts';
 import type {Job, JobSummary, Overview as OverviewBody, Task, Worker} from './types.ts';
 import {usePolling} from './usePolling.ts';
@@ -98,6 +99,7 @@ export const Overview = () => {
       <Section empty="No remote worker is connected." headers={['Worker', 'Tasks', 'Load and jobs', 'Last seen']} title="Workers">
         {data.workers.map((worker) => <WorkerRow key={worker.clientId} now={now} worker={worker} />)}
       </Section>
+      <DispatchPanel />
     </>
   );
 };
