@@ -247,7 +247,7 @@ export type DispatchStore<Instruction extends TaskInstruction, Claim> = Store<In
   /**
    * Per task: RUNNING executions now, executions that ended COMPLETED, FAILED or TERMINATED since
    * `since`, dead instructions; and the reaper's recent terminations. Read-only. Optional: the
-   * PostgreSQL (and PGlite) and memory stores have it; a server shows "not supported" for a store without.
+   * PostgreSQL (and PGlite), SQLite and memory stores have it; a server shows "not supported" for a store without.
    */
   readonly summarizeExecutions?: SummarizeExecutions;
 };
