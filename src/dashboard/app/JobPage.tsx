@@ -2,6 +2,7 @@ import type {ComponentChildren} from 'preact';
 import {useState} from 'preact/hooks';
 import {request} from './api.ts';
 import {formatAge, formatDate, formatJson} from './format.ts';
+import {JobTimeline} from './JobTimeline.tsx';
 import type {Job, Role} from './types.ts';
 import {useAction} from './useAction.ts';
 import {useLogStream} from './useLogStream.ts';
@@ -82,6 +83,7 @@ export const JobPage = ({id, role}: {readonly id: number; readonly role: Role}) 
         <Field label="Progress" value={progress === null ? '–' : <><progress max={1} value={progress} /> {Math.round(progress * 100)}%{job.step === null ? '' : ` ${job.step}`}</>} />
         <Field label="Worker" value={job.worker ?? '–'} />
       </dl>
+      <JobTimeline entries={entries} job={job} now={now} />
       <h3>Payload</h3>
       <pre class="payload">{formatJson(job.payload)}</pre>
       {job.state === 'DONE' ? (

@@ -2,6 +2,8 @@ import {useState} from 'preact/hooks';
 import {request} from './api.ts';
 import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} from './format.ts';
 import {OutcomeChart} from './OutcomeChart.tsx';
+import {resolveTimeRange} from './timeRange.ts';
+import {TimeRangeFilter, timeRangeKey, useTimeRange} from './TimeRangeFilter.tsx';
 import type {Job, JobState, Role, Task} from './types.ts';
 import {useAction} from './useAction.ts';
 import {usePolling} from './usePolling.ts';
@@ -31,11 +33,21 @@ const Actions = ({onDone, task}: {readonly onDone: () => void; readonly task: Ta
 /** A task: its schedule and state, its jobs newest first (filtered by state, a page at a time), and, for admins, Run now and Pause or Resume. */
 export const TaskPage = ({name, role}: {readonly name: string; readonly role: Role}) => {
   const [state, setState] = useState<JobState | ''>('');
+  const [range, setRange] = useTimeRange();
   // The cursors of the pages shown so far: the last is the current page's (`null`: the newest).
   const [cursors, setCursors] = useState<ReadonlyArray<string | null>>([null]);
   const after = cursors.at(-1) ?? null;
   const polled = usePolling(async (): Promise<TaskView> => {
-    const query = new URLSearchParams({limit: '25'});
+    const query = new URLSearchParams({limit: '25', taskName: name});
+    const {from, to} = resolveTimeRange(range, Date.now());
+
+    if (from !== null) {
+      query.set('from', from);
+    }
+
+    if (to !== null) {
+      query.set('to', to);
+    }
 
     if (state !== '') {
       query.set('states', state);
@@ -46,10 +58,10 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
     }
 
     const path = `/v1/tasks/${encodeURIComponent(name)}`;
-    const [task, page] = await Promise.all([request<Task>('GET', path), request<{jobs: Job[]; nextCursor: string | null}>('GET', `${path}/jobs?${query.toString()}`)]);
+    const [task, page] = await Promise.all([request<Task>('GET', path), request<{jobs: Job[]; nextCursor: string | null}>('GET', `/v1/jobs?${query.toString()}`)]);
 
     return {...page, task};
-  }, REFRESH_INTERVAL, `${name}|${state}|${after ?? ''}`);
+  }, REFRESH_INTERVAL, `${name}|${state}|${after ?? ''}|${timeRangeKey(range)}`);
   const now = Date.now();
 
   if (polled.data === null) {
@@ -78,6 +90,10 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
         <option value="">all</option>
         {STATES.map((option) => <option key={option} value={option}>{option}</option>)}
       </select>
+      <TimeRangeFilter onChange={(next) => {
+        setRange(next);
+        setCursors([null]);
+      }} range={range} taskTimeZone={timezone} />
       {jobs.length === 0 ? <p class="muted">No job.</p> : (
         <table>
           <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Scheduled for</th><th scope="col">Attempts</th><th scope="col">Error</th></tr></thead>

@@ -5,7 +5,7 @@ import test from 'ava';
 import {type BrowserContext, chromium} from 'playwright-core';
 import {buildDashboard} from '../../../scripts/buildDashboard.mjs';
 import {createMemorySchedulerStore, createScheduler, type Scheduler} from '../../../src/scheduler/index.ts';
-import {createServer, type ServerToken} from '../../../src/server/index.ts';
+import {createServer, type ServerConfiguration, type ServerToken} from '../../../src/server/index.ts';
 
 /** Debian's Chromium (`.ci/run` installs it); never a browser downloaded by Playwright. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -66,12 +66,13 @@ export type DashboardHarness = {
 /**
  * A scheduler on the memory store (real time: the page reads the system clock too), a server over
  * it on an ephemeral port of 127.0.0.1 with an admin and a read token, and Chromium in a context of
- * its own (a fresh user-data-dir, removed at teardown), all stopped at the test's teardown.
+ * its own (a fresh user-data-dir, removed at teardown), all stopped at the test's teardown. `options`
+ * go to the server (a worker hub's longer lease).
  */
-export const startDashboard = async (t: Teardown): Promise<DashboardHarness> => {
+export const startDashboard = async (t: Teardown, options: Pick<ServerConfiguration, 'workerHub'> = {}): Promise<DashboardHarness> => {
   const directory = await buildAssets();
   const scheduler = await createScheduler({store: createMemorySchedulerStore()});
-  const server = createServer({auth: {tokens}, dashboard: {assetsDirectory: directory}, logStreamInterval: 200, scheduler});
+  const server = createServer({auth: {tokens}, dashboard: {assetsDirectory: directory}, logStreamInterval: 200, scheduler, ...options});
   const {url} = await server.listen({host: '127.0.0.1', port: 0});
   const userDataDirectory = mkdtempSync(join(tmpdir(), 'planton-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDirectory, {
