@@ -1,7 +1,8 @@
 /**
  * The task page's time range, in headless Chromium: jobs scheduled at different times, a quick choice
  * and a range typed in the date pickers (the viewer's local time) list only the jobs in range, with
- * the state filter too; the range is in the URL's hash, so a reload keeps it.
+ * the state filter too, the task's timezone beside the viewer's times; the range is in the URL's hash, so a
+ * reload keeps it.
  */
 import test from 'ava';
 import type {Page} from 'playwright-core';
@@ -30,12 +31,20 @@ const localInput = async (page: Page, milliseconds: number) => await page.evalua
 }, milliseconds);
 
 requireChromium(() => {
-  test('a time range lists only the jobs scheduled in it, with the state filter, and a reload keeps it', async (t) => {
+  test('a time range lists only the jobs scheduled in it, with the state filter and the task\'s timezone beside the times, and a reload keeps it', async (t) => {
     const {api, context, pageErrors, url} = await startDashboard(t);
     const now = Date.now();
 
+    const page = await context.newPage();
+
+    await page.goto(`${url}/`);
+
+    // The task's timezone, one that is not the viewer's: the page shows it beside the viewer's times.
+    const viewer = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const timezone = viewer === 'Asia/Tokyo' ? 'America/New_York' : 'Asia/Tokyo';
+
     // Paused: its jobs stay as they are made (none is claimed), each with the `scheduledFor` it was given.
-    await api('PUT', '/v1/tasks/archive', {schedule: {date: '2099-01-01T00:00:00Z'}, timeout: 30_000});
+    await api('PUT', '/v1/tasks/archive', {schedule: {date: '2099-01-01T00:00:00Z'}, timeout: 30_000, timezone});
     await api('POST', '/v1/tasks/archive/pause');
 
     const at = async (offset: number) => (await api<Job>('POST', '/v1/tasks/archive/jobs', {runAt: new Date(now + offset).toISOString()})).body.id;
@@ -43,7 +52,6 @@ requireChromium(() => {
     const threeHoursAgo = await at(-3 * HOUR);
     const threeDaysAgo = await at(-3 * DAY);
     const monthAgo = await at(-30 * DAY);
-    const page = await context.newPage();
 
     await page.goto(`${url}/#/tasks/archive`);
     await page.getByLabel('Token (admin or read)').fill(READ);
@@ -68,6 +76,11 @@ requireChromium(() => {
     await page.getByLabel('to', {exact: true}).press('Enter');
     t.deepEqual(await listedJobs(page, 1), [threeDaysAgo]);
     t.regex(page.url(), /\?from=.+&to=.+$/u);
+
+    const inTaskTimezone = await page.evaluate(([instant, timeZone]) => new Date(instant).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'medium', timeZone}), [new Date(now - 3 * DAY).toISOString(), timezone] as const);
+
+    t.true((await page.locator(`tr[data-job="${threeDaysAgo}"]`).innerText()).includes(`${inTaskTimezone} ${timezone}`));
+    t.regex(await page.getByRole('form', {name: 'Time range'}).innerText(), new RegExp(`In the task's timezone \\(${timezone}\\)`, 'u'));
 
     await page.reload();
     t.deepEqual(await listedJobs(page, 1), [threeDaysAgo]);

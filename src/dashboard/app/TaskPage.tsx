@@ -1,6 +1,6 @@
 import {useState} from 'preact/hooks';
 import {request} from './api.ts';
-import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} from './format.ts';
+import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone, viewerTimeZone} from './format.ts';
 import {OutcomeChart} from './OutcomeChart.tsx';
 import {resolveTimeRange} from './timeRange.ts';
 import {TimeRangeFilter, timeRangeKey, useTimeRange} from './TimeRangeFilter.tsx';
@@ -70,6 +70,8 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
 
   const {jobs, nextCursor, task} = polled.data;
   const timezone = scheduleTimezone(task.schedule);
+  // The task's timezone beside the viewer's times, when they differ.
+  const otherTimezone = timezone === viewerTimeZone() ? null : timezone;
 
   return (
     <article aria-labelledby="task-heading">
@@ -102,7 +104,7 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
               <tr data-job={job.id} key={job.id}>
                 <th scope="row"><a href={`#/jobs/${job.id}`}>#{job.id}</a></th>
                 <td><span class={`state state-${job.state.toLowerCase()}`}>{job.state}</span></td>
-                <td><time dateTime={job.scheduledFor} title={formatAge(job.scheduledFor, now)}>{formatDate(job.scheduledFor)}</time></td>
+                <td><time dateTime={job.scheduledFor} title={formatAge(job.scheduledFor, now)}>{formatDate(job.scheduledFor)}</time>{otherTimezone === null ? null : <span class="muted"> ({formatDate(job.scheduledFor, otherTimezone)} {otherTimezone})</span>}</td>
                 <td>{job.attempt}</td>
                 <td class="error-code">{formatError(job.error)}</td>
               </tr>
