@@ -43,12 +43,16 @@ export const buildTimeline = (job: Job, entries: readonly LogEntry[]): readonly 
 
   for (let attempt = 1; attempt <= job.attempt; attempt++) {
     const span = spans.get(attempt);
-    const logged = span === undefined ? null : <span class="muted"> logged {formatDate(span.first)}{span.last === span.first ? '' : ` – ${formatDate(span.last)}`}</span>;
     const isLast = attempt === job.attempt;
+    const started = isLast && job.startedAt !== null;
+    // An attempt whose start is not kept is placed at its first log line: its last one is said apart.
+    const logged = span === undefined ? null : started ?
+      <span class="muted"> logged {formatDate(span.first)}{span.last === span.first ? '' : ` – ${formatDate(span.last)}`}</span> :
+      span.last === span.first ? <span class="muted"> (first log line)</span> : <span class="muted"> (first log line; last {formatDate(span.last)})</span>;
     const failed = attempt === failedAttempt;
     const retried = attempt > 1 && isLast ? ' (retry)' : '';
 
-    if (isLast && job.startedAt !== null) {
+    if (started) {
       moments.push({detail: <>{failed ? <>failed with {code(job.error)} {job.error?.message}</> : job.state === 'RUNNING' ? 'running' : null}{logged}</>, event: `attempt-${attempt}`, iso: job.startedAt, label: `Attempt ${attempt} started${retried}`, tone: failed ? 'failure' : 'neutral'});
     } else {
       moments.push({detail: <>{failed ? <>failed with {code(job.error)} {job.error?.message}</> : attempt < job.attempt ? <span class="muted">failed or lost (its error is not kept)</span> : null}{logged}</>, event: `attempt-${attempt}`, iso: span?.first ?? null, label: `Attempt ${attempt}${retried}`, tone: failed || attempt < job.attempt ? 'failure' : 'neutral'});
