@@ -100,4 +100,40 @@ requireChromium(() => {
     t.regex(page.url(), /#\/tasks\/archive$/u);
     t.deepEqual(pageErrors, []);
   });
+
+  test('Older pages within the time range: the next page holds the rest of the range and nothing before it', async (t) => {
+    const {api, context, url} = await startDashboard(t);
+    const now = Date.now();
+
+    await api('PUT', '/v1/tasks/busy', {schedule: {date: '2099-01-01T00:00:00Z'}, timeout: 30_000});
+    await api('POST', '/v1/tasks/busy/pause');
+
+    const recent: number[] = [];
+    const old: number[] = [];
+
+    // 28 jobs in the last hour, newest first as the page lists them, and 3 two days ago.
+    for (let minutes = 1; minutes <= 28; minutes++) {
+      recent.push((await api<Job>('POST', '/v1/tasks/busy/jobs', {runAt: new Date(now - minutes * 60_000).toISOString()})).body.id);
+    }
+
+    for (let hours = 48; hours < 51; hours++) {
+      old.push((await api<Job>('POST', '/v1/tasks/busy/jobs', {runAt: new Date(now - hours * HOUR).toISOString()})).body.id);
+    }
+
+    const page = await context.newPage();
+
+    await page.goto(`${url}/#/tasks/busy?last=24h`);
+    await page.getByLabel('Token (admin or read)').fill(READ);
+    await page.getByRole('button', {name: 'Sign in'}).click();
+    t.deepEqual(await listedJobs(page, 25), recent.slice(0, 25));
+
+    await page.getByRole('button', {name: 'Older'}).click();
+    t.deepEqual(await listedJobs(page, 3), recent.slice(25));
+    t.is(await page.getByRole('button', {name: 'Older'}).count(), 0);
+
+    // Without the range: the slot of 2099 first, and the second page goes on to the old jobs.
+    await page.getByRole('button', {name: 'All'}).click();
+    await page.getByRole('button', {name: 'Older'}).click();
+    t.deepEqual(await listedJobs(page, 7), [...recent.slice(24), ...old]);
+  });
 });
