@@ -54,8 +54,6 @@ export type SnapshotFeed = {
   readonly assertRoom: () => void;
   /** Adds a subscriber (it gets the current snapshot at once, if there is one); returns what removes it. Throws as `assertRoom`. */
   readonly subscribe: (subscriber: SnapshotSubscriber) => () => void;
-  /** How many subscribers listen. */
-  readonly size: () => number;
 };
 
 const toEvent = (event: string, data: string) => `event: ${event}\ndata: ${data}\n\n`;
@@ -217,7 +215,6 @@ export const createSnapshotFeed = (configuration: SnapshotFeedConfiguration): Sn
         drop(subscriber);
       }
     },
-    size: () => subscribers.size,
     subscribe: (subscriber) => {
       assertRoom();
       subscribers.add(subscriber);
