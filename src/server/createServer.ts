@@ -23,6 +23,7 @@ import {registerDashboardRoutes} from './routes/registerDashboardRoutes.ts';
 import {registerJobRoutes} from './routes/registerJobRoutes.ts';
 import {type LogStreams, registerLogStreamRoute} from './routes/registerLogStreamRoute.ts';
 import {registerOverviewRoute} from './routes/registerOverviewRoute.ts';
+import {type OverviewStreams, registerOverviewStreamRoute} from './routes/registerOverviewStreamRoute.ts';
 import {registerProbeRoutes} from './routes/registerProbeRoutes.ts';
 import {registerTaskRoutes} from './routes/registerTaskRoutes.ts';
 import {registerWorkerRoutes} from './routes/registerWorkerRoutes.ts';
@@ -99,6 +100,18 @@ export type ServerConfiguration = {
    * @default false (no request log)
    */
   readonly logger?: false | ServerLoggerConfiguration;
+  /**
+   * Milliseconds between two reads of the overview while some `GET /v1/overview/stream` is open (one
+   * read for all of them; a job of this process that ends, or a worker that comes, goes or is given a
+   * job, wakes it sooner). Jobs run by other instances show within it.
+   * @default 1000
+   */
+  readonly overviewStreamInterval?: number;
+  /**
+   * Most `GET /v1/overview/stream` connections open at once; one more gets 503 `TOO_MANY_SUBSCRIBERS`.
+   * @default 1000
+   */
+  readonly overviewStreamMaxSubscribers?: number;
   /**
    * Requests per token and window on `/v1` and `/metrics`; more get 429 `RATE_LIMITED`. Requests
    * without a valid token (401 included), and every request when no token is configured, count per
@@ -192,6 +205,8 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     insecure = false,
     logger = false,
     logStreamInterval = 1000,
+    overviewStreamInterval = 1000,
+    overviewStreamMaxSubscribers = 1000,
     publicUrl,
     rateLimit = {max: 1200, timeWindow: 60_000},
     readinessTimeout = 5000,
@@ -205,7 +220,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
     throw new InvalidServerConfigurationError('scheduler', 'a scheduler from `createScheduler`', scheduler);
   }
 
-  for (const [option, value] of [['bodyLimit', bodyLimit], ['closeTimeout', closeTimeout], ['logStreamInterval', logStreamInterval], ['readinessTimeout', readinessTimeout]] as const) {
+  for (const [option, value] of [['bodyLimit', bodyLimit], ['closeTimeout', closeTimeout], ['logStreamInterval', logStreamInterval], ['overviewStreamInterval', overviewStreamInterval], ['overviewStreamMaxSubscribers', overviewStreamMaxSubscribers], ['readinessTimeout', readinessTimeout]] as const) {
     if (!isPositiveInteger(value)) {
       throw new InvalidServerConfigurationError(option, 'an integer >= 1', value);
     }
@@ -231,6 +246,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
   let listenUrl: string | null = null;
   const notifier = createWebhookNotifier({...webhookOptions, clock, events: scheduler.events, getBaseUrl: () => publicUrl?.replace(/\/+$/u, '') ?? listenUrl, webhooks});
   let logStreams: LogStreams | null = null;
+  let overviewStreams: OverviewStreams | null = null;
 
   const app: ServerApp = Fastify({
     // Strict bodies: no type coercion, no silently dropped properties (ids in paths are strings with a pattern).
@@ -353,6 +369,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
       registerWorkerRoutes(v1, {getTokenName: (request) => principals.get(request)?.name ?? 'anonymous', hub});
       registerOverviewRoute(v1, {hub, limit: 50, scheduler});
       logStreams = registerLogStreamRoute(v1, {pollInterval: logStreamInterval, scheduler});
+      overviewStreams = registerOverviewStreamRoute(v1, {clock, hub, interval: overviewStreamInterval, limit: 50, maxSubscribers: overviewStreamMaxSubscribers, scheduler});
     }, {prefix: '/v1'});
   });
 
@@ -362,6 +379,7 @@ export const createServer = (configuration: ServerConfiguration): Server => {
         metrics.close();
         // Open log streams would hold their connections until `closeTimeout`: they end now.
         logStreams?.closeAll();
+        overviewStreams?.closeAll();
 
         const timer = setTimeout(() => {
           app.server.closeAllConnections();

@@ -89,3 +89,13 @@ export class ServerClosingError extends PlantonError {
     super('The server is shutting down; retry on another instance.', 'SERVER_CLOSING');
   }
 }
+
+/** A Server-Sent Events stream refused because the server already holds as many open streams of that kind as it allows. */
+export class TooManySubscribersError extends PlantonError {
+  public readonly limit: number;
+
+  public constructor (route: string, limit: number) {
+    super(`The server already holds ${limit} open \`${route}\` streams, as many as it allows; retry later or poll instead.`, 'TOO_MANY_SUBSCRIBERS');
+    this.limit = limit;
+  }
+}
