@@ -89,3 +89,10 @@ export class ServerClosingError extends PlantonError {
     super('The server is shutting down; retry on another instance.', 'SERVER_CLOSING');
   }
 }
+
+/** The same `createPlantonPlugin(…)` registered a second time: its hub, metrics and webhooks serve one registration. */
+export class PluginAlreadyRegisteredError extends PlantonError {
+  public constructor () {
+    super('This Planton plugin is registered already; call `createPlantonPlugin` once per registration.', 'PLUGIN_ALREADY_REGISTERED');
+  }
+}

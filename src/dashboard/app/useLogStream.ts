@@ -1,4 +1,5 @@
 import {useEffect, useState} from 'preact/hooks';
+import {toServerUrl} from './api.ts';
 import type {Job, LogEntry} from './types.ts';
 
 export type LogStream = {
@@ -18,7 +19,7 @@ export const useLogStream = (jobId: number, key: number): LogStream => {
     setEntries([]);
     setEnded(null);
 
-    const source = new EventSource(`/v1/jobs/${jobId}/logs/stream`);
+    const source = new EventSource(toServerUrl(`/v1/jobs/${jobId}/logs/stream`));
 
     source.addEventListener('log', (event) => {
       const entry = JSON.parse((event as MessageEvent<string>).data) as LogEntry;
