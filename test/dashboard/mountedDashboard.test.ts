@@ -59,6 +59,9 @@ requireChromium(() => {
     await page.locator('#task-heading .badge', {hasText: 'paused'}).waitFor();
     t.like((await api<Task>('GET', '/v1/tasks/cleanup')).body, {paused: true});
 
+    // A paused task's jobs are not claimed: resumed, its job runs.
+    await api('POST', '/v1/tasks/cleanup/resume');
+
     const {body: job} = await api<Job>('POST', '/v1/tasks/cleanup/jobs', {});
 
     await page.goto(`${url}/#/jobs/${job.id}`);
