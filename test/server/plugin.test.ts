@@ -9,15 +9,19 @@ import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
+import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import {createMemorySchedulerStore, createScheduler} from '../../src/scheduler/index.ts';
 import {createPlantonHandler, createPlantonPlugin, type ServerToken} from '../../src/server/index.ts';
 import {withDeadline} from '../helpers/withDeadline.ts';
+import {connectRawClient} from './helpers/connectRawClient.ts';
 import {openEventStream} from './helpers/openEventStream.ts';
 
 const ADMIN = 'admin-token-0123456789';
 const READ = 'read-token-0123456789ab';
-const tokens: readonly ServerToken[] = [{name: 'alice', role: 'admin', token: ADMIN}, {name: 'grafana', role: 'read', token: READ}];
+const WORKER = 'worker-token-0123456789';
+const tokens: readonly ServerToken[] = [{name: 'alice', role: 'admin', token: ADMIN}, {name: 'grafana', role: 'read', token: READ}, {name: 'edge', role: 'worker', token: WORKER}];
 
 type Teardown = {readonly teardown: (callback: () => Promise<void> | void) => void};
 
@@ -153,6 +157,9 @@ test('createPlantonHandler serves Planton from a plain node:http server under it
   });
 
   server.on('upgrade', handler.upgrade);
+  t.teardown(() => {
+    server.closeAllConnections();
+  });
   await new Promise<void>((resolve) => {
     server.listen(0, '127.0.0.1', resolve);
   });
@@ -169,8 +176,46 @@ test('createPlantonHandler serves Planton from a plain node:http server under it
   t.like(await call(`${url}/planton/v1/tasks`), {body: {code: 'UNAUTHORIZED'}, status: 401});
   t.like(await call(`${url}/planton/v1/tasks`, {token: READ}), {body: {tasks: []}, status: 200});
   t.like(await call(`${url}/planton/health`), {body: {status: 'ok'}, status: 200});
+
+  // The server's upgrades, handed over, connect remote workers.
+  const worker = await connectRawClient(`${url.replace('http', 'ws')}/planton/v1/workers`, WORKER);
+
+  t.like(await worker.hello({tasks: ['import']}), {type: 'welcome'});
+  t.is(handler.workerHub.listWorkers().length, 1);
   await withDeadline(handler.close(), 'handler.close()', 10_000);
   // The HTTP server is the caller's: it still answers, and Planton's paths say it is closed.
   t.like(await call(`${url}/planton/health`), {body: {code: 'SERVER_CLOSING'}, status: 503});
   t.like(await call(`${url}/other`), {body: 'mine', status: 200});
+});
+
+test('in an app that registered @fastify/websocket and @fastify/swagger itself, Planton uses them: workers connect under the prefix, the app\'s document lists Planton\'s routes', async (t) => {
+  const scheduler = await createSchedulerForTest(t);
+  const app = Fastify();
+
+  await app.register(fastifyWebsocket);
+  await app.register(fastifySwagger, {openapi: {info: {title: 'Mine', version: '1'}}});
+  app.get('/hello', async () => ({hello: 'world'}));
+
+  const planton = createPlantonPlugin({auth: {tokens}, dashboard: false, scheduler});
+
+  await app.register(planton, {prefix: '/planton'});
+
+  const url = await app.listen({host: '127.0.0.1', port: 0});
+
+  t.teardown(async () => {
+    await app.close();
+  });
+
+  const worker = await connectRawClient(`${url.replace('http', 'ws')}/planton/v1/workers`, WORKER);
+
+  t.like(await worker.hello({tasks: ['import']}), {type: 'welcome'});
+  t.is(planton.workerHub.listWorkers().length, 1);
+
+  const document = await planton.openapi() as {readonly info: {readonly title: string}; readonly paths: Record<string, unknown>};
+
+  t.is(document.info.title, 'Mine');
+  t.true('/planton/v1/tasks' in document.paths);
+  t.true('/hello' in document.paths);
+  await withDeadline(app.close(), 'app.close() with a worker connected', 10_000);
+  t.is(await withDeadline(worker.closed, 'the worker\'s socket to close', 10_000) > 0, true);
 });
