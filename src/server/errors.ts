@@ -99,3 +99,10 @@ export class TooManySubscribersError extends PlantonError {
     this.limit = limit;
   }
 }
+
+/** The same `createPlantonPlugin(…)` registered a second time: its hub, metrics and webhooks serve one registration. */
+export class PluginAlreadyRegisteredError extends PlantonError {
+  public constructor () {
+    super('This Planton plugin is registered already; call `createPlantonPlugin` once per registration.', 'PLUGIN_ALREADY_REGISTERED');
+  }
+}

@@ -1,4 +1,5 @@
 import {useEffect, useRef, useState} from 'preact/hooks';
+import {toServerUrl} from './api.ts';
 
 /**
  * `connecting`: opened, nothing received yet; `live`: the server's events arrive; `down`: it failed
@@ -47,7 +48,7 @@ export const useEventSource = (url: string, key: string, handlers: StreamHandler
     };
 
     const open = () => {
-      const opened = new EventSource(url);
+      const opened = new EventSource(toServerUrl(url));
 
       source = opened;
 

@@ -1,4 +1,5 @@
 import {useEffect, useState} from 'preact/hooks';
+import {toServerUrl} from './api.ts';
 import type {Job, LogEntry} from './types.ts';
 import {type StreamStatus, useEventSource} from './useEventSource.ts';
 
