@@ -34,6 +34,7 @@ test('/openapi.json documents every route, each with its success and error respo
     'GET /v1/jobs/{id}/logs',
     'GET /v1/jobs/{id}/logs/stream',
     'GET /v1/overview',
+    'GET /v1/overview/stream',
     'GET /v1/tasks',
     'GET /v1/tasks/{name}',
     'GET /v1/tasks/{name}/jobs',

@@ -1,12 +1,9 @@
 import type {ComponentChildren} from 'preact';
-import {request} from './api.ts';
 import {DispatchPanel} from './DispatchPanel.tsx';
 import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} from './format.ts';
-import type {Job, JobSummary, Overview as OverviewBody, Task, Worker} from './types.ts';
-import {usePolling} from './usePolling.ts';
-
-/** Milliseconds between two refreshes of the overview (one request each: `GET /v1/overview`). */
-const REFRESH_INTERVAL = 3000;
+import {RefreshIndicator} from './RefreshIndicator.tsx';
+import type {Job, JobSummary, Task, Worker} from './types.ts';
+import {useLiveOverview} from './useLiveOverview.ts';
 
 const Time = ({iso, now}: {readonly iso: string | null; readonly now: number}) => {
   return iso === null ? <span class="muted">–</span> : <time dateTime={iso} title={formatDate(iso)}>{formatAge(iso, now)}</time>;
@@ -75,9 +72,9 @@ const Section = ({children, empty, headers, title}: {readonly children: Componen
   </section>
 );
 
-/** Every task, the running jobs, the latest failures and the connected workers, refreshed every 3 s. */
+/** Every task, the running jobs, the latest failures and the connected workers, pushed live (or refreshed every 3 s without the stream). */
 export const Overview = () => {
-  const {data, error} = usePolling(async () => await request<OverviewBody>('GET', '/v1/overview'), REFRESH_INTERVAL, 'overview');
+  const {data, error, mode} = useLiveOverview();
   const now = Date.now();
 
   if (data === null) {
@@ -86,6 +83,7 @@ export const Overview = () => {
 
   return (
     <>
+      <RefreshIndicator mode={mode} />
       {error === null ? null : <p class="stale" role="status">Not refreshed: {error.message}</p>}
       <Section empty="No task is scheduled." headers={['Task', 'Schedule', 'Next run', 'Last success', 'Last failure']} title="Tasks">
         {data.tasks.map((task) => <TaskRow key={task.name} now={now} task={task} />)}

@@ -1,9 +1,7 @@
 import type {Scheduler} from '../../scheduler/createScheduler.ts';
 import type {WorkerHub} from '../createWorkerHub.ts';
+import {readOverview} from '../readOverview.ts';
 import {OVERVIEW_ROUTE_SCHEMAS} from '../schemas/overviewSchemas.ts';
-import {toJobBody} from '../toJobBody.ts';
-import {toTaskBody} from '../toTaskBody.ts';
-import {toWorkerBody} from '../toWorkerBody.ts';
 import type {ServerApp} from '../types.ts';
 
 export type OverviewRouteConfiguration = {
@@ -19,17 +17,6 @@ export type OverviewRouteConfiguration = {
  */
 export const registerOverviewRoute = (app: ServerApp, {hub, limit, scheduler}: OverviewRouteConfiguration): void => {
   app.get('/overview', {schema: {...OVERVIEW_ROUTE_SCHEMAS.get, summary: 'Tasks, running jobs, latest failures and workers in one answer (the dashboard\'s overview)', tags: ['dashboard']}}, async () => {
-    const [tasks, running, failures] = await Promise.all([
-      scheduler.listTasks(),
-      scheduler.listJobs({limit, states: ['RUNNING']}),
-      scheduler.listJobs({limit, states: ['ERROR']}),
-    ]);
-
-    return {
-      failures: failures.jobs.map(toJobBody),
-      running: running.jobs.map(toJobBody),
-      tasks: tasks.map(toTaskBody),
-      workers: hub.listWorkers().map(toWorkerBody),
-    };
+    return await readOverview({hub, limit, scheduler});
   });
 };
