@@ -21,9 +21,10 @@ import type {
   SubscribeConfiguration,
   WakeReason,
 } from '../types.ts';
+import {asStoreError} from '../asStoreError.ts';
 import {applyMigrations} from './applyMigrations.ts';
-import {asStoreError} from './asStoreError.ts';
 import {getSqlState} from './getSqlState.ts';
+import {isConnectionError} from './isConnectionError.ts';
 import {getTaskChannel} from './getTaskChannel.ts';
 import {
   completeExecutions,
@@ -190,7 +191,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     try {
       return await claim(claimConfiguration);
     } catch (error) {
-      throw asStoreError(error);
+      throw asStoreError(error, isConnectionError);
     }
   };
 
@@ -239,7 +240,7 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
 
         return recovery.excludePending(taskName, tracker.getActiveFromMemory(taskName) ?? await readActiveTaskInstructions(taskName));
       } catch (error) {
-        throw asStoreError(error);
+        throw asStoreError(error, isConnectionError);
       }
     },
     getTaskChannel: getTaskChannelOf,
