@@ -136,7 +136,8 @@ test('the app\'s close() closes Planton within a bound: an open log stream ends,
   t.is(stream.response.status, 200);
   await withDeadline(app.close(), 'app.close() with a log stream open', 10_000);
   await withDeadline(stream.ended, 'the stream to end', 10_000);
-  t.deepEqual(stream.events, []);
+  // The job as it was when the stream opened, then no `end`: the server closing cut the stream.
+  t.deepEqual(stream.events.map(({event}) => event), ['job']);
   t.is(planton.workerHub.listWorkers().length, 0);
 
   const other = Fastify();
