@@ -224,13 +224,31 @@ CREATE INDEX maintenance_task_instruction_retry_dead_idx
   ON maintenance_task_instruction_retry (dead_at DESC)
   WHERE dead_at IS NOT NULL;
 
+-- store, version 5: migrations/postgres/store/0005-execution-summary-indexes.sql
+
+-- Version 5 of Planton's PostgreSQL schema: indexes for the store's summarizeExecutions (what the
+-- dashboard's dispatch panel shows), so that it reads only the rows it counts on a large table.
+--
+-- The executions that ended since a time, with their task and state in the index itself: counting
+-- them by task and state is an index-only scan of that time range. One more index entry per end.
+CREATE INDEX maintenance_task_execution_ended_at_idx
+  ON maintenance_task_execution (ended_at) INCLUDE (maintenance_task_id, state)
+  WHERE ended_at IS NOT NULL;
+
+-- The reaper's terminations (only it ends an execution TERMINATED), per task, latest last: a task's
+-- latest termination and its latest few are read from the end of the index.
+CREATE INDEX maintenance_task_execution_terminated_at_idx
+  ON maintenance_task_execution (maintenance_task_id, terminated_at, id)
+  WHERE terminated_at IS NOT NULL;
+
 -- store: the migrations above, recorded
 
 INSERT INTO "planton_migration" (version, name, checksum) VALUES
   (1, '0001-schema.sql', 'dccbb792662128e4685c92614d24a4fc82e435c2b4afc24a5ce2765846aa21e2'),
   (2, '0002-combined-claim-check.sql', '654c604c5068a9a8707d753603b917d694339058be785bc459b0b5608c617d3d'),
   (3, '0003-claim-capacity.sql', 'dd00fc4d1ca378299850c0d25799da8d33b79c80b54ae04d0c3e650feb725fb8'),
-  (4, '0004-instruction-attempts.sql', 'ed1dc83e7fb99b21e6a4f80a992c3403fae26a311342fab1343ff7f254cb4ad8');
+  (4, '0004-instruction-attempts.sql', 'ed1dc83e7fb99b21e6a4f80a992c3403fae26a311342fab1343ff7f254cb4ad8'),
+  (5, '0005-execution-summary-indexes.sql', 'aa42b32270447f93363e6cc971c001c16de830d0968d9b8150fa94701e580b84');
 
 -- scheduler: the table recording its migrations
 

@@ -1,7 +1,8 @@
-// Regenerates the dashboard's screenshots in docs/ (dashboard-overview.png, dashboard-job.png, dashboard-task.png):
+// Regenerates the dashboard's screenshots in docs/ (dashboard-overview.png, dashboard-job.png, dashboard-task.png,
+// dashboard-workers.png):
 // builds the page, starts a server over a scheduler on the memory store with a few tasks (one job
 // succeeds, one fails with a code, one runs halfway in a remote worker), and photographs the overview, the failed
-// job and a task in Debian's headless Chromium. Run: `npx node scripts/captureDashboard.ts`.
+// job, a task and the workers in Debian's headless Chromium. Run: `npx node scripts/captureDashboard.ts`.
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -106,6 +107,10 @@ try {
   await page.goto(`${url}/#/tasks/send-emails`);
   await page.locator('.chart canvas').waitFor();
   await page.screenshot({fullPage: true, path: join(root, 'docs/dashboard-task.png')});
+
+  await page.goto(`${url}/#/workers`);
+  await page.locator('tr[data-worker="indexer-1"]', {hasText: `#${running.id}`}).waitFor();
+  await page.screenshot({fullPage: true, path: join(root, 'docs/dashboard-workers.png')});
 } finally {
   await context.close();
   release();
@@ -116,4 +121,4 @@ try {
   rmSync(assets, {force: true, recursive: true});
 }
 
-console.log('wrote docs/dashboard-overview.png, docs/dashboard-job.png and docs/dashboard-task.png');
+console.log('wrote docs/dashboard-overview.png, docs/dashboard-job.png, docs/dashboard-task.png and docs/dashboard-workers.png');

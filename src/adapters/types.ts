@@ -134,6 +134,60 @@ export type StoreEvents<Instruction extends TaskInstruction = TaskInstruction> =
   readonly reaped: {readonly executions: ReadonlyArray<ClaimedExecution<Instruction>>};
 };
 
+/** One task's executions in `summarizeExecutions`. */
+export type TaskExecutionSummary = {
+  /** Executions that ended COMPLETED since `since`. */
+  readonly completed: number;
+  /** Dead instructions of the task now (`maxAttempts` failed attempts, not revived). */
+  readonly dead: number;
+  /** Executions that ended FAILED since `since`. */
+  readonly failed: number;
+  /** When the reaper last terminated an execution of the task (at any time), or `null`. */
+  readonly lastTerminatedAt: Date | null;
+  /** RUNNING executions now. */
+  readonly running: number;
+  readonly taskName: string;
+  /** Executions the reaper terminated (ended TERMINATED) since `since`. */
+  readonly terminated: number;
+};
+
+/** One execution the reaper terminated. */
+export type TerminatedExecutionSummary = {
+  readonly executionId: number;
+  readonly instruction: TaskInstruction;
+  readonly taskName: string;
+  readonly terminatedAt: Date;
+};
+
+/**
+ * What `summarizeExecutions` reads. TERMINATED is the reaper's alone (no other path of any store
+ * ends an execution TERMINATED), so the terminated counts are the reaper's work.
+ */
+export type ExecutionSummary = {
+  readonly reaper: {
+    /** The latest executions the reaper terminated (at any time), newest first, at most `recentLimit`. */
+    readonly recent: readonly TerminatedExecutionSummary[];
+    /** Executions the reaper terminated since `since`, all tasks together. */
+    readonly terminated: number;
+  };
+  readonly since: Date;
+  /** Every task the store knows (registered or claimed), by name. */
+  readonly tasks: readonly TaskExecutionSummary[];
+};
+
+export type SummarizeExecutionsConfiguration = {
+  /**
+   * How many of the reaper's latest terminations `reaper.recent` lists.
+   * @default 10
+   */
+  readonly recentLimit?: number;
+  /** Ends (COMPLETED, FAILED, TERMINATED) at or after this time are counted. */
+  readonly since: Date;
+};
+
+/** Reads, without writing anything, what the store's executions did since `since` (a dashboard's dispatch panel). */
+export type SummarizeExecutions = (configuration: SummarizeExecutionsConfiguration) => Promise<ExecutionSummary>;
+
 export type Store<Instruction extends TaskInstruction, Claim> = {
   /**
    * Runs `claim` and records a RUNNING execution for each instruction it returned, atomically:
@@ -190,4 +244,10 @@ export type DispatchStore<Instruction extends TaskInstruction, Claim> = Store<In
   readonly findNotRunning: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
   /** Marks a batch of executions alive. */
   readonly heartbeatExecutions: (references: ReadonlyArray<ExecutionReference<Instruction>>) => Promise<ReadonlyArray<ExecutionReference<Instruction>>>;
+  /**
+   * Per task: RUNNING executions now, executions that ended COMPLETED, FAILED or TERMINATED since
+   * `since`, dead instructions; and the reaper's recent terminations. Read-only. Optional: the
+   * PostgreSQL (and PGlite), SQLite and memory stores have it; a server shows "not supported" for a store without.
+   */
+  readonly summarizeExecutions?: SummarizeExecutions;
 };

@@ -1,3 +1,4 @@
+import {summarizePostgresExecutions} from '../adapters/postgres/summarizePostgresExecutions.ts';
 import {createPostgresSchedulerStore} from '../scheduler/postgres/createPostgresSchedulerStore.ts';
 import {createScheduler} from '../scheduler/createScheduler.ts';
 import {createServer} from '../server/createServer.ts';
@@ -13,6 +14,12 @@ import {waitForShutdownSignal} from './waitForShutdownSignal.ts';
 export type ServeConfiguration = {
   readonly databaseUrl?: string;
   readonly dataDirectory: string;
+  /**
+   * Schemas of dispatch stores (`createPostgresStore`) in the same database that `GET /v1/dispatch`
+   * and the dashboard report on, read-only: no migration, no store loops.
+   * @default []
+   */
+  readonly dispatchSchemas?: readonly string[];
   /** The worker hub's `heartbeatInterval` (milliseconds); its default when absent. */
   readonly heartbeatInterval?: number;
   readonly host: string;
@@ -49,7 +56,7 @@ const closeAll = async (steps: ReadonlyArray<() => Promise<unknown>>, output: Ou
  * Resolves once shut down.
  */
 export const runServe = async (configuration: ServeConfiguration): Promise<void> => {
-  const {databaseUrl, dataDirectory, heartbeatInterval, host, insecure, leaseDuration, output, port, schema, shutdownTimeout = 15_000, webhookUrls = []} = configuration;
+  const {databaseUrl, dataDirectory, dispatchSchemas = [], heartbeatInterval, host, insecure, leaseDuration, output, port, schema, shutdownTimeout = 15_000, webhookUrls = []} = configuration;
   const tokens = await readTokens();
   const secret = webhookUrls.length === 0 ? null : await readWebhookSecret();
 
@@ -82,6 +89,10 @@ export const runServe = async (configuration: ServeConfiguration): Promise<void>
     });
     server = createServer({
       auth: {tokens},
+      dispatchStores: dispatchSchemas.map((dispatchSchema) => ({
+        name: dispatchSchema,
+        store: {summarizeExecutions: async (summary) => await summarizePostgresExecutions({...summary, connection: database.pool, schema: dispatchSchema})},
+      })),
       insecure,
       scheduler,
       webhooks,

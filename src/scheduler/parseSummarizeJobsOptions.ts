@@ -27,9 +27,10 @@ export const parseSummarizeJobsOptions = (options: unknown, now: number): JobSta
   }
 
   const {bucketSize = HOUR, from, taskName, to} = options as SummarizeJobsOptions;
-  const end = to === undefined ? now : parseDateInput(to, 'to');
-  const start = from === undefined ? end - DAY : parseDateInput(from, 'from');
   const size = parseBucketSize(bucketSize);
+  // By default the range ends with the bucket now is in (buckets whole multiples of the size since the epoch: whole hours), so it moves once per bucket.
+  const end = to === undefined ? Math.ceil(now / size) * size : parseDateInput(to, 'to');
+  const start = from === undefined ? end - DAY : parseDateInput(from, 'from');
 
   if (start >= end) {
     throw new InvalidSchedulerArgumentError('from', `a date before \`to\` (${new Date(end).toISOString()})`, from);

@@ -40,6 +40,11 @@ export type DashboardSessionsConfiguration = {
   readonly clock: Clock;
   /** Milliseconds a session lasts from sign-in. */
   readonly duration: number;
+  /**
+   * The cookie's `Path`: where the dashboard is mounted (`/planton`), so the browser sends it there only.
+   * @default '/'
+   */
+  readonly path?: string;
 };
 
 const sign = (secret: Buffer, data: string): string => createHmac('sha256', secret).update(data).digest('base64url');
@@ -71,7 +76,7 @@ const readCookie = (header: string | undefined, name: string): string | undefine
  * token (or at its expiry). The CSRF token is another HMAC of the cookie: the page reads it from
  * `GET /dashboard/session` (a cross-site page cannot) and sends it in `X-Planton-CSRF`.
  */
-export const createDashboardSessions = ({auth, clock, duration}: DashboardSessionsConfiguration): DashboardSessions => {
+export const createDashboardSessions = ({auth, clock, duration, path = '/'}: DashboardSessionsConfiguration): DashboardSessions => {
   const build = (principal: Principal, secret: Buffer, expiresAt: number): DashboardSession => {
     const unsigned = `${principal.key}.${expiresAt}`;
     const value = `${unsigned}.${sign(secret, unsigned)}`;
@@ -144,7 +149,7 @@ export const createDashboardSessions = ({auth, clock, duration}: DashboardSessio
     },
     read,
     toSetCookie: (session, secure) => {
-      const attributes = `Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+      const attributes = `Path=${path}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 
       return session === null ?
         `${SESSION_COOKIE}=; ${attributes}; Max-Age=0` :

@@ -5,6 +5,8 @@ import type {Job} from '../scheduler/processorTypes.ts';
 import type {HeldAttempt, WorkerSession} from './workerHubTypes.ts';
 
 export type JobAllocatorConfiguration = {
+  /** Called after a job was given to a worker. */
+  readonly assigned: (session: WorkerSession, job: Job) => void;
   /** Ends a job the hub cannot give to a worker; a job that ended meanwhile is no failure. */
   readonly fail: (job: Job, error: Error) => void;
   /** The sessions that process the task (connected ones only, when `connectedOnly`). */
@@ -44,7 +46,7 @@ type Pending = {
  * connected worker of the task has room (`pickWorker`: least loaded, then round-robin), is recorded
  * in the attempt ledger as that worker's, and its timeout (or abort) is passed on to it.
  */
-export const createJobAllocator = ({fail, offering, remembered, send}: JobAllocatorConfiguration): JobAllocator => {
+export const createJobAllocator = ({assigned, fail, offering, remembered, send}: JobAllocatorConfiguration): JobAllocator => {
   /** Jobs waiting for a worker with free capacity, by task, oldest first. */
   const queues = new Map<string, Pending[]>();
   let assignments = 0;
@@ -79,6 +81,7 @@ export const createJobAllocator = ({fail, offering, remembered, send}: JobAlloca
       pending.held = ledger.hold(session, pending.job);
       session.lastAssigned = ++assignments;
       sendJob(session, pending.held);
+      assigned(session, pending.job);
     }
 
     if (queue.length === 0) {

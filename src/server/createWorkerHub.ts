@@ -82,6 +82,8 @@ export type WorkerInfo = {
 };
 
 export type WorkerHubEvents = {
+  /** A job was given to a worker (its `jobs` include it). */
+  readonly assign: {readonly attempt: number; readonly jobId: number; readonly taskName: string; readonly worker: WorkerInfo};
   /** A worker said hello: a new session, or `resumed` after a reconnection within its lease. */
   readonly connect: {readonly resumed: boolean; readonly worker: WorkerInfo};
   /** A worker's socket closed; its session and jobs wait for it until its lease ends. */
@@ -198,7 +200,15 @@ export const createWorkerHub = (configuration: WorkerHubConfiguration): WorkerHu
     });
   };
 
-  const allocator = createJobAllocator({fail: failJob, offering, remembered, send: sendTo});
+  const allocator = createJobAllocator({
+    assigned: (session, job) => {
+      events.emit('assign', {attempt: job.attempt, jobId: job.id, taskName: job.taskName, worker: describe(session)});
+    },
+    fail: failJob,
+    offering,
+    remembered,
+    send: sendTo,
+  });
 
   const registry = createProcessorRegistry({
     clock,

@@ -89,3 +89,33 @@ export class ServerClosingError extends PlantonError {
     super('The server is shutting down; retry on another instance.', 'SERVER_CLOSING');
   }
 }
+
+/** A Server-Sent Events stream refused because the server already holds as many open streams of that kind as it allows. */
+export class TooManySubscribersError extends PlantonError {
+  public readonly limit: number;
+
+  public constructor (route: string, limit: number) {
+    super(`The server already holds ${limit} open \`${route}\` streams, as many as it allows; retry later or poll instead.`, 'TOO_MANY_SUBSCRIBERS');
+    this.limit = limit;
+  }
+}
+
+/** The same `createPlantonPlugin(…)` registered a second time: its hub, metrics and webhooks serve one registration. */
+export class PluginAlreadyRegisteredError extends PlantonError {
+  public constructor () {
+    super('This Planton plugin is registered already; call `createPlantonPlugin` once per registration.', 'PLUGIN_ALREADY_REGISTERED');
+  }
+}
+
+/**
+ * A dispatch store's `summarizeExecutions` failed with an error that has no code of its own (a
+ * driver's, a missing table): `GET /v1/dispatch` reports it for that store; the error is logged.
+ */
+export class DispatchSummaryFailedError extends PlantonError {
+  public readonly storeName: string;
+
+  public constructor (storeName: string, cause: unknown) {
+    super(`Reading the dispatch store \`${storeName}\` failed; the server's log has the cause.`, 'DISPATCH_SUMMARY_FAILED', {cause});
+    this.storeName = storeName;
+  }
+}

@@ -1,6 +1,8 @@
 // First: on a Node.js older than 24 this throws one clear error before anything else runs.
 import '../planton/assertNodeVersion.ts';
 export {createAuth} from './createAuth.ts';
+export {createPlantonHandler} from './createPlantonHandler.ts';
+export {createPlantonPlugin} from './createPlantonPlugin.ts';
 export {createServer, DEFAULT_PORT} from './createServer.ts';
 export {createWorkerHub} from './createWorkerHub.ts';
 export {createWebhookNotifier, signWebhookBody, WEBHOOK_EVENTS} from './createWebhookNotifier.ts';
@@ -12,9 +14,13 @@ export {parseTokens} from './parseTokens.ts';
 export {readTokens} from './readTokens.ts';
 export {toHttpError} from './toHttpError.ts';
 export type {Access, Auth, AuthConfiguration, Principal, ServerRole, ServerToken} from './createAuth.ts';
+export type {PlantonHandler, PlantonHandlerConfiguration} from './createPlantonHandler.ts';
+export type {PlantonPlugin} from './createPlantonPlugin.ts';
 export type {ListenConfiguration, Server, ServerConfiguration, ServerLoggerConfiguration} from './createServer.ts';
+export type {PlantonPluginConfiguration} from './pluginConfiguration.ts';
 export type {WorkerHub, WorkerHubConfiguration, WorkerHubEvents, WorkerInfo} from './createWorkerHub.ts';
 export type {WorkerSocket} from './workerHubTypes.ts';
 export type {ReadTokensConfiguration} from './readTokens.ts';
 export type {WebhookConfiguration, WebhookEvent, WebhookNotifier, WebhookNotifierConfiguration} from './createWebhookNotifier.ts';
 export type {ErrorBody, HttpError} from './toHttpError.ts';
+export type {DispatchStoreEntry} from './createDispatchSummaryReader.ts';

@@ -1,6 +1,7 @@
 import {defineClaimTests} from './dispatch/defineClaimTests.ts';
 import {defineEndTests} from './dispatch/defineEndTests.ts';
 import {defineRecoveryTests} from './dispatch/defineRecoveryTests.ts';
+import {defineSummaryTests} from './dispatch/defineSummaryTests.ts';
 import {defineUnreachableTest} from './defineUnreachableTest.ts';
 import type {DefineDispatchStoreTestsConfiguration} from './types.ts';
 
@@ -16,6 +17,7 @@ export const defineDispatchStoreTests = <Claim>({createStore, createUnreachableS
   defineClaimTests(test, title, createStore);
   defineEndTests(test, title, createStore);
   defineRecoveryTests(test, title, createStore);
+  defineSummaryTests(test, title, createStore);
 
   if (createUnreachableStore !== undefined) {
     defineUnreachableTest(test, title('a store that cannot reach its database rejects with a coded error, the driver\'s error as cause'), createUnreachableStore, unreachableCode);

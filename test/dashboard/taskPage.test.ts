@@ -73,7 +73,7 @@ requireChromium(() => {
 
     await page.getByLabel('Run at').fill('2097-06-01T10:00');
     await page.getByRole('button', {name: 'Reschedule'}).click();
-    await page.locator(`time[datetime="${offset}"]`).waitFor();
+    await page.locator(`.fields time[datetime="${offset}"]`).waitFor();
     t.like((await api<Job & {runAt: string}>('GET', `/v1/jobs/${job.id}`)).body, {runAt: offset, state: 'SCHEDULED'});
 
     await page.getByRole('button', {name: 'Cancel'}).click();

@@ -42,3 +42,12 @@ test('an exception thrown outside any test fails the run although every test pas
   t.regex(run.output, /1 uncaught exception/u);
   t.regex(run.output, /stray exception/u);
 });
+
+test('a child process of a test (spawnFixture) that dies of a rejection nobody handles fails the run although every test passed', async (t) => {
+  const run = await runAva('strayChildRejection.fixture.ts');
+
+  t.is(run.exitCode, 1, run.output);
+  t.regex(run.output, /stray rejection in a child process/u);
+  t.regex(run.output, /1 uncaught exception/u);
+  t.regex(run.output, /rejectingChild\.ts exited by itself with code 1/u);
+});

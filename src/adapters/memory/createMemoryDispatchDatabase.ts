@@ -1,7 +1,7 @@
 import type {JsonValue} from '../../planton/serializeUserError.ts';
 import type {TaskInstruction} from '../../planton/types.ts';
 import {validateTaskDefinition} from '../postgres/validatePostgresStoreConfiguration.ts';
-import type {TaskDefinition, WakeReason} from '../types.ts';
+import type {ExecutionSummary, TaskDefinition, WakeReason} from '../types.ts';
 
 type TaskSettings = ReturnType<typeof validateTaskDefinition>;
 
@@ -16,11 +16,24 @@ type RunningExecution = {
 /** An instruction's failed attempts since its last completion (`maintenance_task_instruction_retry` on PostgreSQL). */
 type FailedAttempts = {
   readonly attempts: number;
+  readonly taskName: string;
   readonly deadAt: number | null;
   readonly error: unknown;
   readonly executionId: number;
   readonly retryAt: number;
 };
+
+/** An ended execution, as `summarize` counts it. */
+type EndedExecution = {
+  readonly endedAt: number;
+  readonly id: number;
+  readonly instruction: TaskInstruction;
+  readonly state: 'COMPLETED' | 'FAILED' | 'TERMINATED';
+  readonly taskName: string;
+};
+
+/** The ends the database remembers for `summarize`: the latest, older ones are forgotten. */
+export const REMEMBERED_ENDS = 100_000;
 
 /** What ending an execution FAILED or TERMINATED did to its instruction. */
 export type FailedAttempt = {
@@ -57,6 +70,8 @@ export type MemoryDispatchDatabase = {
   readonly registerTask: (definition: TaskDefinition) => void;
   /** The RUNNING executions whose heartbeat is older than their task's `maxExecutionDuration` at `now`. */
   readonly selectStale: (now: number) => readonly RunningExecution[];
+  /** The store's `summarizeExecutions`: ends at or after `since` among the last `REMEMBERED_ENDS`. */
+  readonly summarize: (since: number, recentLimit: number) => ExecutionSummary;
   /** Registers a wake-up callback; returns its removal. */
   readonly subscribe: (taskName: string, onWake: (reason: WakeReason) => void) => () => void;
 };
@@ -71,6 +86,10 @@ export const createMemoryDispatchDatabase = (): MemoryDispatchDatabase => {
   const runningByInstruction = new Map<string, RunningExecution>();
   const failedAttempts = new Map<string, FailedAttempts>();
   const subscribers = new Set<{readonly onWake: (reason: WakeReason) => void; readonly taskName: string}>();
+  /** Ends in the order they happened, at most REMEMBERED_ENDS (older ones dropped in chunks). */
+  let ends: EndedExecution[] = [];
+  /** Terminations of each task, in order: kept apart from `ends` so that none is forgotten. */
+  const terminations = new Map<string, EndedExecution[]>();
   let nextId = 1;
 
   const getTask = (taskName: string) => {
@@ -110,6 +129,22 @@ export const createMemoryDispatchDatabase = (): MemoryDispatchDatabase => {
       running.delete(executionId);
       runningByInstruction.delete(key);
 
+      const ended: EndedExecution = {endedAt: now, id: executionId, instruction: execution.instruction, state, taskName: execution.taskName};
+
+      ends.push(ended);
+
+      if (ends.length > REMEMBERED_ENDS * 1.1) {
+        ends = ends.slice(-REMEMBERED_ENDS);
+      }
+
+      if (state === 'TERMINATED') {
+        const ofTask = terminations.get(execution.taskName) ?? [];
+
+        ofTask.push(ended);
+        // Only the latest few are ever read (`recentLimit` is at most 1000).
+        terminations.set(execution.taskName, ofTask.length > 2_000 ? ofTask.slice(-1_000) : ofTask);
+      }
+
       if (state === 'COMPLETED') {
         failedAttempts.delete(key);
 
@@ -122,7 +157,7 @@ export const createMemoryDispatchDatabase = (): MemoryDispatchDatabase => {
       const dead = (previous?.deadAt ?? null) === null && attempts >= task.maxAttempts;
       const backoff = Math.min(task.maxRetryDelay, task.retryDelay * 2 ** Math.min(attempts - 1, 30));
 
-      failedAttempts.set(key, {attempts, deadAt: previous?.deadAt ?? (dead ? now : null), error, executionId, retryAt: now + backoff});
+      failedAttempts.set(key, {attempts, taskName: execution.taskName, deadAt: previous?.deadAt ?? (dead ? now : null), error, executionId, retryAt: now + backoff});
 
       return {execution, failed: {attempts, dead, error, executionId, instruction: execution.instruction, taskName: execution.taskName}};
     },
@@ -178,6 +213,57 @@ export const createMemoryDispatchDatabase = (): MemoryDispatchDatabase => {
     registerTask,
     selectStale: (now) => {
       return [...running.values()].filter((execution) => now - execution.lastSeenAt > getTask(execution.taskName).maxExecutionDuration);
+    },
+    summarize: (since, recentLimit) => {
+      const taskNames = new Set([...tasks.keys(), ...[...running.values()].map((execution) => execution.taskName)]);
+      const summaries = new Map([...taskNames].sort().map((taskName) => [taskName, {completed: 0, dead: 0, failed: 0, lastTerminatedAt: null as Date | null, running: 0, taskName, terminated: 0}]));
+
+      for (const execution of running.values()) {
+        const summary = summaries.get(execution.taskName);
+
+        if (summary !== undefined) {
+          summary.running++;
+        }
+      }
+
+      for (const ended of ends) {
+        const summary = summaries.get(ended.taskName);
+
+        if (summary !== undefined && ended.endedAt >= since) {
+          summary[ended.state === 'COMPLETED' ? 'completed' : ended.state === 'FAILED' ? 'failed' : 'terminated']++;
+        }
+      }
+
+      for (const failed of failedAttempts.values()) {
+        const summary = summaries.get(failed.taskName);
+
+        if (summary !== undefined && failed.deadAt !== null) {
+          summary.dead++;
+        }
+      }
+
+      for (const [taskName, ofTask] of terminations) {
+        const summary = summaries.get(taskName);
+        const latest = ofTask.at(-1);
+
+        if (summary !== undefined && latest !== undefined) {
+          summary.lastTerminatedAt = new Date(latest.endedAt);
+        }
+      }
+
+      const recent = [...terminations.values()].flatMap((ofTask) => ofTask.slice(-recentLimit))
+        .sort((a, b) => b.endedAt - a.endedAt || b.id - a.id)
+        .slice(0, recentLimit);
+      const tasksSummaries = [...summaries.values()];
+
+      return {
+        reaper: {
+          recent: recent.map((ended) => ({executionId: ended.id, instruction: ended.instruction, taskName: ended.taskName, terminatedAt: new Date(ended.endedAt)})),
+          terminated: tasksSummaries.reduce((sum, summary) => sum + summary.terminated, 0),
+        },
+        since: new Date(since),
+        tasks: tasksSummaries,
+      };
     },
     subscribe: (taskName, onWake) => {
       const subscriber = {onWake, taskName};

@@ -15,6 +15,7 @@ import type {ClaimedExecution, DeadInstruction, ExecutionReference, StoreEvents,
 import {createMemoryDispatchDatabase, type FailedAttempt} from './createMemoryDispatchDatabase.ts';
 import type {MemoryClaim, MemoryStore, MemoryStoreConfiguration} from './types.ts';
 import {validateClaimResult, validateInterval} from './validateMemoryStoreInput.ts';
+import {validateSummarizeExecutions} from '../validateSummarizeExecutions.ts';
 
 const log = Logger.child({
   namespace: 'createMemoryStore',
@@ -281,6 +282,11 @@ export const createMemoryStore = <Instruction extends TaskInstruction = TaskInst
         unsubscribes.delete(unsubscribe);
         unsubscribe();
       };
+    },
+    summarizeExecutions: async (summaryConfiguration) => {
+      const {recentLimit, since} = validateSummarizeExecutions(summaryConfiguration);
+
+      return database.summarize(since, recentLimit);
     },
     terminate: async () => {
       if (terminated) {

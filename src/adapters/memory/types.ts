@@ -1,5 +1,5 @@
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
-import type {DispatchStore} from '../types.ts';
+import type {DispatchStore, SummarizeExecutions} from '../types.ts';
 import type {MemoryDispatchDatabase} from './createMemoryDispatchDatabase.ts';
 
 export type MemoryClaimContext<Instruction extends TaskInstruction = TaskInstruction> = {
@@ -47,4 +47,7 @@ export type MemoryStoreConfiguration = {
   readonly reaperInterval?: number;
 };
 
-export type MemoryStore<Instruction extends TaskInstruction = TaskInstruction> = DispatchStore<Instruction, MemoryClaim<Instruction>>;
+export type MemoryStore<Instruction extends TaskInstruction = TaskInstruction> = DispatchStore<Instruction, MemoryClaim<Instruction>> & {
+  /** Counts ends among the latest 100 000 the database remembers (and the latest 1 000 terminations of each task). */
+  readonly summarizeExecutions: SummarizeExecutions;
+};

@@ -14,6 +14,7 @@ import {
   InvalidStoreConfigurationError,
   StoreTerminatedError,
 } from '../errors.ts';
+import {asStoreError} from '../asStoreError.ts';
 import type {DeadInstruction, ExecutionReference, StoreEvents} from '../types.ts';
 import {createMysqlClaimExecutions} from './createMysqlClaimExecutions.ts';
 import {createMysqlClaimRecovery} from './createMysqlClaimRecovery.ts';
@@ -21,6 +22,7 @@ import {createMysqlExecutionResolver} from './createMysqlExecutionResolver.ts';
 import {createMysqlSubscriptions} from './createMysqlSubscriptions.ts';
 import {createMysqlMaintenance} from './createMysqlMaintenance.ts';
 import {createMysqlTables} from './createMysqlTables.ts';
+import {isMysqlConnectionError} from './isMysqlConnectionError.ts';
 import {supportsInsertReturning} from './supportsInsertReturning.ts';
 import {migrateMysqlStore} from './migrateMysqlStore.ts';
 import {reviveReleasedExecution} from './reviveReleasedExecution.ts';
@@ -155,7 +157,11 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
       throw new StoreTerminatedError('Cannot claim: the store is terminated.');
     }
 
-    return await claim(claimConfiguration);
+    try {
+      return await claim(claimConfiguration);
+    } catch (error) {
+      throw asStoreError(error, isMysqlConnectionError);
+    }
   };
 
   const maintenance = createMysqlMaintenance<Instruction>({
@@ -216,12 +222,16 @@ export const createMysqlStore = async <Instruction extends TaskInstruction = Tas
     getActiveTaskInstructions: async (taskName) => {
       // A claim of the task whose reply was lost: what it committed is held for the next claim,
       // and not active yet for the engine, which then leaves room for it in its limit.
-      await recovery.recover(taskName);
+      try {
+        await recovery.recover(taskName);
 
-      const taskId = taskIds.get(taskName);
-      const instructions = (taskId === undefined ? await selectActiveInstructionsByName(pool, tables, taskName) : await selectActiveInstructions(pool, tables, taskId)) as readonly Instruction[];
+        const taskId = taskIds.get(taskName);
+        const instructions = (taskId === undefined ? await selectActiveInstructionsByName(pool, tables, taskName) : await selectActiveInstructions(pool, tables, taskId)) as readonly Instruction[];
 
-      return recovery.excludePending(taskName, instructions);
+        return recovery.excludePending(taskName, instructions);
+      } catch (error) {
+        throw asStoreError(error, isMysqlConnectionError);
+      }
     },
     getClaimedExecutionId: ({instruction, taskName}) => {
       return tracker.getClaimedExecutionId(taskName, instruction) ?? null;

@@ -21,8 +21,10 @@ import type {
   SubscribeConfiguration,
   WakeReason,
 } from '../types.ts';
+import {asStoreError} from '../asStoreError.ts';
 import {applyMigrations} from './applyMigrations.ts';
 import {getSqlState} from './getSqlState.ts';
+import {isConnectionError} from './isConnectionError.ts';
 import {getTaskChannel} from './getTaskChannel.ts';
 import {
   completeExecutions,
@@ -48,6 +50,7 @@ import {createExecutionMaintenance} from './createExecutionMaintenance.ts';
 import {createExecutionResolver} from './createExecutionResolver.ts';
 import {createExecutionTracker} from './createExecutionTracker.ts';
 import {createPreparedStatements, type QueryMethods} from './createPreparedStatements.ts';
+import {summarizePostgresExecutions} from './summarizePostgresExecutions.ts';
 import {validatePostgresStoreConfiguration, validateTaskDefinition} from './validatePostgresStoreConfiguration.ts';
 import type {PostgresClaim, PostgresStore, PostgresStoreConfiguration} from './types.ts';
 
@@ -186,7 +189,11 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
       throw new StoreTerminatedError('Cannot claim: the store is terminated.');
     }
 
-    return await claim(claimConfiguration);
+    try {
+      return await claim(claimConfiguration);
+    } catch (error) {
+      throw asStoreError(error, isConnectionError);
+    }
   };
 
   const maintenance = createExecutionMaintenance<Instruction>({clock, events, getTaskChannel: getTaskChannelOf, heartbeatInterval, log, reaperInterval, reportDead, reportError, statements, tables, tracker, wakeTasks});
@@ -229,9 +236,13 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
     getActiveTaskInstructions: async (taskName) => {
       // A claim of the task whose reply was lost: what it committed is held for the next claim,
       // and not active yet for the engine, which then leaves room for it in its limit.
-      await recovery.recover(taskName);
+      try {
+        await recovery.recover(taskName);
 
-      return recovery.excludePending(taskName, tracker.getActiveFromMemory(taskName) ?? await readActiveTaskInstructions(taskName));
+        return recovery.excludePending(taskName, tracker.getActiveFromMemory(taskName) ?? await readActiveTaskInstructions(taskName));
+      } catch (error) {
+        throw asStoreError(error, isConnectionError);
+      }
     },
     getTaskChannel: getTaskChannelOf,
     getTaskConcurrency: async ({concurrency, taskName}) => {
@@ -357,6 +368,9 @@ export const createPostgresStore = async <Instruction extends TaskInstruction = 
           await subscription.unlisten?.();
         }
       };
+    },
+    summarizeExecutions: async (summaryConfiguration) => {
+      return await summarizePostgresExecutions({...summaryConfiguration, connection: pool, schema});
     },
     terminate: async () => {
       if (terminated) {

@@ -9,6 +9,8 @@ export type {
 } from './createPgNotificationListener.ts';
 export {createPostgresStore} from './createPostgresStore.ts';
 export {getTaskChannel} from './getTaskChannel.ts';
+export {summarizePostgresExecutions} from './summarizePostgresExecutions.ts';
+export type {SummarizePostgresExecutionsConfiguration} from './summarizePostgresExecutions.ts';
 export type {
   InstallNotifyTriggerConfiguration,
   NotificationListener,

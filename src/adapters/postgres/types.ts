@@ -1,6 +1,6 @@
 import type {CommonQueryMethods, DatabasePool, FragmentSqlToken, QuerySqlToken} from 'slonik';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
-import type {DeadInstruction, ExecutionReference, FailExecutions, Store} from '../types.ts';
+import type {DeadInstruction, ExecutionReference, FailExecutions, Store, SummarizeExecutions} from '../types.ts';
 
 export type PostgresClaimContext<Instruction extends TaskInstruction = TaskInstruction> = {
   /** The active instructions the engine saw at the start of the round (empty when called directly). */
@@ -153,4 +153,10 @@ export type PostgresStore<Instruction extends TaskInstruction = TaskInstruction>
    */
   readonly reviveExecution: (reference: {readonly executionId: number}) => Promise<boolean>;
   readonly schema: string;
+  /**
+   * Per task: RUNNING executions now, ends by state since `since`, dead instructions; and the
+   * reaper's latest terminations. Two reading statements (see `summarizePostgresExecutions`, which
+   * does the same on a pool and a schema without opening a store).
+   */
+  readonly summarizeExecutions: SummarizeExecutions;
 };

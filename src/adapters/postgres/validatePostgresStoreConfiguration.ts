@@ -17,6 +17,15 @@ const MAX_DELAY = 1e12;
 /** Longest task name, in UTF-8 bytes: well under what one entry of the unique index on it holds. */
 const MAX_TASK_NAME_BYTES = 1_000;
 
+/** A PostgreSQL schema name: a non-empty string of at most 63 bytes (`INVALID_STORE_CONFIGURATION` otherwise). */
+export const validateSchemaName = (schema: unknown): string => {
+  if (typeof schema !== 'string' || schema === '' || Buffer.byteLength(schema) > 63) {
+    throw new InvalidStoreConfigurationError('schema', `Expected \`schema\` to be a non-empty string of at most 63 bytes, got \`${describeValue(schema)}\`.`);
+  }
+
+  return schema;
+};
+
 /** The PostgreSQL store's options with their defaults; throws INVALID_STORE_CONFIGURATION on the first bad one. */
 export const validatePostgresStoreConfiguration = (configuration: PostgresStoreConfiguration) => {
   if (typeof configuration !== 'object' || configuration === null) {
@@ -37,9 +46,7 @@ export const validatePostgresStoreConfiguration = (configuration: PostgresStoreC
     throw new InvalidStoreConfigurationError('pool', `Expected \`pool\` to be a slonik DatabasePool, got \`${typeof pool}\`.`);
   }
 
-  if (typeof schema !== 'string' || schema === '' || Buffer.byteLength(schema) > 63) {
-    throw new InvalidStoreConfigurationError('schema', `Expected \`schema\` to be a non-empty string of at most 63 bytes, got \`${describeValue(schema)}\`.`);
-  }
+  validateSchemaName(schema);
 
   if (!Number.isFinite(heartbeatInterval) || heartbeatInterval <= 0) {
     throw new InvalidStoreConfigurationError('heartbeatInterval', `Expected \`heartbeatInterval\` to be a finite number > 0, got \`${describeValue(heartbeatInterval)}\`.`);

@@ -16,6 +16,8 @@ import {createSqliteExecutionRegistry} from './createSqliteExecutionRegistry.ts'
 import {createSqliteMaintenance} from './createSqliteMaintenance.ts';
 import {createSqliteQueries} from './createSqliteQueries.ts';
 import {createSqliteTables} from './createSqliteTables.ts';
+import {summarizeSqliteExecutions} from './summarizeSqliteExecutions.ts';
+import {validateSummarizeExecutions} from '../validateSummarizeExecutions.ts';
 import {createSqliteWakeUps} from './createSqliteWakeUps.ts';
 import {configureSqliteDatabase, openSqliteDatabase} from './openSqliteDatabase.ts';
 import {reviveSqliteExecution} from './reviveSqliteExecution.ts';
@@ -281,6 +283,11 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
       return wakeUps.subscribe(subscription);
     },
     tablePrefix,
+    summarizeExecutions: async (summary) => {
+      assertOpen('summarize executions');
+
+      return summarizeSqliteExecutions(database, tables, validateSummarizeExecutions(summary));
+    },
     terminate: async () => {
       if (terminated) {
         return;

@@ -1,6 +1,6 @@
 import type {DatabaseSync, SQLInputValue, SQLOutputValue} from 'node:sqlite';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
-import type {DeadInstruction, DispatchStore, ExecutionReference, FailExecutions} from '../types.ts';
+import type {DeadInstruction, DispatchStore, ExecutionReference, FailExecutions, SummarizeExecutions} from '../types.ts';
 
 /** A row as `node:sqlite` returns it: column name → value. */
 export type SqliteRow = Readonly<Record<string, SQLOutputValue>>;
@@ -96,6 +96,8 @@ export type SqliteStoreConfiguration = {
 };
 
 export type SqliteStore<Instruction extends TaskInstruction = TaskInstruction> = DispatchStore<Instruction, SqliteClaim<Instruction>> & {
+  /** Per task: RUNNING executions, ends by state since `since`, dead instructions; the reaper's latest terminations (two reading statements). */
+  readonly summarizeExecutions: SummarizeExecutions;
   /**
    * Completes many executions in one transaction (one commit for the batch). Resolves with the
    * references that were not running (unknown, already ended, reaped, or given twice).

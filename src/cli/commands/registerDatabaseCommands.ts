@@ -13,6 +13,7 @@ type DatabaseOptions = {
 };
 
 type ServeOptions = DatabaseOptions & {
+  readonly dispatchSchema: readonly string[];
   readonly heartbeatInterval?: number;
   readonly host: string;
   readonly insecure: boolean;
@@ -51,6 +52,15 @@ const collectWebhookUrl = (value: string, previous: readonly string[]): readonly
   return [...previous, value];
 };
 
+/** A PostgreSQL schema name (1 to 63 bytes); repeated, the names add up. */
+const collectSchemaName = (value: string, previous: readonly string[]): readonly string[] => {
+  if (value === '' || Buffer.byteLength(value) > 63) {
+    throw new InvalidArgumentError('Expected a PostgreSQL schema name of 1 to 63 bytes.');
+  }
+
+  return previous.includes(value) ? previous : [...previous, value];
+};
+
 const addDatabaseOptions = (command: Command): Command => {
   return command
     .addOption(new Option('--database-url <url>', 'PostgreSQL server to use (default: PGlite in --data-dir)').env('PLANTON_DATABASE_URL'))
@@ -67,6 +77,7 @@ export const registerDatabaseCommands = (program: Command, output: Output): void
     .addOption(new Option('--lease-duration <duration>', 'how long a remote worker keeps its jobs after its last message (30s, 1m, …; default 30s)').env('PLANTON_LEASE_DURATION').argParser(parsePositiveDuration))
     .addOption(new Option('--heartbeat-interval <duration>', 'how often remote workers send a heartbeat (default: a third of the lease)').env('PLANTON_HEARTBEAT_INTERVAL').argParser(parsePositiveDuration))
     .option('--webhook-url <url>', 'POST failure notifications there, signed with PLANTON_WEBHOOK_SECRET or PLANTON_WEBHOOK_SECRET_FILE (repeatable)', collectWebhookUrl, [])
+    .option('--dispatch-schema <name>', 'show the dispatch store (createPostgresStore) of this schema of the same database on the dashboard, read-only (repeatable)', collectSchemaName, [])
     .action(async (options: ServeOptions) => {
       // Loaded here: the client commands start without PGlite, slonik and Fastify.
       const {runServe} = await import('../runServe.ts');
@@ -74,6 +85,7 @@ export const registerDatabaseCommands = (program: Command, output: Output): void
       await runServe({
         databaseUrl: options.databaseUrl,
         dataDirectory: options.dataDir,
+        dispatchSchemas: options.dispatchSchema,
         heartbeatInterval: options.heartbeatInterval,
         host: options.host,
         insecure: options.insecure,

@@ -1,16 +1,16 @@
 import type {ComponentChildren} from 'preact';
-import {useState} from 'preact/hooks';
+import {useEffect, useState} from 'preact/hooks';
 import {request} from './api.ts';
 import {formatAge, formatDate, formatJson} from './format.ts';
+import {JobTimeline} from './JobTimeline.tsx';
 import type {Job, Role} from './types.ts';
 import {useAction} from './useAction.ts';
 import {useLogStream} from './useLogStream.ts';
 import {usePolling} from './usePolling.ts';
+import {useTick} from './useTick.ts';
 
-/** Milliseconds between two reads of a job that has not ended (its log streams apart). */
+/** Milliseconds between two reads of the job while its stream does not follow it (down, or the job has ended). */
 const REFRESH_INTERVAL = 3000;
-
-const ENDED = new Set(['CANCELED', 'DONE', 'ERROR']);
 
 const Field = ({label, value}: {readonly label: string; readonly value: ComponentChildren}) => (
   <><dt>{label}</dt><dd>{value}</dd></>
@@ -52,10 +52,27 @@ const Actions = ({job, onDone}: {readonly job: Job; readonly onDone: () => void}
 /** One job: its state and times, payload, error (code and stack), and its log as it is written. */
 export const JobPage = ({id, role}: {readonly id: number; readonly role: Role}) => {
   const [streamKey, setStreamKey] = useState(0);
-  const polled = usePolling(async () => await request<Job>('GET', `/v1/jobs/${id}`), REFRESH_INTERVAL, `job-${id}-${streamKey}`);
-  const {ended, entries} = useLogStream(id, streamKey);
-  const job = ended !== null && (polled.data === null || !ENDED.has(polled.data.state)) ? ended : polled.data;
+  // The stream pushes the job's changes while it runs; the page polls only when it does not.
+  const stream = useLogStream(id, streamKey);
+  const polled = usePolling(async () => await request<Job>('GET', `/v1/jobs/${id}`), REFRESH_INTERVAL, `job-${id}-${streamKey}`, stream.status === 'down' || stream.status === 'ended');
+  const [job, setJob] = useState<Job | null>(null);
+  const {entries} = stream;
   const now = Date.now();
+
+  // The ages (`8 s ago`) move on while the stream sends no change.
+  useTick(REFRESH_INTERVAL);
+
+  // Whichever came last: the stream's job or the polled one.
+  useEffect(() => {
+    if (stream.job !== null) {
+      setJob(stream.job);
+    }
+  }, [stream.job]);
+  useEffect(() => {
+    if (polled.data !== null) {
+      setJob(polled.data);
+    }
+  }, [polled.data]);
 
   if (job === null) {
     return polled.error === null ? <p aria-busy="true">Loading…</p> : <p role="alert">Could not load job {id}: {polled.error.message}</p>;
@@ -82,6 +99,7 @@ export const JobPage = ({id, role}: {readonly id: number; readonly role: Role}) 
         <Field label="Progress" value={progress === null ? '–' : <><progress max={1} value={progress} /> {Math.round(progress * 100)}%{job.step === null ? '' : ` ${job.step}`}</>} />
         <Field label="Worker" value={job.worker ?? '–'} />
       </dl>
+      <JobTimeline entries={entries} job={job} now={now} />
       <h3>Payload</h3>
       <pre class="payload">{formatJson(job.payload)}</pre>
       {job.state === 'DONE' ? (

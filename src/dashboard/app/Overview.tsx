@@ -1,12 +1,10 @@
 import type {ComponentChildren} from 'preact';
-import {request} from './api.ts';
+import {DispatchPanel} from './DispatchPanel.tsx';
 import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} from './format.ts';
+import {RefreshIndicator} from './RefreshIndicator.tsx';
 import {TaskStatsCell} from './TaskStatsCell.tsx';
-import type {Job, JobStats, JobSummary, Overview as OverviewBody, Task, Worker} from './types.ts';
-import {usePolling} from './usePolling.ts';
-
-/** Milliseconds between two refreshes of the overview (one request each: `GET /v1/overview`). */
-const REFRESH_INTERVAL = 3000;
+import type {Job, JobStats, JobSummary, Task, Worker} from './types.ts';
+import {useLiveOverview} from './useLiveOverview.ts';
 
 const Time = ({iso, now}: {readonly iso: string | null; readonly now: number}) => {
   return iso === null ? <span class="muted">–</span> : <time dateTime={iso} title={formatDate(iso)}>{formatAge(iso, now)}</time>;
@@ -76,9 +74,9 @@ const Section = ({children, empty, headers, title}: {readonly children: Componen
   </section>
 );
 
-/** Every task (with its last 24 hours charted), the running jobs, the latest failures and the connected workers, refreshed every 3 s. */
+/** Every task (with its last 24 hours charted), the running jobs, the latest failures and the connected workers, pushed live (or refreshed every 3 s without the stream). */
 export const Overview = () => {
-  const {data, error} = usePolling(async () => await request<OverviewBody>('GET', '/v1/overview'), REFRESH_INTERVAL, 'overview');
+  const {data, error, mode} = useLiveOverview();
   const now = Date.now();
 
   if (data === null) {
@@ -87,6 +85,7 @@ export const Overview = () => {
 
   return (
     <>
+      <RefreshIndicator mode={mode} />
       {error === null ? null : <p class="stale" role="status">Not refreshed: {error.message}</p>}
       <Section empty="No task is scheduled." headers={['Task', 'Schedule', 'Next run', 'Last success', 'Last failure', 'Last 24 hours']} title="Tasks">
         {data.tasks.map((task) => <TaskRow key={task.name} now={now} stats={data.stats} task={task} />)}
@@ -100,6 +99,7 @@ export const Overview = () => {
       <Section empty="No remote worker is connected." headers={['Worker', 'Tasks', 'Load and jobs', 'Last seen']} title="Workers">
         {data.workers.map((worker) => <WorkerRow key={worker.clientId} now={now} worker={worker} />)}
       </Section>
+      <DispatchPanel />
     </>
   );
 };

@@ -1,7 +1,9 @@
 import {useState} from 'preact/hooks';
 import {request} from './api.ts';
-import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} from './format.ts';
+import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone, viewerTimeZone} from './format.ts';
 import {OutcomeChart} from './OutcomeChart.tsx';
+import {resolveTimeRange} from './timeRange.ts';
+import {TimeRangeFilter, timeRangeKey, useTimeRange} from './TimeRangeFilter.tsx';
 import type {Job, JobState, Role, Task} from './types.ts';
 import {useAction} from './useAction.ts';
 import {usePolling} from './usePolling.ts';
@@ -31,11 +33,21 @@ const Actions = ({onDone, task}: {readonly onDone: () => void; readonly task: Ta
 /** A task: its schedule and state, its jobs newest first (filtered by state, a page at a time), and, for admins, Run now and Pause or Resume. */
 export const TaskPage = ({name, role}: {readonly name: string; readonly role: Role}) => {
   const [state, setState] = useState<JobState | ''>('');
+  const [range, setRange] = useTimeRange();
   // The cursors of the pages shown so far: the last is the current page's (`null`: the newest).
   const [cursors, setCursors] = useState<ReadonlyArray<string | null>>([null]);
   const after = cursors.at(-1) ?? null;
   const polled = usePolling(async (): Promise<TaskView> => {
-    const query = new URLSearchParams({limit: '25'});
+    const query = new URLSearchParams({limit: '25', taskName: name});
+    const {from, to} = resolveTimeRange(range, Date.now());
+
+    if (from !== null) {
+      query.set('from', from);
+    }
+
+    if (to !== null) {
+      query.set('to', to);
+    }
 
     if (state !== '') {
       query.set('states', state);
@@ -46,10 +58,10 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
     }
 
     const path = `/v1/tasks/${encodeURIComponent(name)}`;
-    const [task, page] = await Promise.all([request<Task>('GET', path), request<{jobs: Job[]; nextCursor: string | null}>('GET', `${path}/jobs?${query.toString()}`)]);
+    const [task, page] = await Promise.all([request<Task>('GET', path), request<{jobs: Job[]; nextCursor: string | null}>('GET', `/v1/jobs?${query.toString()}`)]);
 
     return {...page, task};
-  }, REFRESH_INTERVAL, `${name}|${state}|${after ?? ''}`);
+  }, REFRESH_INTERVAL, `${name}|${state}|${after ?? ''}|${timeRangeKey(range)}`);
   const now = Date.now();
 
   if (polled.data === null) {
@@ -58,6 +70,8 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
 
   const {jobs, nextCursor, task} = polled.data;
   const timezone = scheduleTimezone(task.schedule);
+  // The task's timezone beside the viewer's times, when they differ.
+  const otherTimezone = timezone === viewerTimeZone() ? null : timezone;
 
   return (
     <article aria-labelledby="task-heading">
@@ -78,6 +92,10 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
         <option value="">all</option>
         {STATES.map((option) => <option key={option} value={option}>{option}</option>)}
       </select>
+      <TimeRangeFilter onChange={(next) => {
+        setRange(next);
+        setCursors([null]);
+      }} range={range} taskTimeZone={timezone} />
       {jobs.length === 0 ? <p class="muted">No job.</p> : (
         <table>
           <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Scheduled for</th><th scope="col">Attempts</th><th scope="col">Error</th></tr></thead>
@@ -86,7 +104,7 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
               <tr data-job={job.id} key={job.id}>
                 <th scope="row"><a href={`#/jobs/${job.id}`}>#{job.id}</a></th>
                 <td><span class={`state state-${job.state.toLowerCase()}`}>{job.state}</span></td>
-                <td><time dateTime={job.scheduledFor} title={formatAge(job.scheduledFor, now)}>{formatDate(job.scheduledFor)}</time></td>
+                <td><time dateTime={job.scheduledFor} title={formatAge(job.scheduledFor, now)}>{formatDate(job.scheduledFor)}</time>{otherTimezone === null ? null : <span class="muted"> ({formatDate(job.scheduledFor, otherTimezone)} {otherTimezone})</span>}</td>
                 <td>{job.attempt}</td>
                 <td class="error-code">{formatError(job.error)}</td>
               </tr>

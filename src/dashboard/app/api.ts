@@ -1,5 +1,7 @@
 // Calls of the HTTP API from the page. Same origin: the session cookie goes with every request; a
-// change also carries the session's CSRF token, which a page of another site cannot read.
+// change also carries the session's CSRF token, which a page of another site cannot read. Paths are
+// the server's (`/v1/tasks`), resolved against where the page is served: the server may be mounted
+// under a prefix of another (`/planton/`), and the API is then under it too.
 import type {Session} from './types.ts';
 
 /** An error answer of the API: its `code` (`INVALID_JOB_STATE`, `UNAUTHORIZED`, …) and status. */
@@ -16,6 +18,13 @@ export class ApiError extends Error {
 }
 
 let csrfToken = '';
+
+/**
+ * The URL of a path of the server (`/v1/tasks`, `/dashboard/session`) beside the page: `/v1/tasks`
+ * when the page is at `/`, `/planton/v1/tasks` when it is at `/planton/`. Every URL the page
+ * requests (fetch, EventSource) goes through here.
+ */
+export const toServerUrl = (path: string): string => new URL(path.replace(/^\/+/u, ''), new URL('.', window.location.href)).href;
 
 /** Remembers the CSRF token of the session the page works in. */
 export const useSession = (session: Session | null): void => {
@@ -34,7 +43,7 @@ export const request = async <T>(method: string, path: string, body?: unknown): 
     headers['content-type'] = 'application/json';
   }
 
-  const response = await fetch(path, {body: body === undefined ? null : JSON.stringify(body), credentials: 'same-origin', headers, method});
+  const response = await fetch(toServerUrl(path), {body: body === undefined ? null : JSON.stringify(body), credentials: 'same-origin', headers, method});
 
   if (response.status === 204) {
     return null as T;

@@ -67,8 +67,11 @@ export const describeSchedule = (schedule: Schedule): string => {
 /** The timezone a task's schedule is read in, when it has one. */
 export const scheduleTimezone = (schedule: Schedule): string | null => schedule.kind === 'INTERVAL' ? null : schedule.timezone;
 
-/** A time in the viewer's timezone, to the second. */
-export const formatDate = (iso: string): string => new Date(iso).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'medium'});
+/** A time in the viewer's timezone (or in `timeZone`, an IANA name such as a task's), to the second. */
+export const formatDate = (iso: string, timeZone?: string): string => new Date(iso).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'medium', timeZone});
+
+/** The viewer's timezone (`Europe/Berlin`), as the browser reports it. */
+export const viewerTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** How long ago (or, for a future time, in how long): `3 min ago`, `in 2 h`. */
 export const formatAge = (iso: string, now: number): string => {

@@ -9,16 +9,22 @@ import {Overview} from './Overview.tsx';
 import './styles.css';
 import {TaskPage} from './TaskPage.tsx';
 import type {Session} from './types.ts';
+import {WorkersPage} from './WorkersPage.tsx';
 
-type Route = {readonly page: 'job'; readonly id: number} | {readonly page: 'overview'} | {readonly page: 'task'; readonly name: string};
+type Route = {readonly page: 'job'; readonly id: number} | {readonly page: 'overview'} | {readonly page: 'task'; readonly name: string} | {readonly page: 'workers'};
 
 const readRoute = (): Route => {
   const {hash} = window.location;
   const job = /^#\/jobs\/(\d+)$/u.exec(hash)?.[1];
-  const task = /^#\/tasks\/(.+)$/u.exec(hash)?.[1];
+  // A task's page may carry a query after `?` (its filter, `useHashQuery`); its name is encoded.
+  const task = /^#\/tasks\/([^?]+)(?:\?.*)?$/u.exec(hash)?.[1];
 
   if (job !== undefined) {
     return {id: Number(job), page: 'job'};
+  }
+
+  if (hash === '#/workers') {
+    return {page: 'workers'};
   }
 
   if (task === undefined) {
@@ -68,6 +74,7 @@ const App = () => {
     <>
       <header>
         <h1><a href="#/">Planton</a></h1>
+        {session ? <nav aria-label="Pages" class="pages"><a href="#/">Overview</a> <a href="#/workers">Workers</a></nav> : null}
         {session ? (
           <p class="who">
             <span data-role={session.role}>{session.name} ({session.role})</span>
@@ -82,7 +89,8 @@ const App = () => {
           session === undefined ? <p aria-busy="true">Loading…</p> :
             session === null ? <Login onSession={setSession} /> :
               route.page === 'job' ? <JobPage id={route.id} key={route.id} role={session.role} /> :
-                route.page === 'task' ? <TaskPage key={route.name} name={route.name} role={session.role} /> : <Overview />}
+                route.page === 'task' ? <TaskPage key={route.name} name={route.name} role={session.role} /> :
+                  route.page === 'workers' ? <WorkersPage /> : <Overview />}
       </main>
     </>
   );

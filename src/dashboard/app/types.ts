@@ -28,6 +28,8 @@ export type Job = {
   readonly error: JobError | null;
   readonly id: number;
   readonly kind: 'ONE_OFF' | 'SLOT';
+  /** Times no scheduler instance had a processor for the job when it was due. */
+  readonly noProcessorCount: number;
   readonly payload: unknown;
   /** What the processor returned, as stored (DONE jobs; `null` otherwise). */
   readonly result: unknown;
@@ -60,12 +62,17 @@ export type Task = {
 export type Worker = {
   readonly clientId: string;
   readonly concurrency: number;
+  /** `false` while it is away (disconnected, within its lease). */
   readonly connected: boolean;
+  /** When its session began (reconnections within the lease keep it). */
+  readonly connectedAt: string;
   readonly jobs: ReadonlyArray<{readonly attempt: number; readonly jobId: number; readonly taskName: string}>;
   readonly lastSeenAt: string;
   readonly load: number;
   readonly name: string;
   readonly tasks: readonly string[];
+  /** The name of the token it connected with. */
+  readonly tokenName: string;
 };
 
 /** One task's jobs that ended in one bucket (`GET /v1/stats`). */

@@ -1,41 +1,47 @@
 import {useEffect, useState} from 'preact/hooks';
+import {toServerUrl} from './api.ts';
 import type {Job, LogEntry} from './types.ts';
+import {type StreamStatus, useEventSource} from './useEventSource.ts';
 
 export type LogStream = {
-  readonly ended: Job | null;
+  /** The job as the stream sent it last (`job` while it runs, `end` once it ended), `null` before. */
+  readonly job: Job | null;
   readonly entries: readonly LogEntry[];
+  /** `ended` once the job has ended (the stream is closed then). */
+  readonly status: StreamStatus;
 };
 
 /**
- * Follows a job's log through `GET /v1/jobs/:id/logs/stream` (Server-Sent Events; the session
- * cookie authenticates it). `key` restarts it (after a retry). Closed once the job has ended.
+ * Follows a job and its log through `GET /v1/jobs/:id/logs/stream` (Server-Sent Events; the session
+ * cookie authenticates it): its state and progress as they change, and each log entry. `key`
+ * restarts it (after a retry). Closed once the job has ended.
  */
 export const useLogStream = (jobId: number, key: number): LogStream => {
   const [entries, setEntries] = useState<readonly LogEntry[]>([]);
-  const [ended, setEnded] = useState<Job | null>(null);
+  const [job, setJob] = useState<Job | null>(null);
 
   useEffect(() => {
     setEntries([]);
-    setEnded(null);
-
-    const source = new EventSource(`/v1/jobs/${jobId}/logs/stream`);
-
-    source.addEventListener('log', (event) => {
-      const entry = JSON.parse((event as MessageEvent<string>).data) as LogEntry;
-
-      setEntries((previous) => [...previous, entry]);
-    });
-    source.addEventListener('end', (event) => {
-      const {job} = JSON.parse((event as MessageEvent<string>).data) as {readonly job: Job | null};
-
-      source.close();
-      setEnded(job);
-    });
-
-    return () => {
-      source.close();
-    };
+    setJob(null);
   }, [jobId, key]);
 
-  return {ended, entries};
+  const status = useEventSource(`/v1/jobs/${jobId}/logs/stream`, String(key), {
+    end: (data, close) => {
+      const ended = (data as {readonly job: Job | null}).job;
+
+      close();
+
+      if (ended !== null) {
+        setJob(ended);
+      }
+    },
+    job: (data) => {
+      setJob(data as Job);
+    },
+    log: (data) => {
+      setEntries((previous) => [...previous, data as LogEntry]);
+    },
+  });
+
+  return {entries, job, status};
 };

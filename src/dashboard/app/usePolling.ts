@@ -9,14 +9,22 @@ export type Polled<T> = {
 
 /**
  * Calls `load` now and `interval` ms after each answer, never two at once, and not while the tab is
- * hidden (it loads again as soon as it is shown): one request per view at a time, no storm.
+ * hidden (it loads again as soon as it is shown): one request per view at a time, no storm. While
+ * `enabled` is false (a stream brings the data instead) it loads nothing and keeps what it has; it
+ * loads at once when enabled again.
  */
-export const usePolling = <T>(load: () => Promise<T>, interval: number, key: string): Polled<T> => {
+export const usePolling = <T>(load: () => Promise<T>, interval: number, key: string, enabled = true): Polled<T> => {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const wake = useRef<() => void>(() => undefined);
 
   useEffect(() => {
+    if (!enabled) {
+      wake.current = () => undefined;
+
+      return undefined;
+    }
+
     let stopped = false;
     let timer: number | undefined;
     let loading = false;
@@ -67,7 +75,7 @@ export const usePolling = <T>(load: () => Promise<T>, interval: number, key: str
       window.clearTimeout(timer);
       document.removeEventListener('visibilitychange', onVisibility);
     };
-  }, [key]);
+  }, [key, enabled]);
 
   const reload = useCallback(() => {
     wake.current();

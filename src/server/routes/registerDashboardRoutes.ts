@@ -60,7 +60,7 @@ const assertDashboardRole = (principal: Principal): void => {
 };
 
 /**
- * The web dashboard: its page at `/`, its files under `/assets/`, and `/dashboard/session`, where a
+ * The web dashboard: its page at `/` (of the prefix: `/planton/`), its files under `/assets/`, and `/dashboard/session`, where a
  * token is exchanged for a session cookie (browsers send no bearer header on page loads). The page
  * and its files hold no data and need no token; the data comes from `/v1`, under the same auth.
  */
@@ -94,7 +94,17 @@ export const registerDashboardRoutes = (app: ServerApp, {assetsDirectory, auth, 
   const isSecure = (request: FastifyRequest) => request.protocol === 'https';
 
   if (serve) {
-    app.get('/', {schema: {hide: true}}, async (_request, reply) => await sendFile(reply, 'index.html', 'html'));
+    app.get('/', {schema: {hide: true}}, async (request, reply) => {
+      const [path = '', query] = request.url.split('?');
+
+      // Mounted under a prefix, the page is at `/planton/`: its files and the API are beside it
+      // (`assets/app.js`, `v1/tasks`), which `/planton` would resolve from `/`.
+      if (!path.endsWith('/')) {
+        return await reply.redirect(`${path}/${query === undefined ? '' : `?${query}`}`, 308);
+      }
+
+      return await sendFile(reply, 'index.html', 'html');
+    });
   }
 
   app.get<{Params: {readonly file: string}}>('/assets/:file', {schema: {hide: true}}, async (request, reply) => {

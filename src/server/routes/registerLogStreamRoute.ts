@@ -32,8 +32,8 @@ const toEvent = (event: string, data: unknown, id?: number) => `${id === undefin
  * `GET /v1/jobs/:id/logs/stream`: Server-Sent Events of a job's log. The log lives in the store and
  * may be written by any instance, and the scheduler has no event per log line, so the stream polls
  * `getJob` then `getJobLogs` every `pollInterval` (one timer per stream, cleared when it ends) and
- * sends the entries it has not sent yet (`id` = the entry's index, so `Last-Event-ID` resumes); the
- * scheduler's `succeeded`/`failed`/`retry`/`timeout` events of the job wake it at once. When the job
+ * sends the entries it has not sent yet (`id` = the entry's index, so `Last-Event-ID` resumes), and
+ * `job` (the job's body) first and whenever it changed (state, attempt, progress, …); the scheduler's `succeeded`/`failed`/`retry`/`timeout` events of the job wake it at once. When the job
  * has ended (DONE, ERROR, CANCELED), or is gone, it sends `end` (`{state, job}`) and closes.
  */
 export const registerLogStreamRoute = (app: ServerApp, {pollInterval, scheduler}: LogStreamRouteConfiguration): LogStreams => {
@@ -50,6 +50,8 @@ export const registerLogStreamRoute = (app: ServerApp, {pollInterval, scheduler}
     const lastEventId = Number(request.headers['last-event-id']);
     let sent = Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : 0;
     let stopped = false;
+    /** The job as the last `job` event sent it, serialised. */
+    let sentJob: string | null = null;
     let timer: NodeJS.Timeout | undefined;
     let wake: (() => void) | null = null;
     const raw = reply.raw;
@@ -114,6 +116,15 @@ export const registerLogStreamRoute = (app: ServerApp, {pollInterval, scheduler}
         // The job first: the log read after it holds every line written before the job ended.
         const job = await scheduler.getJob(id);
         const logs = await scheduler.getJobLogs(id);
+
+        if (job !== null && !ENDED.includes(job.state) && !stopped) {
+          const body = JSON.stringify(toJobBody(job));
+
+          if (body !== sentJob) {
+            sentJob = body;
+            raw.write(`event: job\ndata: ${body}\n\n`);
+          }
+        }
 
         for (const [index, entry] of logs.entries()) {
           if (index >= sent && !stopped) {

@@ -1,10 +1,7 @@
 import type {Scheduler} from '../../scheduler/createScheduler.ts';
 import type {WorkerHub} from '../createWorkerHub.ts';
+import {readOverview} from '../readOverview.ts';
 import {OVERVIEW_ROUTE_SCHEMAS} from '../schemas/overviewSchemas.ts';
-import {toJobBody} from '../toJobBody.ts';
-import {toJobStatsBody} from '../toJobStatsBody.ts';
-import {toTaskBody} from '../toTaskBody.ts';
-import {toWorkerBody} from '../toWorkerBody.ts';
 import type {ServerApp} from '../types.ts';
 
 export type OverviewRouteConfiguration = {
@@ -16,25 +13,11 @@ export type OverviewRouteConfiguration = {
 
 /**
  * `GET /v1/overview`: the tasks, the running jobs, the latest failures, the connected workers and the
- * jobs ended in the last 24 hours by hour (`stats`, as `GET /v1/stats`) in one answer, so that the
- * dashboard's overview refreshes with one request, not five.
+ * last 24 hours by hour (`stats`) in one answer, so that the dashboard's overview refreshes with one
+ * request, not five.
  */
 export const registerOverviewRoute = (app: ServerApp, {hub, limit, scheduler}: OverviewRouteConfiguration): void => {
   app.get('/overview', {schema: {...OVERVIEW_ROUTE_SCHEMAS.get, summary: 'Tasks, running jobs, latest failures, workers and the last 24 hours by hour in one answer (the dashboard\'s overview)', tags: ['dashboard']}}, async () => {
-    const [tasks, running, failures, stats] = await Promise.all([
-      scheduler.listTasks(),
-      scheduler.listJobs({limit, states: ['RUNNING']}),
-      scheduler.listJobs({limit, states: ['ERROR']}),
-      // Stats: the charts of the task table (the last 24 hours by hour).
-      scheduler.summarizeJobs(),
-    ]);
-
-    return {
-      failures: failures.jobs.map(toJobBody),
-      running: running.jobs.map(toJobBody),
-      stats: toJobStatsBody(stats),
-      tasks: tasks.map(toTaskBody),
-      workers: hub.listWorkers().map(toWorkerBody),
-    };
+    return await readOverview({hub, limit, scheduler});
   });
 };

@@ -93,7 +93,7 @@ export const DeliverySchema = Type.Object({
   url: Type.String(),
 }, {additionalProperties: false, description: 'One webhook notification of a job and where it stands.', title: 'WebhookDelivery'});
 
-const EventStream = {content: {'text/event-stream': {schema: {type: 'string'}}}, description: 'Server-Sent Events: `log` (a JobLogEntry as `data`), then `end` (`{state, job}`) once the job has ended.'};
+const EventStream = {content: {'text/event-stream': {schema: {type: 'string'}}}, description: 'Server-Sent Events: `job` (the Job as `data`) at once and whenever it changed, `log` (a JobLogEntry as `data`) for each log entry, then `end` (`{state, job}`) once the job has ended.'};
 
 export const JOB_ROUTE_SCHEMAS = {
   cancel: {params: JobIdParamsSchema, response: {...ERROR_RESPONSES, 200: JobSchema}},

@@ -30,7 +30,7 @@ export const StatsQuerySchema = Type.Object({
   bucketSize: Type.Optional(Type.String({description: 'Milliseconds per bucket, or a duration such as `1h`, `15m` (default 1h; at most 1,000 buckets).', minLength: 1})),
   from: Type.Optional(Type.String({description: 'Where the first bucket starts: an ISO 8601 date (default `to` − 24 hours).', minLength: 1})),
   taskName: Type.Optional(Type.String({minLength: 1})),
-  to: Type.Optional(Type.String({description: 'The end of the range (exclusive): an ISO 8601 date (default now).', minLength: 1})),
+  to: Type.Optional(Type.String({description: 'The end of the range (exclusive): an ISO 8601 date (default the end of the bucket now is in: buckets are whole multiples of `bucketSize` since the epoch, whole hours by default).', minLength: 1})),
 }, {additionalProperties: false});
 
 /** The schemas of `/v1/stats`. */

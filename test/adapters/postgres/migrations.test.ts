@@ -16,12 +16,13 @@ const backends = useBackends();
 
 const empty = z.object({});
 
-/** The checksums databases recorded for the store's versions 1 to 4 (1 and 2 released; 3 and 4 on main, not to change either). */
+/** The checksums databases recorded for the store's versions 1 to 5 (1 and 2 released; 3, 4 and 5 on main, not to change either). */
 const SHIPPED_STORE_CHECKSUMS = [
   'dccbb792662128e4685c92614d24a4fc82e435c2b4afc24a5ce2765846aa21e2',
   '654c604c5068a9a8707d753603b917d694339058be785bc459b0b5608c617d3d',
   'dd00fc4d1ca378299850c0d25799da8d33b79c80b54ae04d0c3e650feb725fb8',
   'ed1dc83e7fb99b21e6a4f80a992c3403fae26a311342fab1343ff7f254cb4ad8',
+  'aa42b32270447f93363e6cc971c001c16de830d0968d9b8150fa94701e580b84',
 ];
 
 const setUp = async (t: {teardown: (callback: () => Promise<void>) => void}, get: () => Promise<Backend>) => {
@@ -52,7 +53,7 @@ test('the store\'s shipped migrations keep the checksums databases recorded for 
   const migrations = await readMigrations({component: 'store', dialect: 'postgres'});
 
   t.deepEqual(migrations.map(({checksum}) => checksum), SHIPPED_STORE_CHECKSUMS);
-  t.deepEqual(migrations.map(({file}) => file), ['0001-schema.sql', '0002-combined-claim-check.sql', '0003-claim-capacity.sql', '0004-instruction-attempts.sql']);
+  t.deepEqual(migrations.map(({file}) => file), ['0001-schema.sql', '0002-combined-claim-check.sql', '0003-claim-capacity.sql', '0004-instruction-attempts.sql', '0005-execution-summary-indexes.sql']);
 });
 
 for (const {get, name} of backends) {
@@ -77,7 +78,7 @@ for (const {get, name} of backends) {
       {checksum: SHIPPED_STORE_CHECKSUMS[1], name: '0002-combined-claim-check.sql', version: 2},
       {checksum: SHIPPED_STORE_CHECKSUMS[2], name: '0003-claim-capacity.sql', version: 3},
     ]);
-    t.deepEqual(applied.slice(3).map(({name: file, version}) => ({file, version})), [{file: '0004-instruction-attempts.sql', version: 4}]);
+    t.deepEqual(applied.slice(3).map(({name: file, version}) => ({file, version})), [{file: '0004-instruction-attempts.sql', version: 4}, {file: '0005-execution-summary-indexes.sql', version: 5}]);
     t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}, {file: '0002-pause-one-off-history.sql', version: 2}, {file: '0003-job-result.sql', version: 3}, {file: '0004-ended-job-index.sql', version: 4}]);
     t.deepEqual(await selectTables(pool, schema), [
       'maintenance_task',
@@ -106,7 +107,7 @@ for (const {get, name} of backends) {
     await (await createPostgresStore({pool, reaperInterval: 0, schema})).terminate();
 
     t.deepEqual(await selectMigrations(pool, schema), before);
-    t.deepEqual(before.map(({name: file}) => file), ['schema.sql', 'migrations/0002-combined-claim-check.sql', '0003-claim-capacity.sql', '0004-instruction-attempts.sql']);
+    t.deepEqual(before.map(({name: file}) => file), ['schema.sql', 'migrations/0002-combined-claim-check.sql', '0003-claim-capacity.sql', '0004-instruction-attempts.sql', '0005-execution-summary-indexes.sql']);
   });
 
   test(`${name}: a schema of the first release (version 1 only) is brought to the latest version`, async (t) => {
@@ -118,6 +119,7 @@ for (const {get, name} of backends) {
     await pool.query(sql.type(empty)`DROP FUNCTION ${sql.identifier([schema, 'admit_claim'])}`);
     await pool.query(sql.type(empty)`ALTER TABLE ${sql.identifier([schema, 'maintenance_task_execution'])} DROP COLUMN claim_token`);
     await pool.query(sql.type(empty)`DROP TABLE ${sql.identifier([schema, 'maintenance_task_instruction_retry'])}`);
+    await pool.query(sql.type(empty)`DROP INDEX ${sql.identifier([schema, 'maintenance_task_execution_ended_at_idx'])}, ${sql.identifier([schema, 'maintenance_task_execution_terminated_at_idx'])}`);
     await pool.query(sql.type(empty)`
       ALTER TABLE ${sql.identifier([schema, 'maintenance_task'])}
         DROP COLUMN maximum_attempt_count, DROP COLUMN retry_delay, DROP COLUMN maximum_retry_delay
@@ -125,7 +127,7 @@ for (const {get, name} of backends) {
 
     await applyMigrations({pool, schema});
 
-    t.deepEqual((await selectMigrations(pool, schema)).map(({version}) => version), [1, 2, 3, 4]);
+    t.deepEqual((await selectMigrations(pool, schema)).map(({version}) => version), [1, 2, 3, 4, 5]);
     t.true(await pool.exists(sql.type(empty)`
       SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ${schema} AND p.proname = 'assert_combined_claim'
     `));

@@ -49,7 +49,7 @@ for (const {get, name} of backends) {
       SELECT table_name::text FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name
     `);
 
-    t.deepEqual(versions, [1, 2, 3, 4]);
+    t.deepEqual(versions, [1, 2, 3, 4, 5]);
     t.deepEqual(tables, ['maintenance_task', 'maintenance_task_execution', 'maintenance_task_instruction_retry', 'planton_migration']);
   });
 

@@ -122,7 +122,7 @@ test('four processes starting at once on a new file apply each migration once', 
   t.teardown(() => {
     database.close();
   });
-  t.deepEqual(database.prepare('SELECT version, name FROM planton_migration').all().map((row) => ({...row})), [{name: '0001-schema.sql', version: 1}]);
+  t.deepEqual(database.prepare('SELECT version, name FROM planton_migration').all().map((row) => ({...row})), [{name: '0001-schema.sql', version: 1}, {name: '0002-execution-summary-indexes.sql', version: 2}]);
 });
 
 test('a migration applied whose file changed since stops the start (MIGRATION_CHECKSUM_MISMATCH); a failing one rolls back (MIGRATION_FAILED)', async (t) => {

@@ -2,10 +2,11 @@ import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
+import Fastify from 'fastify';
 import {type BrowserContext, chromium} from 'playwright-core';
 import {buildDashboard} from '../../../scripts/buildDashboard.mjs';
 import {createMemorySchedulerStore, createScheduler, type Scheduler} from '../../../src/scheduler/index.ts';
-import {createServer, type ServerToken} from '../../../src/server/index.ts';
+import {createPlantonPlugin, createServer, type ServerConfiguration, type ServerToken} from '../../../src/server/index.ts';
 
 /** Debian's Chromium (`.ci/run` installs it); never a browser downloaded by Playwright. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -65,14 +66,36 @@ export type DashboardHarness = {
 
 /**
  * A scheduler on the memory store (real time: the page reads the system clock too), a server over
- * it on an ephemeral port of 127.0.0.1 with an admin and a read token, and Chromium in a context of
+ * it (or, with `prefix`, Planton mounted in a Fastify app) on an ephemeral port of 127.0.0.1 with an admin and a read token, and Chromium in a context of
  * its own (a fresh user-data-dir, removed at teardown), all stopped at the test's teardown.
  */
-export const startDashboard = async (t: Teardown): Promise<DashboardHarness> => {
+/** The server the page is served by: `createServer`'s, or a user's Fastify app with Planton under `prefix`. */
+const listen = async (configuration: Parameters<typeof createServer>[0], prefix: string | undefined): Promise<{readonly close: () => Promise<void>; readonly url: string}> => {
+  if (prefix === undefined) {
+    const server = createServer(configuration);
+    const {url} = await server.listen({host: '127.0.0.1', port: 0});
+
+    return {close: server.close, url};
+  }
+
+  const app = Fastify();
+
+  app.get('/', async () => ({app: 'the user\'s own'}));
+  await app.register(createPlantonPlugin(configuration), {prefix});
+
+  return {close: async () => await app.close(), url: `${await app.listen({host: '127.0.0.1', port: 0})}${prefix}`};
+};
+
+export type DashboardOptions = Pick<ServerConfiguration, 'dispatchStores' | 'workerHub'> & {
+  /** Mounts Planton under this prefix of a Fastify app of the test's (`/planton`); `url` is then the prefix's. */
+  readonly prefix?: string;
+};
+
+export const startDashboard = async (t: Teardown, {prefix, ...options}: DashboardOptions = {}): Promise<DashboardHarness> => {
   const directory = await buildAssets();
   const scheduler = await createScheduler({store: createMemorySchedulerStore()});
-  const server = createServer({auth: {tokens}, dashboard: {assetsDirectory: directory}, logStreamInterval: 200, scheduler});
-  const {url} = await server.listen({host: '127.0.0.1', port: 0});
+  const server = await listen({auth: {tokens}, dashboard: {assetsDirectory: directory}, logStreamInterval: 200, scheduler, ...options}, prefix);
+  const {url} = server;
   const userDataDirectory = mkdtempSync(join(tmpdir(), 'planton-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDirectory, {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

@@ -40,7 +40,7 @@ export const createHubHarness = async (
   const hub = createWorkerHub({clock, scheduler, ...hubOptions});
   const server = await startHubServer(hub);
   const clients: RawClient[] = [];
-  const hubEvents: RecordedHubEvents = {connect: [], disconnect: [], error: [], leave: [], refused: []};
+  const hubEvents: RecordedHubEvents = {assign: [], connect: [], disconnect: [], error: [], leave: [], refused: []};
 
   for (const name of Object.keys(hubEvents) as Array<keyof WorkerHubEvents>) {
     hub.events.on(name, (payload) => {

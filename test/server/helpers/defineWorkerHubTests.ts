@@ -136,6 +136,9 @@ export const defineWorkerHubTests = (backend: BackendHandle): void => {
     t.false(other.messages.some(({type}) => type === 'job'));
     t.like(await h.scheduler.getJob(jobId), {attempt: 1, state: 'RUNNING'});
     t.deepEqual(h.hubEvents.leave, []);
+    // Given once, to the holder: the hub says so (`assign`), which wakes the overview's stream.
+    t.like(h.hubEvents.assign, [{attempt, jobId, taskName: 'long', worker: {name: 'holder'}}]);
+    t.is(h.hubEvents.assign.length, 1);
 
     holder.send({attempt, jobId, seq: 1, type: 'done'});
     await holder.waitFor(ofType('ack'));

@@ -7,3 +7,4 @@ export * from './heartbeatQueries.ts';
 export * from './notifyQueries.ts';
 export * from './retryQueries.ts';
 export * from './taskQueries.ts';
+export * from './summaryQueries.ts';

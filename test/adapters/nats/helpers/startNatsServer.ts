@@ -25,9 +25,10 @@ export type NatsServerProcess = {
 /**
  * A nats-server with JetStream of the test's own, on a free loopback port with a fresh store
  * directory, so a test may stop and restart it without touching the shared server. Resolves once it
- * accepts clients; the test's teardown kills it and removes the directory.
+ * accepts clients; the test's teardown kills it and removes the directory. `extraArguments` go on
+ * its command line (`--user`, `--pass`, say).
  */
-export const startNatsServer = async (t: ExecutionContext): Promise<NatsServerProcess> => {
+export const startNatsServer = async (t: ExecutionContext, extraArguments: readonly string[] = []): Promise<NatsServerProcess> => {
   const port = await findFreePort();
   const storeDirectory = await mkdtemp(join(tmpdir(), 'planton-nats-'));
   let server: ChildProcess | null = null;
@@ -48,7 +49,7 @@ export const startNatsServer = async (t: ExecutionContext): Promise<NatsServerPr
   });
 
   const start = async () => {
-    const started = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDirectory], {stdio: ['ignore', 'ignore', 'pipe']});
+    const started = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDirectory, ...extraArguments], {stdio: ['ignore', 'ignore', 'pipe']});
     let log = '';
 
     server = started;
