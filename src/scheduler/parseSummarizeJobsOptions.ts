@@ -29,7 +29,7 @@ export const parseSummarizeJobsOptions = (options: unknown, now: number): JobSta
   const {bucketSize = HOUR, from, taskName, to} = options as SummarizeJobsOptions;
   const size = parseBucketSize(bucketSize);
   // By default the range ends with the bucket now is in (buckets whole multiples of the size since the epoch: whole hours), so it moves once per bucket.
-  const end = to === undefined ? Math.ceil(now / size) * size : parseDateInput(to, 'to');
+  const end = to === undefined ? (Math.floor(now / size) + 1) * size : parseDateInput(to, 'to');
   const start = from === undefined ? end - DAY : parseDateInput(from, 'from');
 
   if (start >= end) {

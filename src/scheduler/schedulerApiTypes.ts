@@ -171,7 +171,7 @@ export type SummarizeJobsOptions = {
   readonly taskName?: string;
   /**
    * The end of the range (exclusive).
-   * @default the end of the bucket now is in (`bucketSize` × ⌈now ÷ `bucketSize`⌉: the next whole hour by default), so that the range moves once per bucket
+   * @default the end of the bucket now is in (`bucketSize` × (⌊now ÷ `bucketSize`⌋ + 1): the next whole hour by default), so that the range moves once per bucket
    */
   readonly to?: DateInput;
 };

@@ -34,12 +34,12 @@ const start = async (t: ExecutionContext) => {
 const nightly = {buckets: [{averageDuration: 2_500, failed: 1, maxDuration: 4_000, start: iso(START - 2 * HOUR), succeeded: 3}], name: 'nightly'};
 const hourly = {buckets: [{averageDuration: 500, failed: 1, maxDuration: 500, start: iso(START - HOUR), succeeded: 0}], name: 'hourly'};
 
-test('`GET /v1/stats` counts the jobs that ended per task and hour of the last 24 hours, for a read token', async (t) => {
+test('`GET /v1/stats` counts the jobs that ended per task and hour of the 24 hours up to the end of this hour, for a read token', async (t) => {
   const {api} = await start(t);
   const {body, status} = await api.request('GET', '/v1/stats', {token: READ});
 
   t.is(status, 200);
-  t.deepEqual(body, {bucketSize: HOUR, from: iso(START - 24 * HOUR), tasks: [hourly, nightly], to: iso(START)});
+  t.deepEqual(body, {bucketSize: HOUR, from: iso(START - 23 * HOUR), tasks: [hourly, nightly], to: iso(START + HOUR)});
 });
 
 test('`GET /v1/stats` takes a task, a range and a bucket size (milliseconds or a duration)', async (t) => {

@@ -56,9 +56,13 @@ export const defineStatsTests = (test: KitTest, title: (text: string) => string,
       {averageDuration: null, bucketStart: T0 + 2 * HOUR, failed: 1, maxDuration: null, succeeded: 0, taskName: 'alpha'},
     ]);
 
-    // By default the last 24 hours in hours, up to now: the job before T0 too.
+    // By default 24 hours by hour, up to the end of the hour now is in: the job before T0 and the one at T0 + 3 h too.
     await h.clock.advance(3 * HOUR);
-    t.deepEqual(await scheduler.summarizeJobs(), {bucketSize: HOUR, buckets: [{averageDuration: 4_999, bucketStart: T0 - HOUR, failed: 0, maxDuration: 4_999, succeeded: 1, taskName: 'alpha'}, ...alpha, ...beta], from: T0 - 21 * HOUR, to: T0 + 3 * HOUR});
+
+    const earlier = {averageDuration: 4_999, bucketStart: T0 - HOUR, failed: 0, maxDuration: 4_999, succeeded: 1, taskName: 'alpha'};
+    const later = {averageDuration: 1_000, bucketStart: T0 + 3 * HOUR, failed: 0, maxDuration: 1_000, succeeded: 1, taskName: 'alpha'};
+
+    t.deepEqual(await scheduler.summarizeJobs(), {bucketSize: HOUR, buckets: [earlier, ...alpha, later, ...beta], from: T0 - 20 * HOUR, to: T0 + 4 * HOUR});
 
     await rejects(t, scheduler.summarizeJobs({bucketSize: 0}), {code: 'INVALID_ARGUMENT', option: 'bucketSize'});
     await rejects(t, scheduler.summarizeJobs({bucketSize: '1ms'}), {code: 'INVALID_ARGUMENT', option: 'bucketSize'});
