@@ -23,13 +23,30 @@ const quantile = (values: readonly number[], q: number): number => {
 const round = (value: number) => Math.round(value * 100) / 100;
 
 /**
+ * `fetch`, sent again once when the connection fails: PGlite runs in this process, and a long
+ * statement of it blocks the event loop, past which the server may close a kept-alive socket just
+ * as the next request goes out on it (ECONNRESET).
+ */
+export const fetchOnce = async (input: string, init: RequestInit): Promise<Response> => {
+  try {
+    return await fetch(input, init);
+  } catch (error) {
+    if (error instanceof TypeError) {
+      return await fetch(input, init);
+    }
+
+    throw error;
+  }
+};
+
+/**
  * The seconds the server has spent on GET requests of `route` so far: the sum of the histogram
  * `planton_http_request_duration_seconds` that the server fills from `reply.elapsedTime` in its
  * `onResponse` hook (request received → reply sent). Read after each request, one request at a
  * time, its growth is that request's server time.
  */
 const readServerSeconds = async (url: string, token: string, route: string): Promise<number> => {
-  const text = await (await fetch(`${url}/metrics`, {headers: {authorization: `Bearer ${token}`}})).text();
+  const text = await (await fetchOnce(`${url}/metrics`, {headers: {authorization: `Bearer ${token}`}})).text();
   let seconds = 0;
 
   for (const line of text.split('\n')) {
@@ -56,7 +73,7 @@ export const measureServerTime = async ({path, requests, token, url, warmUp}: Me
   for (let index = 0; index < warmUp + requests; index++) {
     const before = await readServerSeconds(url, token, route);
     const started = performance.now();
-    const response = await fetch(`${url}${path}`, {headers: {authorization: `Bearer ${token}`}});
+    const response = await fetchOnce(`${url}${path}`, {headers: {authorization: `Bearer ${token}`}});
 
     await response.arrayBuffer();
 

@@ -1,7 +1,9 @@
-/** What a route is measured with: the seeded task to read, a job of it, and the cursor of its jobs' 5th page. */
+/** What a route is measured with: the seeded task to read, a job of it, the cursor of its jobs' 5th page, and a task that never failed. */
 export type RouteContext = {
   readonly fifthPageCursor: string;
   readonly jobId: number;
+  /** Its last failure is none: found only by reading past its whole history, unless an index holds the failures. */
+  readonly neverFailedTaskName: string;
   readonly taskName: string;
 };
 
@@ -21,6 +23,7 @@ const DAY = 24 * 3600 * 1000;
 export const ROUTES: readonly MeasuredRoute[] = [
   {name: 'overview', path: () => '/v1/overview'},
   {name: 'task', path: ({taskName}) => `/v1/tasks/${taskName}`},
+  {name: 'task-never-failed', path: ({neverFailedTaskName}) => `/v1/tasks/${neverFailedTaskName}`},
   {name: 'task-jobs', path: ({taskName}) => `/v1/tasks/${taskName}/jobs?limit=25`},
   {name: 'task-jobs-error', path: ({taskName}) => `/v1/tasks/${taskName}/jobs?limit=25&states=ERROR`},
   {name: 'task-jobs-page-5', path: ({fifthPageCursor, taskName}) => `/v1/tasks/${taskName}/jobs?limit=25&after=${encodeURIComponent(fifthPageCursor)}`},
