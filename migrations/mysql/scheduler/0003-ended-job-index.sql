@@ -1,5 +1,5 @@
 -- Version 3 of the scheduler's MySQL schema: the index that the job statistics read (PostgreSQL's
--- version 4).
+-- version 5).
 --
 -- ended_idx   the jobs by state and end time, with the task and start time: summarizeJobs (the
 --             dashboard's charts of the last 24 hours) reads, from it alone, one range per ended

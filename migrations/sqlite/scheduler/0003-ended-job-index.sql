@@ -1,5 +1,5 @@
 -- Version 3 of the scheduler's SQLite schema: the index that the job statistics read (PostgreSQL's
--- version 4).
+-- version 5).
 --
 -- scheduled_job_ended_idx   the DONE and ERROR jobs by end time, with the task, state and start
 --                           time: summarizeJobs (the dashboard's charts of the last 24 hours) reads

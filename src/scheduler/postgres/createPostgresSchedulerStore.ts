@@ -145,14 +145,8 @@ export const createPostgresSchedulerStore = async (configuration: PostgresSchedu
     getJob: async (id) => await read('getJob', async (connection) => await queries.selectJob(connection, tables, id)),
     getJobLogs: async (id) => await read('getJobLogs', async (connection) => await queries.selectJobLogs(connection, tables, id)),
     getTask: async (name) => await read('getTask', async (connection) => await queries.selectTask(connection, tables, name)),
-    getTaskJobSummaries: async (taskName) => await bounded('getTaskJobSummaries', async (connection) => {
-      return {
-        lastFailure: await queries.selectLatestJob(connection, tables, {taskName, where: 'FAILURE'}),
-        lastJob: await queries.selectLatestJob(connection, tables, {taskName, where: 'ANY'}),
-        lastSuccess: await queries.selectLatestJob(connection, tables, {taskName, where: 'SUCCESS'}),
-        nextJob: await queries.selectNextJob(connection, tables, taskName),
-      };
-    }),
+    // One statement (one snapshot): no transaction needed, one round trip per task.
+    getTaskJobSummaries: async (taskName) => await read('getTaskJobSummaries', async (connection) => await queries.selectTaskJobSummaries(connection, tables, taskName)),
     getWakeTimes: async (input) => await read('getWakeTimes', async (connection) => await queries.selectWakeTimes(connection, tables, input)),
     listDueJobs: async (input) => await read('listDueJobs', async (connection) => await queries.selectDueJobs(connection, tables, input)),
     listExpiredJobs: async (input) => await read('listExpiredJobs', async (connection) => await queries.selectExpiredJobs(connection, tables, input)),

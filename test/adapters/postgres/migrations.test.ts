@@ -79,7 +79,7 @@ for (const {get, name} of backends) {
       {checksum: SHIPPED_STORE_CHECKSUMS[2], name: '0003-claim-capacity.sql', version: 3},
     ]);
     t.deepEqual(applied.slice(3).map(({name: file, version}) => ({file, version})), [{file: '0004-instruction-attempts.sql', version: 4}, {file: '0005-execution-summary-indexes.sql', version: 5}]);
-    t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}, {file: '0002-pause-one-off-history.sql', version: 2}, {file: '0003-job-result.sql', version: 3}, {file: '0004-ended-job-index.sql', version: 4}]);
+    t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}, {file: '0002-pause-one-off-history.sql', version: 2}, {file: '0003-job-result.sql', version: 3}, {file: '0004-task-failure-index.sql', version: 4}, {file: '0005-ended-job-index.sql', version: 5}]);
     t.deepEqual(await selectTables(pool, schema), [
       'maintenance_task',
       'maintenance_task_execution',
@@ -180,7 +180,7 @@ for (const {get, name} of backends) {
     await createPostgresSchedulerStore({pool, schema});
     await applySchedulerMigrations({pool, schema: fresh});
 
-    t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}, {file: '0002-pause-one-off-history.sql', version: 2}, {file: '0003-job-result.sql', version: 3}, {file: '0004-ended-job-index.sql', version: 4}]);
+    t.deepEqual((await selectMigrations(pool, schema, 'planton_scheduler_migration')).map(({name: file, version}) => ({file, version})), [{file: '0001-scheduler-tables.sql', version: 1}, {file: '0002-pause-one-off-history.sql', version: 2}, {file: '0003-job-result.sql', version: 3}, {file: '0004-task-failure-index.sql', version: 4}, {file: '0005-ended-job-index.sql', version: 5}]);
     t.deepEqual(await pool.anyFirst(sql.type(z.object({name: z.string()}))`SELECT name FROM ${sql.identifier([schema, 'scheduled_task'])}`), ['purge']);
 
     const adopted = await describeSchema(pool, schema);

@@ -1,6 +1,6 @@
 /** Queries on `scheduled_job` outside an attempt: jobs created, postponed, canceled, rescheduled, read. */
-import {type CommonQueryMethods, sql} from 'slonik';
-import type {JobRecord, JobSummary, MaterializationPlan} from '../../recordTypes.ts';
+import {type CommonQueryMethods, type FragmentSqlToken, sql} from 'slonik';
+import type {JobRecord, JobSummary, MaterializationPlan, TaskJobSummaries} from '../../recordTypes.ts';
 import type {WakeTimes, WakeTimesInput} from '../../storeTypes.ts';
 import type {SchedulerTables} from '../createSchedulerTables.ts';
 import {activeNames, at, empty, epoch, JOB_COLUMNS, json, milliseconds, names, PENDING, row, toJob} from './rows.ts';
@@ -186,28 +186,46 @@ export const selectWakeTimes = async (
 
 const SUMMARY_STATUS = sql.fragment`CASE state WHEN 'RUNNING' THEN 'running' WHEN 'DONE' THEN 'succeeded' ELSE 'failed' END`;
 
-/** The latest started job of the task among those matching `where`. */
-export const selectLatestJob = async (connection: CommonQueryMethods, tables: SchedulerTables, {taskName, where}: {readonly taskName: string; readonly where: 'FAILURE' | 'ANY' | 'SUCCESS'}): Promise<JobSummary | null> => {
-  const condition = where === 'SUCCESS' ?
-    sql.fragment`state = 'DONE'` :
-    where === 'FAILURE' ? sql.fragment`(state = 'ERROR' OR (state = 'WAITING' AND error IS NOT NULL))` : sql.fragment`state IN ('RUNNING', 'DONE', 'ERROR', 'WAITING')`;
-  const found = await connection.maybeOne(sql.type(row)`
-    SELECT id::float8 AS id, ${SUMMARY_STATUS} AS status, round(extract(epoch FROM started_at) * 1000)::float8 AS "startedAt"
+/** The latest started job of the task among those matching `condition`, as `<prefix>_id`, `<prefix>_status` and `<prefix>_at` (or NULLs). */
+const latestJob = (tables: SchedulerTables, taskName: string, condition: FragmentSqlToken) => sql.fragment`
+  LEFT JOIN LATERAL (
+    SELECT id::float8 AS id, ${SUMMARY_STATUS} AS status, round(extract(epoch FROM started_at) * 1000)::float8 AS at
     FROM ${tables.job}
     WHERE task_name = ${taskName} AND started_at IS NOT NULL AND ${condition}
     ORDER BY started_at DESC, id DESC
     LIMIT 1
+  )`;
+
+const toSummary = (id: unknown, status: unknown, date: unknown): JobSummary | null => id === null ? null : {date: new Date(Number(date)), id: Number(id), status: status as JobSummary['status']};
+
+/**
+ * The task's latest job, latest success, latest failure (each the latest started among them) and
+ * earliest pending job, in one statement: one round trip per task where the overview lists every
+ * task (each read is an index's first entry: scheduled_job_started_idx, scheduled_job_failure_idx,
+ * scheduled_job_pending_idx).
+ */
+export const selectTaskJobSummaries = async (connection: CommonQueryMethods, tables: SchedulerTables, taskName: string): Promise<TaskJobSummaries> => {
+  const found = await connection.one(sql.type(row)`
+    SELECT
+      latest.id AS "latestId", latest.status AS "latestStatus", latest.at AS "latestAt",
+      success.id AS "successId", success.status AS "successStatus", success.at AS "successAt",
+      failure.id AS "failureId", failure.status AS "failureStatus", failure.at AS "failureAt",
+      next.id AS "nextId", next.at AS "nextAt"
+    FROM (SELECT) AS task
+    ${latestJob(tables, taskName, sql.fragment`state IN ('RUNNING', 'DONE', 'ERROR', 'WAITING')`)} AS latest ON TRUE
+    ${latestJob(tables, taskName, sql.fragment`state = 'DONE'`)} AS success ON TRUE
+    ${latestJob(tables, taskName, sql.fragment`(state = 'ERROR' OR (state = 'WAITING' AND error IS NOT NULL))`)} AS failure ON TRUE
+    LEFT JOIN LATERAL (
+      SELECT id::float8 AS id, round(extract(epoch FROM run_at) * 1000)::float8 AS at
+      FROM ${tables.job} WHERE task_name = ${taskName} AND state IN ${PENDING}
+      ORDER BY run_at, id LIMIT 1
+    ) AS next ON TRUE
   `);
 
-  return found === null ? null : {date: new Date(Number(found.startedAt)), id: Number(found.id), status: found.status as JobSummary['status']};
-};
-
-export const selectNextJob = async (connection: CommonQueryMethods, tables: SchedulerTables, taskName: string): Promise<{readonly date: Date; readonly id: number} | null> => {
-  const found = await connection.maybeOne(sql.type(row)`
-    SELECT id::float8 AS id, round(extract(epoch FROM run_at) * 1000)::float8 AS "runAt"
-    FROM ${tables.job} WHERE task_name = ${taskName} AND state IN ${PENDING}
-    ORDER BY run_at, id LIMIT 1
-  `);
-
-  return found === null ? null : {date: new Date(Number(found.runAt)), id: Number(found.id)};
+  return {
+    lastFailure: toSummary(found.failureId, found.failureStatus, found.failureAt),
+    lastJob: toSummary(found.latestId, found.latestStatus, found.latestAt),
+    lastSuccess: toSummary(found.successId, found.successStatus, found.successAt),
+    nextJob: found.nextId === null ? null : {date: new Date(Number(found.nextAt)), id: Number(found.nextId)},
+  };
 };

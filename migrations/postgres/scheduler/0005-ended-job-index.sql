@@ -1,4 +1,4 @@
--- Version 4 of the scheduler's PostgreSQL schema: the index that the job statistics read.
+-- Version 5 of the scheduler's PostgreSQL schema: the index that the job statistics read.
 --
 -- scheduled_job_ended_idx   the DONE and ERROR jobs by end time, with the task, state and start
 --                           time included: summarizeJobs (the dashboard's charts of the last 24
