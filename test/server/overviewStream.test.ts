@@ -21,6 +21,7 @@ const startCountedServer = async (t: {readonly teardown: (callback: () => Promis
   const clock = createManualClock(START);
   const scheduler = await createScheduler({clock, store: createMemorySchedulerStore(), syncInterval: 0, terminateTimeout: 0});
   const reads = {listJobs: 0, listTasks: 0};
+  const statsReads = {count: 0};
   let failure: Error | null = null;
   const counted: Scheduler = {
     ...scheduler,
@@ -41,6 +42,11 @@ const startCountedServer = async (t: {readonly teardown: (callback: () => Promis
 
       return await scheduler.listTasks();
     },
+    summarizeJobs: async (query) => {
+      statsReads.count++;
+
+      return await scheduler.summarizeJobs(query);
+    },
   };
   const server = createServer({clock, ...configuration, scheduler: counted});
 
@@ -59,6 +65,7 @@ const startCountedServer = async (t: {readonly teardown: (callback: () => Promis
     reads,
     scheduler,
     server,
+    statsReads,
     url,
   };
 };
@@ -139,6 +146,30 @@ test('two subscribers cost one read per interval, not two; the second gets the c
   t.deepEqual(reads, {listJobs: 8, listTasks: 4}, 'one read (three queries) per second for both');
   t.is(first.events.length, 1, 'nothing changed, nothing sent');
   t.is(second.events.length, 1);
+});
+
+test('the overview\'s statistics are read once per 15 s for the stream and GET /v1/overview together, and again after a job of this process ended', async (t) => {
+  const {clock, scheduler, statsReads, url} = await startCountedServer(t, {overviewStreamInterval: 1000});
+  const stream = await openEventStream(`${url}/v1/overview/stream`);
+
+  await until(() => stream.events.length === 1);
+  t.is(statsReads.count, 1);
+
+  await clock.advance(3000);
+  t.is((await fetch(`${url}/v1/overview`)).status, 200);
+  t.is(statsReads.count, 1, 'three stream reads and a GET within 15 s: the statistics of the first');
+
+  await clock.advance(13_000);
+  await until(() => statsReads.count === 2);
+
+  await scheduler.schedule({name: 'quick', schedule: {date: new Date(clock.now() + 1000)}, timeout: MINUTE});
+  scheduler.addProcessor('quick', () => undefined);
+  await clock.advance(1000);
+  await until(async () => (await scheduler.listJobs({taskName: 'quick'})).jobs[0]?.state === 'DONE');
+  await clock.advance(1000);
+  // Within the 15 s: only the job's end can have made the overview read the statistics again.
+  await until(() => stream.events.some(({data}) => data.stats?.tasks?.some(({name}: {readonly name: string}) => name === 'quick')));
+  t.is(statsReads.count, 3);
 });
 
 test('a read that fails sends `error` with its code and the stream goes on; the next overview is sent again', async (t) => {

@@ -2,6 +2,7 @@ import type {FastifyRequest} from 'fastify';
 import type {Clock} from '../../planton/types.ts';
 import type {Scheduler} from '../../scheduler/createScheduler.ts';
 import type {DispatchSummaryReader} from '../createDispatchSummaryReader.ts';
+import {createOverviewStatsCache} from '../createOverviewStatsCache.ts';
 import type {WebhookNotifier} from '../createWebhookNotifier.ts';
 import type {WorkerHub} from '../createWorkerHub.ts';
 import type {ServerApp} from '../types.ts';
@@ -31,6 +32,9 @@ export type ApiRoutesConfiguration = {
   readonly scheduler: Scheduler;
 };
 
+/** Milliseconds the overview's statistics serve before they are read again (sooner after a job of this process ended). */
+const OVERVIEW_STATS_MAX_AGE = 15_000;
+
 /**
  * Every route under `/v1`, in one list: `v1` is the context that already has the prefix, the auth
  * hooks and the rate limit, so a route added here is guarded like the others.
@@ -39,7 +43,11 @@ export const registerApiRoutes = (v1: ServerApp, {clock, dispatchSummaries, getT
   registerTaskRoutes(v1, {scheduler});
   registerJobRoutes(v1, {clock, notifier, scheduler});
   registerWorkerRoutes(v1, {getTokenName, hub});
-  registerOverviewRoute(v1, {hub, limit: 50, scheduler});
+  // The overview's statistics, read at most every 15 s for the page and its stream together.
+  const overviewStats = createOverviewStatsCache({clock, maxAge: OVERVIEW_STATS_MAX_AGE, scheduler});
+
+  onClosing(overviewStats.close);
+  registerOverviewRoute(v1, {hub, limit: 50, readStats: overviewStats.read, scheduler});
   registerStatsRoute(v1, {scheduler});
   registerDispatchRoute(v1, {reader: dispatchSummaries});
 
@@ -47,7 +55,7 @@ export const registerApiRoutes = (v1: ServerApp, {clock, dispatchSummaries, getT
 
   onClosing(logStreams.closeAll);
 
-  const overviewStreams = registerOverviewStreamRoute(v1, {clock, hub, interval: overviewStream.interval, limit: 50, maxSubscribers: overviewStream.maxSubscribers, scheduler});
+  const overviewStreams = registerOverviewStreamRoute(v1, {clock, hub, interval: overviewStream.interval, limit: 50, maxSubscribers: overviewStream.maxSubscribers, readStats: overviewStats.read, scheduler});
 
   onClosing(overviewStreams.closeAll);
 };

@@ -1,5 +1,6 @@
 import type {Clock} from '../../planton/types.ts';
 import type {Scheduler} from '../../scheduler/createScheduler.ts';
+import type {JobStats} from '../../scheduler/schedulerApiTypes.ts';
 import {createSnapshotFeed} from '../createSnapshotFeed.ts';
 import type {WorkerHub} from '../createWorkerHub.ts';
 import {readOverview} from '../readOverview.ts';
@@ -15,6 +16,8 @@ export type OverviewStreamRouteConfiguration = {
   readonly limit: number;
   /** Most streams open at once. */
   readonly maxSubscribers: number;
+  /** The overview's `stats` (the shared cache). */
+  readonly readStats: () => Promise<JobStats>;
   readonly scheduler: Scheduler;
 };
 
@@ -32,13 +35,13 @@ const HUB_EVENTS = ['assign', 'connect', 'disconnect', 'leave'] as const;
  * overview for all open streams together (once per `interval`, and soon after a job of this process
  * ended or a worker came, went or was given a job) and sends `overview` to each only when it changed.
  */
-export const registerOverviewStreamRoute = (app: ServerApp, {clock, hub, interval, limit, maxSubscribers, scheduler}: OverviewStreamRouteConfiguration): OverviewStreams => {
+export const registerOverviewStreamRoute = (app: ServerApp, {clock, hub, interval, limit, maxSubscribers, readStats, scheduler}: OverviewStreamRouteConfiguration): OverviewStreams => {
   const feed = createSnapshotFeed({
     clock,
     event: 'overview',
     interval,
     maxSubscribers,
-    read: async () => await readOverview({hub, limit, scheduler}),
+    read: async () => await readOverview({hub, limit, readStats, scheduler}),
     route: 'GET /v1/overview/stream',
     watch: (wake) => {
       for (const name of SCHEDULER_EVENTS) {
