@@ -4,7 +4,7 @@ import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone} 
 import {RefreshIndicator} from './RefreshIndicator.tsx';
 import {TaskStatsCell} from './TaskStatsCell.tsx';
 import type {Job, JobStats, JobSummary, Task, Worker} from './types.ts';
-import {useLiveOverview} from './useLiveOverview.ts';
+import {POLL_INTERVAL, useLiveOverview} from './useLiveOverview.ts';
 
 const Time = ({iso, now}: {readonly iso: string | null; readonly now: number}) => {
   return iso === null ? <span class="muted">–</span> : <time dateTime={iso} title={formatDate(iso)}>{formatAge(iso, now)}</time>;
@@ -85,7 +85,7 @@ export const Overview = () => {
 
   return (
     <>
-      <RefreshIndicator mode={mode} />
+      <RefreshIndicator interval={POLL_INTERVAL} mode={mode} />
       {error === null ? null : <p class="stale" role="status">Not refreshed: {error.message}</p>}
       <Section empty="No task is scheduled." headers={['Task', 'Schedule', 'Next run', 'Last success', 'Last failure', 'Last 24 hours']} title="Tasks">
         {data.tasks.map((task) => <TaskRow key={task.name} now={now} stats={data.stats} task={task} />)}

@@ -2,14 +2,12 @@ import {useState} from 'preact/hooks';
 import {request} from './api.ts';
 import {describeSchedule, formatAge, formatDate, formatError, scheduleTimezone, viewerTimeZone} from './format.ts';
 import {OutcomeChart} from './OutcomeChart.tsx';
+import {RefreshIndicator} from './RefreshIndicator.tsx';
 import {resolveTimeRange} from './timeRange.ts';
 import {TimeRangeFilter, timeRangeKey, useTimeRange} from './TimeRangeFilter.tsx';
 import type {Job, JobState, Role, Task} from './types.ts';
 import {useAction} from './useAction.ts';
-import {usePolling} from './usePolling.ts';
-
-/** Milliseconds between two refreshes of the page (the task and one page of its jobs). */
-const REFRESH_INTERVAL = 5000;
+import {TASK_POLL_INTERVAL, useLiveTask} from './useLiveTask.ts';
 
 const STATES: readonly JobState[] = ['SCHEDULED', 'WAITING', 'RUNNING', 'DONE', 'ERROR', 'CANCELED'];
 
@@ -30,14 +28,14 @@ const Actions = ({onDone, task}: {readonly onDone: () => void; readonly task: Ta
   );
 };
 
-/** A task: its schedule and state, its jobs newest first (filtered by state, a page at a time), and, for admins, Run now and Pause or Resume. */
+/** A task: its schedule and state, its jobs newest first (filtered by state, a page at a time), and, for admins, Run now and Pause or Resume; kept fresh by `useLiveTask`. */
 export const TaskPage = ({name, role}: {readonly name: string; readonly role: Role}) => {
   const [state, setState] = useState<JobState | ''>('');
   const [range, setRange] = useTimeRange();
   // The cursors of the pages shown so far: the last is the current page's (`null`: the newest).
   const [cursors, setCursors] = useState<ReadonlyArray<string | null>>([null]);
   const after = cursors.at(-1) ?? null;
-  const polled = usePolling(async (): Promise<TaskView> => {
+  const polled = useLiveTask({load: async (): Promise<TaskView> => {
     const query = new URLSearchParams({limit: '25', taskName: name});
     const {from, to} = resolveTimeRange(range, Date.now());
 
@@ -61,7 +59,7 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
     const [task, page] = await Promise.all([request<Task>('GET', path), request<{jobs: Job[]; nextCursor: string | null}>('GET', `/v1/jobs?${query.toString()}`)]);
 
     return {...page, task};
-  }, REFRESH_INTERVAL, `${name}|${state}|${after ?? ''}|${timeRangeKey(range)}`);
+  }, name, viewKey: `${state}|${after ?? ''}|${timeRangeKey(range)}`});
   const now = Date.now();
 
   if (polled.data === null) {
@@ -75,6 +73,8 @@ export const TaskPage = ({name, role}: {readonly name: string; readonly role: Ro
 
   return (
     <article aria-labelledby="task-heading">
+      <RefreshIndicator interval={TASK_POLL_INTERVAL} mode={polled.mode} />
+      {polled.error === null ? null : <p class="stale" role="status">Not refreshed: {polled.error.message}</p>}
       <h2 id="task-heading">{task.name}{task.paused ? <span class="badge paused">paused</span> : null}</h2>
       <p><a href="#/">← Overview</a></p>
       {role === 'admin' ? <Actions onDone={polled.reload} task={task} /> : null}

@@ -1,5 +1,6 @@
 import {useCallback, useEffect, useState} from 'preact/hooks';
 import {ApiError, request} from './api.ts';
+import type {RefreshMode} from './RefreshIndicator.tsx';
 import type {Overview} from './types.ts';
 import {useEventSource} from './useEventSource.ts';
 import {usePolling} from './usePolling.ts';
@@ -12,7 +13,7 @@ export type LiveOverview = {
   readonly data: Overview | null;
   readonly error: Error | null;
   /** `live`: the server pushes each change; `polling`: the stream is down, the page asks every 3 s; `connecting`: neither yet. */
-  readonly mode: 'connecting' | 'live' | 'polling';
+  readonly mode: RefreshMode;
   /** Loads the overview now (after an action). */
   readonly reload: () => void;
 };
