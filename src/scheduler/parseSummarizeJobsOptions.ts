@@ -30,7 +30,8 @@ export const parseSummarizeJobsOptions = (options: unknown, now: number): JobSta
   const size = parseBucketSize(bucketSize);
   // By default the range ends with the bucket now is in (buckets whole multiples of the size since the epoch: whole hours), so it moves once per bucket.
   const end = to === undefined ? (Math.floor(now / size) + 1) * size : parseDateInput(to, 'to');
-  const start = from === undefined ? end - DAY : parseDateInput(from, 'from');
+  // A day back, or the whole bucket now is in when buckets are longer (a week's bucket would otherwise start after now).
+  const start = from === undefined ? end - Math.max(DAY, size) : parseDateInput(from, 'from');
 
   if (start >= end) {
     throw new InvalidSchedulerArgumentError('from', `a date before \`to\` (${new Date(end).toISOString()})`, from);

@@ -164,7 +164,7 @@ export type SummarizeJobsOptions = {
   readonly bucketSize?: number | string;
   /**
    * Where the first bucket starts.
-   * @default `to` − 24 hours
+   * @default `to` − 24 hours (− `bucketSize` when that is longer)
    */
   readonly from?: DateInput;
   /** Only the jobs of this task. */

@@ -25,9 +25,12 @@ export type OverviewStatsCache = {
 export const createOverviewStatsCache = ({clock, maxAge, scheduler}: OverviewStatsCacheConfiguration): OverviewStatsCache => {
   let cached: {readonly at: number; readonly stats: JobStats} | null = null;
   let reading: Promise<JobStats> | null = null;
+  // Counts the job ends: a read that began before one may not be kept (it may not count the job).
+  let ends = 0;
   const now = () => clock.monotonic?.() ?? clock.now();
   const forget = () => {
     cached = null;
+    ends++;
   };
 
   scheduler.events.on('succeeded', forget);
@@ -40,9 +43,12 @@ export const createOverviewStatsCache = ({clock, maxAge, scheduler}: OverviewSta
 
     if (reading === null) {
       const startedAt = now();
+      const endsAtStart = ends;
 
       reading = scheduler.summarizeJobs().then((stats) => {
-        cached = {at: startedAt, stats};
+        if (ends === endsAtStart) {
+          cached = {at: startedAt, stats};
+        }
 
         return stats;
       }).finally(() => {
