@@ -9,8 +9,11 @@ import {toServerUrl} from './api.ts';
  */
 export type StreamStatus = 'connecting' | 'down' | 'ended' | 'live';
 
-/** By event name: called with the event's `data` parsed as JSON, and what closes the stream. `error` gets the server's `error` events. */
-export type StreamHandlers = Readonly<Record<string, (data: unknown, close: () => void) => void>>;
+/**
+ * By event name: called with the event's `data` parsed as JSON, what closes the stream, and the
+ * event's `id` (`''` without one). `error` gets the server's `error` events.
+ */
+export type StreamHandlers = Readonly<Record<string, (data: unknown, close: () => void, id: string) => void>>;
 
 /** Milliseconds a stream may stay silent after it was opened before it counts as `down`. */
 const CONNECT_TIMEOUT = 5000;
@@ -59,7 +62,7 @@ export const useEventSource = (url: string, key: string, handlers: StreamHandler
 
         window.clearTimeout(connectTimer);
         setStatus('live');
-        current.current[name]?.(JSON.parse(event.data) as unknown, close);
+        current.current[name]?.(JSON.parse(event.data) as unknown, close, event.lastEventId);
       };
 
       for (const name of Object.keys(current.current)) {

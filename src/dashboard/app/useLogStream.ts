@@ -38,8 +38,18 @@ export const useLogStream = (jobId: number, key: number): LogStream => {
     job: (data) => {
       setJob(data as Job);
     },
-    log: (data) => {
-      setEntries((previous) => [...previous, data as LogEntry]);
+    // The event's id is the entry's index: a stream opened again (the browser gave one up) sends the
+    // log from its start, and its entries replace those shown instead of being added twice.
+    log: (data, _close, id) => {
+      const index = Number(id);
+
+      setEntries((previous) => {
+        if (id === '' || !Number.isSafeInteger(index) || index < 0 || index >= previous.length) {
+          return [...previous, data as LogEntry];
+        }
+
+        return previous.map((entry, at) => at === index ? data as LogEntry : entry);
+      });
     },
   });
 
