@@ -79,6 +79,7 @@ requireChromium(() => {
 
     t.is(count(paths, '/v1/overview'), polls, 'no polling while the stream is open');
     t.is(count(paths, '/v1/overview/stream'), 1, 'one stream, never reopened');
+    t.is(count(paths, '/v1/dispatch'), 1, 'a server without dispatch stores is asked once, not every 5 s');
     t.true(await page.locator('[data-refresh="live"]').isVisible());
     t.deepEqual(pageErrors, []);
   });

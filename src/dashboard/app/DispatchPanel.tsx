@@ -1,3 +1,4 @@
+import {useState} from 'preact/hooks';
 import {request} from './api.ts';
 import type {Dispatch, DispatchStore, DispatchTask, DispatchTermination} from './dispatchTypes.ts';
 import {formatAge, formatDate} from './format.ts';
@@ -69,10 +70,20 @@ const StoreReport = ({now, store}: {readonly now: number; readonly store: Dispat
 /**
  * The dispatch side: per dispatch store of the server, its tasks' executions (running now, ended in
  * the last 24 h, dead) and the reaper's recent work, refreshed every 5 s. Nothing when the server
- * has no dispatch stores (or cannot be read yet).
+ * has no dispatch stores (or cannot be read yet): it asks once, and no more after an answer without
+ * stores (a server's dispatch stores are set when it starts).
  */
 export const DispatchPanel = () => {
-  const {data, error} = usePolling(async () => await request<Dispatch>('GET', '/v1/dispatch'), REFRESH_INTERVAL, 'dispatch');
+  const [withoutStores, setWithoutStores] = useState(false);
+  const {data, error} = usePolling(async () => {
+    const dispatch = await request<Dispatch>('GET', '/v1/dispatch');
+
+    if (dispatch.stores.length === 0) {
+      setWithoutStores(true);
+    }
+
+    return dispatch;
+  }, REFRESH_INTERVAL, 'dispatch', !withoutStores);
   const now = Date.now();
 
   if (data === null || data.stores.length === 0) {
