@@ -36,7 +36,7 @@ export type SnapshotFeedConfiguration = {
   /**
    * Least milliseconds between the starts of two reads when `watch` wakes the feed, so that a burst
    * of changes costs one read, not one each.
-   * @default 100 (or `interval`, when shorter)
+   * @default a quarter of `interval`, from 100 to 1000 (and at most `interval`)
    */
   readonly minimumGap?: number;
   /** Reads the snapshot (any JSON value). */
@@ -70,7 +70,7 @@ const toEvent = (event: string, data: string) => `event: ${event}\ndata: ${data}
 export const createSnapshotFeed = (configuration: SnapshotFeedConfiguration): SnapshotFeed => {
   const {clock, event, interval, maxSubscribers, read, route, watch} = configuration;
   const heartbeatInterval = configuration.heartbeatInterval ?? 15_000;
-  const minimumGap = Math.min(configuration.minimumGap ?? 100, interval);
+  const minimumGap = Math.min(configuration.minimumGap ?? Math.min(1000, Math.max(100, Math.floor(interval / 4))), interval);
   const monotonic = () => clock.monotonic?.() ?? clock.now();
   const subscribers = new Set<SnapshotSubscriber>();
   /** The snapshot sent last, serialised: `null` before the first read, after a failed one, and once nobody listens. */
