@@ -352,15 +352,12 @@ function defineNatsTests (natsUrl: string) {
     await admin.publishRaw(subject, encodeSinkMessage({executionId: 7, instruction: 1, taskName: 'items'}));
     await first.errors.until(2);
     t.like(first.errors.payloads[0]?.error, {code: 'WORKER_STORE_FAILED', operation: 'CHECK'});
-    await first.worker.close();
-
-    const closedAt = Date.now();
-
-    t.is(first.completed.payloads.length, 0);
 
     const redeliveries: boolean[] = [];
     const completions: unknown[] = [];
-    // `ackWait` is 30 s: only the first worker's `nak` brings the message back sooner.
+    // Started (and pulling) before the first closes, so what is timed is the give-back alone, not a
+    // start-up on a loaded machine. `ackWait` is 30 s: only the first worker's `nak` brings the
+    // message back sooner.
     const second = await startWorker({
       processor: (_message, {redelivered}) => {
         redeliveries.push(redelivered);
@@ -374,9 +371,15 @@ function defineNatsTests (natsUrl: string) {
       },
     });
 
+    await second.consuming();
+    await first.worker.close();
+
+    const closedAt = Date.now();
+
+    t.is(first.completed.payloads.length, 0);
     await second.completed.until(1);
 
-    t.true(Date.now() - closedAt < 15_000, 'given back, not left to run out its ackWait');
+    t.true(Date.now() - closedAt < 15_000, `given back ${Date.now() - closedAt} ms after the close, not left to run out its ackWait (30 s)`);
     t.is(redeliveries.length, 1);
     t.deepEqual(completions, [{executionId: 7}]);
     await until(async () => await admin.getMessageCount(stream) === 0);
