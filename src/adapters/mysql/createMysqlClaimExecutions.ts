@@ -4,7 +4,7 @@ import {describeValue} from '../../planton/describeValue.ts';
 import type {Clock, TaskInstruction} from '../../planton/types.ts';
 import {InvalidStoreConfigurationError, UnexpectedClaimResultError} from '../errors.ts';
 import type {ClaimedExecution, ClaimExecutionsConfiguration} from '../types.ts';
-import type {MysqlClaimRecovery} from './createMysqlClaimRecovery.ts';
+import type {ClaimRecovery} from '../createClaimRecovery.ts';
 import type {MysqlTables} from './createMysqlTables.ts';
 import {isStorableInstruction} from './encodeInstruction.ts';
 import {insertExecutions, lockTaskAndCountRunning} from './queries/index.ts';
@@ -48,7 +48,7 @@ export type MysqlClaimExecutionsDependencies<Instruction extends TaskInstruction
   readonly hostname: string;
   readonly pool: Pool;
   /** Claims whose reply was lost: looked up before a claim, their executions returned first. */
-  readonly recovery: MysqlClaimRecovery<Instruction>;
+  readonly recovery: ClaimRecovery<Instruction>;
   readonly tables: MysqlTables;
   /** The server supports INSERT … RETURNING (supportsInsertReturning). */
   readonly returning: boolean;
