@@ -1,10 +1,9 @@
 import type {Pool} from 'mysql2/promise';
 import type {ReportError} from '../../planton/createErrorReporter.ts';
-import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
 import {Logger} from '../../planton/Logger.ts';
 import type {Clock, Emitter, TaskInstruction} from '../../planton/types.ts';
 import type {ExecutionTracker} from '../postgres/createExecutionTracker.ts';
-import {StoreBackgroundError} from '../errors.ts';
+import {startMaintenanceLoops} from '../startMaintenanceLoops.ts';
 import type {ClaimedExecution, StoreEvents, WakeReason} from '../types.ts';
 import type {MysqlTables} from './createMysqlTables.ts';
 import {type EndedExecution, endExecutions, selectStaleExecutionIds, touchExecutions} from './queries/index.ts';
@@ -97,51 +96,31 @@ export const createMysqlMaintenance = <Instruction extends TaskInstruction = Tas
       return;
     }
 
-    try {
-      const running = new Set(await touchExecutions(pool, tables, {executionIds, now: clock.now()}));
+    const running = new Set(await touchExecutions(pool, tables, {executionIds, now: clock.now()}));
 
-      for (const executionId of executionIds) {
-        if (!running.has(executionId)) {
-          tracker.forget(executionId);
-        }
+    for (const executionId of executionIds) {
+      if (!running.has(executionId)) {
+        tracker.forget(executionId);
       }
-    } catch (error) {
-      reportError({error: new StoreBackgroundError('HEARTBEAT', error)}, 'heartbeat failed');
     }
   };
 
-  const loops: IntervalLoop[] = [createIntervalLoop({clock, interval: heartbeatInterval, run: beat})];
-
-  if (reaperInterval > 0) {
-    loops.push(createIntervalLoop({
-      clock,
-      interval: reaperInterval,
-      run: async () => {
-        try {
-          await reap();
-        } catch (error) {
-          reportError({error: new StoreBackgroundError('REAP', error)}, 'reaper failed');
-        }
-      },
-    }));
-  }
-
-  if (pollInterval > 0) {
-    loops.push(createIntervalLoop({
-      clock,
-      interval: pollInterval,
-      run: async () => {
-        wakeAll('POLLED');
-      },
-    }));
-  }
+  // A failed heartbeat or reap is reported (HEARTBEAT, REAP) and the loop goes on.
+  const stop = startMaintenanceLoops<Instruction>({
+    beat,
+    clock,
+    heartbeatInterval,
+    poll: () => {
+      wakeAll('POLLED');
+    },
+    pollInterval,
+    reap,
+    reaperInterval,
+    reportError,
+  });
 
   return {
     reap,
-    stop: async () => {
-      await Promise.all(loops.map(async (loop) => {
-        await loop.stop();
-      }));
-    },
+    stop,
   };
 };

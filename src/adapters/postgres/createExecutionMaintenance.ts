@@ -1,8 +1,7 @@
 import type {Logger} from 'roarr';
 import type {ReportError} from '../../planton/createErrorReporter.ts';
-import {createIntervalLoop, type IntervalLoop} from '../../planton/createIntervalLoop.ts';
 import type {Clock, Emitter, TaskInstruction} from '../../planton/types.ts';
-import {StoreBackgroundError} from '../errors.ts';
+import {startMaintenanceLoops} from '../startMaintenanceLoops.ts';
 import type {ClaimedExecution, StoreEvents, WakeReason} from '../types.ts';
 import type {ExecutionTracker} from './createExecutionTracker.ts';
 import type {QueryMethods} from './createPreparedStatements.ts';
@@ -86,41 +85,27 @@ export const createExecutionMaintenance = <Instruction extends TaskInstruction =
       return;
     }
 
-    try {
-      const running = new Set(await touchExecutions(statements, tables, {executionIds, now: clock.now()}));
+    const running = new Set(await touchExecutions(statements, tables, {executionIds, now: clock.now()}));
 
-      for (const executionId of executionIds) {
-        if (!running.has(executionId)) {
-          tracker.forget(executionId);
-        }
+    for (const executionId of executionIds) {
+      if (!running.has(executionId)) {
+        tracker.forget(executionId);
       }
-    } catch (error) {
-      reportError({error: new StoreBackgroundError('HEARTBEAT', error)}, 'heartbeat failed');
     }
   };
 
-  const loops: IntervalLoop[] = [createIntervalLoop({clock, interval: heartbeatInterval, run: beat})];
-
-  if (reaperInterval > 0) {
-    loops.push(createIntervalLoop({
-      clock,
-      interval: reaperInterval,
-      run: async () => {
-        try {
-          await reap();
-        } catch (error) {
-          reportError({error: new StoreBackgroundError('REAP', error)}, 'reaper failed');
-        }
-      },
-    }));
-  }
+  // A failed heartbeat or reap is reported (HEARTBEAT, REAP) and the loop goes on.
+  const stop = startMaintenanceLoops<Instruction>({
+    beat,
+    clock,
+    heartbeatInterval,
+    reap,
+    reaperInterval,
+    reportError,
+  });
 
   return {
     reap,
-    stop: async () => {
-      await Promise.all(loops.map(async (loop) => {
-        await loop.stop();
-      }));
-    },
+    stop,
   };
 };

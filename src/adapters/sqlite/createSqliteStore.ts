@@ -13,10 +13,10 @@ import {applySqliteMigrations} from './applySqliteMigrations.ts';
 import {createSqliteClaimExecutions} from './createSqliteClaimExecutions.ts';
 import {createSqliteExecutionEnds} from './createSqliteExecutionEnds.ts';
 import {createSqliteExecutionRegistry} from './createSqliteExecutionRegistry.ts';
-import {createSqliteMaintenance} from './createSqliteMaintenance.ts';
 import {createSqliteQueries} from './createSqliteQueries.ts';
 import {createSqliteTables} from './createSqliteTables.ts';
 import {summarizeSqliteExecutions} from './summarizeSqliteExecutions.ts';
+import {startMaintenanceLoops} from '../startMaintenanceLoops.ts';
 import {validateSummarizeExecutions} from '../validateSummarizeExecutions.ts';
 import {createSqliteWakeUps} from './createSqliteWakeUps.ts';
 import {configureSqliteDatabase, openSqliteDatabase} from './openSqliteDatabase.ts';
@@ -134,7 +134,7 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
     return reapNow();
   };
 
-  const stopMaintenance = createSqliteMaintenance<Instruction>({
+  const stopMaintenance = startMaintenanceLoops<Instruction>({
     beat: () => {
       const executionIds = getClaimedExecutionIds();
 
@@ -151,6 +151,7 @@ export const createSqliteStore = async <Instruction extends TaskInstruction = Ta
     clock,
     heartbeatInterval,
     poll: wakeUps.poll,
+    pollFailure: 'polling the database file failed',
     pollInterval,
     reap,
     reaperInterval,
