@@ -46,7 +46,8 @@ export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, s
     HAVING count(*) > 1
     ORDER BY r.job_id
   `);
-  // The jobs due until a second after the fault's end: those an instance claims ahead (400 ms)
+  // The jobs due until a second after the fault's end, within the counted window (a fault that
+  // waited for its victim to hold work may end after it: the slots after it are not the run's): those an instance claims ahead (400 ms)
   // are held by it before their time. Recovery: how long after the fault's end (or after its slot,
   // for a job due later) the last of them ended (a normal job ends 0.3 s after its slot); catch-up:
   // when the last of them ended, from the fault's end.
@@ -56,7 +57,7 @@ export const countJobs = async (pool: DatabasePool, {faultEndedAt, killedPids, s
       (extract(epoch FROM max(ended_at) - to_timestamp(${faultEndedAt / 1_000})) * 1000)::float8 AS "catchUp",
       count(*) FILTER (WHERE state <> 'DONE')::int4 AS open
     FROM ${job}
-    WHERE scheduled_for >= ${from} AND scheduled_for <= to_timestamp(${(faultEndedAt + 1_000) / 1_000})
+    WHERE scheduled_for >= ${from} AND scheduled_for < ${to} AND scheduled_for <= to_timestamp(${(faultEndedAt + 1_000) / 1_000})
   `);
   const recoveryMs = affected.open > 0 ? null : Math.max(0, Math.round(affected.recovery ?? 0));
   const catchUpMs = affected.open > 0 ? null : Math.max(0, Math.round(affected.catchUp ?? 0));
